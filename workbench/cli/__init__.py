@@ -1,0 +1,57 @@
+"""The ``workbench`` command line: a thin layer over the same objects the widgets use.
+
+Each verb group lives in its own module with a ``register(subparsers)``
+function; ``main`` turns every ``WorkbenchError`` (a user mistake) into one
+line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import WorkbenchError
+
+#: verb modules, in the order ``--help`` lists them; a missing module is skipped.
+VERB_MODULES: tuple[str, ...] = (
+    "data", "spec", "query", "prompt", "ask", "evaluate", "runs", "serve", "export", "lab",
+)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Query Workbench: build, measure and ship natural-language-to-query prompts.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except WorkbenchError as exc:
+        print(f"workbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("workbench: interrupted; finished work was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""``workbench data``: generate the embedded telemetry dataset and describe datasets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ._common import print_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = subparsers.add_parser("data", help="generate or describe telemetry datasets")
+    sub = data.add_subparsers(dest="data_verb", metavar="ACTION")
+    sub.required = True
+
+    gen = sub.add_parser("generate", help="write the generated telemetry DuckDB file")
+    gen.add_argument(
+        "--rows", type=_positive_int, default=None, help="number of span events (default 500000)"
+    )
+    gen.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
+    gen.add_argument(
+        "--out", type=Path, default=None, help="output file (default: the home's data/telemetry.duckdb)"
+    )
+    gen.set_defaults(func=_generate)
+
+    info = sub.add_parser("info", help="describe a dataset: rows, columns, time range, identity")
+    info.add_argument(
+        "--data", default=None, help="a .duckdb file, Parquet/CSV files or a glob (default: embedded)"
+    )
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(func=_info)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text.replace("_", "").replace(",", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .. import paths
+    from ..generate import DEFAULT_ROWS, DEFAULT_SEED, descriptions, generate
+
+    rows = args.rows or DEFAULT_ROWS
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    out = args.out or paths.default_dataset_path()
+    start = time.perf_counter()
+    path = generate(out, rows=rows, seed=seed)
+    seconds = time.perf_counter() - start
+    columns = len(descriptions())
+    print(f"path: {path}")
+    print(f"rows: {rows}")
+    print(f"columns: {columns}")
+    print(f"seconds: {seconds:.1f}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ..dataset import open_dataset
+
+    info = open_dataset(args.data).describe()
+    if args.json:
+        print_json(info)
+        return 0
+    out = sys.stdout
+    for key in ("path", "source", "identity", "now", "rows", "columns", "columns_active_7d", "first_event",
+                "last_event", "file_bytes"):  # fmt: skip
+        out.write(f"{key}: {info[key]}\n")
+    out.write(
+        "column_types: " + ", ".join(f"{k} {v}" for k, v in sorted(info["column_types"].items())) + "\n"
+    )
+    for f in info["files"]:
+        out.write(f"file: {f}\n")
+    return 0

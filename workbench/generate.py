@@ -1,0 +1,590 @@
+"""Generate the embedded telemetry dataset: span events of an online shop, in DuckDB SQL.
+
+Everything is computed inside DuckDB from ``range()`` and ``hash()``: a row's
+values are pure functions of ``(seed, trace number, span index)``, so the same
+``(seed, rows, now)`` always gives the same table, whatever the thread count.
+Python only writes the SQL (span tree shapes from ``trace_shapes.py``, the
+long-tail column catalogue from ``tail_columns.py``).
+
+How the data is shaped:
+
+* Traces. Each trace is one request to an endpoint (``trace_shapes.ENDPOINTS``),
+  drawn by weight; its span tree depends on the platform (web traces start at
+  ``frontend``), cache hit or miss, and 401s at the auth check. Spans are
+  written depth-first; root spans have ``trace.parent_id`` NULL.
+* Time. Traces are laid out in order over the 14 days before ``now`` following
+  a diurnal curve (peak 16:00 UTC, trough 04:00 UTC, weekends about 20% lower),
+  so the table is (nearly) sorted by ``timestamp``.
+* Latency. Every span's own time is log-normal (Box-Muller on hashed
+  uniforms) with a median per span template, scaled per region; a span's
+  ``duration_ms`` is the sum of its subtree's own times, and children start
+  when the work before them has finished.
+* Errors. At most one fault per trace, chosen by rules (401 token expired,
+  404s, 409s, 429s, rare 5xx, and the incidents below). The faulty span gets
+  the fault's status code and exception; its ancestors fail too (502/500 or
+  the same 4xx), with ``exception.type = UpstreamServiceError`` and the like.
+  ``error`` is true exactly on those spans; 4xx and 5xx are both errors.
+
+Planted incidents (times for the default ``now`` = 2026-11-20T12:00:00Z; they
+move with ``now``):
+
+1. Bad mobile release: app version 5.3.0 reaches Android on 2026-11-17 09:00
+   UTC (iOS on 2026-11-18 09:00, web all at once on 2026-11-17 09:00) and
+   ramps up (6% of users, +14 points a day, max 65%). On Android 5.3.0 only,
+   ``GET /api/products/{id}`` (catalog span and its ``SELECT products``),
+   ``search.rank`` and ``model.predict`` are 6.5x slower, so on 2026-11-19
+   the slowest Android endpoints are ``/api/products/{id}``, ``/api/search``
+   and ``/api/recommendations`` (P99 several seconds; iOS and web unaffected;
+   ``app.catalog.include`` shows the new ``reviews,variants,bundles`` request).
+2. Payment error burst: 2026-11-18 14:00-16:10 UTC in ``eu-west-1``, the
+   payment provider ``adyen`` times out for 65% of payments (other providers
+   4%): provider client span 504 after ~10 s, ``payment`` and the gateway
+   return 502, ``exception.type`` ``TimeoutError`` on the provider span.
+   Affects ``POST /api/checkout`` and ``POST /api/payments``.
+3. Slow dependency: 2026-11-19 08:00-09:30 UTC, postgresql ``SELECT orders``
+   spans are 12x slower (all regions); 3% hit the 5 s statement timeout
+   (``QueryCanceledError``, HTTP 500 upstream). Affects ``GET
+   /api/orders/{id}``, ``POST /api/checkout`` and ``POST /api/payments``.
+4. Bad deploy: 2026-11-16 09:30-11:15 UTC the ``cart`` service runs
+   ``service.version`` 2.14.0 (new pods); 35% of cart requests (``GET
+   /api/cart``, ``POST``/``PUT /api/cart/items`` and checkout's ``GetCart``)
+   fail with HTTP 500 ``java.lang.NullPointerException``; rolled back at 11:15.
+
+The long tail (``tail_columns.py``) adds about 400 mostly sparse columns,
+including deprecated ones last written on 2026-11-09..12 (more than 7 days
+before ``now``) and two declared-but-never-written columns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import tail_columns, trace_shapes
+from .trace_shapes import ENDPOINT_INDEX, ENDPOINTS, REGIONS, ROLES, SERVICES
+
+DEFAULT_ROWS = 500_000
+DEFAULT_SEED = 42
+DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
+GENERATOR_VERSION = "1"
+WINDOW_SECONDS = 14 * 86400
+#: rows per INSERT statement: bounds memory for big datasets.
+CHUNK_ROWS = 1_000_000
+
+DAY, HOUR, MINUTE = 86400, 3600, 60
+#: incident times as seconds before ``now`` (see the module docstring).
+INCIDENTS = {
+    "release_53_android": 3 * DAY + 3 * HOUR,  # 2026-11-17 09:00
+    "release_53_ios": 2 * DAY + 3 * HOUR,  # 2026-11-18 09:00
+    "release_53_web": 3 * DAY + 3 * HOUR,  # 2026-11-17 09:00
+    "payment_burst_start": 1 * DAY + 22 * HOUR,  # 2026-11-18 14:00
+    "payment_burst_end": 1 * DAY + 19 * HOUR + 50 * MINUTE,  # 2026-11-18 16:10
+    "slow_orders_start": 1 * DAY + 4 * HOUR,  # 2026-11-19 08:00
+    "slow_orders_end": 1 * DAY + 2 * HOUR + 30 * MINUTE,  # 2026-11-19 09:30
+    "cart_release_start": 4 * DAY + 2 * HOUR + 30 * MINUTE,  # 2026-11-16 09:30
+    "cart_release_end": 4 * DAY + 45 * MINUTE,  # 2026-11-16 11:15
+}
+
+#: fault kinds: name, role of the failing span, its status, status of its ancestors,
+#: exception type and message on the failing span, then on its ancestors.
+FAULTS: tuple[tuple[str, str, int | None, int, str, str, str, str], ...] = (
+    ("none", "", None, 0, "", "", "", ""),
+    ("token_expired", "auth", None, 401, "TokenExpiredError", "access token expired",
+     "UnauthorizedError", "authentication failed: access token expired"),
+    ("invalid_credentials", "main", 401, 401, "InvalidCredentialsError", "invalid email or password",
+     "UnauthorizedError", "login failed: invalid credentials"),
+    ("product_not_found", "main", 404, 404, "ProductNotFoundError", "product does not exist",
+     "NotFoundError", "upstream catalog returned 404"),
+    ("order_not_found", "main", 404, 404, "OrderNotFoundError", "order does not exist",
+     "NotFoundError", "upstream checkout returned 404"),
+    ("order_forbidden", "main", 403, 403, "ForbiddenError", "order belongs to another user",
+     "ForbiddenError", "upstream checkout returned 403"),
+    ("out_of_stock", "main", 409, 409, "OutOfStockError", "requested quantity is not available",
+     "ConflictError", "upstream cart returned 409"),
+    ("inventory_conflict", "main", 409, 409, "InventoryConflictError", "inventory changed during checkout",
+     "ConflictError", "upstream checkout returned 409"),
+    ("checkout_validation", "main", 400, 400, "ValidationError", "shipping address is incomplete",
+     "BadRequestError", "upstream checkout returned 400"),
+    ("bad_query", "main", 400, 400, "QueryParseError", "unbalanced quotes in search query",
+     "BadRequestError", "upstream search returned 400"),
+    ("rate_limited", "gw", 429, 429, "RateLimitExceededError", "rate limit of 100 requests per minute exceeded",
+     "RateLimitExceededError", "gateway rate limit exceeded"),
+    ("internal", "main", 500, 502, "InternalServerError", "unexpected error while handling the request",
+     "UpstreamServiceError", "upstream service returned 500"),
+    ("gw_unavailable", "gw", 503, 503, "ServiceUnavailableError", "no healthy upstream",
+     "UpstreamServiceError", "gateway returned 503"),
+    ("provider_error", "provider", 502, 502, "PaymentProviderError", "payment provider returned 502 Bad Gateway",
+     "UpstreamServiceError", "payment failed: provider error"),
+    ("provider_timeout", "provider", 504, 502, "TimeoutError", "payment provider did not respond within 10000 ms",
+     "UpstreamServiceError", "payment failed: provider timeout"),
+    ("cart_npe", "main", 500, 502, "java.lang.NullPointerException",
+     'Cannot invoke "CartItem.getSku()" because "item" is null',
+     "UpstreamServiceError", "upstream cart returned 500"),
+    ("orders_db_timeout", "db_orders", None, 500, "QueryCanceledError",
+     "canceling statement due to statement timeout", "InternalServerError", "database query timed out"),
+    ("gw_timeout", "gw", 504, 504, "GatewayTimeoutError", "upstream request timeout",
+     "UpstreamServiceError", "gateway timed out"),
+    ("carrier_error", "carrier", 502, 502, "CarrierAPIError", "carrier quote API returned 502 Bad Gateway",
+     "UpstreamServiceError", "shipping quote failed: carrier error"),
+)  # fmt: skip
+FAULT_ID = {f[0]: i for i, f in enumerate(FAULTS)}
+
+CORE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("timestamp", "TIMESTAMP", "Start time of the span, UTC."),
+    ("trace.trace_id", "VARCHAR", "Hex id shared by every span of one trace (one request)."),
+    ("trace.span_id", "VARCHAR", "Hex id of this span."),
+    ("trace.parent_id", "VARCHAR", "Span id of the parent span; NULL on root spans."),
+    ("service.name", "VARCHAR", "Name of the service that emitted the span."),
+    ("name", "VARCHAR", "Span name, e.g. 'GET /api/products' for HTTP handlers or 'SELECT orders' for queries."),
+    ("span.kind", "VARCHAR", "Role of the span in the request: server, client, internal, producer or consumer."),
+    ("duration_ms", "DOUBLE", "How long the span took, in milliseconds."),
+    ("http.request.method", "VARCHAR", "HTTP request method; NULL on spans that are not HTTP."),
+    ("http.route", "VARCHAR", "Matched route template of the HTTP handler, e.g. /api/products/{id}."),
+    ("http.response.status_code", "INTEGER", "HTTP response status code of the span."),
+    ("error", "BOOLEAN", "True when the span failed (4xx/5xx responses, exceptions)."),
+    ("exception.type", "VARCHAR", "Class of the exception on a failed span; NULL unless error."),
+    ("exception.message", "VARCHAR", "Message of the exception on a failed span; NULL unless error."),
+    ("app.platform", "VARCHAR", "Client platform of the user who made the request: android, ios or web."),
+    ("app.version", "VARCHAR", "Version of the client app that made the request."),
+    ("user.id", "VARCHAR", "Id of the signed-in user who made the request."),
+    ("app.user_tier", "VARCHAR", "Subscription tier of the user: free, pro or enterprise."),
+    ("cloud.region", "VARCHAR", "Cloud region that served the request."),
+    ("k8s.pod.name", "VARCHAR", "Kubernetes pod that emitted the span."),
+    ("host.name", "VARCHAR", "Host (Kubernetes node) the pod runs on."),
+    ("db.system", "VARCHAR", "Database on database client spans: postgresql or redis."),
+    ("db.operation.name", "VARCHAR", "Database operation on database client spans, e.g. SELECT or GET."),
+    ("app.cart.item_count", "INTEGER", "Number of items in the user's cart."),
+    ("app.order.total_usd", "DOUBLE", "Order value in US dollars, on the checkout service's checkout span."),
+    ("app.payment.provider", "VARCHAR", "Payment provider charged for the order: stripe, paypal or adyen."),
+    ("app.cache_hit", "BOOLEAN", "Whether the lookup was served from the redis cache."),
+    ("feature_flag.new_checkout", "BOOLEAN", "Whether the new checkout flow is enabled for the user."),
+)  # fmt: skip
+
+LANGS = ("node", "go", "java", "python")
+#: language of each service (index into LANGS), in SERVICES order.
+SERVICE_LANG = (0, 1, 1, 2, 1, 2, 2, 3, 2, 0)
+PODS_PER_SERVICE = (4, 4, 3, 3, 6, 3, 3, 4, 4, 2)
+NODES_PER_REGION = 8
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def sql_list(values, cast: str = "") -> str:
+    body = "[" + ", ".join(_fmt(v) for v in values) + "]"
+    return f"({body}::{cast}[])" if cast else body
+
+
+def _setup_sql(seed: int, rows: int, now_s: int) -> list[str]:
+    """Macros and small lookup tables shared by the trace and span statements."""
+    start = now_s - WINDOW_SECONDS
+    stmts = [
+        # hash(a, b, c) XORs its last argument in, so hash(x, 1) and hash(x, 2) are strongly
+        # correlated; re-hashing the combination makes every (key, salt) stream independent.
+        f"CREATE OR REPLACE TEMP MACRO hx(k1_, k2_) AS hash(xor(hash(k1_, {seed}), hash(k2_)))",
+        "CREATE OR REPLACE TEMP MACRO u01(k1_, k2_) AS ((hx(k1_, k2_) >> 11)::DOUBLE + 0.5) / 9007199254740992.0",
+        "CREATE OR REPLACE TEMP MACRO nrm(k1_, k2_) AS sqrt(-2 * ln(u01(k1_, k2_))) * cos(2 * pi() * u01(k1_, k2_ + 7919))",
+        # 336 hours: diurnal weight, cumulative start and width as fractions of all traffic.
+        f"""CREATE OR REPLACE TEMP TABLE hours AS
+        WITH w AS (
+            SELECT range AS h,
+                   (1 + 0.55 * cos(2 * pi() * (hour(make_timestamp(({start} + range * 3600) * 1000000)) - 16) / 24))
+                   * (CASE WHEN dayofweek(make_timestamp(({start} + range * 3600) * 1000000)) IN (0, 6)
+                           THEN 0.8 ELSE 1.0 END) AS w
+            FROM range(336))
+        SELECT h, (sum(w) OVER (ORDER BY h) - w) / sum(w) OVER () AS cum, w / sum(w) OVER () AS width FROM w""",
+    ]
+    cum, total = [], sum(e.weight for e in ENDPOINTS)
+    acc = 0.0
+    for i, e in enumerate(ENDPOINTS):
+        cum.append(f"({i}, {acc / total!r})")
+        acc += e.weight
+    stmts.append(f"CREATE OR REPLACE TEMP TABLE eps AS SELECT * FROM (VALUES {', '.join(cum)}) v(ep, cum)")
+    return stmts
+
+
+def _shape_tables_sql() -> list[str]:
+    shapes = trace_shapes.all_shapes()
+    keys, spans = [], []
+    for sh in shapes:
+        rows = sh["spans"]
+        meds = [r["span"].med for r in rows]
+        sigs = [r["span"].sig for r in rows]
+        cls = [r["span"].cls for r in rows]
+        roles = [ROLES.index(r["span"].role) for r in rows]
+        keys.append(
+            f"({sh['id']}, {sh['ep']}, {_fmt(sh['web'])}, {_fmt(sh['miss'])}, {_fmt(sh['authfail'])}, "
+            f"{sh['hsvc']}, {len(rows)}, {sql_list(meds, 'DOUBLE')}, {sql_list(sigs, 'DOUBLE')}, "
+            f"{sql_list(cls, 'INTEGER')}, {sql_list(roles, 'INTEGER')})"
+        )
+        for r in rows:
+            s = r["span"]
+            spans.append(
+                "(" + ", ".join([
+                    str(sh["id"]), str(r["idx"]), _fmt(r["pidx"]), str(r["size"]), sql_list(r["roles"], "INTEGER"),
+                    str(ROLES.index(s.role)), str(SERVICES.index(s.service)), _fmt(s.kind), _fmt(s.name),
+                    _fmt(s.method), _fmt(s.route), _fmt(s.ok), _fmt(s.db_system), _fmt(s.db_op),
+                    _fmt(s.db_table), _fmt(s.rpc), _fmt(s.messaging), _fmt(s.cache),
+                ]) + ")"
+            )  # fmt: skip
+    return [
+        f"CREATE OR REPLACE TEMP TABLE shape_keys AS SELECT * FROM (VALUES {', '.join(keys)}) "
+        "v(shape, ep, web, miss, authfail, hsvc, n, meds, sigs, cls, roles)",
+        f"CREATE OR REPLACE TEMP TABLE shape_spans AS SELECT * FROM (VALUES {', '.join(spans)}) "
+        "v(shape, idx, pidx, size, sub_roles, role, svc, kind, sname, method, route, ok, db_system, db_op, "
+        "db_table, rpc, msg, cache)",
+    ]
+
+
+def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
+    """One row per trace: shape, span offset, time, user, incidents, fault and own times."""
+    start = now_s - WINDOW_SECONDS
+    inc = {k: now_s - v for k, v in INCIDENTS.items()}
+    ep = ENDPOINT_INDEX
+    n_users = max(500, rows // 25)
+    login, healthz = ep[("POST", "/api/login")], ep[("GET", "/healthz")]
+    checkout, payments = ep[("POST", "/api/checkout")], ep[("POST", "/api/payments")]
+    orders, products_id = ep[("GET", "/api/orders/{id}")], ep[("GET", "/api/products/{id}")]
+    cart_eps = (
+        ep[("GET", "/api/cart")],
+        ep[("POST", "/api/cart/items")],
+        ep[("PUT", "/api/cart/items")],
+        checkout,
+    )
+    f = FAULT_ID
+
+    def rule(kind: str, cond: str, p: float, salt: int) -> str:
+        return f"WHEN {cond} AND u01(t, {salt}) < {p} THEN {f[kind]}"
+
+    fault_rules = "\n".join([
+        f"WHEN authfail THEN {f['token_expired']}",
+        rule("invalid_credentials", f"ep = {login}", 0.07, 210),
+        rule("provider_timeout", f"ep IN ({checkout}, {payments}) AND region = 2 AND ts_s >= "
+             f"{inc['payment_burst_start']} AND ts_s < {inc['payment_burst_end']}",
+             "(CASE WHEN provider = 'adyen' THEN 0.65 ELSE 0.04 END)", 211),
+        rule("cart_npe", f"ep IN {cart_eps} AND cart_bad", 0.35, 212),
+        rule("orders_db_timeout", f"ep IN ({orders}, {checkout}, {payments}) AND slow_orders", 0.03, 213),
+        rule("product_not_found", f"ep = {products_id}", 0.03, 214),
+        rule("order_not_found", f"ep = {orders}", 0.02, 215),
+        rule("order_forbidden", f"ep = {orders}", 0.008, 216),
+        rule("out_of_stock", f"ep = {ep[('POST', '/api/cart/items')]}", 0.015, 217),
+        rule("inventory_conflict", f"ep = {checkout}", 0.015, 218),
+        rule("checkout_validation", f"ep = {checkout}", 0.01, 219),
+        rule("bad_query", f"ep = {ep[('GET', '/api/search')]}", 0.007, 220),
+        rule("provider_error", f"ep IN ({checkout}, {payments})", 0.005, 221),
+        rule("carrier_error", f"ep = {ep[('GET', '/api/shipping/quote')]}", 0.01, 222),
+        rule("rate_limited", f"ep <> {healthz}", 0.004, 223),
+        rule("internal", f"ep <> {healthz}", 0.0015, 224),
+        rule("gw_unavailable", f"ep <> {healthz}", 0.0008, 225),
+        rule("gw_timeout", f"ep <> {healthz}", 0.0004, 226),
+    ])  # fmt: skip
+    fault_roles = sql_list([ROLES.index(x[1]) if x[1] else 0 for x in FAULTS], "INTEGER")
+    cached = tuple(ep[("GET", r)] for r in trace_shapes.CACHED_ROUTES)
+
+    def share53(release: str) -> str:
+        r = inc[release]
+        return f"(CASE WHEN ts_s < {r} THEN 0 ELSE least(0.65, 0.06 + 0.14 * (ts_s - {r}) / 86400) END)"
+
+    return f"""
+    CREATE OR REPLACE TEMP TABLE traces AS
+    WITH t_base AS (
+        SELECT t, e.ep,
+               CASE WHEN e.ep = {healthz} THEN NULL
+                    ELSE floor({n_users} * pow(u01(t, 2), 2.2))::BIGINT END AS uidx
+        FROM (SELECT range AS t, u01(range, 1) AS ue FROM range({n_traces})) r
+        ASOF JOIN eps e ON r.ue >= e.cum),
+    t_user AS (
+        SELECT *,
+               CASE WHEN uidx IS NULL THEN NULL WHEN hx(uidx, 101) % 100 < 42 THEN 'android'
+                    WHEN hx(uidx, 101) % 100 < 72 THEN 'ios' ELSE 'web' END AS platform,
+               CASE WHEN uidx IS NULL THEN (hx(t, 103) % 4)::INTEGER
+                    WHEN hx(uidx, 102) % 100 < 40 THEN 0 WHEN hx(uidx, 102) % 100 < 60 THEN 1
+                    WHEN hx(uidx, 102) % 100 < 85 THEN 2 ELSE 3 END AS region,
+               ep IN {cached} AND u01(t, 3) < 0.28 AS miss0,
+               ep NOT IN ({login}, {healthz}) AND u01(t, 4) < 0.006 AS authfail,
+               CASE WHEN ep = {healthz} THEN (hx(t, 5) % {len(SERVICES)})::INTEGER ELSE -1 END AS hsvc
+        FROM t_base),
+    t_shape AS (
+        SELECT u.*, k.shape, k.n, k.meds, k.sigs, k.cls, k.roles AS roles_by_idx,
+               sum(k.n) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - k.n AS off
+        FROM t_user u JOIN shape_keys k
+          ON k.ep = u.ep AND k.web = (coalesce(u.platform, '') = 'web') AND k.miss = u.miss0
+         AND k.authfail = u.authfail AND k.hsvc = u.hsvc),
+    t_time AS (
+        SELECT s.*,
+               least({now_s - 60}.0, {start} + (h.h + (s.off / {rows}.0 - h.cum) / h.width) * 3600
+                     + (u01(t, 6) - 0.5) * 2) AS ts_s
+        FROM t_shape s ASOF JOIN hours h ON s.off / {rows}.0 >= h.cum
+        WHERE s.off < {rows}),
+    t_ver AS (
+        SELECT *,
+               CASE WHEN platform IS NULL THEN NULL
+                    WHEN u01(uidx, 104) < (CASE platform WHEN 'android' THEN {share53("release_53_android")}
+                                                         WHEN 'ios' THEN {share53("release_53_ios")}
+                                                         ELSE (ts_s >= {inc["release_53_web"]})::INTEGER END)
+                         THEN '5.3.0'
+                    WHEN platform = 'web' THEN '5.2.0'
+                    WHEN u01(uidx, 105) < least(0.92, 0.6 + 0.025 * (ts_s - {start}) / 86400) THEN '5.2.0'
+                    ELSE '5.1.0' END AS version,
+               CASE WHEN region = 2 THEN (['stripe', 'stripe', 'paypal', 'adyen', 'adyen'])[1 + (hx(t, 7) % 5)::BIGINT]
+                    ELSE (['stripe', 'stripe', 'stripe', 'paypal', 'paypal', 'adyen'])[1 + (hx(t, 7) % 6)::BIGINT]
+                    END AS provider,
+               ts_s >= {inc["slow_orders_start"]} AND ts_s < {inc["slow_orders_end"]} AS slow_orders,
+               ts_s >= {inc["cart_release_start"]} AND ts_s < {inc["cart_release_end"]} AS cart_bad
+        FROM t_time),
+    t_fault AS (
+        SELECT *, CASE {fault_rules} ELSE 0 END AS fk FROM t_ver),
+    t_final AS (
+        SELECT *,
+               CASE WHEN fk = {f["cart_npe"]} AND ep = {checkout} THEN {ROLES.index("cart")}
+                    ELSE {fault_roles}[fk + 1] END AS frole,
+               CASE fk WHEN {f["provider_timeout"]} THEN 10000 WHEN {f["orders_db_timeout"]} THEN 5000
+                       WHEN {f["gw_timeout"]} THEN 15000 ELSE 0 END AS timeout_ms,
+               platform = 'android' AND version = '5.3.0' AS regressed,
+               ([1.0, 1.05, 1.1, 1.35])[region + 1] AS rmul
+        FROM t_fault)
+    SELECT t, ep, uidx, platform, region, shape, n, off, ts_s, version, provider, slow_orders, cart_bad,
+           fk, frole, regressed, miss0 AS miss, hsvc,
+           ep = {ep[("GET", "/api/products")]} AND fk = 0 AND u01(t, 8) < 0.005 AS redirect,
+           list_transform(generate_series(1, n), lambda i:
+               meds[i] * rmul * exp(sigs[i] * nrm(t * 64 + i, 9))
+               * (CASE cls[i] WHEN 1 THEN (CASE WHEN regressed THEN 6.5 ELSE 1 END)
+                              WHEN 2 THEN (CASE WHEN slow_orders THEN 12 ELSE 1 END) ELSE 1 END)
+               + (CASE WHEN roles_by_idx[i] = frole THEN timeout_ms ELSE 0 END)) AS owns
+    FROM t_final
+    """
+
+
+def _pods() -> tuple[list[str], list[int], list[str]]:
+    """Pod names (per service, per region, plus cart's bad 2.14.0 replica set), their node index, node names."""
+    import hashlib
+
+    def h(s: str, n: int) -> str:
+        return hashlib.sha256(s.encode()).hexdigest()[:n]
+
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+
+    def suffix(s: str) -> str:
+        d = int(h(s, 12), 16)
+        return "".join(alphabet[(d >> (5 * i)) % len(alphabet)] for i in range(5))
+
+    pods, pod_node = [], []
+    for variant in ("", "-2.14.0"):
+        for si, svc in enumerate(SERVICES):
+            for ri, region in enumerate(REGIONS):
+                rs = h(f"{svc}{region}{variant}", 10)
+                for k in range(PODS_PER_SERVICE[si]):
+                    pods.append(f"{svc}-{rs}-{suffix(f'{svc}{region}{variant}{k}')}")
+                    pod_node.append(
+                        ri * NODES_PER_REGION + int(h(f"{svc}{k}{variant}", 4), 16) % NODES_PER_REGION
+                    )
+    nodes = []
+    for ri, region in enumerate(REGIONS):
+        domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+        for k in range(NODES_PER_REGION):
+            nodes.append(f"ip-10-{10 + ri}-{16 * (k % 4) + 3}-{int(h(region + str(k), 2), 16)}.{domain}")
+    return pods, pod_node, nodes
+
+
+def pod_offsets() -> tuple[list[int], int]:
+    """Index of each service's first pod in the pod list, and where the 2.14.0 cart pods start."""
+    offs, acc = [], 0
+    for n in PODS_PER_SERVICE:
+        offs.append(acc)
+        acc += n * len(REGIONS)
+    return offs, acc
+
+
+def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
+    """Insert the spans of traces ``lo <= t < hi`` into ``events``."""
+    pods, pod_node, nodes = _pods()
+    offs, bad_base = pod_offsets()
+    npods = sql_list(PODS_PER_SERVICE, "INTEGER")
+    cart = SERVICES.index("cart")
+    f_type = sql_list([x[4] or None for x in FAULTS], "VARCHAR")
+    f_msg = sql_list([x[5] or None for x in FAULTS], "VARCHAR")
+    u_type = sql_list([x[6] or None for x in FAULTS], "VARCHAR")
+    u_msg = sql_list([x[7] or None for x in FAULTS], "VARCHAR")
+    f_code = sql_list([x[2] for x in FAULTS], "INTEGER")
+    u_code = sql_list([x[3] or None for x in FAULTS], "INTEGER")
+    base = f"""
+    SELECT tr.t AS _t, sp.idx AS _idx, tr.off + sp.idx AS _rid, sp.svc AS _svc,
+           ({sql_list(SERVICE_LANG, "INTEGER")})[sp.svc + 1] AS _lang,
+           sp.kind AS _kind, sp.role AS _role, sp.pidx IS NULL AS _root, sp.method IS NOT NULL AS _http,
+           sp.route IS NOT NULL AS _srv_http, sp.rpc IS NOT NULL AS _grpc, sp.rpc AS _rpc,
+           sp.db_system AS _dbs, sp.db_op AS _dbop, sp.db_table AS _dbtable, sp.msg AS _msgdest,
+           sp.kind IN ('producer', 'consumer') AS _msg, tr.ep AS _ep, sp.route AS _route, sp.method AS _method,
+           tr.platform AS _plat, tr.platform IN ('android', 'ios') AS _mobile, tr.region AS _reg,
+           tr.uidx AS _uidx, tr.uidx IS NOT NULL AS _user, tr.version AS _ver, tr.fk AS _fk,
+           tr.ts_s + coalesce(list_sum(tr.owns[1:sp.idx]), 0) / 1000 AS _ts_s,
+           list_sum(tr.owns[sp.idx + 1:sp.idx + sp.size]) AS _dur,
+           tr.fk > 0 AND list_contains(sp.sub_roles, tr.frole) AS _err,
+           sp.role = tr.frole AS _fault, sp.ok AS _ok, tr.redirect AS _redirect, sp.sname AS _name,
+           tr.n AS _n, tr.provider AS _prov,
+           CASE WHEN tr.uidx IS NOT NULL THEN (['free', 'free', 'free', 'free', 'free', 'free', 'free', 'pro', 'pro', 'pro', 'enterprise'])[1 + (hx(tr.uidx, 107) % 11)::BIGINT] END AS _tier, tr.miss AS _miss, sp.cache AS _cache, tr.cart_bad AND sp.svc = {cart} AS _bad_cart,
+           (CASE WHEN tr.cart_bad AND sp.svc = {cart} THEN {bad_base - offs[cart]} ELSE 0 END)
+             + ({sql_list(offs, "INTEGER")})[sp.svc + 1] + tr.region * {npods}[sp.svc + 1]
+             + (hx(tr.t * 16 + sp.svc, 41) % {npods}[sp.svc + 1])::INTEGER AS _pod,
+           hx(tr.t * 64 + sp.idx, 33) AS _span_h,
+           CASE WHEN sp.pidx IS NOT NULL THEN hx(tr.t * 64 + sp.pidx, 33) END AS _parent_h
+    FROM traces tr JOIN shape_spans sp ON sp.shape = tr.shape
+    WHERE tr.t >= {lo} AND tr.t < {hi} AND tr.off + sp.idx < {rows}
+    """
+    b2 = f"""
+    SELECT *, ({sql_list(pods)})[_pod + 1] AS _pod_name,
+           ({sql_list(nodes)})[({sql_list(pod_node, "INTEGER")})[_pod + 1] + 1] AS _host,
+           ({sql_list(pod_node, "INTEGER")})[_pod + 1] AS _node, floor((_ts_s - {now_s - WINDOW_SECONDS}) / 86400)::INTEGER AS _day,
+           CASE WHEN _ok IS NULL THEN NULL
+                WHEN _err THEN CASE WHEN _fault THEN ({f_code})[_fk + 1] ELSE ({u_code})[_fk + 1] END
+                WHEN _redirect AND _srv_http THEN 301 ELSE _ok END AS _status
+    FROM ({base})
+    """
+    ep = ENDPOINT_INDEX
+    checkout_main = f"(_ep = {ep[('POST', '/api/checkout')]} AND _role = {ROLES.index('main')})"
+    pay_spans = f"(_svc = {SERVICES.index('payment')} OR {checkout_main})"
+    item_spans = f"((_svc = {cart} AND _kind = 'server') OR {checkout_main})"
+    core = {
+        "timestamp": "make_timestamp((_ts_s * 1000000)::BIGINT)",
+        "trace.trace_id": "printf('%016x%016x', hx(_t, 31), hx(_t, 32))",
+        "trace.span_id": "printf('%016x', _span_h)",
+        "trace.parent_id": "CASE WHEN _parent_h IS NOT NULL THEN printf('%016x', _parent_h) END",
+        "service.name": f"({sql_list(SERVICES)})[_svc + 1]",
+        "name": "_name",
+        "span.kind": "_kind",
+        "duration_ms": "round(_dur, 3)",
+        "http.request.method": "_method",
+        "http.route": "_route",
+        "http.response.status_code": "_status",
+        "error": "_err",
+        "exception.type": f"CASE WHEN _err THEN CASE WHEN _fault THEN ({f_type})[_fk + 1] ELSE ({u_type})[_fk + 1] END END",
+        "exception.message": f"CASE WHEN _err THEN CASE WHEN _fault THEN ({f_msg})[_fk + 1] ELSE ({u_msg})[_fk + 1] END END",
+        "app.platform": "_plat",
+        "app.version": "_ver",
+        "user.id": "CASE WHEN _user THEN printf('usr_%010x', hx(_uidx, 106) >> 24) END",
+        "app.user_tier": "_tier",
+        "cloud.region": f"({sql_list(REGIONS)})[_reg + 1]",
+        "k8s.pod.name": "_pod_name",
+        "host.name": "_host",
+        "db.system": "_dbs",
+        "db.operation.name": "_dbop",
+        "app.cart.item_count": f"CASE WHEN {item_spans} THEN least(40, greatest(1, round(2.4 * exp(0.7 * nrm(_t, 120)))))::INTEGER END",
+        "app.order.total_usd": f"CASE WHEN {checkout_main} THEN round(greatest(4.99, 58 * exp(0.75 * nrm(_t, 121))), 2) END",
+        "app.payment.provider": f"CASE WHEN {pay_spans} AND _ep IN ({ep[('POST', '/api/checkout')]}, {ep[('POST', '/api/payments')]}) THEN _prov END",
+        "app.cache_hit": "CASE WHEN _cache THEN NOT _miss END",
+        "feature_flag.new_checkout": f"CASE WHEN _user THEN hx(_uidx, 108) % 1000 < 100 + 400 * (_ts_s - {now_s - WINDOW_SECONDS}) / {WINDOW_SECONDS} END",
+    }  # fmt: skip
+    cols = [f'({core[name]})::{typ} AS "{name}"' for name, typ, _ in CORE_COLUMNS]
+    cols += tail_columns.select_sql(seed, now_s)
+    return f"INSERT INTO events SELECT {', '.join(cols)} FROM ({b2})"
+
+
+def create_table_sql() -> str:
+    cols = [f'"{n}" {t}' for n, t, _ in CORE_COLUMNS]
+    cols += [f'"{c.name}" {c.type}' for c in tail_columns.TAIL_COLUMNS]
+    return f"CREATE TABLE events ({', '.join(cols)})"
+
+
+def descriptions() -> dict[str, str]:
+    """Column name -> one-sentence description, for every generated column."""
+    d = {n: desc for n, _, desc in CORE_COLUMNS}
+    d.update({c.name: c.description for c in tail_columns.TAIL_COLUMNS})
+    return d
+
+
+def _now_epoch(now: datetime | int | float) -> int:
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        return int(now.timestamp())
+    return int(now)
+
+
+def generate(
+    path: str | Path,
+    rows: int = DEFAULT_ROWS,
+    seed: int = DEFAULT_SEED,
+    now: datetime | int = DEFAULT_NOW,
+    *,
+    memory_limit: str = "2GB",
+    threads: int | None = None,
+) -> Path:
+    """Write the telemetry DuckDB file at ``path`` (table ``events`` + metadata); return the path.
+
+    The file is built next to ``path`` under a temporary name and renamed when
+    complete, so an interrupted run never leaves a half-written dataset.
+    """
+    import duckdb
+
+    from .column_metadata import write_metadata
+
+    if rows < 1:
+        raise ValueError("rows must be >= 1")
+    path = Path(path).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    now_s = _now_epoch(now)
+    for p in (tmp, Path(f"{tmp}.wal")):
+        p.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute("SET preserve_insertion_order = true")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+            con.execute(f"SET temp_directory = '{tmp.parent / (tmp.name + '.tmpdir')}'")
+            _fill(con, rows, seed, now_s)
+            write_metadata(
+                con, "events", descriptions(), now_s,
+                info={"now": datetime.fromtimestamp(now_s, UTC).isoformat().replace("+00:00", "Z"),
+                      "seed": str(seed), "rows": str(rows), "generator_version": GENERATOR_VERSION,
+                      "source": "generated"},
+            )  # fmt: skip
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        for p in (tmp, Path(f"{tmp}.wal")):
+            p.unlink(missing_ok=True)
+        tmpdir = tmp.parent / (tmp.name + ".tmpdir")
+        if tmpdir.exists():
+            import shutil
+
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    return path
+
+
+def _fill(con, rows: int, seed: int, now_s: int) -> None:
+    for stmt in _setup_sql(seed, rows, now_s) + _shape_tables_sql():
+        con.execute(stmt)
+    # Expected spans per trace is ~5.5; draw enough traces and grow if the draw fell short.
+    n_traces = int(rows / 3) + 100
+    while True:
+        con.execute(_traces_sql(seed, rows, now_s, n_traces))
+        got = con.execute("SELECT coalesce(max(off + n), 0) FROM traces").fetchone()[0]
+        if got >= rows:
+            break
+        n_traces *= 2
+    con.execute(create_table_sql())
+    bounds = con.execute(f"SELECT min(t) FROM traces GROUP BY off // {CHUNK_ROWS} ORDER BY 1").fetchall()
+    starts = [b[0] for b in bounds] + [n_traces]
+    for lo, hi in itertools.pairwise(starts):
+        con.execute(_spans_sql(seed, rows, now_s, lo, hi))
+    con.execute("DROP TABLE traces")
+
+
+def timed_generate(path: str | Path, **kwargs) -> tuple[Path, float]:
+    t0 = time.perf_counter()
+    p = generate(path, **kwargs)
+    return p, time.perf_counter() - t0

@@ -1,0 +1,409 @@
+"""Metrics over trial tables: accuracy, pass^k, validity, cost, latency, and their uncertainty.
+
+A *trial table* is a sequence of mappings (or a pandas DataFrame), one per
+trial, with the experiment log's column names: ``question_id`` and
+``correct`` are required; ``valid``, ``semantic_valid``, ``repaired``,
+``tokens_in``, ``tokens_out``, ``cached_tokens``, ``latency_ms``,
+``cost_usd``, ``cache_hit``, ``outcome`` are used when present (missing or
+None values are left out of means and percentiles; a missing ``correct``
+counts as wrong). Every function is pure.
+
+Definitions (``n`` trials of a question, ``c`` of them correct):
+
+- accuracy: correct trials / all trials. pass@1: the mean over questions of
+  ``c / n`` (the same number when every question has the same ``n``).
+- pass^k (tau-bench): the mean over questions of ``C(c, k) / C(n, k)``, the
+  chance that ``k`` trials drawn without replacement are *all* correct: a
+  consistency measure that falls as ``k`` grows. pass@k (Chen et al.): the
+  mean of ``1 - C(n - c, k) / C(n, k)``, the chance that at least one is.
+  ``k > n`` for any question is an error; ``k`` defaults to the smallest ``n``.
+- cost per question: the mean cost of one trial (one question asked once);
+  per 1,000 questions is that times 1,000.
+
+Uncertainty. Trials of one question are correlated (the same question is
+easy or hard every time), so treating 60 x 5 trials as 300 independent
+coin flips understates the error. ``summarize`` gives both:
+
+- ``accuracy_ci``: Wilson's score interval on the trial proportion. Well
+  behaved near 0 and 1, but it assumes independent trials: read it as a
+  lower bound on the uncertainty.
+- ``accuracy_ci_questions``: a cluster (by question) bootstrap, resampling
+  whole questions with replacement and recomputing pooled accuracy. It
+  honours the correlation and is the interval to quote; percentile method,
+  fixed seed, so the same table gives the same interval.
+
+``paired_comparison`` compares two variants on the same questions: the mean
+per-question accuracy difference with a paired bootstrap interval, wins /
+losses / ties per question, the exact two-sided sign test over the questions
+that differ (with one trial per question this is exactly McNemar's exact
+test on pass@1), and a sign-flip permutation test that also uses the size of
+each difference.
+
+numpy only; no scipy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "PairedComparison",
+    "VariantMetrics",
+    "by_tag",
+    "cluster_bootstrap_interval",
+    "counts_by_question",
+    "paired_comparison",
+    "pass_at_k",
+    "pass_hat_k",
+    "percentile",
+    "sign_test",
+    "summarize",
+    "wilson_interval",
+]
+
+Trial = Mapping[str, Any]
+#: (n trials, c correct) per question
+Counts = Mapping[str, tuple[int, int]]
+
+
+def _records(trials: Iterable[Trial] | Any) -> list[Trial]:
+    if hasattr(trials, "to_dict") and hasattr(trials, "columns"):  # a pandas DataFrame
+        return trials.to_dict("records")
+    return list(trials)
+
+
+def _flag(value: Any) -> bool:
+    """Truthiness where None, NaN and pandas' NA count as false."""
+    try:
+        return bool(value) and value == value
+    except TypeError:  # pandas.NA
+        return False
+
+
+def _numbers(trials: Sequence[Trial], key: str) -> list[float]:
+    """The non-missing values of one column as floats."""
+    out = []
+    for t in trials:
+        try:
+            v = float(t.get(key))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if not math.isnan(v):
+            out.append(v)
+    return out
+
+
+def counts_by_question(trials: Iterable[Trial] | Any) -> dict[str, tuple[int, int]]:
+    """``question_id -> (n, c)``: trials and correct trials per question, in first-seen order."""
+    out: dict[str, list[int]] = {}
+    for t in _records(trials):
+        nc = out.setdefault(str(t["question_id"]), [0, 0])
+        nc[0] += 1
+        nc[1] += _flag(t.get("correct"))
+    return {q: (n, c) for q, (n, c) in out.items()}
+
+
+# --------------------------------------------------------------------------- pass^k, pass@k
+
+
+def _check_k(counts: Counts, k: int) -> None:
+    if not counts:
+        raise ValueError("no trials: pass^k needs at least one question")
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    short = [(q, n) for q, (n, _) in counts.items() if n < k]
+    if short:
+        q, n = short[0]
+        raise ValueError(
+            f"k={k} is larger than the {n} trial(s) of question {q!r}: run at least {k} trials "
+            f"per question or use k <= {min(n for n, _ in counts.values())}"
+        )
+
+
+def pass_hat_k(counts: Counts, k: int) -> float:
+    """tau-bench's pass^k: mean over questions of ``C(c, k) / C(n, k)``. ``k > n`` raises ``ValueError``."""
+    _check_k(counts, k)
+    return sum(math.comb(c, k) / math.comb(n, k) for n, c in counts.values()) / len(counts)
+
+
+def pass_at_k(counts: Counts, k: int) -> float:
+    """pass@k (Chen et al. 2021): mean over questions of ``1 - C(n - c, k) / C(n, k)``."""
+    _check_k(counts, k)
+    return sum(1 - math.comb(n - c, k) / math.comb(n, k) for n, c in counts.values()) / len(counts)
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion; ``(0, 1)`` when ``n`` is 0."""
+    if n == 0:
+        return (0.0, 1.0)
+    z = _z(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def cluster_bootstrap_interval(
+    counts: Counts, confidence: float = 0.95, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of pooled accuracy, resampling questions (clusters) with replacement."""
+    if not counts:
+        return (0.0, 1.0)
+    _z(confidence)
+    n = np.array([nc[0] for nc in counts.values()], dtype=float)
+    c = np.array([nc[1] for nc in counts.values()], dtype=float)
+    idx = np.random.default_rng(seed).integers(0, len(n), size=(n_boot, len(n)))
+    acc = c[idx].sum(axis=1) / n[idx].sum(axis=1)
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(acc, [alpha, 1 - alpha])
+    return (float(lo), float(hi))
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """The ``q``-th percentile (0-100, linear interpolation); None for no values."""
+    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    return float(np.percentile(arr, q)) if arr.size else None
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class VariantMetrics:
+    """Every metric of one variant over a trial table. ``to_dict`` gives JSON-ready values."""
+
+    n_questions: int
+    n_trials: int
+    k: int
+    accuracy: float
+    accuracy_ci: tuple[float, float]
+    accuracy_ci_questions: tuple[float, float]
+    pass_at_1: float
+    pass_k: float
+    pass_at_k: float
+    valid_rate: float
+    semantic_valid_rate: float
+    repair_rate: float
+    repair_success_rate: float | None
+    tokens_in_mean: float | None
+    tokens_in_total: int
+    tokens_out_mean: float | None
+    tokens_out_total: int
+    cached_tokens_total: int
+    cost_usd: float
+    cost_per_question: float
+    cost_per_1k_questions: float
+    latency_ms_mean: float | None
+    latency_ms_p50: float | None
+    latency_ms_p95: float | None
+    latency_ms_p99: float | None
+    cache_hits: int
+    cache_hit_rate: float
+    outcomes: dict[str, int] = field(default_factory=dict)
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["accuracy_ci"] = list(self.accuracy_ci)
+        out["accuracy_ci_questions"] = list(self.accuracy_ci_questions)
+        return out
+
+
+def summarize(
+    trials: Iterable[Trial] | Any,
+    *,
+    k: int | None = None,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> VariantMetrics:
+    """All metrics of one variant's trials (see the module docstring for definitions).
+
+    Args:
+        trials: the trial table (one variant).
+        k: for pass^k and pass@k; default the smallest number of trials of any question.
+        confidence: level of both accuracy intervals.
+        n_boot, seed: the question-bootstrap's size and seed.
+    """
+    rows = _records(trials)
+    if not rows:
+        raise ValueError("no trials to summarize")
+    counts = counts_by_question(rows)
+    k = min(n for n, _ in counts.values()) if k is None else k
+    n_trials = len(rows)
+    n_correct = sum(c for _, c in counts.values())
+    tokens_in, tokens_out = _numbers(rows, "tokens_in"), _numbers(rows, "tokens_out")
+    latency = _numbers(rows, "latency_ms")
+    cost = sum(_numbers(rows, "cost_usd"))
+    repaired = [t for t in rows if _flag(t.get("repaired"))]
+    cache_hits = sum(_flag(t.get("cache_hit")) for t in rows)
+    outcomes: dict[str, int] = defaultdict(int)
+    for t in rows:
+        if t.get("outcome"):
+            outcomes[str(t["outcome"])] += 1
+    return VariantMetrics(
+        n_questions=len(counts),
+        n_trials=n_trials,
+        k=k,
+        accuracy=n_correct / n_trials,
+        accuracy_ci=wilson_interval(n_correct, n_trials, confidence),
+        accuracy_ci_questions=cluster_bootstrap_interval(counts, confidence, n_boot, seed),
+        pass_at_1=sum(c / n for n, c in counts.values()) / len(counts),
+        pass_k=pass_hat_k(counts, k),
+        pass_at_k=pass_at_k(counts, k),
+        valid_rate=sum(_flag(t.get("valid")) for t in rows) / n_trials,
+        semantic_valid_rate=sum(_flag(t.get("semantic_valid")) for t in rows) / n_trials,
+        repair_rate=len(repaired) / n_trials,
+        repair_success_rate=(
+            sum(_flag(t.get("semantic_valid")) for t in repaired) / len(repaired) if repaired else None
+        ),
+        tokens_in_mean=float(np.mean(tokens_in)) if tokens_in else None,
+        tokens_in_total=int(sum(tokens_in)),
+        tokens_out_mean=float(np.mean(tokens_out)) if tokens_out else None,
+        tokens_out_total=int(sum(tokens_out)),
+        cached_tokens_total=int(sum(_numbers(rows, "cached_tokens"))),
+        cost_usd=cost,
+        cost_per_question=cost / n_trials,
+        cost_per_1k_questions=cost / n_trials * 1000,
+        latency_ms_mean=float(np.mean(latency)) if latency else None,
+        latency_ms_p50=percentile(latency, 50),
+        latency_ms_p95=percentile(latency, 95),
+        latency_ms_p99=percentile(latency, 99),
+        cache_hits=cache_hits,
+        cache_hit_rate=cache_hits / n_trials,
+        outcomes=dict(outcomes),
+        confidence=confidence,
+    )
+
+
+def by_tag(
+    trials: Iterable[Trial] | Any, tags: Mapping[str, Iterable[str]], **options: Any
+) -> dict[str, VariantMetrics]:
+    """``summarize`` per tag: tag -> metrics over the trials of questions with that tag (sorted by tag).
+
+    ``tags`` maps question id -> tags (``QuestionSet.tags``). ``k`` defaults per tag as in
+    ``summarize``; pass the same ``k`` to compare tags on one scale.
+    """
+    rows = _records(trials)
+    grouped: dict[str, list[Trial]] = defaultdict(list)
+    for t in rows:
+        for tag in tags.get(str(t["question_id"]), ()):
+            grouped[tag].append(t)
+    return {tag: summarize(grouped[tag], **options) for tag in sorted(grouped)}
+
+
+# --------------------------------------------------------------------------- paired comparison
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Exact two-sided sign test (binomial, p = 1/2) of ``wins`` against ``losses``; ties are left out."""
+    m = wins + losses
+    if m == 0:
+        return 1.0
+    tail = sum(math.comb(m, i) for i in range(min(wins, losses) + 1)) / 2**m
+    return min(1.0, 2 * tail)
+
+
+def _sign_flip_p(diffs: np.ndarray, n_perm: int, seed: int) -> float:
+    """Two-sided paired permutation test of mean(diffs) = 0 by random sign flips (exact for <= 16)."""
+    d = diffs[diffs != 0]
+    if d.size == 0:
+        return 1.0
+    observed = abs(d.mean())
+    if d.size <= 16:
+        signs = 1 - 2 * ((np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1)
+    else:
+        signs = np.random.default_rng(seed).choice([-1, 1], size=(n_perm, d.size))
+    means = np.abs((signs * d).mean(axis=1))
+    return float(np.mean(means >= observed - 1e-12))
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Candidate vs baseline on the questions both answered. ``difference`` = candidate - baseline."""
+
+    n_questions: int
+    baseline_accuracy: float
+    candidate_accuracy: float
+    difference: float
+    ci: tuple[float, float]
+    p_value: float
+    p_value_permutation: float
+    wins: int
+    losses: int
+    ties: int
+    only_baseline: int = 0
+    only_candidate: int = 0
+    confidence: float = 0.95
+    per_question: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ci"] = list(self.ci)
+        return out
+
+
+def paired_comparison(
+    baseline: Iterable[Trial] | Any,
+    candidate: Iterable[Trial] | Any,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    n_perm: int = 20000,
+    seed: int = 0,
+) -> PairedComparison:
+    """Compare two variants question by question (see the module docstring).
+
+    Per question, accuracy is ``c / n`` of that variant's trials; a *win* is a question where the
+    candidate's accuracy is higher. ``p_value`` is the exact sign test over wins and losses
+    (McNemar's exact test when each variant ran one trial per question); ``p_value_permutation``
+    also weighs how much each question changed. Questions only one side answered are counted in
+    ``only_baseline``/``only_candidate`` and left out.
+    """
+    base, cand = counts_by_question(baseline), counts_by_question(candidate)
+    common = [q for q in base if q in cand]
+    if not common:
+        raise ValueError("the two trial tables have no question in common")
+    _z(confidence)
+    a = np.array([base[q][1] / base[q][0] for q in common])
+    b = np.array([cand[q][1] / cand[q][0] for q in common])
+    diffs = b - a
+    idx = np.random.default_rng(seed).integers(0, len(common), size=(n_boot, len(common)))
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(diffs[idx].mean(axis=1), [alpha, 1 - alpha])
+    wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
+    return PairedComparison(
+        n_questions=len(common),
+        baseline_accuracy=float(a.mean()),
+        candidate_accuracy=float(b.mean()),
+        difference=float(diffs.mean()),
+        ci=(float(lo), float(hi)),
+        p_value=sign_test(wins, losses),
+        p_value_permutation=_sign_flip_p(diffs, n_perm, seed),
+        wins=wins,
+        losses=losses,
+        ties=len(common) - wins - losses,
+        only_baseline=len(set(base) - set(cand)),
+        only_candidate=len(set(cand) - set(base)),
+        confidence=confidence,
+        per_question={q: float(d) for q, d in zip(common, diffs, strict=True)},
+    )

@@ -1,0 +1,143 @@
+"""Numbered schema migrations of the experiment log (``runs.py``).
+
+Each migration is a function ``mNNN_what(conn)`` registered in order. ``migrate``
+applies the ones not yet listed in the ``migrations`` table, each in its own
+transaction together with its row in that table, so a crash leaves the store
+at a clean migration boundary. Migrations only ever add: a released migration
+is never edited; a change is a new function at the end.
+
+Times are naive ``TIMESTAMP`` values in UTC. JSON is stored as ``VARCHAR``
+text (no extension needed to read the file); DuckDB's ``json_extract`` works
+on it once the json extension is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = []
+
+
+def migration(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_initial(conn: Any) -> None:
+    conn.execute(
+        """
+        CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP NOT NULL,
+            name VARCHAR,
+            question_set_name VARCHAR,
+            question_set_hash VARCHAR,
+            question_set_path VARCHAR,
+            n_questions INTEGER,
+            dataset_identity VARCHAR,
+            dataset_path VARCHAR,
+            trials_per_question INTEGER NOT NULL,
+            settings VARCHAR
+        )
+        """
+    )
+    # Status changes are events, so no row is ever updated: the latest event gives the status.
+    conn.execute("CREATE SEQUENCE run_events_seq")
+    conn.execute(
+        """
+        CREATE TABLE run_events (
+            seq BIGINT PRIMARY KEY DEFAULT nextval('run_events_seq'),
+            run_id VARCHAR NOT NULL,
+            event_at TIMESTAMP NOT NULL,
+            event VARCHAR NOT NULL,
+            detail VARCHAR
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE run_variants (
+            run_id VARCHAR NOT NULL,
+            variant VARCHAR NOT NULL,
+            variant_hash VARCHAR,
+            variant_text VARCHAR,
+            model VARCHAR,
+            params VARCHAR,
+            added_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, variant)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE run_questions (
+            run_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            question VARCHAR NOT NULL,
+            gold VARCHAR NOT NULL,
+            accept VARCHAR,
+            tags VARCHAR,
+            PRIMARY KEY (run_id, question_id)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE trials (
+            run_id VARCHAR NOT NULL,
+            variant VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL,
+            trial INTEGER NOT NULL,
+            request_hash VARCHAR,
+            raw_output VARCHAR,
+            spec VARCHAR,
+            findings VARCHAR,
+            sql VARCHAR,
+            result VARCHAR,
+            diff VARCHAR,
+            correct BOOLEAN,
+            outcome VARCHAR,
+            valid BOOLEAN,
+            semantic_valid BOOLEAN,
+            repaired BOOLEAN,
+            tokens_in INTEGER,
+            tokens_out INTEGER,
+            cached_tokens INTEGER,
+            latency_ms DOUBLE,
+            cost_usd DOUBLE,
+            cache_hit BOOLEAN,
+            error VARCHAR,
+            extra VARCHAR,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            recorded_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (run_id, variant, question_id, trial)
+        )
+        """
+    )
+
+
+def migrate(conn: Any) -> list[str]:
+    """Apply pending migrations; returns the names applied now (empty when up to date)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            fn(conn)
+            conn.execute(
+                "INSERT INTO migrations VALUES (?, ?)", [name, datetime.now(UTC).replace(tzinfo=None)]
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

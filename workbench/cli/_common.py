@@ -25,3 +25,28 @@ def read_text(path: str | Path, what: str = "file") -> str:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def print_result_table(columns: list[str], rows: list[tuple[Any, ...]], max_rows: int = 20) -> None:
+    """A plain aligned text table of the first ``max_rows`` rows."""
+    from ..execute import jsonable
+
+    shown = [[_cell(jsonable(v)) for v in row] for row in rows[:max_rows]]
+    widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in shown:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    if len(rows) > max_rows:
+        print(f"... {len(rows) - max_rows} more rows")
+    elif not rows:
+        print("(no rows)")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict | list):
+        text = json.dumps(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return "" if value is None else str(value)

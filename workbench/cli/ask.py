@@ -1,0 +1,56 @@
+"""``workbench ask QUESTION``: one question end to end, with its spec, findings, SQL, result and cost."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import print_json, print_result_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="ask one question: spec, findings, SQL, result, tokens, latency, cost")
+    p.add_argument("question", help="the question in plain English, quoted")
+    p.add_argument("--prompt", default="compact", help="prompt variant file or name in prompts/ (default: compact)")
+    p.add_argument("--model", help="override the variant's model (e.g. offline, gpt-4.1-mini)")
+    p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    p.add_argument("--trial", type=int, default=0, help="trial index (a new index is a new, uncached call)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    p.add_argument("--json", action="store_true", help="print DESIGN.md's ask JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..dataset import open_dataset
+    from ..pipeline import ask
+    from ..render import Prompt
+
+    dataset = open_dataset(args.data)
+    prompt = Prompt.load(args.prompt, dataset)
+    if args.model:
+        prompt = prompt.with_(model=args.model)
+    answer = ask(args.question, prompt, dataset=dataset, trial=args.trial, cache=not args.no_cache)
+    if args.json:
+        print_json(answer.to_dict())
+        return 0
+    print(f"question: {answer.question}")
+    print(f"variant:  {answer.variant} (model {answer.model})")
+    if answer.spec is not None:
+        import json
+
+        print("query:    " + json.dumps(answer.spec))
+    elif answer.message:
+        print(f"model:    {answer.message}")
+    for f in answer.findings:
+        print(f"  {f}")
+    if answer.sql:
+        print("sql:\n" + answer.sql)
+    if answer.result is not None:
+        print_result_table(answer.result.columns, answer.result.rows)
+    cost = "n/a" if answer.cost_usd is None else f"${answer.cost_usd:.6f}"
+    hit = " (cache hit)" if answer.cache_hit else ""
+    repaired = ", repaired" if answer.repaired else ""
+    print(
+        f"tokens:   {answer.tokens_in} in / {answer.tokens_out} out; latency {answer.latency_ms:.1f} ms{hit}; "
+        f"cost {cost}; {len(answer.attempts)} attempt(s){repaired}"
+    )
+    return 0

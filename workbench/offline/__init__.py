@@ -1,0 +1,63 @@
+"""The built-in ``offline`` model: an honest baseline that answers chat.completions requests.
+
+It sees only the request body, exactly like a remote model: the instructions,
+the clock line, the ``## Columns`` schema block, the ``## Examples`` pairs, the
+question, and the output mode (tools, ``response_format`` or plain text). It
+never reads the dataset, files or question sets. From the prompt it maps the
+question's words to listed columns and values, learns phrase → column / op /
+filter mappings from the examples, resolves time phrases against the prompt's
+``now``, and keeps scored candidate readings where the language is ambiguous:
+temperature 0 answers with the best, temperature > 0 samples (seeded by
+``seed``). Requests it cannot serve get a short text instead of a query.
+
+Public API::
+
+    complete(body) -> chat.completion dict          # raises BadRequest on a malformed body
+    stream_chunks(response, include_usage=False)     # the same answer as chat.completion.chunk dicts
+    describe() -> /v1/models entry; MODEL_ID = "offline"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Any
+
+from .model import answer
+from .request import MODEL_ID, BadRequest, check_body, read_request
+from .respond import build_response, stream_chunks
+
+__all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks"]
+
+#: a fixed creation time for /v1/models (2026-01-01T00:00:00Z)
+CREATED = 1767225600
+
+
+def complete(body: dict[str, Any]) -> dict[str, Any]:
+    """Answer one chat.completions request body with a full chat.completion response body.
+
+    Raises:
+        BadRequest: the body is malformed (OpenAI's status, message, param and code).
+    """
+    check_body(body)
+    view = read_request(body)
+    ans = answer(view, _rng(body))
+    return build_response(body, view, ans)
+
+
+def _rng(body: dict[str, Any]) -> random.Random:
+    """Seeded by the body and ``seed`` (same body + seed → same answer), else by the OS."""
+    seed = body.get("seed")
+    if seed is None:
+        return random.Random()
+    canonical = json.dumps(
+        {k: v for k, v in body.items() if k not in ("stream", "stream_options")}, sort_keys=True, default=str
+    )
+    digest = hashlib.sha256(f"{seed}:{canonical}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def describe() -> dict[str, Any]:
+    """The model's entry in ``GET /v1/models``."""
+    return {"id": MODEL_ID, "object": "model", "created": CREATED, "owned_by": "query-workbench"}

@@ -1,0 +1,290 @@
+"""Measures of a question: statistics, what they measure, ranking, top N and comparisons."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .text import BOUNDARY
+
+if TYPE_CHECKING:
+    from .understand import Calc, Parse
+
+PERCENTILES = {
+    0.1: "P001", 1: "P01", 5: "P05", 10: "P10", 20: "P20", 25: "P25", 50: "P50", 75: "P75", 80: "P80",
+    90: "P90", 95: "P95", 99: "P99", 99.9: "P999", 999: "P999",
+}  # fmt: skip
+STAT_WORDS = {
+    "median": "P50", "average": "AVG", "avg": "AVG", "mean": "AVG", "typical": "typical", "max": "MAX",
+    "maximum": "MAX", "peak": "MAX", "min": "MIN", "minimum": "MIN", "sum": "SUM", "total": "SUM",
+    "heatmap": "HEATMAP", "histogram": "HEATMAP", "distribution": "HEATMAP", "concurrency": "CONCURRENCY",
+}  # fmt: skip
+#: measure words that name the duration concept
+DURATION_WORDS = {"latency", "duration", "slowness", "speed", "performance", "perf", "response time", "how long",
+                  "request time", "processing time", "load time", "time taken", "request duration",
+                  "response latency", "elapsed"}  # fmt: skip
+ORDER_VALUE_WORDS = {"revenue": "SUM", "sale": "SUM", "gmv": "SUM", "order value": None, "order total": None,
+                     "order amount": None, "spend": None, "spending": None, "basket value": None,
+                     "cart value": None, "purchase": None}  # fmt: skip
+ITEM_WORDS = {"item", "cart size", "basket size", "item count", "cart item", "items in cart", "quantity"}
+#: event nouns whose measure is a plain count
+COUNT_NOUNS = {"request", "call", "span", "event", "error", "failure", "traffic", "hit", "trace", "exception", "order", "purchase",
+               "5xx", "4xx", "row", "record", "transaction", "operation", "log"}  # fmt: skip
+_AMOUNT_PARTS = {
+    "count",
+    "total",
+    "size",
+    "byte",
+    "bytes",
+    "num",
+    "number",
+    "amount",
+    "usd",
+    "ms",
+    "seconds",
+    "duration",
+}
+_PEOPLE = {"user", "customer", "shopper", "buyer", "people", "person", "visitor", "account"}
+_ORD_PCT = re.compile(r"^(\d+(?:\.\d+)?)(?:st|nd|rd|th)?$")
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def measure_at(p: Parse, j: int) -> tuple[str, Any, int] | None:
+    m = _measure_at(p, j)
+    if m is None or m[0] not in ("items", "order_value", "column") or not m[2]:
+        return m
+    end = j + m[2]  # "items in the cart", "value of the order": the column's own words
+    if p.low(end) in ("in", "of", "per") and p.free(end):
+        k = end + 1 + (p.low(end + 1) in ("the", "their", "a", "an", "each"))
+        ranked = p.lex.concept(m[0]) if m[0] != "column" else [(p.lex.get(m[1]), 1.0)]
+        if (
+            k < p.n
+            and p.free(k)
+            and ranked
+            and ranked[0][0] is not None
+            and p.toks[k].stem in ranked[0][0].parts
+        ):
+            return m[0], m[1], k + 1 - j
+    return m
+
+
+def _measure_at(p: Parse, j: int) -> tuple[str, Any, int] | None:
+    """What a noun phrase at ``j`` measures: ``(kind, payload, tokens)``.
+
+    kinds: ``duration``, ``order_value`` (payload: fixed op or None), ``items``, ``count``
+    (payload: the noun), ``column`` (payload: a numeric column name), ``literal`` (the user's term).
+    """
+    if not p.free(j) or p.toks[j].kind not in ("word",):
+        return None
+    words = []
+    for k in range(j, min(j + 3, p.n)):
+        if not p.free(k) or p.toks[k].kind != "word" or (k > j and p.low(k) in BOUNDARY):
+            break
+        words.append(p.toks[k].stem)
+    for size in range(len(words), 0, -1):
+        phrase = " ".join(words[:size])
+        if phrase in DURATION_WORDS or (
+            size == 1 and phrase == "time" and j > 0 and p.toks[j - 1].kind == "pct"
+        ):
+            return "duration", None, size
+        if phrase in ORDER_VALUE_WORDS:
+            return "order_value", ORDER_VALUE_WORDS[phrase], size
+        if phrase in ITEM_WORDS:
+            return "items", None, size
+    if words and words[0] in COUNT_NOUNS:
+        return "count", words[0], 0  # not consumed: the concept pass reads "errors", "traces"
+    for size in range(len(words), 0, -1):
+        if all(w in BOUNDARY for w in words[:size]):
+            continue
+        col, _score = p.column_for(words[:size], "numeric", threshold=0.6)
+        info = p.lex.get(col) if col else None
+        if info is not None and (not info.values or info.parts & _AMOUNT_PARTS):  # a measure, not a code
+            return "column", col, size
+    return None
+
+
+def measure_calc(p: Parse, kind: str, payload: Any, op: str | None, trigger: str) -> Calc | None:
+    """The calculation for a measure: ``op`` when the question gives one, else a default choice."""
+    if kind == "count":
+        return p.add_calc("COUNT", None)
+    if kind == "duration":
+        col = p.concept("duration") or p.literal(["latency"], "calculation")
+        if trigger == "how long":
+            op = op or p.choose("op:how long", [("AVG", 0.0), ("P50", -0.3), ("P99", -0.6)])
+        op = op or p.choose(
+            f"op:{trigger}", [("P99", 0.0), ("P95", -0.5), ("AVG", -0.7), ("P50", -1.5), ("HEATMAP", -1.6)]
+        )
+        return p.add_calc(op, col)
+    if kind == "order_value":
+        col = p.concept("order_value") or p.literal(["order value"], "calculation")
+        op = op or payload or p.choose(f"op:{trigger}", [("SUM", 0.0), ("AVG", -0.4), ("MAX", -1.2)])
+        return p.add_calc(op, col)
+    if kind == "items":
+        col = p.concept("items") or p.literal(["items"], "calculation")
+        op = op or p.choose(f"op:{trigger}", [("AVG", 0.0), ("SUM", -0.5), ("MAX", -1.0)])
+        return p.add_calc(op, col)
+    if kind == "column":
+        op = op or p.choose(f"op:{trigger}", [("AVG", 0.0), ("SUM", -0.4), ("P99", -0.8), ("MAX", -1.0)])
+        return p.add_calc(op, payload)
+    return None
+
+
+def _stat_at(p: Parse, i: int) -> tuple[str, int] | None:
+    """A statistic at token ``i``: ``(op or 'typical', tokens)``."""
+    t = p.toks[i]
+    if t.kind == "pct" and t.num is not None:
+        op = PERCENTILES.get(t.num)
+        return (op, 1) if op else None
+    if p.low(i + 1) in ("percentile", "pct", "percentiles"):
+        m = _ORD_PCT.match(t.low)
+        if m and float(m[1]) in PERCENTILES:
+            return PERCENTILES[float(m[1])], 2
+    if t.low in STAT_WORDS:
+        if t.low == "total" and p.low(i + 1) in ("number", "count"):
+            return None
+        return STAT_WORDS[t.low], 1
+    return None
+
+
+def statistics(p: Parse) -> None:
+    """``p95 latency``, ``average order value``, ``median``, ``how many``, ``unique users``."""
+    stats: list[tuple[int, str, int]] = []
+    for i in range(p.n):
+        if p.free(i) and (s := _stat_at(p, i)):
+            stats.append((i, s[0], s[1]))
+    shared: tuple[str, Any, int] | None = None
+    planned: list[tuple[int, str, tuple[str, Any, int] | None]] = []
+    for idx in range(len(stats) - 1, -1, -1):  # right to left: "p50 and p99 latency" share the measure
+        i, op, size = stats[idx]
+        j = i + size
+        if p.low(j) in ("of", "the") and p.free(j):
+            j += 1 + (p.low(j + 1) == "the")
+        m = measure_at(p, j)
+        if m is None and p.low(i + size) in ("and", ",", "or") and shared is not None:
+            m = shared
+        elif m is not None:
+            shared = m
+            p.take(j, j + m[2])
+        if m is None:
+            m = _measure_before(p, i)
+        p.take(i, i + size)
+        planned.append((i, op, m))
+    for i, op, m in reversed(planned):  # calculations in the order the question names them
+        if op == "typical":
+            op = p.choose("op:typical", [("P50", 0.0), ("AVG", -0.3)])
+        if op == "SUM" and (m is None or m[0] == "count"):
+            op = "COUNT"
+        if m is None:
+            m = ("duration", None, 0) if op not in ("COUNT", "SUM", "CONCURRENCY") else ("count", None, 0)
+        if op == "CONCURRENCY":
+            p.calc_at[i] = p.add_calc("CONCURRENCY", None)
+            continue
+        calc = measure_calc(p, m[0], m[1], op if m[0] != "count" else None, p.low(i))
+        if calc is not None:
+            p.calc_at[i] = calc
+    counts(p)
+
+
+def _measure_before(p: Parse, i: int) -> tuple[str, Any, int] | None:
+    """``latency p95``: a measure right before the statistic."""
+    for size in (2, 1):
+        j = i - size
+        if j >= 0 and all(p.free(k) for k in range(j, i)):
+            m = measure_at(p, j)
+            if m and m[2] == size:
+                p.take(j, i)
+                return m
+    return None
+
+
+def counts(p: Parse) -> None:
+    """``how many``, ``number of``, ``count of``; ``how many users`` / ``unique X`` count distinct values."""
+    for i in range(p.n):
+        if not p.free(i):
+            continue
+        size = 0
+        if p.seq(i, "how", "many") or p.seq(i, "number|count|#|amount|volume|total", "of"):
+            size = 2
+        elif (p.low(i) in ("count", "counts") and p.low(i - 1) not in ("the",)) or p.seq(
+            i, "total", "number|count"
+        ):
+            size = 1 if p.low(i) != "total" else 2
+        distinct = False
+        if (
+            p.low(i) in ("unique", "distinct")
+            or p.seq(i, "different")
+            or (p.low(i) == "active" and p.toks[min(i + 1, p.n - 1)].stem in _PEOPLE)
+        ):
+            size, distinct = 1, True
+        if not size:
+            continue
+        j = i + size
+        if p.low(j) in ("distinct", "unique", "different") and p.free(j):
+            distinct, j = True, j + 1
+        if p.low(j) == "active":
+            j += 1
+        for k in range(j, min(j + 4, p.n)):  # "how many android users": the head noun after modifiers
+            if p.toks[k].stem in _PEOPLE:
+                j = k
+                break
+            if p.low(k) in BOUNDARY or p.toks[k].kind not in ("word", "version"):
+                break
+        head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
+        p.take(i, i + size)
+        if head in _PEOPLE:
+            col = p.concept("user") or p.literal([head], "calculation")
+            p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
+            p.take(j)
+            continue
+        if distinct and j < p.n:
+            words = [p.toks[j].stem] + (
+                [p.toks[j + 1].stem]
+                if j + 1 < p.n and p.toks[j + 1].kind == "word" and p.low(j + 1) not in BOUNDARY
+                else []
+            )
+            for size2 in (len(words), 1):
+                col, _ = p.column_for(words[:size2], "group")
+                if col:
+                    p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
+                    p.take(j, j + size2)
+                    break
+            else:
+                p.calc_at[i] = p.add_calc("COUNT_DISTINCT", p.literal(words[:1], "calculation"))
+                p.take(j)
+            continue
+        if head == "trace":
+            how = p.choose("count:trace", [("root", 0.0), ("distinct", -0.6)])
+            col = p.concept("trace_id")
+            if how == "distinct" and col:
+                p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
+                p.take(j)
+                continue
+        if head and head not in COUNT_NOUNS and p.free(j):
+            col, _score = p.column_for([head], "group", threshold=0.8)
+            if (
+                col
+                and p.lex.get(col)
+                and p.lex.get(col).type == "string"
+                and head not in ("order", "checkout", "payment")
+            ):
+                p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
+                p.take(j)
+                continue
+        p.calc_at[i] = p.add_calc("COUNT", None)
+
+
+def bare_measures(p: Parse) -> None:
+    """A measure word with no statistic (``latency by service``, ``revenue per region``)."""
+    for i in range(p.n):
+        if not p.free(i) or p.toks[i].kind != "word":
+            continue
+        m = measure_at(p, i)
+        if m is None or m[0] in ("count", "column"):
+            continue
+        p.take(i, i + m[2])
+        p.calc_at[i] = measure_calc(p, m[0], m[1], None, " ".join(t.stem for t in p.toks[i : i + m[2]]))
+
+
+# --------------------------------------------------------------------------- ranking

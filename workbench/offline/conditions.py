@@ -1,0 +1,215 @@
+"""Conditions of a question: concepts (errors, traces, orders, boolean flags), exists, and the
+words left unexplained."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .clauses import COUNT_NOUNS, DURATION_WORDS, ORDER_VALUE_WORDS
+from .text import BOUNDARY, FILLER, NEGATORS, STOP, SUBJECT_NOUNS
+from .values import negated
+
+if TYPE_CHECKING:
+    from .understand import Parse
+
+ERROR_WORDS = {"error", "errors", "errored", "erroring", "failure", "failures", "failed", "failing", "fail",
+               "fails", "broken", "faulty", "unsuccessful", "erroneous", "crash", "crashes", "crashed", "crashing"}  # fmt: skip
+SUCCESS_WORDS = {"successful", "success", "succeeded", "succeeding", "successes", "ok", "healthy"}
+_FALSE_WORDS = {
+    "miss",
+    "misses",
+    "missed",
+    "disabled",
+    "off",
+    "false",
+    "without",
+    "no",
+    "non",
+    "not",
+    "uncached",
+    "old",
+    "legacy",
+}
+_TRUE_WORDS = {"hit", "hits", "enabled", "on", "true", "with", "new"}
+_CONDITION_WORDS = {"for", "on", "from", "in", "with", "where", "via", "using", "at", "of", "without", "excluding",
+                    "except", "not", "non", "by", "only", "to", "but", "most", "least", "fewest", "highest", "lowest"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- concepts
+
+
+def concepts(p: Parse) -> None:
+    """Errors and successes, error rates, traces (root spans), boolean flags like cache hits."""
+    for i in range(p.n):
+        if not p.free(i):
+            continue
+        w = p.low(i)
+        nxt = p.low(i + 1)
+        if (w in ERROR_WORDS or w in SUCCESS_WORDS) and nxt in (
+            "rate",
+            "rates",
+            "ratio",
+            "percentage",
+            "percent",
+            "%",
+            "fraction",
+            "share",
+            "proportion",
+        ):
+            col = p.concept("error") or p.literal(["error"], "filter")
+            p.take(i, i + 2)
+            if p.choose("shape:error rate", [("breakdown", 0.0), ("filter", -0.2)]) == "breakdown":
+                p.add_breakdown(col)
+            else:
+                p.add_filter(col, "=", w in ERROR_WORDS)
+        elif w in ERROR_WORDS or w in SUCCESS_WORDS:
+            neg = negated(p, i)
+            col = p.concept("error") or p.literal(["error"], "filter")
+            p.take(i)
+            p.add_filter(col, "=", (w in ERROR_WORDS) != neg)
+        elif (
+            p.toks[i].stem in ("order", "purchase")
+            and w != p.toks[i].stem
+            and p.low(i + 1) not in ("by", "of")
+        ):
+            col = p.concept("order_value")
+            p.take(i)
+            if (
+                col
+                and not any(f["column"] == col for f in p.filters)
+                and p.choose("concept:orders", [("exists", 0.0), ("none", -0.5)]) == "exists"
+            ):
+                p.add_filter(col, "exists")
+        elif (
+            (w in ("trace", "traces") and p.low(i - 1) not in ("per", "by"))
+            or (w == "root" and p.toks[min(i + 1, p.n - 1)].stem in ("span", "trace"))
+            or (w in ("top-level", "entry") and nxt.startswith("span"))
+        ):
+            parent = p.concept("parent")
+            if parent:
+                p.take(i, i + (1 if w in ("trace", "traces") else 2))
+                p.add_filter(parent, "does-not-exist")
+    _booleans(p)
+
+
+def _booleans(p: Parse) -> None:
+    for i in range(p.n):
+        for size in (3, 2, 1):
+            if (
+                not all(
+                    p.free(k) and p.toks[k].kind == "word" and p.low(k) not in STOP
+                    for k in range(i, i + size)
+                )
+                or i + size > p.n
+            ):
+                continue
+            ranked = p.lex.rank_columns([t.stem for t in p.toks[i : i + size]])
+            if not ranked or ranked[0][0].type != "boolean" or ranked[0][1] < 0.8:
+                continue
+            col = ranked[0][0].name
+            around = {p.low(k) for k in (i - 2, i - 1, i + size, i + size + 1)}
+            p.take(i, i + size)
+            if p.low(i + size) in ("rate", "ratio", "percentage", "%"):
+                p.take(i + size)
+                if p.choose("shape:rate", [("breakdown", 0.0), ("filter", -0.2)]) == "breakdown":
+                    p.add_breakdown(col)
+                    break
+            if {"vs", "versus", "compared"} & around or ("with" in around and "without" in around):
+                p.add_breakdown(col)
+                break
+            value = not (_FALSE_WORDS & around) or bool(_TRUE_WORDS & {p.low(i + size)})
+            for k in (i - 1, i + size):
+                if p.low(k) in _FALSE_WORDS | _TRUE_WORDS and p.low(k) not in ("with", "no", "not", "on"):
+                    p.take(k)
+            p.add_filter(col, "=", value)
+            break
+
+
+def exists(p: Parse) -> None:
+    """``with a payment provider`` (exists), ``without a db system`` (does-not-exist)."""
+    for i in range(p.n):
+        w = p.low(i)
+        if not p.free(i) or w not in (
+            "with",
+            "having",
+            "has",
+            "have",
+            "without",
+            "missing",
+            "lacking",
+            "where",
+            "whose",
+            "no",
+        ):
+            continue
+        j = i + 1
+        positive = w not in ("without", "missing", "lacking", "no")
+        if w == "with" and p.low(j) == "no":
+            positive, j = False, j + 1
+        while p.low(j) in ("a", "an", "any", "some", "the", "at", "least", "one"):
+            j += 1
+        words = []
+        for k in range(j, min(j + 3, p.n)):
+            if not p.free(k) or p.toks[k].kind != "word" or p.low(k) in BOUNDARY:
+                break
+            words.append(p.toks[k].stem)
+        for size in range(len(words), 0, -1):
+            col, _score = p.column_for(words[:size], "any", threshold=0.7)
+            info = p.lex.get(col) if col else None
+            if info is None or info.type == "boolean":
+                continue
+            end = j + size
+            tail = [p.low(end), p.low(end + 1), p.low(end + 2)]
+            if (tail[0] in ("is", "are") and tail[1] in ("null", "missing", "empty", "unset")) or tail[
+                :3
+            ] == ["is", "not", "set"]:
+                positive = False
+            p.take(i, end)
+            for k in range(end, min(end + 3, p.n)):
+                if p.low(k) in (
+                    "is",
+                    "are",
+                    "set",
+                    "present",
+                    "exists",
+                    "null",
+                    "missing",
+                    "empty",
+                    "unset",
+                    "not",
+                ):
+                    p.take(k)
+                else:
+                    break
+            p.add_filter(col, "exists" if positive else "does-not-exist")
+            break
+
+
+# --------------------------------------------------------------------------- leftovers
+
+
+def leftovers(p: Parse) -> None:
+    """Words nothing explained: in a condition position they are a condition the model cannot place."""
+    known_measures = {w for phrase in DURATION_WORDS | set(ORDER_VALUE_WORDS) for w in phrase.split()}
+    for i in range(p.n):
+        t = p.toks[i]
+        if not p.free(i) or t.kind in ("punct", "op", "num", "pct", "money"):
+            continue
+        if t.kind in ("version", "path", "quoted", "status_class", "status_code"):
+            p.unknown.append(t.text)
+            continue
+        s = t.stem
+        if (s in STOP or t.low in STOP or s in FILLER or t.low in FILLER or s in NEGATORS or s in SUBJECT_NOUNS
+                or s in COUNT_NOUNS or s in known_measures or p.lex.knows(s) or len(s) < 2):  # fmt: skip
+            continue
+        k = i - 1
+        while k >= 0 and p.low(k) in ("the", "a", "an", "only", "just", "all"):
+            k -= 1
+        nxt = p.toks[i + 1].stem if i + 1 < p.n else ""
+        if (
+            p.low(k) in _CONDITION_WORDS
+            or nxt in SUBJECT_NOUNS
+            or nxt in COUNT_NOUNS
+            or (k < 0 and nxt in ("user", "request"))
+        ):
+            p.unknown.append(t.text)

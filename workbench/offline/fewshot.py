@@ -1,0 +1,228 @@
+"""Few-shot learning from the prompt's ``## Examples`` block.
+
+For each example the model reads the question the way it would without
+examples and compares its candidate readings with the example's answer:
+
+- the reading closest to the answer shows which option the example takes at
+  each choice point ("slow" → P95, "this week" → the last 7 days): those
+  options get a bias for the real question;
+- words the model could not place (its literal column terms and unknown
+  words) are aligned with the answer's columns and filters it could not
+  reproduce ("by PSP" → ``app.payment.provider``, "mobile" → platform in
+  [android, ios]).
+
+An example whose answer uses a column missing from the schema block teaches
+nothing about that column. When the question is nearly the same as one
+example (masked lexical similarity), the example's answer is also adapted
+directly: its structure with the question's own values, time and limit.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from .._similarity import rank_by_similarity
+from .lexicon import Lexicon
+from .text import stem
+from .understand import Knowledge, Reading, readings
+
+_PAIR = re.compile(r"^Q:\s*(?P<q>.+?)\s*\nA:\s*(?P<a>.+?)\s*$", re.M)
+_TIME_KEYS = ("time_range", "start_time", "end_time")
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    answer: dict[str, Any]
+
+
+def parse_examples(text: str | None) -> list[Example]:
+    """``Q: ...`` / ``A: {json}`` pairs; an answer that is not a JSON object is skipped."""
+    out = []
+    for m in _PAIR.finditer(text or ""):
+        try:
+            answer = json.loads(m["a"])
+        except json.JSONDecodeError:
+            continue
+        if isinstance(answer, dict):
+            out.append(Example(m["q"], _clean(answer)))
+    return out
+
+
+def _clean(value: Any) -> Any:
+    """Strict-mode answers carry nulls and empty lists for unused fields: drop them."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def units(spec: dict[str, Any] | None) -> set[str]:
+    """A spec as a set of comparable facts (calculations, filters, breakdowns, time...)."""
+    if not spec:
+        return set()
+    out = set()
+    for c in spec.get("calculations") or [{"op": "COUNT"}]:
+        out.add(f"calc:{c.get('op')}:{c.get('column') or ''}")
+    for f in spec.get("filters") or []:
+        out.add(f"filter:{f.get('column')}:{f.get('op')}:{json.dumps(f.get('value'), sort_keys=True)}")
+    out.update(f"bd:{b}" for b in spec.get("breakdowns") or [])
+    for o in spec.get("orders") or []:
+        out.add(f"order:{o.get('op') or ''}:{o.get('column') or ''}:{o.get('order') or 'ascending'}")
+    for h in spec.get("havings") or []:
+        out.add(f"having:{h.get('calculate_op')}:{h.get('column') or ''}:{h.get('op')}:{h.get('value')}")
+    for key in ("limit", "granularity", *_TIME_KEYS):
+        if spec.get(key) is not None:
+            out.add(f"{key}:{spec[key]}")
+    if spec.get("filter_combination") == "OR":
+        out.add("comb:OR")
+    return out
+
+
+def similarity(a: dict[str, Any] | None, b: dict[str, Any] | None) -> float:
+    ua, ub = units(a), units(b)
+    if not ua or not ub:
+        return 0.0
+    return 2 * len(ua & ub) / (len(ua) + len(ub))
+
+
+def spec_columns(spec: dict[str, Any]) -> set[str]:
+    cols = {c["column"] for c in spec.get("calculations") or [] if c.get("column")}
+    cols |= {f["column"] for f in spec.get("filters") or [] if f.get("column")}
+    cols |= set(spec.get("breakdowns") or [])
+    cols |= {o["column"] for o in spec.get("orders") or [] if o.get("column")}
+    cols |= {h["column"] for h in spec.get("havings") or [] if h.get("column")}
+    return cols
+
+
+def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
+    """What the examples teach, for questions asked with this schema block."""
+    know = Knowledge()
+    bias: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for ex in examples:
+        one = _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now)
+        for key, label in one.chosen:
+            bias[key][label] += 2.0
+        for phrase, col in one.columns.items():
+            know.columns.setdefault(phrase, col)
+        for phrase, filters in one.filters.items():
+            know.filters.setdefault(phrase, filters)
+    know.bias = {k: dict(v) for k, v in bias.items()}
+    return know
+
+
+@dataclass(frozen=True)
+class _Lesson:
+    chosen: tuple[tuple[str, str], ...]
+    columns: dict[str, str]
+    filters: dict[str, list[dict[str, Any]]]
+
+
+@functools.lru_cache(maxsize=4096)
+def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Lesson:
+    """One example's lesson (cached: prompts that select examples per question reuse them)."""
+    answer = json.loads(answer_json)
+    if not spec_columns(answer) <= set(lex.by_name):
+        return _Lesson((), {}, {})  # it uses columns this prompt does not list: nothing to learn about them
+    cands = readings(question, lex, Knowledge(), now, limit=16)
+    best = max(cands, key=lambda r: (similarity(r.spec, answer), r.score))
+    chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
+    know = Knowledge()
+    _align(best, answer, know)
+    return _Lesson(chosen, know.columns, know.filters)
+
+
+def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
+    """Map the words the model could not place to what the answer has and its reading lacks."""
+    got = best.spec or {}
+    missing_bd = [b for b in answer.get("breakdowns") or [] if b not in (got.get("breakdowns") or [])]
+    got_calc_cols = {c.get("column") for c in got.get("calculations") or []}
+    missing_calc = [
+        c["column"]
+        for c in answer.get("calculations") or []
+        if c.get("column") and c["column"] not in got_calc_cols
+    ]
+    got_filters = got.get("filters") or []
+    missing_filters = [f for f in answer.get("filters") or [] if f not in got_filters]
+    for term, role in best.literals:
+        pool = {"breakdown": missing_bd, "calculation": missing_calc}.get(role) or missing_bd or missing_calc
+        if pool:
+            know.columns.setdefault(term, pool.pop(0))
+        elif role == "filter" and missing_filters:
+            know.columns.setdefault(term, missing_filters[0]["column"])
+    if best.unknown and missing_filters:
+        phrase = " ".join(w.lower() for w in best.unknown)
+        know.filters.setdefault(" ".join(stem(w) for w in phrase.split()), missing_filters)
+    elif best.unknown and missing_bd and len(best.unknown) == 1:
+        know.columns.setdefault(stem(best.unknown[0].lower()), missing_bd[0])
+
+
+def adapt(
+    question: str, examples: list[Example], lex: Lexicon, best: Reading, threshold: float = 0.85
+) -> Reading | None:
+    """The nearest example's answer with this question's values, time and limit, when nearly the same question."""
+    if not examples or best.spec is None:
+        return None
+    mask = [str(v) for c in lex.cols for v in c.all_values() if isinstance(v, str)]
+    idx, sim = rank_by_similarity(question, [e.question for e in examples], mask)[0]
+    if sim < threshold:
+        return None
+    ex = examples[idx]
+    spec = copy.deepcopy(ex.answer)
+    if not spec_columns(spec) <= set(lex.by_name):
+        return None
+    mine = best.spec
+    for key in (*_TIME_KEYS, "limit", "granularity"):
+        spec.pop(key, None)
+        if mine.get(key) is not None:
+            spec[key] = mine[key]
+    spec["filters"] = _merge_filters(
+        spec.get("filters") or [], mine.get("filters") or [], ex.question, question
+    )
+    if not spec["filters"]:
+        spec.pop("filters")
+        spec.pop("filter_combination", None)
+    ordered = {
+        k: spec[k]
+        for k in (
+            "calculations",
+            "filters",
+            "filter_combination",
+            "breakdowns",
+            "orders",
+            "havings",
+            "limit",
+            *_TIME_KEYS,
+            "granularity",
+        )
+        if k in spec
+    }
+    bonus = 0.75 if best.unknown or best.literals else 0.0
+    return Reading(ordered, (sim - threshold) * 2 - 0.25 + bonus, [], literals=[], unknown=[])
+
+
+def _merge_filters(
+    theirs: list[dict[str, Any]], mine: list[dict[str, Any]], ex_q: str, q: str
+) -> list[dict[str, Any]]:
+    """Keep the example's filters the question also states; take the question's own values elsewhere."""
+    ex_low, q_low = ex_q.lower(), q.lower()
+    out: list[dict[str, Any]] = []
+    mine_cols = {f["column"] for f in mine}
+    for f in theirs:
+        values = f.get("value") if isinstance(f.get("value"), list) else [f.get("value")]
+        literal = [v for v in values if isinstance(v, str) and v.lower() in ex_low]
+        if f["column"] in mine_cols:
+            continue  # the question says its own thing about this column
+        if literal and not all(v.lower() in q_low for v in literal):
+            continue  # a value the example names and the question does not
+        if isinstance(f.get("value"), int | float) and not isinstance(f.get("value"), bool):
+            continue  # a threshold of the example's own
+        out.append(f)
+    return out + [f for f in mine if f not in out]

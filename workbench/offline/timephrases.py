@@ -1,0 +1,402 @@
+"""Time phrases of a question, resolved against the prompt's clock line.
+
+``find_time(tokens, now)`` returns every time phrase with the token span it
+covers and its scored readings (``time_range`` seconds, or ``start_time`` /
+``end_time`` epoch seconds of whole UTC days). Phrases that people read in
+more than one way ("this week": the calendar week or the last 7 days; "last
+week": the last 7 days or the previous calendar week) keep every reading,
+best first, so the model can be wrong the way people and models are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .text import TIME_UNITS, Tok
+
+DAY = 86400
+WEEK = 7 * DAY
+DATASET_WINDOW = 14 * DAY  # "no time given" = the whole dataset (DESIGN.md conventions)
+RIGHT_NOW = 7200
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
+    "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+_RANGE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?-(\d{1,2})(?:st|nd|rd|th)?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)?$")
+_LEAD = {"in", "over", "during", "for", "within", "the", "of", "from", "on", "at"}
+
+Fields = dict[str, int]
+
+
+@dataclass
+class TimeFind:
+    """A time phrase: tokens ``[start, end)``, a key naming its kind, and its readings best first."""
+
+    start: int
+    end: int
+    key: str
+    options: list[tuple[str, Fields, float]]
+    also: tuple[int, int] | None = None  # a second span the phrase covers ("yesterday ... 2pm to 4pm")
+
+
+def midnight(t: int) -> int:
+    return t - t % DAY
+
+
+def _span(start: int, end: int) -> Fields:
+    return {"start_time": int(start), "end_time": int(end)}
+
+
+def _day_epoch(year: int, month: int, day: int) -> int | None:
+    try:
+        return int(datetime(year, month, day, tzinfo=UTC).timestamp())
+    except ValueError:
+        return None
+
+
+def _date_at(toks: list[Tok], i: int, now: int) -> tuple[int, int] | None:
+    """A calendar date starting at token ``i``: ``(day epoch, tokens used)``."""
+    if i >= len(toks):
+        return None
+    year = datetime.fromtimestamp(now, UTC).year
+    low = toks[i].low
+
+    def fix(epoch: int | None) -> int | None:
+        if epoch is not None and epoch > now:  # "nov 30" said on nov 20 means last year's
+            moved = datetime.fromtimestamp(epoch, UTC)
+            return _day_epoch(moved.year - 1, moved.month, moved.day)
+        return epoch
+
+    if m := _ISO.match(low):
+        e = _day_epoch(int(m[1]), int(m[2]), int(m[3]))
+        return (e, 1) if e is not None else None
+    if m := _SLASH.match(low):
+        e = fix(_day_epoch(year, int(m[1]), int(m[2])))
+        return (e, 1) if e is not None else None
+    if low in MONTHS and i + 1 < len(toks) and toks[i + 1].kind == "num" and toks[i + 1].num:
+        e = fix(_day_epoch(year, MONTHS[low], int(toks[i + 1].num)))
+        return (e, 2) if e is not None else None
+    if toks[i].kind == "num" and toks[i].num and i + 1 < len(toks) and toks[i + 1].low in MONTHS:
+        e = fix(_day_epoch(year, MONTHS[toks[i + 1].low], int(toks[i].num)))
+        return (e, 2) if e is not None else None
+    if low == "the" and i + 1 < len(toks) and toks[i + 1].unit == "ordinal":
+        today = datetime.fromtimestamp(now, UTC)
+        e = fix(_day_epoch(today.year, today.month, int(toks[i + 1].num or 0)))
+        return (e, 2) if e is not None else None
+    return None
+
+
+def _weekday_start(now: int, weekday: int, strictly_before_today: bool) -> int:
+    today = midnight(now)
+    current = datetime.fromtimestamp(now, UTC).weekday()
+    back = (current - weekday) % 7
+    if back == 0 and strictly_before_today:
+        back = 7
+    return today - back * DAY
+
+
+def _count_before_unit(toks: list[Tok], j: int) -> tuple[float, int] | None:
+    """``N unit`` / ``Nunit`` / ``unit`` / ``a unit`` / ``couple of units`` at ``j``: (seconds, tokens)."""
+    if j >= len(toks):
+        return None
+    t = toks[j]
+    if t.kind == "num" and t.unit in TIME_UNITS and t.unit != "word":
+        return (t.num or 0) * TIME_UNITS[t.unit], 1
+    if t.kind == "num" and j + 1 < len(toks) and toks[j + 1].low in TIME_UNITS:
+        return (t.num or 0) * TIME_UNITS[toks[j + 1].low], 2
+    if t.low in ("a", "an", "one") and j + 1 < len(toks) and toks[j + 1].low in TIME_UNITS:
+        return TIME_UNITS[toks[j + 1].low], 2
+    if t.low in ("couple", "few", "several") and j + 1 < len(toks):
+        k = j + 2 if toks[j + 1].low == "of" else j + 1
+        if k < len(toks) and toks[k].low in TIME_UNITS:
+            n = {"couple": 2, "few": 3, "several": 3}[t.low]
+            return n * TIME_UNITS[toks[k].low], k - j + 1
+    if t.low in TIME_UNITS and t.low not in ("m", "s", "d", "h", "w"):
+        return TIME_UNITS[t.low], 1
+    return None
+
+
+def _clock(tok: Tok) -> int | None:
+    """Seconds after midnight for ``3pm``, ``15:00``, ``9am``."""
+    m = _CLOCK.match(tok.low)
+    if not m or (m[3] is None and m[2] is None):
+        return None
+    hour, minute = int(m[1]), int(m[2] or 0)
+    if m[3] == "pm" and hour < 12:
+        hour += 12
+    if m[3] == "am" and hour == 12:
+        hour = 0
+    return hour * 3600 + minute * 60 if hour < 24 and minute < 60 else None
+
+
+def _match(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    low = toks[i].low
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    today = midnight(now)
+
+    if low in ("last", "past", "previous", "recent", "trailing", "prior"):
+        got = _count_before_unit(toks, i + 1)
+        if got:
+            seconds, used = got
+            end = i + 1 + used
+            unit_word = toks[end - 1].low
+            seconds = int(seconds)
+            if unit_word in ("week", "wk") and used == 1 and low in ("last", "previous", "prior"):
+                monday = _weekday_start(now, 0, strictly_before_today=False)
+                prev = _span(monday - WEEK, monday)
+                if low == "last":
+                    return TimeFind(
+                        i,
+                        end,
+                        "last week",
+                        [("rolling", {"time_range": WEEK}, 0.0), ("calendar", prev, -0.8)],
+                    )
+                return TimeFind(
+                    i,
+                    end,
+                    "previous week",
+                    [("calendar", prev, 0.0), ("rolling", {"time_range": WEEK}, -0.5)],
+                )
+            return TimeFind(i, end, "last N", [("range", {"time_range": seconds}, 0.0)])
+        if nxt in WEEKDAYS:
+            start = _weekday_start(now, WEEKDAYS[nxt], strictly_before_today=True)
+            return TimeFind(i, i + 2, "weekday", [("day", _span(start, start + DAY), 0.0)])
+        if nxt in ("night",):
+            return TimeFind(
+                i, i + 2, "last night", [("night", _span(today - 6 * 3600, today + 6 * 3600), 0.0)]
+            )
+        if nxt == "weekend":
+            sat = _weekday_start(now, 5, strictly_before_today=True)
+            return TimeFind(i, i + 2, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+    if low == "today" or (low == "so" and nxt == "far" and i + 2 < len(toks) and toks[i + 2].low == "today"):
+        end = i + 1 if low == "today" else i + 3
+        return TimeFind(
+            i, end, "today", [("day", _span(today, today + DAY), 0.0), ("to now", _span(today, now), -0.6)]
+        )
+    if low == "yesterday":
+        return TimeFind(i, i + 1, "yesterday", [("day", _span(today - DAY, today), 0.0)])
+    if low == "day" and nxt == "before" and i + 2 < len(toks) and toks[i + 2].low == "yesterday":
+        return TimeFind(i, i + 3, "day before yesterday", [("day", _span(today - 2 * DAY, today - DAY), 0.0)])
+    if low == "this" and nxt in ("week", "month", "morning", "hour", "weekend", "afternoon"):
+        if nxt == "week":
+            monday = _weekday_start(now, 0, strictly_before_today=False)
+            return TimeFind(
+                i, i + 2, "this week",
+                [("calendar", _span(monday, now), 0.0), ("rolling", {"time_range": WEEK}, -0.4)],
+            )  # fmt: skip
+        if nxt == "month":
+            d = datetime.fromtimestamp(now, UTC)
+            first = _day_epoch(d.year, d.month, 1) or today
+            return TimeFind(
+                i,
+                i + 2,
+                "this month",
+                [("calendar", _span(first, now), 0.0), ("rolling", {"time_range": 30 * DAY}, -0.6)],
+            )
+        if nxt == "morning":
+            return TimeFind(
+                i, i + 2, "this morning", [("morning", _span(today, min(now, today + DAY // 2)), 0.0)]
+            )
+        if nxt == "afternoon":
+            return TimeFind(
+                i, i + 2, "this afternoon", [("afternoon", _span(today + DAY // 2, today + 18 * 3600), 0.0)]
+            )
+        if nxt == "hour":
+            return TimeFind(
+                i,
+                i + 2,
+                "this hour",
+                [("hour", _span(now - now % 3600, now), 0.0), ("range", {"time_range": 3600}, -0.4)],
+            )
+        sat = _weekday_start(now, 5, strictly_before_today=False)
+        return TimeFind(i, i + 2, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+    if low in ("weekend",) and i > 0 and toks[i - 1].low in ("the", "over"):
+        sat = _weekday_start(now, 5, strictly_before_today=True)
+        return TimeFind(i, i + 1, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+    if (low == "right" and nxt == "now") or (
+        low == "at" and nxt == "the" and i + 2 < len(toks) and toks[i + 2].low == "moment"
+    ):
+        return TimeFind(
+            i, i + (2 if low == "right" else 3), "right now", [("range", {"time_range": RIGHT_NOW}, 0.0)]
+        )
+    if low in ("currently", "now"):
+        return TimeFind(i, i + 1, "right now", [("range", {"time_range": RIGHT_NOW}, 0.0)])
+    if low in ("recently", "lately"):
+        return TimeFind(
+            i,
+            i + 1,
+            "recently",
+            [("range", {"time_range": RIGHT_NOW}, 0.0), ("day", {"time_range": DAY}, -0.6)],
+        )
+    if (
+        (low == "all" and nxt == "time")
+        or low == "ever"
+        or (low in ("whole", "entire") and nxt in ("dataset", "period", "window", "time", "range"))
+    ):
+        return TimeFind(
+            i, i + (1 if low == "ever" else 2), "all time", [("range", {"time_range": DATASET_WINDOW}, 0.0)]
+        )
+    if low == "since":
+        return _since(toks, i, now)
+    if low in ("from", "between"):
+        found = _date_range(toks, i, now)
+        if found:
+            return found
+    if toks[i].kind == "num" and i + 2 < len(toks) and toks[i + 2].low == "ago":
+        got = _count_before_unit(toks, i)
+        if got and got[1] == 2:
+            seconds = int(got[0])
+            if toks[i + 1].low in ("day", "days") and seconds >= DAY:
+                start = today - seconds
+                return TimeFind(
+                    i,
+                    i + 3,
+                    "N days ago",
+                    [("day", _span(start, start + DAY), 0.0), ("range", {"time_range": seconds}, -0.6)],
+                )
+            return TimeFind(i, i + 3, "N ago", [("range", {"time_range": seconds}, 0.0)])
+    if low in WEEKDAYS and len(low) > 3 and (i == 0 or toks[i - 1].low in ("on", "for", "of", ",")):
+        start = _weekday_start(now, WEEKDAYS[low], strictly_before_today=True)
+        return TimeFind(i, i + 1, "weekday", [("day", _span(start, start + DAY), 0.0)])
+    date = _date_at(toks, i, now)
+    if date:
+        day, used = date
+        j = i + used
+        if j + 1 < len(toks) and toks[j].low in ("to", "through", "until", "till", "-", "and"):
+            second = _date_at(toks, j + 1, now) or _bare_day(toks, j + 1, day)
+            if second:
+                return _range_find(i, j + 1 + second[1], day, second[0])
+        return TimeFind(i, j, "date", [("day", _span(day, day + DAY), 0.0)])
+    if low in MONTHS and i + 1 < len(toks) and (m := _RANGE.match(toks[i + 1].low)):
+        year = datetime.fromtimestamp(now, UTC).year
+        a, b = _day_epoch(year, MONTHS[low], int(m[1])), _day_epoch(year, MONTHS[low], int(m[2]))
+        if a is not None and b is not None:
+            return _range_find(i, i + 2, a, b)
+    return None
+
+
+def _bare_day(toks: list[Tok], j: int, first: int) -> tuple[int, int] | None:
+    """``nov 10 to 12``: a day number in the first date's month."""
+    if j < len(toks) and toks[j].kind == "num" and toks[j].num and 1 <= toks[j].num <= 31:
+        d = datetime.fromtimestamp(first, UTC)
+        e = _day_epoch(d.year, d.month, int(toks[j].num))
+        return (e, 1) if e is not None else None
+    return None
+
+
+def _range_find(i: int, end: int, first: int, last: int) -> TimeFind:
+    inclusive = _span(first, last + DAY)
+    return TimeFind(
+        i, end, "date range", [("inclusive", inclusive, 0.0), ("exclusive", _span(first, last), -0.8)]
+    )
+
+
+def _date_range(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    date = _date_at(toks, i + 1, now)
+    if not date:
+        return None
+    j = i + 1 + date[1]
+    if j + 1 < len(toks) and toks[j].low in ("to", "through", "until", "till", "and", "-"):
+        second = _date_at(toks, j + 1, now) or _bare_day(toks, j + 1, date[0])
+        if second:
+            return _range_find(i, j + 1 + second[1], date[0], second[0])
+    return None
+
+
+def _since(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    if i + 1 >= len(toks):
+        return None
+    nxt = toks[i + 1]
+    today = midnight(now)
+    start: int | None = None
+    used = 1
+    if nxt.low == "yesterday":
+        start = today - DAY
+    elif nxt.low in ("today", "midnight", "this"):
+        start = today
+        used = 2 if nxt.low == "this" and i + 2 < len(toks) and toks[i + 2].low == "morning" else 1
+    elif nxt.low in WEEKDAYS:
+        start = _weekday_start(now, WEEKDAYS[nxt.low], strictly_before_today=False)
+    elif (clock := _clock(nxt)) is not None:
+        start = today + clock if today + clock <= now else today - DAY + clock
+    elif date := _date_at(toks, i + 1, now):
+        start, used = date
+    elif nxt.kind == "num" and i + 3 < len(toks) and toks[i + 3].low == "ago":
+        got = _count_before_unit(toks, i + 1)
+        if got:
+            return TimeFind(i, i + 4, "since N ago", [("range", {"time_range": int(got[0])}, 0.0)])
+    elif nxt.low in ("last", "past") and i + 2 < len(toks) and toks[i + 2].low in WEEKDAYS:
+        start = _weekday_start(now, WEEKDAYS[toks[i + 2].low], strictly_before_today=True)
+        used = 2
+    if start is None:
+        return None
+    return TimeFind(
+        i,
+        i + 1 + used,
+        "since",
+        [("to now", _span(start, now), 0.0), ("range", {"time_range": now - start}, -0.3)],
+    )
+
+
+def _hours(toks: list[Tok], i: int) -> tuple[int, int, int] | None:
+    """``between 2pm and 4pm`` / ``from 14:00 to 16:00``: (start seconds, end seconds, tokens)."""
+    if toks[i].low not in ("between", "from") or i + 3 >= len(toks):
+        return None
+    a, b = _clock(toks[i + 1]), _clock(toks[i + 3])
+    if a is None or b is None or toks[i + 2].low not in ("and", "to", "until", "till", "-"):
+        return None
+    return a, b, 4
+
+
+def find_time(toks: list[Tok], now: int) -> list[TimeFind]:
+    """Every time phrase of the question, left to right, non-overlapping."""
+    found: list[TimeFind] = []
+    hours: tuple[int, int, int, int] | None = None
+    i = 0
+    while i < len(toks):
+        h = _hours(toks, i)
+        if h:
+            hours = (i, *h)
+            i += h[2]
+            continue
+        f = _match(toks, i, now)
+        if f:
+            while f.start > 0 and toks[f.start - 1].low in _LEAD and f.key not in ("right now",):
+                f.start -= 1
+            found.append(f)
+            i = f.end
+        else:
+            i += 1
+    if hours:
+        i0, a, b, used = hours
+        day = midnight(now)
+        also = None
+        for f in found:  # "yesterday between 2pm and 4pm": the hours of that day
+            _label, fields, _ = f.options[0]
+            if "start_time" in fields and fields["end_time"] - fields["start_time"] == DAY:
+                day = fields["start_time"]
+                also = (f.start, f.end)
+                found.remove(f)
+                break
+        start, end = day + a, day + b
+        found.append(
+            TimeFind(
+                i0,
+                i0 + used,
+                "hours",
+                [("hours", _span(start, end if end > start else end + DAY), 0.0)],
+                also,
+            )
+        )
+    return found

@@ -1,0 +1,165 @@
+"""``workbench query SPEC_FILE``: validate a spec against the dataset, compile it, run it.
+
+Exit codes: 0 when the spec file was read and judged (valid or not), 2 on a
+user error (missing file, malformed JSON, a query that fails or times out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..errors import WorkbenchError
+from ..spec import load_json, parse_spec
+from ._common import print_json, read_text
+
+if TYPE_CHECKING:
+    from ..execute import QueryResult
+
+#: rows shown in human output before "... N more rows"
+SHOW_ROWS = 50
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "query",
+        help="validate a query spec against the dataset, compile it to SQL and run it",
+        description="Validate a Honeycomb query spec (JSON file) against the dataset, compile it to SQL "
+        "and run it read-only. With --dialect other than duckdb, print the SQL without running it.",
+    )
+    p.add_argument("spec_file", metavar="SPEC_FILE", help="JSON file with one query specification")
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        default=None,
+        help="dataset (DuckDB file, Parquet or CSV); default: the generated one",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--dialect",
+        default="duckdb",
+        help="SQL dialect: duckdb (runs), clickhouse, bigquery, postgres, trino (print only)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="interrupt the query after S seconds (default 10)",
+    )
+    p.add_argument(
+        "--max-rows", type=int, default=10_000, metavar="N", help="keep at most N rows (default 10000)"
+    )
+    p.set_defaults(func=run)
+
+
+def _open_dataset(path: str | None) -> Any:
+    from ..dataset import open_dataset
+
+    return open_dataset(path)
+
+
+def _validate(raw: Any, schema: Any) -> Any:
+    from ..validate import validate
+
+    return validate(raw, schema)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..compile import compile_spec
+    from ..execute import run_compiled
+    from ..findings import has_errors, to_dicts
+
+    raw = load_json(read_text(args.spec_file, "spec file"), source=args.spec_file)
+    if args.max_rows < 0:
+        raise WorkbenchError(f"--max-rows must be >= 0, got {args.max_rows}", "give a row count")
+    dataset = _open_dataset(args.data)
+    schema = dataset.schema()
+    validation = _validate(raw, schema)
+    findings = list(validation.findings)
+    out: dict[str, Any] = {
+        "valid": False,
+        "findings": to_dicts(findings),
+        "sql": None,
+        "columns": [],
+        "rows": [],
+    }
+    if not validation.ok or validation.spec is None or has_errors(findings):
+        return _emit(args, out, None)
+    compiled = compile_spec(parse_spec(validation.spec), schema, dialect=args.dialect)
+    out.update(valid=True, sql=compiled.sql, columns=list(compiled.columns), dialect=compiled.dialect)
+    if compiled.series_sql is not None:
+        out["series_sql"] = compiled.series_sql
+    if compiled.dialect != "duckdb":
+        return _emit(args, out, None)
+    result = run_compiled(dataset, compiled, timeout_s=args.timeout, max_rows=args.max_rows)
+    data = result.to_dict()
+    out.update(rows=data["rows"], truncated=data["truncated"], elapsed_ms=data["elapsed_ms"])
+    if "series" in data:
+        out["series"] = {k: data["series"][k] for k in ("columns", "rows", "truncated")}
+    return _emit(args, out, result)
+
+
+def _emit(args: argparse.Namespace, out: dict[str, Any], result: QueryResult | None) -> int:
+    if args.json:
+        print_json(out)
+        return 0
+    write = sys.stdout.write
+    status = "valid" if out["valid"] else "invalid"
+    write(f"spec: {status}\n")
+    for f in out["findings"]:
+        where = f" at {f['path']}" if f.get("path") else ""
+        fix = f" (suggestion: {f['suggestion']})" if f.get("suggestion") else ""
+        write(f"  {f['severity']}{where}: {f['message']}{fix}\n")
+    if out["sql"] is None:
+        return 0
+    write(f"\nSQL ({out.get('dialect', 'duckdb')}):\n{out['sql']}\n")
+    if result is None:
+        if out.get("series_sql"):
+            write(f"\nseries SQL:\n{out['series_sql']}\n")
+        if out.get("dialect", "duckdb") != "duckdb":
+            write("\n(not run: only duckdb SQL runs on the embedded dataset)\n")
+        return 0
+    write(f"\n{format_table(result.columns, result.to_dict()['rows'])}\n")
+    more = " (truncated)" if result.truncated else ""
+    write(f"{len(result.rows)} rows{more}, {result.elapsed_ms:.1f} ms\n")
+    if result.series is not None:
+        series = result.series
+        write(f"\nseries: {len(series.rows)} rows{' (truncated)' if series.truncated else ''}\n")
+        write(f"{format_table(series.columns, series.to_dict()['rows'], limit=20)}\n")
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):  # a heatmap: [[lower, count], ...]
+        return f"heatmap({len(value)} buckets, {sum(int(c) for _, c in value if c is not None)} events)"
+    return str(value)
+
+
+def format_table(columns: list[str], rows: list[list[Any]], limit: int = SHOW_ROWS) -> str:
+    """A plain-text table: left-aligned text, right-aligned numbers, at most ``limit`` rows."""
+    shown = rows[:limit]
+    cells = [[_cell(v) for v in row] for row in shown]
+    numeric = [all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in shown if r[i] is not None)
+               for i in range(len(columns))]  # fmt: skip
+    widths = [min(60, max([len(c), *(len(r[i]) for r in cells)])) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for i, v in enumerate(values):
+            v = v if len(v) <= widths[i] else v[: widths[i] - 1] + "…"
+            parts.append(v.rjust(widths[i]) if numeric[i] else v.ljust(widths[i]))
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    if len(rows) > limit:
+        out.append(f"... {len(rows) - limit} more rows (use --json for all)")
+    if not rows:
+        out.append("(no rows)")
+    return "\n".join(out)

@@ -280,8 +280,8 @@ def test_data_start_can_be_given() -> None:
     [
         ({"breakdowns": ["service.name"]}, []),
         ({"breakdowns": ["user.id"]}, ["high_cardinality_breakdown"]),
-        ({"breakdowns": ["trace.parent_id"], "limit": 10, "orders": [{"op": "COUNT", "order": "descending"}]},
-         ["high_cardinality_breakdown"]),
+        ({"breakdowns": ["trace.parent_id"], "limit": 10}, ["high_cardinality_breakdown"]),
+        ({"breakdowns": ["trace.parent_id"], "limit": 10, "orders": [{"op": "COUNT", "order": "descending"}]}, []),
     ],
 )  # fmt: skip
 def test_breakdown_cardinality(spec: dict[str, Any], expected: list[str]) -> None:
@@ -408,3 +408,23 @@ def test_explain_empty_names_the_filter() -> None:
         SCHEMA,
     )
     assert [(x.code, x.path) for x in found] == [("value_case_mismatch", "filters[1].value")]
+
+
+def test_top_n_on_a_high_cardinality_breakdown_is_not_warned() -> None:
+    from datetime import UTC, datetime
+
+    from workbench.schema import ColumnInfo, Schema
+    from workbench.spec import parse_spec
+    from workbench.validate import check_semantics
+
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    schema = Schema(
+        (ColumnInfo("user.id", "string", "", now, 50_000), ColumnInfo("app.order.total_usd", "float", "", now, 900)),
+        now,
+    )
+    base = {"calculations": [{"op": "SUM", "column": "app.order.total_usd"}], "breakdowns": ["user.id"], "time_range": 86400}
+    top_n = {**base, "orders": [{"op": "SUM", "column": "app.order.total_usd", "order": "descending"}], "limit": 10}
+    codes = lambda spec: [f.code for f in check_semantics(parse_spec(spec), schema)]  # noqa: E731
+    assert "high_cardinality_breakdown" in codes(base)
+    assert "high_cardinality_breakdown" in codes({**base, "limit": 10})
+    assert "high_cardinality_breakdown" not in codes(top_n)

@@ -229,7 +229,15 @@ def _time_path(spec: QuerySpec) -> str:
 
 
 def check_breakdown_cardinality(ctx: SemanticContext) -> Iterator[Finding]:
-    """Breaking down by a column with more than ~1000 distinct values makes huge, truncated results."""
+    """Breaking down by a column with more than ~1000 distinct values makes huge, truncated results.
+
+    A deliberate top N (a limit plus an order on a calculation) is the right way to ask such a
+    question, so it is not warned about.
+    """
+    calc_names = {c.name for c in ctx.spec.calculations if c.name}
+    top_n = ctx.spec.limit is not None and any(o.op is not None or o.column in calc_names for o in ctx.spec.orders)
+    if top_n:
+        return
     for i, b in enumerate(ctx.spec.breakdowns):
         col = ctx.schema.get(b)
         if col is not None and col.distinct_count > HIGH_CARDINALITY:

@@ -6,10 +6,12 @@ writes a small DuckDB file into the home's ``.cache/datasets/`` holding a VIEW
 ``events`` over the files (absolute paths) plus computed metadata; the user's
 files are never written.
 
-Connections are locked down: external access is disabled and the
-configuration locked, so a query cannot read other files, attach databases or
-load extensions. For views over Parquet/CSV files, exactly those files are
-whitelisted (DuckDB's ``allowed_paths``) before external access is turned off.
+Connections are locked down: each is a private in-memory DuckDB instance with
+the dataset file attached read-only, external access disabled and the
+configuration locked, so a query cannot write, read other files, attach
+databases or load extensions. Views over Parquet/CSV files need to read their
+files: exactly those files are whitelisted (DuckDB's ``allowed_paths``) before
+external access is turned off, so external access stays off for them too.
 """
 
 from __future__ import annotations
@@ -71,11 +73,11 @@ class Dataset:
     def connect(self, settings: dict[str, Any] | None = None):
         """A new read-only DuckDB connection with external access off and the configuration locked.
 
-        ``settings`` (e.g. ``{"threads": 2}``) are applied before the lock.
+        Each connection is its own DuckDB instance with the dataset file attached read-only
+        (as database ``dataset``, the default), so its lock-down never affects other connections
+        to the same file. ``settings`` (e.g. ``{"threads": 2}``) are applied before the lock.
         """
-        import duckdb
-
-        con = duckdb.connect(str(self.path), read_only=True)
+        con = _attach(self.path)
         try:
             for key, value in (settings or {}).items():
                 con.execute(f"SET {key} = {_sql_literal(value)}")
@@ -144,6 +146,24 @@ class Dataset:
             )
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _attach(path: Path):
+    """An in-memory DuckDB instance with ``path`` attached read-only as the default database.
+
+    A private instance (rather than ``duckdb.connect(path)``, which shares one instance per file
+    in the process) keeps our settings away from other connections to the same file.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_sql_literal(str(path))} AS dataset (READ_ONLY)")
+        con.execute("USE dataset")
+    except Exception:
+        con.close()
+        raise
+    return con
 
 
 def _sql_literal(value: Any) -> str:
@@ -285,11 +305,16 @@ def _open_duckdb(path: Path) -> Dataset:
 
     path = path.resolve()
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = _attach(path)
     except duckdb.Error as exc:
         raise DatasetError(f"not a DuckDB file: {path}", "pass a .duckdb, .parquet or .csv file") from exc
     with con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'dataset'"
+            ).fetchall()
+        }
         if TABLE not in tables:
             raise DatasetError(f"no `{TABLE}` table in {path}", f"create a table or view named {TABLE}")
         columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}

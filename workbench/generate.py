@@ -13,8 +13,10 @@ How the data is shaped:
   ``frontend``), cache hit or miss, and 401s at the auth check. Spans are
   written depth-first; root spans have ``trace.parent_id`` NULL.
 * Time. Traces are laid out in order over the 14 days before ``now`` following
-  a diurnal curve (peak 16:00 UTC, trough 04:00 UTC, weekends about 20% lower),
-  so the table is (nearly) sorted by ``timestamp``.
+  a diurnal curve (peak 16:00 UTC, trough 04:00 UTC, weekends 20% lower), so
+  the table is (nearly) sorted by ``timestamp`` and time filters skip row groups.
+* Users. A skewed population (a few heavy users) with a stable platform,
+  region, tier, device, experiment arms and feature flags per user.
 * Latency. Every span's own time is log-normal (Box-Muller on hashed
   uniforms) with a median per span template, scaled per region; a span's
   ``duration_ms`` is the sum of its subtree's own times, and children start
@@ -31,24 +33,28 @@ move with ``now``):
 1. Bad mobile release: app version 5.3.0 reaches Android on 2026-11-17 09:00
    UTC (iOS on 2026-11-18 09:00, web all at once on 2026-11-17 09:00) and
    ramps up (6% of users, +14 points a day, max 65%). On Android 5.3.0 only,
-   ``GET /api/products/{id}`` (catalog span and its ``SELECT products``),
-   ``search.rank`` and ``model.predict`` are 6.5x slower, so on 2026-11-19
-   the slowest Android endpoints are ``/api/products/{id}``, ``/api/search``
-   and ``/api/recommendations`` (P99 several seconds; iOS and web unaffected;
+   ``GET /api/products/{id}`` (the catalog span and its ``SELECT products``),
+   ``search.rank`` and ``model.predict`` are 15x slower, so for Android users
+   on 2026-11-19 ("yesterday") the slowest endpoints by P99 are
+   ``/api/products/{id}``, ``/api/search`` and ``/api/recommendations``
+   (P99 around a second instead of ~100 ms; iOS and web 5.3.0 are fine, and
    ``app.catalog.include`` shows the new ``reviews,variants,bundles`` request).
-2. Payment error burst: 2026-11-18 14:00-16:10 UTC in ``eu-west-1``, the
-   payment provider ``adyen`` times out for 65% of payments (other providers
-   4%): provider client span 504 after ~10 s, ``payment`` and the gateway
-   return 502, ``exception.type`` ``TimeoutError`` on the provider span.
-   Affects ``POST /api/checkout`` and ``POST /api/payments``.
-3. Slow dependency: 2026-11-19 08:00-09:30 UTC, postgresql ``SELECT orders``
-   spans are 12x slower (all regions); 3% hit the 5 s statement timeout
-   (``QueryCanceledError``, HTTP 500 upstream). Affects ``GET
-   /api/orders/{id}``, ``POST /api/checkout`` and ``POST /api/payments``.
-4. Bad deploy: 2026-11-16 09:30-11:15 UTC the ``cart`` service runs
-   ``service.version`` 2.14.0 (new pods); 35% of cart requests (``GET
-   /api/cart``, ``POST``/``PUT /api/cart/items`` and checkout's ``GetCart``)
-   fail with HTTP 500 ``java.lang.NullPointerException``; rolled back at 11:15.
+2. Payment error burst: 2026-11-18 14:00-17:00 UTC, an EU flash sale sends
+   eu-west-1 checkout and payment traffic up 8x and the payment provider
+   times out: 70% of ``adyen`` and 25% of ``stripe``/``paypal`` payments in
+   eu-west-1 fail. The provider client span ends with 504 and
+   ``TimeoutError`` after ~10 s; ``payment``, ``checkout`` and the gateway
+   return 502 (``UpstreamServiceError``). Routes ``/api/checkout`` and
+   ``/api/payments``; other regions are unaffected.
+3. Slow dependency: 2026-11-19 08:00-11:00 UTC, postgresql ``SELECT orders``
+   spans are 12x slower in every region, and 3% hit the 5 s statement timeout
+   (``QueryCanceledError``, HTTP 500 upstream). Routes ``/api/orders/{id}``,
+   ``/api/checkout`` and ``/api/payments`` slow down with them.
+4. Bad deploy: 2026-11-16 09:30-12:30 UTC the ``cart`` service runs
+   ``service.version`` 2.14.0 (new pods, see ``k8s.pod.name``); half of the
+   cart requests (``GET /api/cart``, ``POST``/``PUT /api/cart/items`` and
+   checkout's ``cart.CartService/GetCart``) fail with HTTP 500
+   ``java.lang.NullPointerException``; rolled back to 2.13.4 at 12:30.
 
 The long tail (``tail_columns.py``) adds about 400 mostly sparse columns,
 including deprecated ones last written on 2026-11-09..12 (more than 7 days
@@ -59,7 +65,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,6 +76,10 @@ DEFAULT_SEED = 42
 DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 GENERATOR_VERSION = "1"
 WINDOW_SECONDS = 14 * 86400
+HEALTHZ_SHARE = next(e.weight for e in ENDPOINTS if e.route == "/healthz") / sum(e.weight for e in ENDPOINTS)
+#: endpoint weight multipliers for eu-west-1 traffic during the flash sale (incident 2).
+SALE_BOOST = {("POST", "/api/checkout"): 8.0, ("POST", "/api/payments"): 8.0, ("POST", "/api/cart/items"): 2.0,
+              ("GET", "/api/cart"): 2.0}  # fmt: skip
 #: rows per INSERT statement: bounds memory for big datasets.
 CHUNK_ROWS = 1_000_000
 
@@ -81,11 +90,11 @@ INCIDENTS = {
     "release_53_ios": 2 * DAY + 3 * HOUR,  # 2026-11-18 09:00
     "release_53_web": 3 * DAY + 3 * HOUR,  # 2026-11-17 09:00
     "payment_burst_start": 1 * DAY + 22 * HOUR,  # 2026-11-18 14:00
-    "payment_burst_end": 1 * DAY + 19 * HOUR + 50 * MINUTE,  # 2026-11-18 16:10
+    "payment_burst_end": 1 * DAY + 19 * HOUR,  # 2026-11-18 17:00
     "slow_orders_start": 1 * DAY + 4 * HOUR,  # 2026-11-19 08:00
-    "slow_orders_end": 1 * DAY + 2 * HOUR + 30 * MINUTE,  # 2026-11-19 09:30
+    "slow_orders_end": 1 * DAY + 1 * HOUR,  # 2026-11-19 11:00
     "cart_release_start": 4 * DAY + 2 * HOUR + 30 * MINUTE,  # 2026-11-16 09:30
-    "cart_release_end": 4 * DAY + 45 * MINUTE,  # 2026-11-16 11:15
+    "cart_release_end": 3 * DAY + 23 * HOUR + 30 * MINUTE,  # 2026-11-16 12:30
 }
 
 #: fault kinds: name, role of the failing span, its status, status of its ancestors,
@@ -185,6 +194,19 @@ def sql_list(values, cast: str = "") -> str:
     return f"({body}::{cast}[])" if cast else body
 
 
+def platform_sql(u: str) -> str:
+    return f"CASE WHEN hx({u}, 101) % 100 < 42 THEN 'android' WHEN hx({u}, 101) % 100 < 72 THEN 'ios' ELSE 'web' END"
+
+
+def region_sql(u: str) -> str:
+    return (f"CASE WHEN hx({u}, 102) % 100 < 40 THEN 0 WHEN hx({u}, 102) % 100 < 60 THEN 1 "
+            f"WHEN hx({u}, 102) % 100 < 85 THEN 2 ELSE 3 END")  # fmt: skip
+
+
+def n_users(rows: int) -> int:
+    return max(500, rows // 25)
+
+
 def _setup_sql(seed: int, rows: int, now_s: int) -> list[str]:
     """Macros and small lookup tables shared by the trace and span statements."""
     start = now_s - WINDOW_SECONDS
@@ -204,12 +226,22 @@ def _setup_sql(seed: int, rows: int, now_s: int) -> list[str]:
             FROM range(336))
         SELECT h, (sum(w) OVER (ORDER BY h) - w) / sum(w) OVER () AS cum, w / sum(w) OVER () AS width FROM w""",
     ]
-    cum, total = [], sum(e.weight for e in ENDPOINTS)
-    acc = 0.0
-    for i, e in enumerate(ENDPOINTS):
-        cum.append(f"({i}, {acc / total!r})")
-        acc += e.weight
-    stmts.append(f"CREATE OR REPLACE TEMP TABLE eps AS SELECT * FROM (VALUES {', '.join(cum)}) v(ep, cum)")
+    # Endpoint mixes: 0 normal traffic, 1 the EU flash sale, 2 health checks.
+    cum = []
+    for mix in (0, 1, 2):
+        weights = [
+            (0.0 if (e.route == "/healthz") != (mix == 2) else e.weight)
+            * (SALE_BOOST.get((e.method, e.route), 1.0) if mix == 1 else 1.0)
+            for e in ENDPOINTS
+        ]
+        acc, total = 0.0, sum(weights)
+        for i, w in enumerate(weights):
+            if w > 0:
+                cum.append(f"({mix}, {i}, {acc / total!r})")
+            acc += w
+    stmts.append(
+        f"CREATE OR REPLACE TEMP TABLE eps AS SELECT * FROM (VALUES {', '.join(cum)}) v(mix, ep, cum)"
+    )
     return stmts
 
 
@@ -246,12 +278,17 @@ def _shape_tables_sql() -> list[str]:
     ]
 
 
-def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
-    """One row per trace: shape, span offset, time, user, incidents, fault and own times."""
+def _traces_sql(seed: int, rows: int, now_s: int, n_keep: int, n_gen: int) -> str:
+    """One row per trace: shape, span offset, time, user, incidents, fault and own times.
+
+    Trace ``t`` happens at quantile ``(t + jitter) / n_keep`` of the diurnal traffic curve, where
+    ``n_keep`` is the number of traces whose spans fit in ``rows``; since the endpoint mix depends
+    on time (the EU flash sale), ``_fill`` finds ``n_keep`` by fixed-point iteration.
+    """
     start = now_s - WINDOW_SECONDS
     inc = {k: now_s - v for k, v in INCIDENTS.items()}
     ep = ENDPOINT_INDEX
-    n_users = max(500, rows // 25)
+    n_u = n_users(rows)
     login, healthz = ep[("POST", "/api/login")], ep[("GET", "/healthz")]
     checkout, payments = ep[("POST", "/api/checkout")], ep[("POST", "/api/payments")]
     orders, products_id = ep[("GET", "/api/orders/{id}")], ep[("GET", "/api/products/{id}")]
@@ -271,8 +308,8 @@ def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
         rule("invalid_credentials", f"ep = {login}", 0.07, 210),
         rule("provider_timeout", f"ep IN ({checkout}, {payments}) AND region = 2 AND ts_s >= "
              f"{inc['payment_burst_start']} AND ts_s < {inc['payment_burst_end']}",
-             "(CASE WHEN provider = 'adyen' THEN 0.65 ELSE 0.04 END)", 211),
-        rule("cart_npe", f"ep IN {cart_eps} AND cart_bad", 0.35, 212),
+             "(CASE WHEN provider = 'adyen' THEN 0.7 ELSE 0.25 END)", 211),
+        rule("cart_npe", f"ep IN {cart_eps} AND cart_bad", 0.5, 212),
         rule("orders_db_timeout", f"ep IN ({orders}, {checkout}, {payments}) AND slow_orders", 0.03, 213),
         rule("product_not_found", f"ep = {products_id}", 0.03, 214),
         rule("order_not_found", f"ep = {orders}", 0.02, 215),
@@ -295,37 +332,43 @@ def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
         r = inc[release]
         return f"(CASE WHEN ts_s < {r} THEN 0 ELSE least(0.65, 0.06 + 0.14 * (ts_s - {r}) / 86400) END)"
 
+    q = f"least((t + u01(t, 6)) / {n_keep}.0, 0.9999999)"
     return f"""
     CREATE OR REPLACE TEMP TABLE traces AS
     WITH t_base AS (
-        SELECT t, e.ep,
-               CASE WHEN e.ep = {healthz} THEN NULL
-                    ELSE floor({n_users} * pow(u01(t, 2), 2.2))::BIGINT END AS uidx
-        FROM (SELECT range AS t, u01(range, 1) AS ue FROM range({n_traces})) r
-        ASOF JOIN eps e ON r.ue >= e.cum),
+        SELECT range AS t, u01(range, 0) < {HEALTHZ_SHARE} AS health,
+               floor({n_u} * pow(u01(range, 2), 2.2))::BIGINT AS uidx0
+        FROM range({n_gen})),
+    t_time AS (
+        SELECT b.*, least({now_s - 60}.0, {start} + (h.h + ({q} - h.cum) / h.width) * 3600) AS ts_s
+        FROM t_base b ASOF JOIN hours h ON {q} >= h.cum),
     t_user AS (
         SELECT *,
-               CASE WHEN uidx IS NULL THEN NULL WHEN hx(uidx, 101) % 100 < 42 THEN 'android'
-                    WHEN hx(uidx, 101) % 100 < 72 THEN 'ios' ELSE 'web' END AS platform,
-               CASE WHEN uidx IS NULL THEN (hx(t, 103) % 4)::INTEGER
-                    WHEN hx(uidx, 102) % 100 < 40 THEN 0 WHEN hx(uidx, 102) % 100 < 60 THEN 1
-                    WHEN hx(uidx, 102) % 100 < 85 THEN 2 ELSE 3 END AS region,
+               CASE WHEN NOT health THEN uidx0 END AS uidx,
+               CASE WHEN NOT health THEN {platform_sql("uidx0")} END AS platform,
+               CASE WHEN health THEN (hx(t, 103) % 4)::INTEGER ELSE {region_sql("uidx0")} END AS region
+        FROM t_time),
+    t_ep AS (
+        SELECT u.*, e.ep
+        FROM (SELECT *, CASE WHEN health THEN 2
+                             WHEN region = 2 AND ts_s >= {inc["payment_burst_start"]}
+                                  AND ts_s < {inc["payment_burst_end"]} THEN 1 ELSE 0 END AS mix,
+                        u01(t, 1) AS ue
+              FROM t_user) u
+        ASOF JOIN eps e ON e.mix = u.mix AND u.ue >= e.cum),
+    t_flags AS (
+        SELECT *,
                ep IN {cached} AND u01(t, 3) < 0.28 AS miss0,
                ep NOT IN ({login}, {healthz}) AND u01(t, 4) < 0.006 AS authfail,
                CASE WHEN ep = {healthz} THEN (hx(t, 5) % {len(SERVICES)})::INTEGER ELSE -1 END AS hsvc
-        FROM t_base),
+        FROM t_ep),
     t_shape AS (
         SELECT u.*, k.shape, k.n, k.meds, k.sigs, k.cls, k.roles AS roles_by_idx,
                sum(k.n) OVER (ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - k.n AS off
-        FROM t_user u JOIN shape_keys k
+        FROM t_flags u JOIN shape_keys k
           ON k.ep = u.ep AND k.web = (coalesce(u.platform, '') = 'web') AND k.miss = u.miss0
          AND k.authfail = u.authfail AND k.hsvc = u.hsvc),
-    t_time AS (
-        SELECT s.*,
-               least({now_s - 60}.0, {start} + (h.h + (s.off / {rows}.0 - h.cum) / h.width) * 3600
-                     + (u01(t, 6) - 0.5) * 2) AS ts_s
-        FROM t_shape s ASOF JOIN hours h ON s.off / {rows}.0 >= h.cum
-        WHERE s.off < {rows}),
+    t_kept AS (SELECT * FROM t_shape WHERE off < {rows}),
     t_ver AS (
         SELECT *,
                CASE WHEN platform IS NULL THEN NULL
@@ -341,7 +384,7 @@ def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
                     END AS provider,
                ts_s >= {inc["slow_orders_start"]} AND ts_s < {inc["slow_orders_end"]} AS slow_orders,
                ts_s >= {inc["cart_release_start"]} AND ts_s < {inc["cart_release_end"]} AS cart_bad
-        FROM t_time),
+        FROM t_kept),
     t_fault AS (
         SELECT *, CASE {fault_rules} ELSE 0 END AS fk FROM t_ver),
     t_final AS (
@@ -358,7 +401,7 @@ def _traces_sql(seed: int, rows: int, now_s: int, n_traces: int) -> str:
            ep = {ep[("GET", "/api/products")]} AND fk = 0 AND u01(t, 8) < 0.005 AS redirect,
            list_transform(generate_series(1, n), lambda i:
                meds[i] * rmul * exp(sigs[i] * nrm(t * 64 + i, 9))
-               * (CASE cls[i] WHEN 1 THEN (CASE WHEN regressed THEN 6.5 ELSE 1 END)
+               * (CASE cls[i] WHEN 1 THEN (CASE WHEN regressed THEN 15 ELSE 1 END)
                               WHEN 2 THEN (CASE WHEN slow_orders THEN 12 ELSE 1 END) ELSE 1 END)
                + (CASE WHEN roles_by_idx[i] = frole THEN timeout_ms ELSE 0 END)) AS owns
     FROM t_final
@@ -407,14 +450,15 @@ def pod_offsets() -> tuple[list[int], int]:
 
 def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
     """Insert the spans of traces ``lo <= t < hi`` into ``events``."""
-    pods, pod_node, nodes = _pods()
+    cols = core_select_sql(seed, now_s) + tail_columns.select_sql(seed, now_s)
+    return f"INSERT INTO events SELECT {', '.join(cols)} FROM ({span_rows_sql(seed, rows, now_s, lo, hi)})"
+
+
+def span_rows_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
+    """One row of base fields (``_t``, ``_svc``, ``_status``...) per span of traces ``lo <= t < hi``."""
     offs, bad_base = pod_offsets()
     npods = sql_list(PODS_PER_SERVICE, "INTEGER")
     cart = SERVICES.index("cart")
-    f_type = sql_list([x[4] or None for x in FAULTS], "VARCHAR")
-    f_msg = sql_list([x[5] or None for x in FAULTS], "VARCHAR")
-    u_type = sql_list([x[6] or None for x in FAULTS], "VARCHAR")
-    u_msg = sql_list([x[7] or None for x in FAULTS], "VARCHAR")
     f_code = sql_list([x[2] for x in FAULTS], "INTEGER")
     u_code = sql_list([x[3] or None for x in FAULTS], "INTEGER")
     base = f"""
@@ -430,9 +474,8 @@ def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
            list_sum(tr.owns[sp.idx + 1:sp.idx + sp.size]) AS _dur,
            tr.fk > 0 AND list_contains(sp.sub_roles, tr.frole) AS _err,
            sp.role = tr.frole AS _fault, sp.ok AS _ok, tr.redirect AS _redirect, sp.sname AS _name,
-           tr.n AS _n, tr.provider AS _prov,
-           CASE WHEN tr.uidx IS NOT NULL THEN (['free', 'free', 'free', 'free', 'free', 'free', 'free', 'pro', 'pro', 'pro', 'enterprise'])[1 + (hx(tr.uidx, 107) % 11)::BIGINT] END AS _tier, tr.miss AS _miss, sp.cache AS _cache, tr.cart_bad AND sp.svc = {cart} AS _bad_cart,
-           (CASE WHEN tr.cart_bad AND sp.svc = {cart} THEN {bad_base - offs[cart]} ELSE 0 END)
+           tr.n AS _n, tr.provider AS _prov, tr.miss AS _miss, sp.cache AS _cache, tr.cart_bad AND sp.svc = {cart} AS _bad_cart,
+           (CASE WHEN tr.cart_bad AND sp.svc = {cart} THEN {bad_base} ELSE 0 END)
              + ({sql_list(offs, "INTEGER")})[sp.svc + 1] + tr.region * {npods}[sp.svc + 1]
              + (hx(tr.t * 16 + sp.svc, 41) % {npods}[sp.svc + 1])::INTEGER AS _pod,
            hx(tr.t * 64 + sp.idx, 33) AS _span_h,
@@ -440,15 +483,49 @@ def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
     FROM traces tr JOIN shape_spans sp ON sp.shape = tr.shape
     WHERE tr.t >= {lo} AND tr.t < {hi} AND tr.off + sp.idx < {rows}
     """
-    b2 = f"""
-    SELECT *, ({sql_list(pods)})[_pod + 1] AS _pod_name,
-           ({sql_list(nodes)})[({sql_list(pod_node, "INTEGER")})[_pod + 1] + 1] AS _host,
-           ({sql_list(pod_node, "INTEGER")})[_pod + 1] AS _node, floor((_ts_s - {now_s - WINDOW_SECONDS}) / 86400)::INTEGER AS _day,
-           CASE WHEN _ok IS NULL THEN NULL
-                WHEN _err THEN CASE WHEN _fault THEN ({f_code})[_fk + 1] ELSE ({u_code})[_fk + 1] END
-                WHEN _redirect AND _srv_http THEN 301 ELSE _ok END AS _status
-    FROM ({base})
+    return f"""
+    SELECT b.*, p.* EXCLUDE (_pod, _svc, _reg, _lang, _bad_cart), u.* EXCLUDE (_uidx, _plat, _reg, _mobile),
+           floor((b._ts_s - {now_s - WINDOW_SECONDS}) / 86400)::INTEGER AS _day,
+           CASE WHEN b._ok IS NULL THEN NULL
+                WHEN b._err THEN CASE WHEN b._fault THEN ({f_code})[b._fk + 1] ELSE ({u_code})[b._fk + 1] END
+                WHEN b._redirect AND b._srv_http THEN 301 ELSE b._ok END AS _status
+    FROM ({base}) b JOIN pods p ON p._pod = b._pod LEFT JOIN users u ON u._uidx = b._uidx
     """
+
+
+def _dims_sql(seed: int, rows: int) -> list[str]:
+    """The pod and user dimension tables: attributes computed once per pod / user, joined to spans."""
+    pods, pod_node, nodes = _pods()
+    offs, bad_base = pod_offsets()
+    values = []
+    for i, (name, node) in enumerate(zip(pods, pod_node, strict=True)):
+        j = i if i < bad_base else i - bad_base
+        svc = next(s for s in range(len(SERVICES) - 1, -1, -1) if offs[s] <= j)
+        reg = (j - offs[svc]) // PODS_PER_SERVICE[svc]
+        values.append(f"({i}, {svc}, {SERVICE_LANG[svc]}, {reg}, {node}, {_fmt(name)}, {_fmt(nodes[node])}, "
+                      f"{_fmt(i >= bad_base)})")  # fmt: skip
+    tiers = "['free', 'free', 'free', 'free', 'free', 'free', 'free', 'pro', 'pro', 'pro', 'enterprise']"
+    pod_items = ", ".join(["*", *tail_columns.dim_sql("pod")])
+    user_items = ", ".join(["*", *tail_columns.dim_sql("user")])
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE pods AS SELECT {pod_items} FROM (VALUES {", ".join(values)})
+            v(_pod, _svc, _lang, _reg, _node, _pod_name, _host, _bad_cart)""",
+        f"""CREATE OR REPLACE TEMP TABLE users AS SELECT {user_items} FROM (
+            SELECT *, _plat IN ('android', 'ios') AS _mobile FROM (
+                SELECT range AS _uidx, {platform_sql("range")} AS _plat, ({region_sql("range")})::INTEGER AS _reg,
+                       ({tiers})[1 + (hx(range, 107) % 11)::BIGINT] AS _tier,
+                       printf('usr_%010x', hx(range, 106) >> 24) AS _user_id
+                FROM range({n_users(rows)})))""",
+    ]
+
+
+def core_select_sql(seed: int, now_s: int) -> list[str]:
+    """Select items computing the contract columns from the base fields."""
+    f_type = sql_list([x[4] or None for x in FAULTS], "VARCHAR")
+    f_msg = sql_list([x[5] or None for x in FAULTS], "VARCHAR")
+    u_type = sql_list([x[6] or None for x in FAULTS], "VARCHAR")
+    u_msg = sql_list([x[7] or None for x in FAULTS], "VARCHAR")
+    cart = SERVICES.index("cart")
     ep = ENDPOINT_INDEX
     checkout_main = f"(_ep = {ep[('POST', '/api/checkout')]} AND _role = {ROLES.index('main')})"
     pay_spans = f"(_svc = {SERVICES.index('payment')} OR {checkout_main})"
@@ -470,7 +547,7 @@ def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
         "exception.message": f"CASE WHEN _err THEN CASE WHEN _fault THEN ({f_msg})[_fk + 1] ELSE ({u_msg})[_fk + 1] END END",
         "app.platform": "_plat",
         "app.version": "_ver",
-        "user.id": "CASE WHEN _user THEN printf('usr_%010x', hx(_uidx, 106) >> 24) END",
+        "user.id": "_user_id",
         "app.user_tier": "_tier",
         "cloud.region": f"({sql_list(REGIONS)})[_reg + 1]",
         "k8s.pod.name": "_pod_name",
@@ -483,9 +560,7 @@ def _spans_sql(seed: int, rows: int, now_s: int, lo: int, hi: int) -> str:
         "app.cache_hit": "CASE WHEN _cache THEN NOT _miss END",
         "feature_flag.new_checkout": f"CASE WHEN _user THEN hx(_uidx, 108) % 1000 < 100 + 400 * (_ts_s - {now_s - WINDOW_SECONDS}) / {WINDOW_SECONDS} END",
     }  # fmt: skip
-    cols = [f'({core[name]})::{typ} AS "{name}"' for name, typ, _ in CORE_COLUMNS]
-    cols += tail_columns.select_sql(seed, now_s)
-    return f"INSERT INTO events SELECT {', '.join(cols)} FROM ({b2})"
+    return [f'({core[name]})::{typ} AS "{name}"' for name, typ, _ in CORE_COLUMNS]
 
 
 def create_table_sql() -> str:
@@ -566,25 +641,25 @@ def generate(
 
 
 def _fill(con, rows: int, seed: int, now_s: int) -> None:
-    for stmt in _setup_sql(seed, rows, now_s) + _shape_tables_sql():
+    for stmt in _setup_sql(seed, rows, now_s) + _shape_tables_sql() + _dims_sql(seed, rows):
         con.execute(stmt)
-    # Expected spans per trace is ~5.5; draw enough traces and grow if the draw fell short.
-    n_traces = int(rows / 3) + 100
-    while True:
-        con.execute(_traces_sql(seed, rows, now_s, n_traces))
-        got = con.execute("SELECT coalesce(max(off + n), 0) FROM traces").fetchone()[0]
-        if got >= rows:
+    # Trace times depend on how many traces fit in ``rows`` (n_keep), and how many fit depends on
+    # the time-dependent endpoint mix: iterate to the fixed point (2-3 rounds; the sale is short).
+    n_keep = max(1, int(rows / 6.8))
+    n_gen = int(n_keep * 1.25) + 200
+    for _ in range(12):
+        con.execute(_traces_sql(seed, rows, now_s, n_keep, n_gen))
+        kept, covered = con.execute("SELECT count(*), coalesce(max(off + n), 0) FROM traces").fetchone()
+        if covered < rows:
+            n_gen *= 2
+            continue
+        if kept == n_keep:
             break
-        n_traces *= 2
+        n_keep = kept
+        n_gen = max(n_gen, int(n_keep * 1.25) + 200)
     con.execute(create_table_sql())
     bounds = con.execute(f"SELECT min(t) FROM traces GROUP BY off // {CHUNK_ROWS} ORDER BY 1").fetchall()
-    starts = [b[0] for b in bounds] + [n_traces]
+    starts = [b[0] for b in bounds] + [n_gen]
     for lo, hi in itertools.pairwise(starts):
         con.execute(_spans_sql(seed, rows, now_s, lo, hi))
     con.execute("DROP TABLE traces")
-
-
-def timed_generate(path: str | Path, **kwargs) -> tuple[Path, float]:
-    t0 = time.perf_counter()
-    p = generate(path, **kwargs)
-    return p, time.perf_counter() - t0

@@ -17,12 +17,16 @@ NULL without evaluating the value, so sparse columns cost almost nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .trace_shapes import CACHED_ROUTES, ENDPOINT_INDEX, REGIONS, ROLES, SERVICES
 
 S, I, F, B = "VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN"  # noqa: E741
 DAY = 86400
+#: base fields that are functions of the pod, and of the user (see ``TailColumn.level``).
+POD_FIELDS = frozenset({"_pod", "_svc", "_lang", "_reg", "_node", "_host", "_pod_name", "_bad_cart"})
+USER_FIELDS = frozenset({"_uidx", "_plat", "_mobile", "_reg", "_tier"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,22 @@ class TailColumn:
     key: str = "_rid"
     density: float = 1.0
     until: int | None = None  # seconds before now after which the column is never written
+
+    @property
+    def level(self) -> str:
+        """Where the value is computed: once per ``pod``, once per ``user``, or per span (``row``).
+
+        Values that depend only on the pod (resource attributes) or only on the user (experiment
+        arms, devices) are computed in small dimension tables and joined, which is much cheaper
+        than evaluating them for every span; the gate still decides per span.
+        """
+        fields = set(re.findall(r"\b_[a-z][a-z_]*\b", self.expr))
+        hashed = any(tok in self.expr for tok in ("{h}", "{u}", "{z}"))
+        if fields and fields <= POD_FIELDS and (not hashed or self.key == "_pod"):
+            return "pod"
+        if self.key == "_uidx" and fields <= USER_FIELDS:
+            return "user"
+        return "row"
 
 
 def _q(v: object) -> str:
@@ -672,22 +692,51 @@ TAIL_COLUMNS: tuple[TailColumn, ...] = tuple(
 # fmt: on
 
 
+def _value_sql(col: TailColumn, salt: int) -> str:
+    h = f"hx({col.key}, {salt})"
+    expr = col.expr.replace("{h}", h)
+    expr = expr.replace("{u}", f"(({h} >> 11)::DOUBLE / 9007199254740992.0)")
+    return expr.replace(
+        "{z}",
+        f"(sqrt(-2 * ln((({h} >> 32)::DOUBLE + 0.5) / 4294967296.0)) "
+        f"* cos(2 * pi() * (({h} & 4294967295::UBIGINT)::DOUBLE / 4294967296.0)))",
+    )
+
+
+def _salt(i: int) -> int:
+    return 10_000 + i * 7
+
+
+def dim_name(i: int) -> str:
+    return f"d{i}_"
+
+
+def dim_sql(level: str) -> list[str]:
+    """Select items computing the ``level`` ("pod" or "user") columns in their dimension table."""
+    items = []
+    for i, col in enumerate(TAIL_COLUMNS):
+        if col.level != level:
+            continue
+        value = _value_sql(col, _salt(i))
+        if level == "user" and col.density < 1.0:
+            value = (
+                f"CASE WHEN hx(_uidx, {_salt(i) + 1}) % 10000 < {int(col.density * 10000)} THEN {value} END"
+            )
+        items.append(f"({value})::{col.type} AS {dim_name(i)}")
+    return items
+
+
 def select_sql(seed: int, now_s: int) -> list[str]:
     """One ``CASE WHEN gate THEN value END::TYPE AS "name"`` select item per tail column."""
     items = []
     for i, col in enumerate(TAIL_COLUMNS):
-        salt = 10_000 + i * 7
-        h = f"hx({col.key}, {salt})"
-        expr = col.expr.replace("{h}", h)
-        expr = expr.replace("{u}", f"(({h} >> 11)::DOUBLE / 9007199254740992.0)")
-        expr = expr.replace(
-            "{z}",
-            f"(sqrt(-2 * ln((({h} >> 32)::DOUBLE + 0.5) / 4294967296.0)) * cos(2 * pi() * (({h} & 4294967295::UBIGINT)::DOUBLE / 4294967296.0)))",
-        )
-        conds = [f"({col.gate})"]
+        level = col.level
+        value = dim_name(i) if level != "row" else _value_sql(col, _salt(i))
+        conds = [] if col.gate == ALL else [f"({col.gate})"]
         if col.until is not None:
             conds.append(f"_ts_s < {now_s - col.until}")
-        if col.density < 1.0:
-            conds.append(f"hx(_rid, {salt + 1}) % 10000 < {int(col.density * 10000)}")
-        items.append(f'(CASE WHEN {" AND ".join(conds)} THEN ({expr}) END)::{col.type} AS "{col.name}"')
+        if col.density < 1.0 and level != "user":
+            conds.append(f"hx(_rid, {_salt(i) + 1}) % 10000 < {int(col.density * 10000)}")
+        expr = f"CASE WHEN {' AND '.join(conds)} THEN ({value}) END" if conds else value
+        items.append(f'({expr})::{col.type} AS "{col.name}"')
     return items

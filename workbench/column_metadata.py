@@ -2,9 +2,10 @@
 
 Two scans for any number of columns: the first gets, for every column at once,
 its non-null count, the newest ``timestamp`` with a value (``last_written``)
-and an approximate distinct count (HyperLogLog); the second gets exact value
-histograms for the low-cardinality columns (their complete domain and most
-frequent values) and approximate top values for the rest.
+and an approximate distinct count (HyperLogLog; for booleans the exact number
+of trues); the second gets every value of the low-cardinality columns, most
+frequent first (their complete domain), and the top values of the others from
+a 10% sample.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def compute_metadata(con, table: str, descriptions: dict[str, str] | None = None
         raise ValueError("no timestamp column")
     total = con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
     stats: dict[str, tuple[int, Any, int]] = {}
+    tops: dict[str, list[Any]] = {}
     for i in range(0, len(cols), BATCH):
         batch = cols[i : i + BATCH]
         aggs = []
@@ -81,32 +83,47 @@ def compute_metadata(con, table: str, descriptions: dict[str, str] | None = None
             aggs += [
                 f"count({q})",
                 f'max(CASE WHEN {q} IS NOT NULL THEN "timestamp" END)',
-                f"approx_count_distinct({_value(name, typ)})",
+                # booleans: the number of trues gives the exact domain and order for free
+                f"coalesce(count_if({q}), 0)"
+                if honeycomb_type(typ) == "boolean"
+                else f"approx_count_distinct({_value(name, typ)})",
             ]
         row = con.execute(f"SELECT {', '.join(aggs)} FROM {quote(table)}").fetchone()
-        for j, (name, _) in enumerate(batch):
-            stats[name] = (row[3 * j], row[3 * j + 1], row[3 * j + 2])
+        for j, (name, typ) in enumerate(batch):
+            count, last, third = row[3 * j : 3 * j + 3]
+            if honeycomb_type(typ) == "boolean":
+                freq = sorted([(True, third), (False, count - third)], key=lambda kv: -kv[1])
+                tops[name] = [v for v, n in freq if n > 0]
+                third = len(tops[name])
+            stats[name] = (count, last, third)
 
-    small = [(n, t) for n, t in cols
-             if stats[n][0] and stats[n][2] <= HISTOGRAM_MAX and honeycomb_type(t) != "timestamp"]  # fmt: skip
-    large = [(n, t) for n, t in cols
-             if stats[n][0] and stats[n][2] > HISTOGRAM_MAX and honeycomb_type(t) != "timestamp"]  # fmt: skip
-    tops: dict[str, list[Any]] = {}
+    def wanted(n: str, t: str) -> bool:
+        return bool(stats[n][0]) and honeycomb_type(t) not in ("timestamp", "boolean")
+
+    small = [(n, t) for n, t in cols if wanted(n, t) and stats[n][2] <= HISTOGRAM_MAX]
+    large = [(n, t) for n, t in cols if wanted(n, t) and stats[n][2] > HISTOGRAM_MAX]
     # approx_top_k keeps exact counts while a column has fewer distinct values than k, so for
-    # small domains it returns every value, most frequent first.
-    for group, k, source in (
-        (small, HISTOGRAM_MAX + 1, quote(table)),
-        # A sample is plenty for "a few frequent values" of high-cardinality columns.
-        (large, SAMPLE_COUNT, f"(SELECT * FROM {quote(table)} USING SAMPLE 100000 ROWS (reservoir, 7))"
-         if total > 200_000 else quote(table)),
-    ):  # fmt: skip
-        for i in range(0, len(group), BATCH):
-            batch = group[i : i + BATCH]
-            exprs = [f"approx_top_k({_value(n, t)}, {k})" for n, t in batch]
-            row = con.execute(f"SELECT {', '.join(exprs)} FROM {source}").fetchone()
-            for (name, _), top in zip(batch, row, strict=True):
-                tops[name] = [v for v in (top or []) if v is not None]
-    exact = {n for n, _ in small}
+    # small domains it returns every value, most frequent first. It runs on one thread: the
+    # order of equally frequent values then depends only on the data, not on the machine.
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        for group, k, source in (
+            (small, HISTOGRAM_MAX + 1, quote(table)),
+            # A sample is plenty for "a few frequent values" of high-cardinality columns.
+            # (system sampling picks whole vectors: it does not read the other 90%).
+            (large, SAMPLE_COUNT, f"(SELECT * FROM {quote(table)} USING SAMPLE 10% (system, 7))"
+             if total > 200_000 else quote(table)),
+        ):  # fmt: skip
+            for i in range(0, len(group), BATCH):
+                batch = group[i : i + BATCH]
+                exprs = [f"approx_top_k({_value(n, t)}, {k})" for n, t in batch]
+                row = con.execute(f"SELECT {', '.join(exprs)} FROM {source}").fetchone()
+                for (name, _), top in zip(batch, row, strict=True):
+                    tops[name] = [v for v in (top or []) if v is not None]
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+    exact = {n for n, t in cols if (n, t) in small or honeycomb_type(t) == "boolean"}
 
     out = []
     for name, typ in cols:

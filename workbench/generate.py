@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -592,11 +593,15 @@ def generate(
     *,
     memory_limit: str = "2GB",
     threads: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Path:
     """Write the telemetry DuckDB file at ``path`` (table ``events`` + metadata); return the path.
 
     The file is built next to ``path`` under a temporary name and renamed when
     complete, so an interrupted run never leaves a half-written dataset.
+    ``memory_limit`` bounds DuckDB's memory (spans are inserted in chunks of
+    ``CHUNK_ROWS``, so 10M rows fit in 2 GB); ``timings``, when given, receives
+    seconds per phase (traces, spans, metadata, checkpoint).
     """
     import duckdb
 
@@ -613,19 +618,23 @@ def generate(
     try:
         con = duckdb.connect(str(tmp))
         try:
+            con.execute("SET enable_progress_bar = false")
             con.execute(f"SET memory_limit = '{memory_limit}'")
             con.execute("SET preserve_insertion_order = true")
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
             con.execute(f"SET temp_directory = '{tmp.parent / (tmp.name + '.tmpdir')}'")
-            _fill(con, rows, seed, now_s)
+            clock = _Clock(timings)
+            _fill(con, rows, seed, now_s, clock)
             write_metadata(
                 con, "events", descriptions(), now_s,
                 info={"now": datetime.fromtimestamp(now_s, UTC).isoformat().replace("+00:00", "Z"),
                       "seed": str(seed), "rows": str(rows), "generator_version": GENERATOR_VERSION,
                       "source": "generated"},
             )  # fmt: skip
+            clock.lap("metadata")
             con.execute("CHECKPOINT")
+            clock.lap("checkpoint")
         finally:
             con.close()
         os.replace(tmp, path)
@@ -640,7 +649,19 @@ def generate(
     return path
 
 
-def _fill(con, rows: int, seed: int, now_s: int) -> None:
+class _Clock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def _fill(con, rows: int, seed: int, now_s: int, clock: _Clock) -> None:
     for stmt in _setup_sql(seed, rows, now_s) + _shape_tables_sql() + _dims_sql(seed, rows):
         con.execute(stmt)
     # Trace times depend on how many traces fit in ``rows`` (n_keep), and how many fit depends on
@@ -657,9 +678,11 @@ def _fill(con, rows: int, seed: int, now_s: int) -> None:
             break
         n_keep = kept
         n_gen = max(n_gen, int(n_keep * 1.25) + 200)
+    clock.lap("traces")
     con.execute(create_table_sql())
     bounds = con.execute(f"SELECT min(t) FROM traces GROUP BY off // {CHUNK_ROWS} ORDER BY 1").fetchall()
     starts = [b[0] for b in bounds] + [n_gen]
     for lo, hi in itertools.pairwise(starts):
         con.execute(_spans_sql(seed, rows, now_s, lo, hi))
     con.execute("DROP TABLE traces")
+    clock.lap("spans")

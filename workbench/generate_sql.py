@@ -121,12 +121,13 @@ def shape_tables_sql() -> list[str]:
     ]
 
 
-def traces_sql(seed: int, rows: int, now_s: int, n_keep: int, n_gen: int) -> str:
+def traces_sql(seed: int, rows: int, now_s: int, n_keep: int, n_gen: int, *, count_only: bool = False) -> str:
     """One row per trace: shape, span offset, time, user, incidents, fault and own times.
 
     Trace ``t`` happens at quantile ``(t + jitter) / n_keep`` of the diurnal traffic curve, where
     ``n_keep`` is the number of traces whose spans fit in ``rows``; since the endpoint mix depends
-    on time (the EU flash sale), ``_fill`` finds ``n_keep`` by fixed-point iteration.
+    on time (the EU flash sale), ``_fill`` finds ``n_keep`` by fixed-point iteration, using
+    ``count_only`` (kept traces and spans covered, without the per-span work).
     """
     start = now_s - WINDOW_SECONDS
     inc = {k: now_s - v for k, v in INCIDENTS.items()}
@@ -176,7 +177,7 @@ def traces_sql(seed: int, rows: int, now_s: int, n_keep: int, n_gen: int) -> str
         return f"(CASE WHEN ts_s < {r} THEN 0 ELSE least(0.65, 0.06 + 0.14 * (ts_s - {r}) / 86400) END)"
 
     q = f"least((t + u01(t, 6)) / {n_keep}.0, 0.9999999)"
-    return f"""
+    sql = f"""
     CREATE OR REPLACE TEMP TABLE traces AS
     WITH t_base AS (
         SELECT range AS t, u01(range, 0) < {HEALTHZ_SHARE} AS health,
@@ -244,11 +245,15 @@ def traces_sql(seed: int, rows: int, now_s: int, n_keep: int, n_gen: int) -> str
            ep = {ep[("GET", "/api/products")]} AND fk = 0 AND u01(t, 8) < 0.005 AS redirect,
            list_transform(generate_series(1, n), lambda i:
                meds[i] * rmul * exp(sigs[i] * nrm(t * 64 + i, 9))
-               * (CASE cls[i] WHEN 1 THEN (CASE WHEN regressed THEN 15 ELSE 1 END)
+               * (CASE cls[i] WHEN 1 THEN (CASE WHEN regressed THEN 20 ELSE 1 END)
                               WHEN 2 THEN (CASE WHEN slow_orders THEN 12 ELSE 1 END) ELSE 1 END)
                + (CASE WHEN roles_by_idx[i] = frole THEN timeout_ms ELSE 0 END)) AS owns
     FROM t_final
     """
+    if count_only:
+        head = sql.split("CREATE OR REPLACE TEMP TABLE traces AS", 1)[1].split("    t_ver AS (", 1)[0]
+        return head.rstrip().rstrip(",") + "\n    SELECT count(*), coalesce(max(off + n), 0) FROM t_kept"
+    return sql
 
 
 def _pods() -> tuple[list[str], list[int], list[str]]:

@@ -177,7 +177,7 @@ def _main_children(ep: Endpoint, miss: bool) -> list[Span]:
 
 
 def _payment_children() -> list[Span]:
-    provider = Span("", "client", "POST", "provider", 260, 0.5, method="POST", ok=200)
+    provider = Span("", "client", "POST", "provider", 190, 0.45, method="POST", ok=200)
     return [_pg("SELECT", "orders", 4, CLS_ORDERS_DB, "db_orders"), provider, _pg("UPDATE", "orders", 5)]
 
 

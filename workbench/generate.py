@@ -34,11 +34,13 @@ move with ``now``):
    UTC (iOS on 2026-11-18 09:00, web all at once on 2026-11-17 09:00) and
    ramps up (6% of users, +14 points a day, max 65%). On Android 5.3.0 only,
    ``GET /api/products/{id}`` (the catalog span and its ``SELECT products``),
-   ``search.rank`` and ``model.predict`` are 20x slower, so for Android users
-   on 2026-11-19 ("yesterday") the slowest endpoints by P99 are
-   ``/api/products/{id}``, ``/api/search`` and ``/api/recommendations``
-   (P99 around a second instead of ~100 ms; iOS and web 5.3.0 are fine, and
-   ``app.catalog.include`` shows the new ``reviews,variants,bundles`` request).
+   ``search.rank`` and ``model.predict`` are 20x slower. For Android users on
+   2026-11-19 ("yesterday") the slowest endpoints by P99 are ``/api/search``
+   (~1.4 s vs ~150 ms on iOS/web) and ``/api/recommendations`` (~1 s vs
+   ~120 ms), ahead of the always-slow ``/api/checkout``; ``/api/products/{id}``
+   goes from ~30 ms to ~400 ms P99 (median 9 ms -> 94 ms on 5.3.0). iOS and web
+   5.3.0 are fine; ``app.catalog.include`` shows the new
+   ``reviews,variants,bundles`` request.
 2. Payment error burst: 2026-11-18 14:00-17:00 UTC, an EU flash sale sends
    eu-west-1 checkout and payment traffic up 8x and the payment provider
    times out: 70% of ``adyen`` and 25% of ``stripe``/``paypal`` payments in

@@ -118,3 +118,21 @@ def test_cli_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert (args.port, args.no_browser, args.dir) == (9999, True, Path("x"))
     with pytest.raises(WorkbenchError, match="--port"):
         lab.run(build_parser().parse_args(["lab", "--port", "70000"]))
+
+
+def test_browser_opens_a_private_redirect_page_not_the_token_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    opened: list[str] = []
+    done = threading.Event()
+    monkeypatch.setattr(lab.webbrowser, "open", lambda uri: (opened.append(uri), done.set()))
+    lab.open_browser("http://127.0.0.1:8888/lab/tree/notebooks/01_quickstart.ipynb?token=t&x=1", tmp_path)
+    assert done.wait(5)
+    page = tmp_path / "open-lab.html"
+    assert opened == [page.as_uri()] and "token" not in opened[0]
+    assert (
+        "url=http://127.0.0.1:8888/lab/tree/notebooks/01_quickstart.ipynb?token=t&amp;x=1" in page.read_text()
+    )
+    assert page.stat().st_mode & 0o777 == 0o600

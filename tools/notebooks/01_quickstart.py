@@ -124,11 +124,8 @@ def is_correct(answer, q):
     )
 
 
-answers = {
-    (name, q.id): ask(q.question, name, dataset=ds)
-    for name in ("naive", "honeycomb", "compact")
-    for q in sample
-}
+variants = {name: Prompt.load(name, ds) for name in ("naive", "honeycomb", "compact")}
+answers = {(name, q.id): ask(q.question, p, dataset=ds) for name, p in variants.items() for q in sample}
 pd.DataFrame(
     [
         {
@@ -137,7 +134,7 @@ pd.DataFrame(
             "correct": sum(is_correct(answers[name, q.id], q) for q in sample),
             "questions": len(sample),
         }
-        for name in ("naive", "honeycomb", "compact")
+        for name in variants
     ]
 ).set_index("variant")
 

@@ -11,7 +11,7 @@
 # Examples cost tokens on every call, so which ones go in matters. This notebook covers:
 #
 # 1. the example set and what each example costs;
-# 2. the selection strategies (`all`, `first`, `random`, `nearest`) and why nearest-k usually wins;
+# 2. the selection strategies (`all`, `first`, `random`, `nearest`): what nearest-k offers, and what it costs;
 # 3. examples are validated like model output: a broken example is left out, not sent;
 # 4. a quick measurement, and the `ExamplesEditor` widget.
 
@@ -131,6 +131,12 @@ pd.DataFrame(
         for v in (p.variant for p in variants)
     ]
 ).set_index("examples")
+
+# %% [markdown]
+# **What to look at:** how much the examples add over none, and what they cost in tokens. Between the
+# strategies, a difference of a question or two out of 20 is noise, not a finding. Whether nearest-k
+# pays off for *your* model and questions is a claim to test with repeated trials and a paired comparison,
+# as notebook 4 does.
 
 # %% [markdown]
 # ## The examples editor

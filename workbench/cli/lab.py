@@ -20,6 +20,7 @@ It works offline on a fresh machine with nothing else to set up:
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -231,6 +233,14 @@ def wait_until_ready(proc: subprocess.Popen, port: int, token: str, timeout_s: f
     raise WorkbenchError(f"JupyterLab did not answer within {timeout_s:.0f} s", "see its messages above")
 
 
+def open_browser(url: str, folder: Path) -> None:
+    """Open ``url`` through a private redirect page (as Jupyter does), so the token is not on a command line."""
+    page = folder / "open-lab.html"
+    page.write_text(f'<meta http-equiv="refresh" content="0;url={html.escape(url)}">\n', encoding="utf-8")
+    page.chmod(0o600)
+    threading.Thread(target=webbrowser.open, args=(page.as_uri(),), daemon=True).start()
+
+
 def run(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         raise WorkbenchError(f"--port must be between 1 and 65535, got {args.port}", "pick a free port")
@@ -250,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
         wait_until_ready(proc, port, token)
         print(f"\nQuery Workbench is running at:\n\n    {url}\n\nPress Ctrl-C twice to stop it.", flush=True)
         if not args.no_browser:
-            webbrowser.open(url)
+            open_browser(url, config_dir)
         return proc.wait()
     finally:
         if proc.poll() is None:

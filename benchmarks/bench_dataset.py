@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,12 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from workbench.generate import generate
 timings = {}
 c0, t0 = time.process_time(), time.perf_counter()
 generate(sys.argv[1], rows=int(sys.argv[2]), seed=42, timings=timings)
-print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "phases": timings}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "phases": timings, "peak_rss_mb": peak}))
 """
 QUERY = """
 SELECT "http.route", quantile_cont(duration_ms, 0.99) AS p99, count(*) AS n FROM events
@@ -44,14 +44,12 @@ GROUP BY 1 ORDER BY p99 DESC LIMIT 5
 
 def run(rows: int, folder: Path) -> dict:
     path = folder / f"telemetry-{rows}.duckdb"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), str(rows)],
         check=True, capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    result.update(rows=rows, bytes=path.stat().st_size, peak_rss_mb=max(peak, before) / 1024, path=path)
+    result.update(rows=rows, bytes=path.stat().st_size, path=path)
     return result
 
 

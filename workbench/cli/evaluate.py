@@ -1,0 +1,144 @@
+"""``workbench eval``: run prompt variants over a question set, print the metrics side by side, write the JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from ..errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="evaluate prompt variants on a question set: accuracy, pass^k, validity, cost, latency",
+        description="Run every question through every variant --trials times, record each trial in the "
+        "experiment log, print the metrics side by side and the paired comparison against the first variant.",
+    )
+    p.add_argument("--questions", metavar="FILE", help="question set YAML (e.g. questions/core.yaml)")
+    p.add_argument("--prompt", metavar="FILE", action="append", default=[],
+                   help="prompt variant file or name in prompts/; repeat to compare (the first is the baseline)")  # fmt: skip
+    p.add_argument("--model", help="override every variant's model (e.g. offline, gpt-4.1-mini)")
+    p.add_argument("--trials", type=int, help="trials per question (default 1; pass^k uses k = trials)")
+    p.add_argument("--k", type=int, help="k of pass^k (default: --trials; at most --trials)")
+    p.add_argument("--concurrency", type=int, default=8, help="model calls in flight at once (default 8)")
+    p.add_argument("--json", metavar="OUT", help="write DESIGN.md's eval JSON to OUT ('-' = stdout)")
+    p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    p.add_argument(
+        "--resume", metavar="RUN_ID", help="finish an interrupted run (its questions and variants)"
+    )
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (for quick looks)")
+    p.add_argument("--name", help="a label for the run in `workbench runs`")
+    p.set_defaults(func=run)
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.trials is not None and args.trials < 1:
+        raise ConfigError(f"--trials must be at least 1, got {args.trials}", "use --trials 1 or more")
+    if args.concurrency < 1:
+        raise ConfigError(
+            f"--concurrency must be at least 1, got {args.concurrency}", "use --concurrency 1 or more"
+        )
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {args.limit}", "use --limit 1 or more")
+    if args.k is not None:
+        trials = args.trials or 1
+        if args.k < 1:
+            raise ConfigError(f"--k must be at least 1, got {args.k}", "use --k 1 or more")
+        if args.k > trials and not args.resume:
+            raise ConfigError(f"--k {args.k} is larger than --trials {trials}: pass^k needs k <= trials",
+                              f"use --trials {args.k} or --k {trials}")  # fmt: skip
+    if not args.resume:
+        if not args.questions:
+            raise ConfigError("no question set given", "add --questions FILE (e.g. questions/core.yaml)")
+        if not args.prompt:
+            raise ConfigError("no prompt variant given", "add --prompt FILE (repeat it to compare variants)")
+
+
+def _questions(args: argparse.Namespace):
+    from ..questions import load_question_set
+
+    if not args.questions:
+        return None
+    qs = load_question_set(args.questions)
+    if args.limit is not None:
+        qs = qs.select(ids=qs.ids[: args.limit])
+    return qs
+
+
+def _dataset(args: argparse.Namespace, store) -> object:
+    from ..dataset import open_dataset
+
+    if args.data is None and args.resume:
+        recorded = store.load_run(args.resume).summary.dataset_path
+        if recorded and Path(recorded).exists():
+            return open_dataset(recorded)
+    return open_dataset(args.data)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..eval_report import comparison_line, metrics_table, run_header
+    from ..evaluate import EvalInterrupted, evaluate
+    from ..render import Prompt
+    from ..runs import RunStore
+
+    _check(args)
+    questions = _questions(args)
+    store = RunStore()
+    try:
+        dataset = _dataset(args, store)
+        prompts = []
+        for ref in args.prompt:
+            prompt = Prompt.load(ref, dataset)
+            prompts.append(prompt.with_(model=args.model) if args.model else prompt)
+        settings = {"limit": args.limit, "model_override": args.model, "argv": sys.argv[1:]}
+        try:
+            result = evaluate(
+                questions, prompts, dataset=dataset, trials=args.trials, concurrency=args.concurrency,
+                cache=None if args.no_cache else True, store=store, run_id=args.resume,
+                progress=sys.stderr.isatty(), name=args.name, settings=settings,
+            )  # fmt: skip
+        except EvalInterrupted as exc:
+            resume = ["workbench", "eval", "--resume", str(exc.run_id)]
+            if args.data:
+                resume += ["--data", args.data]
+            print(
+                f"workbench: interrupted: {exc.finished} of {exc.total} trials of run {exc.run_id} are recorded; "
+                f"resume with: {shlex.join(resume)}",
+                file=sys.stderr,
+            )
+            return 130
+    finally:
+        store.close()
+    k = args.k or result.trials_per_question
+    if k != result.k:
+        result.set_k(k)
+    data = result.to_dict()
+    if args.json == "-":
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return 0
+    print(run_header(result))
+    print()
+    print(metrics_table(result.variants, k))
+    comparisons = result.comparisons()
+    if comparisons:
+        print()
+        for name, c in comparisons.items():
+            print(comparison_line(result.variants[0].name, name, c))
+    failures = {t["question_id"] for v in result.variants for t in v.trials
+                if (t.get("extra") or {}).get("reference_errors", {}).get("gold")}  # fmt: skip
+    if failures:
+        print(
+            f"\nwarning: the gold query of {len(failures)} question(s) did not run: {', '.join(sorted(failures))}"
+        )
+    if args.json:
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwrote {out}")
+    return 0

@@ -1,0 +1,87 @@
+"""``workbench runs`` (list, show) and ``workbench compare RUN RUN``: the experiment log from the shell."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="list recorded eval runs, or show one (`runs show RUN`)")
+    p.add_argument("--json", action="store_true", help="print the runs as JSON")
+    p.add_argument(
+        "--store", metavar="PATH", help="the experiment log (default: runs/runs.duckdb in the home)"
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    show = actions.add_parser("show", help="one run's metrics side by side (its eval JSON with --json)")
+    show.add_argument("run", metavar="RUN", help="run id (or a unique prefix of one)")
+    show.add_argument("--k", type=int, help="k of pass^k (default: the run's trials per question)")
+    # SUPPRESS: given before or after `show`, these reach the same place
+    show.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                      help="print DESIGN.md's eval JSON of the run")  # fmt: skip
+    show.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(func=run_runs)
+
+    c = sub.add_parser("compare", help="compare two runs: metrics side by side, per-question wins and losses")
+    c.add_argument("a", metavar="RUN", help="the baseline run id (or a unique prefix)")
+    c.add_argument("b", metavar="RUN", help="the candidate run id (or a unique prefix)")
+    c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.add_argument(
+        "--store", metavar="PATH", help="the experiment log (default: runs/runs.duckdb in the home)"
+    )
+    c.set_defaults(func=run_compare)
+
+
+def _store(args: argparse.Namespace):
+    from ..runs import RunStore
+
+    return RunStore(args.store)
+
+
+def _load(store, ref: str, k: int | None = None):
+    from ..eval_run import EvalRun
+
+    run = EvalRun.from_run(store.load_run(ref))
+    if k is not None:
+        run.set_k(k)
+    return run
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    from ..eval_report import comparison_line, metrics_table, run_header, runs_table
+
+    store = _store(args)
+    if args.action != "show":
+        summaries = store.list_runs()
+        if args.json:
+            print_json([s.to_dict() for s in summaries])
+        else:
+            print(runs_table(summaries))
+        return 0
+    run = _load(store, args.run, args.k)
+    if args.json:
+        print_json(run.to_dict())
+        return 0
+    print(run_header(run))
+    print()
+    print(metrics_table(run.variants, run.k))
+    comparisons = run.comparisons()
+    if comparisons:
+        print()
+        for name, c in comparisons.items():
+            print(comparison_line(run.variants[0].name, name, c))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from ..eval_report import compare_runs
+
+    store = _store(args)
+    a, b = _load(store, args.a), _load(store, args.b)
+    text, data = compare_runs(a, b)
+    if args.json:
+        print_json(data)
+    else:
+        print(text)
+    return 0

@@ -1,0 +1,135 @@
+"""Dashboard: a run's metrics, chart and question x variant grid; cells open trials; runs and loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.metrics import summarize
+from workbench.questions import load_question_set
+from workbench.runs import RunStore
+from workbench.widgets import Dashboard
+
+REPO = Path(__file__).resolve().parents[1]
+IDS = ["q002", "q004", "q010"]
+#: correct trials per (question, variant), 2 trials each
+CORRECT = {
+    ("q002", "a"): 2,
+    ("q004", "a"): 1,
+    ("q010", "a"): 0,
+    ("q002", "b"): 0,
+    ("q004", "b"): 2,
+    ("q010", "b"): 2,
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_question_set(REPO / "questions" / "core.yaml").select(ids=IDS)
+
+
+@pytest.fixture
+def logged_run(tmp_path: Path, questions) -> tuple[Path, str]:
+    """A small run written straight into a log: 3 questions x 2 variants x 2 trials."""
+    path = tmp_path / "runs.duckdb"
+    with RunStore(path) as store:
+        run_id = store.create_run(name="t", questions=questions, trials_per_question=2)
+        for v in ("a", "b"):
+            store.add_variant(run_id, v, hash=v * 8, text=f"name: {v}", model="offline")
+        for (qid, v), c in CORRECT.items():
+            for t in range(2):
+                ok = t < c
+                store.record_trial(
+                    run_id,
+                    variant=v,
+                    question_id=qid,
+                    trial=t,
+                    correct=ok,
+                    valid=True,
+                    semantic_valid=ok,
+                    spec=questions[qid].gold if ok else {"calculations": [{"op": "COUNT"}]},
+                    findings=[] if ok else [{"severity": "error", "code": "unknown_column", "message": "no"}],
+                    result={"columns": ["COUNT"], "rows": [[7]]},
+                    outcome="correct" if ok else "wrong",
+                    tokens_in=1000 if v == "a" else 3000,
+                    tokens_out=40,
+                    latency_ms=12.5,
+                    cost_usd=0.0,
+                )
+        store.finish_run(run_id)
+    return path, run_id
+
+
+def test_load_fills_grid_metrics_and_chart(logged_run, questions, small_dataset) -> None:
+    path, run_id = logged_run
+    d = Dashboard(questions, ["compact"], small_dataset, store=path)
+    assert "wb-dashboard" in d._dom_classes
+    assert d.run_id.options == (run_id,)
+    view = d.load(run_id[:10])
+    assert view.run_id == run_id and len(view.trials) == 12
+    assert {k: b.description for k, b in d.cells.items()} == {k: f"{c}/2" for k, c in CORRECT.items()}
+    assert d.cells[("q002", "a")].style.button_color != d.cells[("q004", "a")].style.button_color
+    run = RunStore(path).load_run(run_id)
+    for v in ("a", "b"):
+        m = summarize(run.trials_for(v))
+        assert view.metrics[v] == m
+        assert f"{100 * m.accuracy:.1f}%" in d.metrics_html.value
+    assert d.figure is not None and sorted(d.figure.data[0].text) == ["a", "b"]
+    assert "prompt tokens" in d.figure.layout.xaxis.title.text  # every trial was free: tokens on x
+    assert "vs a" in d.metrics_html.value and "wins" in d.metrics_html.value  # b compared with a
+
+
+def test_clicking_a_cell_shows_its_trials_and_the_gold(logged_run, questions, small_dataset) -> None:
+    path, run_id = logged_run
+    d = Dashboard(questions, ["compact"], small_dataset, store=path)
+    d.load(run_id)
+    d.cells[("q004", "a")].click()
+    assert d.selected == ("q004", "a")
+    html = d.detail.value
+    assert "trial 0" in html and "trial 1" in html
+    assert "correct" in html and "wrong" in html and "unknown_column" in html
+    assert "wb-gold-table" in html  # the gold ran on the dataset
+    assert questions["q004"].question in html
+
+
+def test_load_errors_show_in_the_widget(logged_run, questions, small_dataset) -> None:
+    path, _ = logged_run
+    d = Dashboard(questions, ["compact"], small_dataset, store=path)
+    d.run_id.value = "zzz-no-such-run"
+    d.load_button.click()
+    assert d.task.join(timeout=10)
+    assert d.error.layout.display is None and "no run" in d.error.value
+    assert not d.load_button.disabled and d.view is None
+
+
+def test_run_evaluates_and_shows_the_run(tmp_path, questions, small_dataset) -> None:
+    store = tmp_path / "runs.duckdb"
+    d = Dashboard(questions.select(ids=IDS[:2]), ["compact"], small_dataset, trials=2, store=store)
+    d.run_button.click()
+    assert d.task.join(timeout=120)
+    assert d.task.exception is None, d.error.value
+    view = d.view
+    assert view is not None and len(view.trials) == 2 * 2
+    assert d.progress.value == d.progress.max == 4
+    assert set(d.cells) == {("q002", "compact"), ("q004", "compact")}
+    assert all(b.description.endswith("/2") for b in d.cells.values())
+    assert view.metrics["compact"].n_trials == 4
+    assert view.run.variant("compact").recall is not None  # column recall computed by the eval
+    assert "column recall" in d.metrics_html.value and "baseline" in d.metrics_html.value
+    assert view.run_id in d.run_id.options
+    assert not d.run_button.disabled
+
+
+def test_bad_inputs_show_an_error(small_dataset) -> None:
+    d = Dashboard("no/such/set.yaml", ["compact"], small_dataset)
+    assert d.error.layout.display is None
+    with pytest.raises(ValueError):
+        d.run()
+    d.run_button.click()
+    assert d.task.join(timeout=10) and "question set" in d.error.value

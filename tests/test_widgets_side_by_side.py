@@ -1,0 +1,128 @@
+"""SideBySide: the DOM contract, a synchronous ask, gold and match badge, errors in the widget, the Run button."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from workbench.questions import load_question_set
+from workbench.render import Prompt
+from workbench.widgets import SideBySide
+from workbench.widgets._common import with_class
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.fixture(scope="module")
+def prompts(small_dataset) -> list[Prompt]:
+    return [Prompt.load(name, small_dataset) for name in ("honeycomb", "compact")]
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load_question_set(REPO / "questions" / "core.yaml").select(ids=["q002", "q004"])
+
+
+def one(root, css_class: str):
+    (w,) = with_class(root, css_class)
+    return w
+
+
+def test_dom_contract(prompts, small_dataset) -> None:
+    sbs = SideBySide(prompts, small_dataset)
+    assert "wb-side-by-side" in sbs._dom_classes
+    q = one(sbs, "wb-question")
+    assert type(q).__name__ == "Text" and q.placeholder == "Ask a question…"
+    run = one(sbs, "wb-run")
+    assert type(run).__name__ == "Button" and run.description == "Run"
+    assert type(one(sbs, "wb-status")).__name__ == "HTML"
+    columns = with_class(sbs, "wb-variant")
+    assert len(columns) == 2
+    for col in columns:
+        for cls in ("wb-query", "wb-sql", "wb-findings", "wb-result", "wb-error"):
+            assert type(one(col, cls)).__name__ == "HTML", cls
+
+
+def test_ask_fills_query_result_and_gold(prompts, small_dataset, questions) -> None:
+    sbs = SideBySide(prompts, small_dataset, questions)
+    q = questions["q004"]
+    answers = sbs.ask(q.question)
+    assert any(a is not None and a.result is not None for a in answers)
+    assert sbs.question.value == q.question
+    assert re.fullmatch(r"done in [\d,]+ ms", sbs.status.value)
+    for col, answer in zip(with_class(sbs, "wb-variant"), answers, strict=True):
+        assert answer is not None and col.answer is answer
+        pre = re.search(r"<pre[^>]*>(.*)</pre>", one(col, "wb-query").value, re.S)
+        assert pre and json.loads(unescape(pre.group(1))) == answer.spec
+        assert one(col, "wb-error").layout.display == "none"
+        assert isinstance(col.matched, bool)
+        assert ("matches gold" if col.matched else "differs from gold") in col.gold.value
+        if answer.result is not None:
+            html = one(col, "wb-result").value
+            assert '<table class="wb-result-table"' in html.replace("'", '"')
+            headers = [unescape(h) for h in re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", html)]
+            assert headers == answer.result.columns
+            assert unescape(answer.sql) in unescape(one(col, "wb-sql").value)
+        else:
+            assert one(col, "wb-findings").value  # why there is no result
+
+
+def test_question_dropdown_fills_the_box(prompts, small_dataset, questions) -> None:
+    sbs = SideBySide(prompts, small_dataset, questions)
+    sbs.pick.value = "q004"
+    assert sbs.question.value == questions["q004"].question
+    assert sbs.gold_for("  " + questions["q004"].question.upper()) is not None
+    assert sbs.gold_for("something else entirely") is None
+
+
+def test_time_series_answer_has_a_line_chart(prompts, small_dataset) -> None:
+    sbs = SideBySide(prompts[1:], small_dataset)
+    (answer,) = sbs.ask("errors per hour in the last day")
+    col = sbs.columns[0]
+    if answer is None or answer.result is None or answer.result.series is None:
+        pytest.skip("the offline model gave no time series for this question")
+    assert col.figure is not None and col.figure.data[0].type == "scatter"
+    assert "application/vnd.plotly.v1+json" in col.chart.outputs[0]["data"]
+
+
+def test_bad_variant_and_empty_question_show_errors(prompts, small_dataset) -> None:
+    sbs = SideBySide([prompts[0], "no-such-variant"], small_dataset)
+    bad = sbs.columns[1]
+    assert bad.prompt is None and "no-such-variant" in one(bad, "wb-error").value
+    assert one(bad, "wb-error").layout.display is None
+    assert sbs.ask("   ") == [] and "type a question" in sbs.error.value
+    answers = sbs.ask("errors by service")
+    assert answers[0] is not None and answers[1] is None
+
+
+def test_failure_inside_ask_is_a_one_line_error(prompts, small_dataset, monkeypatch) -> None:
+    import workbench.pipeline as pipeline
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("model exploded\nwith a long traceback")
+
+    monkeypatch.setattr(pipeline, "ask", boom)
+    sbs = SideBySide(prompts[:1], small_dataset)
+    assert sbs.ask("errors by service") == [None]
+    err = one(sbs.columns[0], "wb-error")
+    assert "RuntimeError: model exploded" in err.value and "traceback" not in err.value
+
+
+def test_run_button_runs_in_the_background(prompts, small_dataset) -> None:
+    sbs = SideBySide(prompts[1:], small_dataset)
+    sbs.question.value = "how many errors in the last hour"
+    sbs.run_button.click()
+    assert sbs.task.join(timeout=60)
+    assert sbs.task.exception is None
+    assert not sbs.run_button.disabled
+    assert sbs.status.value.startswith("done in")
+    assert sbs.columns[0].answer is not None

@@ -1,0 +1,30 @@
+"""Jupyter widgets: thin views over the same objects the CLI uses.
+
+Each view observes its controls, writes to the core objects (``Prompt`` /
+``PromptVariant.with_``) and re-renders from core functions; long work runs in a
+background thread and errors show inside the view as one red line.
+
+Every view's root widget carries a CSS class (``wb-side-by-side``,
+``wb-schema-editor``, ``wb-examples-editor``, ``wb-inspector``, ``wb-dashboard``,
+``wb-workbench``): notebooks and the browser test find them by it.
+"""
+
+from __future__ import annotations
+
+from .app import Workbench
+from .dashboard import Dashboard, RunView
+from .examples_editor import ExamplesEditor
+from .inspector import PromptInspector
+from .schema_editor import SchemaEditor
+from .side_by_side import SideBySide, VariantColumn
+
+__all__ = [
+    "Dashboard",
+    "ExamplesEditor",
+    "PromptInspector",
+    "RunView",
+    "SchemaEditor",
+    "SideBySide",
+    "VariantColumn",
+    "Workbench",
+]

@@ -1,0 +1,135 @@
+"""Charts of query results: a line per group for a time series, a heatmap for HEATMAP; shown offline.
+
+Results are ``execute.QueryResult`` objects or their logged JSON form (where a HEATMAP
+cell is a list of ``[bucket, count]`` pairs). ``plotly_output`` puts a figure in an
+``Output`` as plotly's mime bundle, which JupyterLab's bundled plotly renderer draws
+without a network and without a kernel round trip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from ._common import is_pairs, table_parts
+
+__all__ = ["PLOTLY_MIME", "plotly_output", "result_figure"]
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def _heat_cells(value: Any) -> list[tuple[float, float]]:
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.items()
+    elif is_pairs(value):
+        items = value
+    else:
+        return []
+    out = []
+    for k, v in items:
+        try:
+            out.append((float(k), float(v or 0)))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _is_heat(value: Any) -> bool:
+    return isinstance(value, Mapping) or is_pairs(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _calc_start(
+    columns: list[str], rows: list[Sequence[Any]], spec: Mapping[str, Any] | None, offset: int
+) -> int:
+    """Index of the first calculation column (breakdowns come first)."""
+    if spec and isinstance(spec.get("breakdowns"), list):
+        return offset + len(spec["breakdowns"])
+    start = len(columns)
+    while start > offset and all(
+        v is None or _is_number(v) or _is_heat(v) for v in (r[start - 1] for r in rows)
+    ):
+        start -= 1
+    return start
+
+
+def result_figure(result: Any, spec: Mapping[str, Any] | None = None, *, title: str = "") -> Any | None:
+    """A plotly figure for a result: a heatmap for a HEATMAP, a line chart for a time series, else None."""
+    if result is None:
+        return None
+    import plotly.graph_objects as go
+
+    columns, rows, series, _count, _trunc = table_parts(result)
+    series_parts = table_parts(series) if series is not None else None
+    fig = None
+    if series_parts is not None and series_parts[1]:
+        scols, srows = series_parts[0], series_parts[1]
+        start = _calc_start(scols, srows, spec, 1)
+        heat = [i for i in range(start, len(scols)) if any(_is_heat(r[i]) for r in srows)]
+        if heat:
+            fig = _series_heatmap(go, scols, srows, heat[0])
+        else:
+            fig = go.Figure()
+            for i in range(start, len(scols)):
+                if not any(_is_number(r[i]) for r in srows):
+                    continue
+                groups: dict[str, tuple[list[Any], list[Any]]] = {}
+                for r in srows:
+                    key = " / ".join(str(v) for v in r[1:start]) or scols[i]
+                    name = key if start == 1 else f"{key} · {scols[i]}" if len(scols) - start > 1 else key
+                    xs, ys = groups.setdefault(name, ([], []))
+                    xs.append(r[0])
+                    ys.append(r[i])
+                for name, (xs, ys) in list(groups.items())[:12]:
+                    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name))
+            fig.update_layout(xaxis_title="time")
+    elif rows:
+        start = _calc_start(columns, rows, spec, 0)
+        heat = [i for i in range(start, len(columns)) if any(_is_heat(r[i]) for r in rows)]
+        if heat:
+            i = heat[0]
+            labels = [" / ".join(str(v) for v in r[:start]) or columns[i] for r in rows]
+            buckets = sorted({b for r in rows for b, _ in _heat_cells(r[i])})
+            z = [[dict(_heat_cells(r[i])).get(b, 0) for r in rows] for b in buckets]
+            fig = go.Figure(go.Heatmap(x=labels, y=buckets, z=z, colorscale="Viridis"))
+            fig.update_layout(yaxis_title=columns[i])
+    if fig is not None and not fig.data:
+        fig = None  # nothing to plot (e.g. every value null)
+    if fig is not None:
+        fig.update_layout(title=title or None, height=300, margin={"l": 40, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: int) -> Any:
+    """Time x bucket heatmap, summing groups."""
+    cells: dict[Any, dict[float, float]] = {}
+    for r in rows:
+        slot = cells.setdefault(r[0], {})
+        for b, n in _heat_cells(r[i]):
+            slot[b] = slot.get(b, 0) + n
+    times = sorted(cells, key=str)
+    buckets = sorted({b for slot in cells.values() for b in slot})
+    z = [[cells[t].get(b, 0) for t in times] for b in buckets]
+    fig = go.Figure(go.Heatmap(x=times, y=buckets, z=z, colorscale="Viridis"))
+    fig.update_layout(xaxis_title="time", yaxis_title=columns[i])
+    return fig
+
+
+def plotly_output(output: widgets.Output, fig: Any | None) -> None:
+    """Show ``fig`` in ``output`` as plotly's mime bundle (JupyterLab renders it offline; no kernel needed)."""
+    if fig is None:
+        output.outputs = ()
+        return
+    import plotly.io as pio
+
+    # what plotly's "plotly_mimetype" renderer sends, built directly: loading the renderer
+    # registry probes the environment and costs seconds
+    figure = json.loads(pio.to_json(fig, validate=False, remove_uids=False))
+    bundle = {PLOTLY_MIME: figure, "text/plain": "plotly chart"}
+    output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)

@@ -1,0 +1,303 @@
+"""Shared pieces of the views: error lines, background tasks, HTML tables, findings, charts.
+
+Everything here turns core records (``Finding``, ``QueryResult`` or its JSON form
+from the experiment log, token sections) into widget values. Nothing here talks
+to a model or a dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import WorkbenchError
+
+__all__ = [
+    "EXECUTION_LOCK",
+    "Task",
+    "clear_error",
+    "ensure_prompt",
+    "ensure_questions",
+    "error_line",
+    "error_widget",
+    "findings_html",
+    "fmt_cost",
+    "fmt_ms",
+    "json_html",
+    "message_of",
+    "result_table_html",
+    "set_values",
+    "show_error",
+    "with_class",
+]
+
+ERROR_COLOR = "#b00020"
+OK_COLOR = "#1b7a3a"
+SEVERITY_COLORS = {"error": ERROR_COLOR, "warning": "#a15c00", "info": "#1f5fa8"}
+PRE_STYLE = "white-space:pre-wrap;max-height:260px;overflow:auto;font-size:11px;margin:2px 0"
+MAX_TABLE_ROWS = 200
+#: Held while a view runs a query: ``Dataset.connect()`` fails while another connection to the
+#: same file is open in the process (its ``lock_configuration`` locks the shared instance).
+EXECUTION_LOCK = threading.RLock()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def message_of(exc: BaseException | str) -> str:
+    """One readable line for an error (a ``WorkbenchError`` already names the problem and the fix)."""
+    if isinstance(exc, str):
+        return exc.strip().splitlines()[0] if exc.strip() else "error"
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, WorkbenchError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def error_line(exc: BaseException | str) -> str:
+    return f'<div class="wb-error-line" style="color:{ERROR_COLOR}">&#9888; {escape(message_of(exc))}</div>'
+
+
+def error_widget(css_class: str = "wb-error") -> widgets.HTML:
+    """An HTML line for one error message, hidden while there is none."""
+    w = widgets.HTML("", layout=widgets.Layout(display="none"))
+    w.add_class(css_class)
+    return w
+
+
+def show_error(widget: widgets.HTML, exc: BaseException | str) -> None:
+    with widget.hold_sync():
+        widget.value = error_line(exc)
+        widget.layout.display = None
+
+
+def clear_error(widget: widgets.HTML) -> None:
+    with widget.hold_sync():
+        widget.value = ""
+        widget.layout.display = "none"
+
+
+def set_values(widget: widgets.Widget, **values: Any) -> None:
+    """Set several traits of one widget in one sync message."""
+    with widget.hold_sync():
+        for name, value in values.items():
+            setattr(widget, name, value)
+
+
+def with_class(root: widgets.Widget, css_class: str) -> list[widgets.Widget]:
+    """Every widget under ``root`` (itself included) with ``css_class``, depth first (tests, notebooks)."""
+    found = [root] if css_class in getattr(root, "_dom_classes", ()) else []
+    for child in getattr(root, "children", ()):
+        found += with_class(child, css_class)
+    return found
+
+
+# --------------------------------------------------------------------------- background work
+
+
+class Task:
+    """Run long work in a background thread so the notebook stays responsive.
+
+    While it runs, ``buttons`` are disabled; when it ends they are enabled again. An
+    exception becomes a one-line message in ``error`` (and is kept in ``exception``),
+    never a traceback.
+    """
+
+    def __init__(self, *, buttons: Sequence[widgets.Button] = (), error: widgets.HTML | None = None) -> None:
+        self.buttons = tuple(buttons)
+        self.error = error
+        self.thread: threading.Thread | None = None
+        self.exception: BaseException | None = None
+        self.result: Any = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(
+        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], Any] | None = None
+    ) -> threading.Thread | None:
+        """Start ``fn(*args)`` unless a run is already going (then return ``None``)."""
+        if self.running:
+            return None
+        self.exception = self.result = None
+        for b in self.buttons:
+            b.disabled = True
+        if self.error is not None:
+            clear_error(self.error)
+
+        def target() -> None:
+            try:
+                self.result = fn(*args)
+                if on_done is not None:
+                    on_done(self.result)
+            except Exception as exc:  # shown in the widget: the thread must not die with a traceback
+                self.exception = exc
+                if self.error is not None:
+                    show_error(self.error, exc)
+            finally:
+                for b in self.buttons:
+                    b.disabled = False
+
+        self.thread = threading.Thread(target=target, name="workbench-widget", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run; True when it has finished."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return not self.running
+
+
+# --------------------------------------------------------------------------- binding inputs
+
+
+def ensure_prompt(prompt: Any, dataset: Any = None) -> Any:
+    """A bound ``render.Prompt`` from a Prompt, a ``PromptVariant``, a variant name or a path."""
+    from ..render import Prompt
+
+    if isinstance(prompt, Prompt):
+        return prompt
+    return Prompt.load(prompt, dataset)
+
+
+def ensure_questions(questions: Any) -> Any:
+    """A ``QuestionSet`` from a set, a path (relative paths also tried from the project root), or None."""
+    if questions is None:
+        return None
+    from ..questions import QuestionSet, load_question_set
+
+    if isinstance(questions, QuestionSet):
+        return questions
+    path = Path(questions)
+    if not path.exists() and not path.is_absolute():
+        from ..paths import project_root
+
+        root = project_root()
+        if root is not None and (root / path).exists():
+            path = root / path
+    return load_question_set(path)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_cost(usd: float | None) -> str:
+    if usd is None:
+        return "n/a"
+    if usd == 0:
+        return "$0"
+    return f"${usd:.4f}" if usd >= 0.01 else f"${usd:.6f}"
+
+
+def fmt_ms(ms: float | None) -> str:
+    if ms is None:
+        return "n/a"
+    return f"{ms:,.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+
+
+def json_html(value: Any, *, empty: str = "no query") -> str:
+    """``<pre>`` with pretty JSON (``empty`` in grey when there is nothing)."""
+    if value is None:
+        return f"<i style='color:#777'>{escape(empty)}</i>"
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return f"<pre style='{PRE_STYLE}'>{escape(text)}</pre>"
+
+
+def _finding_parts(f: Any) -> tuple[str, str, str, str, str | None]:
+    if isinstance(f, Mapping):
+        return (
+            str(f.get("severity", "error")),
+            str(f.get("code", "")),
+            str(f.get("message", "")),
+            str(f.get("path") or ""),
+            f.get("suggestion"),
+        )
+    return f.severity, f.code, f.message, f.path or "", f.suggestion
+
+
+def findings_html(findings: Iterable[Any] | None, *, none: str = "no findings") -> str:
+    """One line per finding, colored by severity (``Finding`` objects or their dicts)."""
+    items = list(findings or ())
+    if not items:
+        return f"<span style='color:{OK_COLOR}'>&#10003; {escape(none)}</span>"
+    lines = []
+    for f in items:
+        severity, code, message, path, suggestion = _finding_parts(f)
+        color = SEVERITY_COLORS.get(severity, "#555")
+        where = f" <code>{escape(path)}</code>" if path else ""
+        fix = f" <i>({escape(str(suggestion))})</i>" if suggestion else ""
+        lines.append(
+            f"<div class='wb-finding wb-{escape(severity)}' style='color:{color}'>"
+            f"<b>{escape(severity)}</b> {escape(code)}{where}: {escape(message)}{fix}</div>"
+        )
+    return "".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "<span style='color:#999'>null</span>"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
+    if isinstance(value, datetime):
+        return escape(value.isoformat(sep=" "))
+    if isinstance(value, date):
+        return escape(value.isoformat())
+    if isinstance(value, Mapping) or is_pairs(value):
+        return f"<i>heatmap, {len(value)} buckets</i>"
+    return escape(str(value))
+
+
+def is_pairs(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(p, list) and len(p) == 2 for p in value)
+
+
+def table_parts(result: Any) -> tuple[list[str], list[Sequence[Any]], Any, int, bool]:
+    """``(columns, rows, series, row_count, truncated)`` of a ``QueryResult`` or its logged dict."""
+    if isinstance(result, Mapping):
+        rows = list(result.get("rows") or [])
+        count = int(result.get("row_count") or len(rows))
+        return (
+            list(result.get("columns") or []),
+            rows,
+            result.get("series"),
+            count,
+            bool(result.get("truncated")),
+        )
+    rows = list(result.rows)
+    return list(result.columns), rows, result.series, len(rows), bool(result.truncated)
+
+
+def result_table_html(
+    result: Any, *, max_rows: int = MAX_TABLE_ROWS, css_class: str = "wb-result-table"
+) -> str:
+    """The result as ``<table class="wb-result-table">``, a ``<th>`` per column."""
+    if result is None:
+        return "<i style='color:#777'>no result</i>"
+    columns, rows, _series, count, truncated = table_parts(result)
+    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{escape(str(c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:1px 6px'>{_cell(v)}</td>" for v in row) + "</tr>"
+        for row in rows[:max_rows]
+    )
+    shown = min(len(rows), max_rows)
+    more = " (more rows exist)" if truncated else ""
+    note = f"{count:,} row{'s' if count != 1 else ''}{more}" + (
+        f", first {shown} shown" if shown < count else ""
+    )
+    return (
+        f"<div style='max-height:320px;overflow:auto'><table class='{css_class}' "
+        f"style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div><div style='color:#666;font-size:11px'>{note}</div>"
+    )

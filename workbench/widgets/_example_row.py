@@ -1,0 +1,107 @@
+"""One row of the examples editor: the example's question and query, validated, with its token cost."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import tokens
+from ..examples import Example
+from ..findings import Finding, has_errors
+from ..validate import validate
+from ._common import OK_COLOR, findings_html
+
+__all__ = ["ExampleRow", "RowState"]
+
+
+@dataclass
+class RowState:
+    """What the editor knows about one row: the parsed example (or why it has none) and its checks."""
+
+    example: Example | None
+    problem: str | None
+    findings: list[Finding]
+    tokens: int
+
+    @property
+    def usable(self) -> bool:
+        return self.example is not None and not has_errors(self.findings)
+
+
+class ExampleRow:
+    """One example's widgets: question, query JSON, its checks, and up/down/delete buttons."""
+
+    def __init__(self, editor: Any, question: str, query: dict[str, Any] | str, note: str | None) -> None:
+        self.note = note
+        text = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+        self.number = widgets.HTML(layout=widgets.Layout(width="32px"))
+        self.question = widgets.Textarea(
+            value=question,
+            rows=2,
+            continuous_update=False,
+            placeholder="question",
+            layout=widgets.Layout(width="260px"),
+        )
+        self.query = widgets.Textarea(
+            value=text,
+            rows=3,
+            continuous_update=False,
+            placeholder="query JSON",
+            layout=widgets.Layout(width="420px"),
+        )
+        self.query.add_class("wb-example-query")
+        self.info = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.up = widgets.Button(icon="arrow-up", tooltip="move up", layout=widgets.Layout(width="34px"))
+        self.down = widgets.Button(
+            icon="arrow-down", tooltip="move down", layout=widgets.Layout(width="34px")
+        )
+        self.delete = widgets.Button(icon="trash", tooltip="delete", layout=widgets.Layout(width="34px"))
+        self.box = widgets.HBox(
+            [
+                self.number,
+                self.question,
+                self.query,
+                self.info,
+                widgets.VBox([self.up, self.down, self.delete]),
+            ]
+        )
+        self.box.add_class("wb-example-row")
+        self.state: RowState | None = None
+        self.question.observe(lambda _: editor._row_edited(self), names="value")
+        self.query.observe(lambda _: editor._row_edited(self), names="value")
+        self.up.on_click(lambda _: editor.move(editor._index(self), -1))
+        self.down.on_click(lambda _: editor.move(editor._index(self), 1))
+        self.delete.on_click(lambda _: editor.delete(editor._index(self)))
+
+    def check(self, schema: Any, encoding: str) -> RowState:
+        question = self.question.value.strip()
+        try:
+            query = json.loads(self.query.value)
+        except json.JSONDecodeError as exc:
+            return self._set(RowState(None, f"query is not valid JSON: {exc.msg} (line {exc.lineno})", [], 0))
+        if not isinstance(query, dict):
+            return self._set(RowState(None, "query must be a JSON object", [], 0))
+        if not question:
+            return self._set(RowState(None, "write the question", [], 0))
+        example = Example(question=question, query=query, note=self.note)
+        findings = list(validate(query, schema).findings)
+        return self._set(RowState(example, None, findings, tokens.count_tokens(example.render(), encoding)))
+
+    def _set(self, state: RowState) -> RowState:
+        self.state = state
+        if state.problem:
+            self.info.value = f"<span style='color:#b00020'>&#9888; {escape(state.problem)}</span>"
+        else:
+            verdict = (
+                "<b style='color:#b00020'>invalid: never selected</b>"
+                if has_errors(state.findings)
+                else f"<b style='color:{OK_COLOR}'>valid</b>"
+            )
+            self.info.value = f"<div>{verdict} &middot; {state.tokens} tokens</div>" + findings_html(
+                state.findings, none="no findings"
+            )
+        return state

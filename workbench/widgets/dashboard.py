@@ -1,0 +1,373 @@
+"""``Dashboard``: evaluate variants over a question set (k trials each), or load a stored run, and explore it.
+
+A run is shown as: metrics side by side with their intervals, a cost-vs-accuracy
+chart, and a question x variant grid of correct trials; clicking a cell shows that
+cell's trials (query, findings, result) next to the gold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..eval_run import EvalRun
+from ._charts import plotly_output
+from ._common import (
+    ERROR_COLOR,
+    EXECUTION_LOCK,
+    OK_COLOR,
+    Task,
+    clear_error,
+    ensure_prompt,
+    ensure_questions,
+    error_widget,
+    findings_html,
+    fmt_cost,
+    fmt_ms,
+    json_html,
+    message_of,
+    result_table_html,
+    show_error,
+)
+from ._run_view import RunView, cell_color, pct, versus
+
+__all__ = ["Dashboard", "RunView"]
+
+
+class Dashboard(widgets.VBox):
+    """Run a question set over variants with k trials, or load a run, and explore the results.
+
+    Args:
+        question_set: a ``QuestionSet`` or its path.
+        prompts: bound ``Prompt`` objects or variant names/paths.
+        dataset: where queries run (default: the embedded telemetry).
+        trials: trials per question (the slider's start value).
+        store: the experiment log path (default: the project's ``runs/runs.duckdb``).
+    """
+
+    def __init__(
+        self,
+        question_set: Any,
+        prompts: Sequence[Any] = ("naive", "honeycomb", "compact"),
+        dataset: Any = None,
+        *,
+        trials: int = 3,
+        concurrency: int = 4,
+        store: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.add_class("wb-dashboard")
+        self.error = error_widget()
+        self.view: RunView | None = None
+        self.selected: tuple[str, str] | None = None
+        self.store_path = store
+        self._gold_results: dict[str, Any] = {}
+        self.prompts: list[Any] = []
+        self.questions = None
+        try:
+            self.questions = ensure_questions(question_set)
+            if dataset is None:
+                from ..dataset import open_dataset
+
+                dataset = open_dataset()
+            self.prompts = [ensure_prompt(p, dataset) for p in prompts]
+        except Exception as exc:
+            show_error(self.error, exc)
+        self.dataset = dataset
+        n_questions = len(self.questions) if self.questions is not None else 0
+        self.trials = widgets.IntSlider(
+            value=trials, min=1, max=10, description="trials", continuous_update=False
+        )
+        self.concurrency = widgets.BoundedIntText(
+            value=concurrency, min=1, max=64, description="concurrency", layout=widgets.Layout(width="180px")
+        )
+        self.run_button = widgets.Button(description="Run evaluation", button_style="primary", icon="play")
+        self.run_button.add_class("wb-eval-run")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
+        self.progress.add_class("wb-progress")
+        self.status = widgets.HTML(f"{n_questions} questions")
+        self.status.add_class("wb-status")
+        self.run_id = widgets.Combobox(
+            placeholder="run id (or a unique prefix)",
+            ensure_option=False,
+            layout=widgets.Layout(width="260px"),
+        )
+        self.load_button = widgets.Button(description="Load run", icon="folder-open")
+        self.metrics_html = widgets.HTML()
+        self.metrics_html.add_class("wb-metrics")
+        self.chart = widgets.Output()
+        self.chart.add_class("wb-chart")
+        self.figure: Any = None
+        self.grid = widgets.GridBox()
+        self.grid.add_class("wb-grid")
+        self.cells: dict[tuple[str, str], widgets.Button] = {}
+        self.detail = widgets.HTML()
+        self.detail.add_class("wb-detail")
+        self.task = Task(buttons=[self.run_button, self.load_button], error=self.error)
+        self.run_button.on_click(lambda _: self.start())
+        self.load_button.on_click(lambda _: self._load_clicked())
+        self.children = [
+            widgets.HBox([self.trials, self.concurrency, self.run_button]),
+            widgets.HBox([self.progress, self.status]),
+            widgets.HBox([self.run_id, self.load_button]),
+            self.error,
+            self.metrics_html,
+            self.chart,
+            self.grid,
+            self.detail,
+        ]
+        self._refresh_run_ids()
+
+    # ----------------------------------------------------------------- running and loading
+
+    def run(self, trials: int | None = None) -> RunView:
+        """Evaluate every prompt on the question set (synchronously) and show the run."""
+        if self.questions is None or not self.prompts:
+            raise ValueError("a question set and at least one variant are needed to run")
+        k = trials or self.trials.value
+        total = len(self.questions) * k * len(self.prompts)
+        self.progress.max, self.progress.value = max(total, 1), 0
+        self.status.value = f"running {total} trials…"
+
+        def progress(done: int, total: int, *_: Any) -> None:
+            with self.progress.hold_sync():
+                self.progress.max, self.progress.value = max(total, 1), done
+            self.status.value = f"{done} / {total} trials"
+
+        from ..evaluate import evaluate
+
+        run = evaluate(
+            self.questions,
+            self.prompts,
+            dataset=self.dataset,
+            trials=k,
+            concurrency=self.concurrency.value,
+            cache=True,
+            store=self.store_path or True,
+            progress=progress,
+            name="dashboard",
+        )
+        golds = {q.id: q.gold for q in self.questions}
+        view = self.show(RunView(run, golds))
+        self.status.value = f"run <b>{escape(str(view.run_id))}</b> finished: {len(view.trials)} trials"
+        self._refresh_run_ids()
+        return view
+
+    def start(self) -> Any:
+        """Run in the background (the Run button); returns the thread, or None if one is running."""
+        return self.task.start(self.run)
+
+    def load(self, run_id: str) -> RunView:
+        """Show a stored run (an id or a unique prefix) without re-running it."""
+        from ..runs import RunStore
+
+        view = self.show(RunView.from_log(RunStore(self.store_path).load_run(run_id.strip())))
+        self.status.value = f"loaded run <b>{escape(str(view.run_id))}</b>: {len(view.trials)} trials"
+        return view
+
+    def _load_clicked(self) -> None:
+        if not self.run_id.value.strip():
+            show_error(self.error, "type or pick a run id first")
+            return
+        self.task.start(self.load, self.run_id.value)
+
+    def _refresh_run_ids(self) -> None:
+        from ..runs import RunStore
+
+        try:
+            path = Path(self.store_path) if self.store_path else None
+            from ..paths import runs_path
+
+            if not (path or runs_path()).exists():
+                return
+            self.run_id.options = [s.run_id for s in RunStore(self.store_path).list_runs()[:50]]
+        except Exception:  # an unreadable log must not break the dashboard: loading will say why
+            return
+
+    # ----------------------------------------------------------------- showing
+
+    def show(self, run: Any) -> RunView:
+        """Show a run: a ``RunView``, an ``EvalRun`` or a ``runs.Run``."""
+        if isinstance(run, EvalRun):
+            run = RunView(run, {q.id: q.gold for q in self.questions or ()})
+        view = run if isinstance(run, RunView) else RunView.from_log(run)
+        self.view = view
+        self.selected = None
+        self._gold_results = {}
+        clear_error(self.error)
+        if view.run_id:
+            self.run_id.value = view.run_id
+        self._show_metrics(view)
+        self._show_chart(view)
+        self._show_grid(view)
+        self.detail.value = "<i>click a cell to see its trials next to the gold</i>"
+        return view
+
+    def _show_metrics(self, view: RunView) -> None:
+        comparisons = view.run.comparisons()
+        base = view.variants[0] if view.variants else ""
+        head = (
+            "<tr><th align=left>variant</th><th>accuracy [95% CI by question]</th><th>pass^k</th><th>valid</th>"
+            "<th>semantic valid</th><th>column recall</th><th>tokens in</th><th>cost / 1k q</th>"
+            f"<th>latency p50 / p95</th><th>cache hits</th><th>vs {escape(base)}</th></tr>"
+        )
+        rows = []
+        for vr in view.run.variants:
+            m = vr.metrics
+            if m is None:
+                rows.append(
+                    f"<tr><td>{escape(vr.name)}</td><td colspan=10 style='color:#777'>no trials yet</td></tr>"
+                )
+                continue
+            lo, hi = m.accuracy_ci_questions
+            recall = pct(vr.recall.recall) if vr.recall is not None else "n/a"
+            rows.append(
+                f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
+                f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
+                f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
+                f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
+                f"<td align=center>{recall}</td><td align=center>{m.tokens_in_mean or 0:,.0f}</td>"
+                f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}</td>"
+                f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
+                f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
+            )
+        self.metrics_html.value = (
+            f"<div>run <b>{escape(str(view.run_id))}</b>: {len(view.questions)} questions, "
+            f"{len(view.trials)} trials ({escape(view.run.status)})</div>"
+            f"<table class='wb-metrics-table' style='font-size:12px'><thead>{head}</thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    def _show_chart(self, view: RunView) -> None:
+        import plotly.graph_objects as go
+
+        points = [(v, m) for v, m in view.metrics.items()]
+        if not points:
+            self.figure = None
+            plotly_output(self.chart, None)
+            return
+        by_cost = any(m.cost_usd > 0 for _, m in points)
+        xs = [m.cost_per_1k_questions if by_cost else (m.tokens_in_mean or 0) for _, m in points]
+        ys = [100 * m.accuracy for _, m in points]
+        lo = [100 * (m.accuracy - m.accuracy_ci_questions[0]) for _, m in points]
+        hi = [100 * (m.accuracy_ci_questions[1] - m.accuracy) for _, m in points]
+        fig = go.Figure(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                text=[v for v, _ in points],
+                mode="markers+text",
+                textposition="top center",
+                error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
+                marker={"size": 12},
+            )
+        )
+        fig.update_layout(
+            title="accuracy vs cost" if by_cost else "accuracy vs prompt tokens (every variant is free)",
+            xaxis_title="USD per 1,000 questions" if by_cost else "mean prompt tokens per question",
+            yaxis_title="accuracy (%)",
+            yaxis_range=[-5, 115],  # room for the labels above points at 100%
+            xaxis_range=_padded(xs),
+            height=320,
+            margin={"l": 50, "r": 20, "t": 40, "b": 40},
+        )
+        self.figure = fig
+        plotly_output(self.chart, fig)
+
+    def _show_grid(self, view: RunView) -> None:
+        counts = view.counts()
+        questions = view.questions or [
+            {"id": q, "question": ""} for q in dict.fromkeys(str(t["question_id"]) for t in view.trials)
+        ]
+        items: list[widgets.Widget] = [widgets.HTML("<b>question</b>")]
+        items += [widgets.HTML(f"<b>{escape(v)}</b>") for v in view.variants]
+        self.cells = {}
+        for q in questions:
+            qid = str(q["id"])
+            text = str(q.get("question") or "")
+            items.append(
+                widgets.HTML(
+                    f"<span title='{escape(text)}'><b>{escape(qid)}</b> "
+                    f"{escape(text[:60])}{'…' if len(text) > 60 else ''}</span>"
+                )
+            )
+            for v in view.variants:
+                c, n = counts.get((qid, v), (0, 0))
+                b = widgets.Button(
+                    description=f"{c}/{n}",
+                    tooltip=f"{qid} · {v}: {c} of {n} trials correct",
+                    layout=widgets.Layout(width="auto"),
+                )
+                b.style.button_color = cell_color(c, n)
+                b.add_class("wb-cell")
+                b.on_click(lambda _b, qid=qid, v=v: self.select(qid, v))
+                self.cells[(qid, v)] = b
+                items.append(b)
+        self.grid.layout.grid_template_columns = (
+            f"minmax(200px, 2fr) repeat({len(view.variants)}, minmax(90px, max-content))"
+        )
+        self.grid.layout.grid_gap = "2px 8px"
+        self.grid.children = items
+
+    # ----------------------------------------------------------------- one cell
+
+    def select(self, question_id: str, variant: str) -> None:
+        """Show one cell: the trials of ``variant`` on ``question_id``, and the gold."""
+        view = self.view
+        if view is None:
+            return
+        self.selected = (question_id, variant)
+        q = next((q for q in view.questions if str(q["id"]) == question_id), {})
+        parts = [
+            f"<h4 style='margin:4px 0'>{escape(question_id)} &middot; {escape(variant)}</h4>"
+            f"<div><i>{escape(str(q.get('question', '')))}</i></div>"
+        ]
+        gold = view.golds.get(question_id)
+        if gold is not None:
+            parts.append(
+                f"<details open><summary><b>gold</b></summary>{json_html(gold)}{self._gold_table(question_id, gold)}"
+                "</details>"
+            )
+        for t in view.cell_trials(question_id, variant):
+            ok = bool(t.get("correct"))
+            badge = (
+                f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{'correct' if ok else 'wrong'}</b>"
+                f" <span style='color:#666'>({escape(str(t.get('outcome') or ''))})</span>"
+            )
+            error = (
+                f"<div style='color:{ERROR_COLOR}'>{escape(str(t['error']))}</div>" if t.get("error") else ""
+            )
+            parts.append(
+                f"<details {'open' if not ok else ''} class='wb-trial'><summary>trial {t['trial']}: {badge}</summary>"
+                f"{error}{json_html(t.get('spec'))}{findings_html(t.get('findings'))}"
+                f"{result_table_html(t.get('result')) if t.get('result') else ''}</details>"
+            )
+        self.detail.value = "".join(parts)
+
+    def _gold_table(self, question_id: str, gold: Any) -> str:
+        if self.dataset is None:
+            return ""
+        if question_id not in self._gold_results:
+            from ..execute import run_query
+            from ..spec import parse_spec
+
+            try:
+                with EXECUTION_LOCK:
+                    self._gold_results[question_id] = run_query(self.dataset, parse_spec(gold))
+            except Exception as exc:
+                self._gold_results[question_id] = message_of(exc)
+        res = self._gold_results[question_id]
+        if isinstance(res, str):
+            return f"<div style='color:{ERROR_COLOR}'>gold could not run: {escape(res)}</div>"
+        return result_table_html(res, css_class="wb-gold-table")
+
+
+def _padded(xs: list[float]) -> list[float]:
+    """An x range with room around the points (plotly puts two points on the plot's edges)."""
+    lo, hi = min(xs), max(xs)
+    pad = (hi - lo) * 0.15 or max(abs(hi) * 0.15, 1.0)
+    return [lo - pad, hi + pad]

@@ -1,0 +1,336 @@
+"""``SideBySide``: one question, N prompt variants in columns: query, findings, SQL, result, chart, cost, gold."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..matching import results_match, spec_is_ordered
+from ._charts import plotly_output, result_figure
+from ._common import (
+    ERROR_COLOR,
+    EXECUTION_LOCK,
+    OK_COLOR,
+    PRE_STYLE,
+    Task,
+    clear_error,
+    ensure_prompt,
+    ensure_questions,
+    error_widget,
+    findings_html,
+    fmt_cost,
+    fmt_ms,
+    json_html,
+    message_of,
+    result_table_html,
+    show_error,
+)
+
+__all__ = ["SideBySide", "VariantColumn"]
+
+
+def _html(css_class: str, value: str = "") -> widgets.HTML:
+    w = widgets.HTML(value)
+    w.add_class(css_class)
+    return w
+
+
+class VariantColumn(widgets.VBox):
+    """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``."""
+
+    def __init__(
+        self, prompt: Any = None, label: str = "", problem: BaseException | str | None = None
+    ) -> None:
+        super().__init__(
+            layout=widgets.Layout(
+                flex="1 1 0", min_width="320px", padding="4px", border="1px solid #ddd", overflow="auto"
+            )
+        )
+        self.add_class("wb-variant")
+        self.prompt = prompt
+        self.answer: Any = None
+        self.matched: bool | None = None
+        self.figure: Any = None
+        self.header = _html("wb-variant-name")
+        self.error = error_widget()
+        self.stats = _html("wb-stats")
+        self.query = _html("wb-query", json_html(None, empty="not run yet"))
+        self.findings = _html("wb-findings")
+        self.sql = _html("wb-sql")
+        self.result = _html("wb-result")
+        self.chart = widgets.Output()
+        self.chart.add_class("wb-chart")
+        self.gold = _html("wb-gold")
+        section = lambda t: widgets.HTML(f"<div style='color:#666;font-size:11px;margin-top:4px'>{t}</div>")  # noqa: E731
+        self.children = [
+            self.header,
+            self.error,
+            self.stats,
+            self.gold,
+            section("query"),
+            self.query,
+            section("findings"),
+            self.findings,
+            section("SQL"),
+            self.sql,
+            section("result"),
+            self.result,
+            self.chart,
+        ]
+        self.set_prompt(prompt, label)
+        if problem is not None:
+            show_error(self.error, problem)
+
+    def set_prompt(self, prompt: Any, label: str = "") -> None:
+        self.prompt = prompt
+        if prompt is None:
+            self.header.value = f"<b>{escape(label or '?')}</b>"
+            return
+        v = prompt.variant
+        self.header.value = (
+            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px'>{escape(v.summary())}</div>"
+        )
+
+    def clear(self) -> None:
+        clear_error(self.error)
+        self.answer = self.matched = self.figure = None
+        for w in (self.stats, self.findings, self.sql, self.result, self.gold):
+            w.value = ""
+        self.query.value = json_html(None, empty="running…")
+        self.chart.outputs = ()
+
+    def run(self, question: str, dataset: Any, gold: Any = None, *, cache: Any = None) -> Any:
+        """Ask this column's variant; show the answer (or a one-line error). Returns the answer or None."""
+        from ..pipeline import ask, finish
+
+        if self.prompt is None:
+            return None
+        self.clear()
+        try:
+            # model calls run in parallel across columns; queries one at a time (EXECUTION_LOCK)
+            answer = ask(question, self.prompt, dataset=dataset, cache=cache, execute=False)
+            with EXECUTION_LOCK:
+                answer = finish(
+                    answer.question, self.prompt, answer.attempts, dataset, rendered=answer.rendered
+                )
+            self.show(answer, gold)
+        except Exception as exc:
+            if self.answer is None:
+                self.query.value = json_html(None)
+            show_error(self.error, exc)
+            return None
+        return answer
+
+    def show(self, answer: Any, gold: Any = None) -> None:
+        self.answer = answer
+        self.query.value = json_html(answer.spec)
+        if answer.spec is None and answer.message:
+            self.query.value += f"<div style='color:#555'>model said: {escape(answer.message)}</div>"
+        self.findings.value = findings_html(answer.findings)
+        self.sql.value = (
+            f"<pre style='{PRE_STYLE}'>{escape(answer.sql)}</pre>"
+            if answer.sql
+            else "<i style='color:#777'>no SQL</i>"
+        )
+        self.result.value = result_table_html(answer.result)
+        self.figure = result_figure(answer.result, answer.spec)
+        plotly_output(self.chart, self.figure)
+        cache = "cache hit" if answer.cache_hit else "model call"
+        repaired = " &middot; repaired" if answer.repaired else ""
+        self.stats.value = (
+            f"<div style='font-size:12px'>{answer.tokens_in:,} tokens in &middot; {answer.tokens_out:,} out &middot; "
+            f"{fmt_ms(answer.latency_ms)} &middot; {fmt_cost(answer.cost_usd)} &middot; {cache}{repaired}</div>"
+        )
+        self._show_gold(answer, gold)
+
+    def _show_gold(self, answer: Any, gold: Any) -> None:
+        if gold is None:
+            self.gold.value = ""
+            return
+        question, results, problem = gold
+        if problem:
+            self.gold.value = (
+                f"<span style='color:{ERROR_COLOR}'>gold could not run: {escape(problem)}</span>"
+            )
+            return
+        self.matched = answer.result is not None and any(
+            results_match(answer.result, r, ordered=spec_is_ordered(spec))
+            for spec, r in zip(question.specs, results, strict=True)
+            if r is not None
+        )
+        badge = (
+            f"<span class='wb-match' style='background:{OK_COLOR};color:white;padding:1px 6px;"
+            f"border-radius:8px'>&#10003; matches gold</span>"
+            if self.matched
+            else f"<span class='wb-mismatch' style='background:{ERROR_COLOR};color:white;padding:1px 6px;"
+            f"border-radius:8px'>&#10007; differs from gold</span>"
+        )
+        self.gold.value = (
+            f"<div>{badge} <span style='color:#666;font-size:11px'>{escape(question.id)}</span></div>"
+            f"<details><summary>gold query and result</summary>{json_html(question.gold)}"
+            f"{result_table_html(results[0], css_class='wb-gold-table') if results[0] is not None else ''}"
+            f"</details>"
+        )
+
+
+class SideBySide(widgets.VBox):
+    """Ask one question of several variants and compare the answers in columns.
+
+    Args:
+        prompts: bound ``Prompt`` objects, or variant names/paths (bound to ``dataset``).
+        dataset: where queries run (default: the embedded telemetry).
+        questions: a question set (or its path): its questions fill a dropdown, and for
+            them the gold answer and a match badge are shown.
+        cache: the response cache (``True``: the default file, as the CLI).
+
+    ``ask(question)`` runs synchronously and returns the answers (``None`` where a variant
+    failed); the Run button runs the same in a background thread (``task``).
+    """
+
+    def __init__(
+        self,
+        prompts: Sequence[Any] = ("naive", "honeycomb", "compact"),
+        dataset: Any = None,
+        questions: Any = None,
+        *,
+        cache: Any = True,
+    ) -> None:
+        super().__init__()
+        self.add_class("wb-side-by-side")
+        self.error = error_widget()
+        self._gold_cache: dict[str, tuple[Any, list[Any], str | None]] = {}
+        try:
+            if dataset is None:
+                from ..dataset import open_dataset
+
+                dataset = open_dataset()
+            self.questions = ensure_questions(questions)
+        except Exception as exc:
+            self.questions = None
+            show_error(self.error, exc)
+        self.dataset = dataset
+        self._cache = cache
+        self.question = widgets.Text(
+            placeholder="Ask a question…", continuous_update=False, layout=widgets.Layout(width="560px")
+        )
+        self.question.add_class("wb-question")
+        options = [("(type a question, or pick one from the set)", "")]
+        if self.questions is not None:
+            options += [(f"{q.id}: {q.question}", q.id) for q in self.questions]
+        self.pick = widgets.Dropdown(options=options, value="", layout=widgets.Layout(width="420px"))
+        self.pick.layout.display = None if self.questions is not None else "none"
+        self.pick.observe(self._picked, names="value")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button.add_class("wb-run")
+        self.run_button.on_click(lambda _: self.start())
+        self.status = _html("wb-status")
+        self.task = Task(buttons=[self.run_button], error=self.error)
+        self.columns: list[VariantColumn] = [self._column(p) for p in prompts]
+        self.columns_box = widgets.HBox(
+            self.columns, layout=widgets.Layout(width="100%", align_items="flex-start")
+        )
+        self.children = [
+            widgets.HBox([self.question, self.run_button, self.status]),
+            self.pick,
+            self.error,
+            self.columns_box,
+        ]
+
+    def _column(self, prompt: Any) -> VariantColumn:
+        try:
+            return VariantColumn(ensure_prompt(prompt, self.dataset))
+        except Exception as exc:
+            return VariantColumn(None, label=str(getattr(prompt, "name", prompt)), problem=exc)
+
+    # ----------------------------------------------------------------- public
+
+    @property
+    def prompts(self) -> list[Any]:
+        return [c.prompt for c in self.columns]
+
+    def set_prompt(self, index: int, prompt: Any) -> None:
+        """Replace the variant of column ``index`` (e.g. after an edit); its old answer stays until the next run."""
+        self.columns[index].set_prompt(prompt)
+
+    @property
+    def answers(self) -> list[Any]:
+        return [c.answer for c in self.columns]
+
+    def ask(self, question: str | None = None) -> list[Any]:
+        """Ask every variant ``question`` (default: the question box) and show the answers."""
+        if question is not None and question != self.question.value:
+            self.question.value = question
+        text = self.question.value.strip()
+        clear_error(self.error)
+        if not text:
+            show_error(self.error, "type a question first")
+            self.status.value = ""
+            return []
+        if self.dataset is None:
+            show_error(self.error, "no dataset to run queries on")
+            return []
+        self.status.value = "running…"
+        started = time.perf_counter()
+        gold = self.gold_for(text)
+        cache = self._response_cache()
+        with ThreadPoolExecutor(max_workers=max(1, len(self.columns))) as pool:
+            futures = [pool.submit(c.run, text, self.dataset, gold, cache=cache) for c in self.columns]
+            answers = [f.result() for f in futures]
+        self.status.value = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
+        return answers
+
+    def start(self) -> Any:
+        """Run ``ask`` in the background (the Run button); returns the thread, or None if one is running."""
+        if not self.question.value.strip():
+            show_error(self.error, "type a question first")
+            return None
+        return self.task.start(self.ask)
+
+    def gold_for(self, question: str) -> tuple[Any, list[Any], str | None] | None:
+        """``(Question, results of gold and accepted specs, problem)`` when the question is in the set."""
+        if self.questions is None:
+            return None
+        wanted = " ".join(question.lower().split())
+        match = next((q for q in self.questions if " ".join(q.question.lower().split()) == wanted), None)
+        if match is None:
+            return None
+        if match.id not in self._gold_cache:
+            from ..execute import run_query
+            from ..spec import parse_spec
+
+            results: list[Any] = []
+            problem = None
+            for spec in match.specs:
+                try:
+                    with EXECUTION_LOCK:
+                        results.append(run_query(self.dataset, parse_spec(spec)))
+                except Exception as exc:
+                    results.append(None)
+                    problem = problem or message_of(exc)
+            # an accepted alternative that fails to run is skipped; only a failing gold is a problem
+            self._gold_cache[match.id] = (match, results, problem if results[0] is None else None)
+        return self._gold_cache[match.id]
+
+    def _response_cache(self) -> Any:
+        from ..cache import ResponseCache, ensure_cache
+
+        if self._cache is True:
+            if not isinstance(getattr(self, "_cache_obj", None), ResponseCache):
+                self._cache_obj = ResponseCache()
+            return self._cache_obj
+        return ensure_cache(self._cache)
+
+    def _picked(self, change: dict[str, Any]) -> None:
+        if change["new"] and self.questions is not None:
+            self.question.value = self.questions[change["new"]].question
+
+    def close(self) -> None:
+        cache = getattr(self, "_cache_obj", None)
+        if cache is not None:
+            cache.close()
+        super().close()

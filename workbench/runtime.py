@@ -1,0 +1,314 @@
+"""``workbench.runtime``: a tuned prompt in a production service, from its exported artifact.
+
+Example::
+
+    from workbench.runtime import Assistant
+
+    assistant = Assistant.from_artifact("compact.artifact.json")   # verified: version, fields, hash
+    request = assistant.render("slow endpoints for android users yesterday")  # {"messages", "tools"}
+    answer = assistant.ask("slow endpoints for android users yesterday", dialect="postgres")
+    if answer.valid:
+        rows = my_engine.execute(answer.sql)        # the caller runs the SQL on its own engine
+    else:
+        print(answer.findings)                       # why there is no query
+
+The runtime is the workbench's own light core, not a copy of it: rendering
+(``render.Prompt`` over the artifact's schema snapshot and usable examples), the model
+call through the ``openai`` client (``runner``: retries with backoff, no cache), parsing
+with the output mode, validation, the repair policy (``pipeline.judge``,
+``needs_repair``, ``repair_body``) and compilation (``compile_spec``). So a request is
+exactly the one the workbench renders for that question, and an answer is judged by
+the same rules.
+
+It imports neither pandas, duckdb, ipywidgets nor Jupyter, at import or when used
+(``tests/test_runtime.py`` runs it in a subprocess with those imports blocked). The
+``embedding`` relevance setting needs a local sentence-embedding model, as in the
+workbench.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, WorkbenchError
+from .export import ArtifactError, load_artifact, verify_artifact
+from .findings import error
+from .pipeline import Answer, Attempt
+
+if TYPE_CHECKING:
+    from .backends import Backend
+    from .compile import CompiledQuery
+    from .render import Prompt
+    from .schema import Schema
+    from .variant import PromptVariant
+
+__all__ = ["ArtifactError", "Assistant", "RuntimeAnswer"]
+
+
+@dataclass(frozen=True)
+class RuntimeAnswer(Answer):
+    """``pipeline.Answer`` without execution: the spec, its findings, and the SQL for ``dialect``.
+
+    ``sql`` (and ``compiled.series_sql`` for a spec with a granularity) is for the caller's
+    engine; ``spec`` is ``None`` and ``valid`` False when the model gave no usable query
+    (the findings say why).
+    """
+
+    dialect: str = "duckdb"
+    compiled: CompiledQuery | None = None
+
+    @property
+    def series_sql(self) -> str | None:
+        return None if self.compiled is None else self.compiled.series_sql
+
+    def to_dict(self) -> dict[str, Any]:
+        """``ask --json`` without the result rows, plus ``dialect``, ``series_sql`` and result ``columns``."""
+        out = super().to_dict()
+        out.pop("rows", None)
+        out["columns"] = list(self.compiled.columns) if self.compiled is not None else []
+        out["dialect"] = self.dialect
+        out["series_sql"] = self.series_sql
+        return out
+
+
+class Assistant:
+    """An exported prompt variant, ready to render requests and answer questions.
+
+    Args:
+        artifact: the artifact as a parsed dict (``from_artifact`` reads a file).
+        source: what to call the artifact in error messages.
+
+    Raises:
+        ArtifactError: a newer format version, a missing field, a content-hash mismatch, or an
+            artifact this workbench version would render differently from the one that exported it.
+    """
+
+    def __init__(
+        self, artifact: dict[str, Any], *, source: str = "artifact", _verified: bool = False
+    ) -> None:
+        from .examples import Example, ExampleSet
+        from .render import Prompt
+        from .schema import Schema
+        from .variant import PromptVariant
+
+        data = artifact if _verified else verify_artifact(artifact, source)
+        self.artifact = data
+        self.source = source
+        try:
+            variant = PromptVariant.model_validate(data["variant"]["settings"])
+            schema = Schema.from_dict(data["schema"])
+            examples = data["examples"]
+            example_set = None
+            if examples.get("set") is not None:
+                items = tuple(Example(e["question"], e["query"]) for e in examples["examples"])
+                example_set = ExampleSet(name=examples["set"], examples=items)
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            raise ArtifactError(
+                f"{source}: the artifact's variant, schema or examples cannot be read: {exc}",
+                "re-export it with this workbench version",
+            ) from None
+        self.variant: PromptVariant = variant
+        self.schema: Schema = schema
+        self._prompt: Prompt = Prompt(variant, schema, example_set)
+        self._default_backend: Backend | None = None
+        self._check_rendering()
+
+    @classmethod
+    def from_artifact(cls, path: str | Path) -> Assistant:
+        """Load and verify an artifact file (see ``workbench.export``)."""
+        return cls(load_artifact(path), source=str(path), _verified=True)
+
+    # ----------------------------------------------------------------- facts
+
+    @property
+    def name(self) -> str:
+        return self.variant.name
+
+    @property
+    def model(self) -> str:
+        return self.variant.model
+
+    @property
+    def content_hash(self) -> str:
+        return self.artifact["content_hash"]
+
+    @property
+    def eval(self) -> dict[str, Any] | None:
+        """The summary of the latest eval run of this variant at export time (accuracy, pass^k, cost, latency)."""
+        return self.artifact.get("eval")
+
+    def __repr__(self) -> str:
+        return (
+            f"<Assistant {self.name!r} ({self.model}, {self.variant.output_mode}) {self.content_hash[:19]}>"
+        )
+
+    # ----------------------------------------------------------------- requests
+
+    def render(self, question: str) -> dict[str, Any]:
+        """``{"messages", "tools"}`` exactly as the workbench renders them for ``question``.
+
+        In ``json_schema`` mode ``tools`` is ``None`` and ``response_format`` is included.
+        """
+        r = self._prompt.render(question)
+        out: dict[str, Any] = {"messages": r.messages, "tools": copy.deepcopy(r.tools)}
+        if r.response_format is not None:
+            out["response_format"] = copy.deepcopy(r.response_format)
+        return out
+
+    def request(self, question: str) -> dict[str, Any]:
+        """The whole chat.completions body for ``question`` (model, messages, tools, parameters)."""
+        return copy.deepcopy(self._prompt.render(question).body)
+
+    # ----------------------------------------------------------------- answers
+
+    def ask(
+        self,
+        question: str,
+        *,
+        dialect: str = "duckdb",
+        client: Any = None,
+        timeout_s: float = 60.0,
+        max_attempts: int = 4,
+    ) -> RuntimeAnswer:
+        """Ask the model, judge its answer like the workbench does, and compile the accepted spec.
+
+        Args:
+            question: the user's question.
+            dialect: SQL dialect of ``sql``: duckdb, clickhouse, bigquery, postgres or trino.
+            client: an ``openai.OpenAI`` client (its base URL and key are used) or a
+                ``workbench.backends.Backend``; default: the variant's endpoint (``OPENAI_API_KEY`` /
+                ``OPENAI_BASE_URL`` or the variant's ``base_url``; the in-process model for ``offline``).
+            timeout_s: per HTTP attempt.
+            max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts).
+        """
+        from .runner import call
+
+        self._check_dialect(dialect)
+        backend = self._backend(client, timeout_s)
+        return self._answer(
+            question,
+            dialect,
+            lambda body: call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts),
+        )
+
+    async def aask(
+        self,
+        question: str,
+        *,
+        dialect: str = "duckdb",
+        client: Any = None,
+        timeout_s: float = 60.0,
+        max_attempts: int = 4,
+    ) -> RuntimeAnswer:
+        """``ask`` for async services: the calls run on the caller's event loop."""
+        from .runner import Job, run_calls
+
+        self._check_dialect(dialect)
+        backend = self._backend(client, timeout_s)
+
+        async def one(body: dict[str, Any]) -> Any:
+            calls = run_calls(
+                [Job(body, backend)], concurrency=1, timeout_s=timeout_s, max_attempts=max_attempts
+            )
+            async with contextlib.aclosing(calls) as results:
+                async for result in results:
+                    return result.call
+            raise RuntimeError("the runner returned no result")  # pragma: no cover
+
+        return await self._aanswer(question, dialect, one)
+
+    def _answer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
+        from .pipeline import judge, needs_repair, repair_body
+
+        rendered = self._prompt.render(question)
+        mode = self.variant.output_mode
+        attempts = [judge(send(rendered.body), mode, self.schema)]
+        if self.variant.repair and needs_repair(attempts[0]):
+            attempts.append(judge(send(repair_body(rendered.body, attempts[0])), mode, self.schema))
+        return self._finish(rendered, attempts, dialect)
+
+    async def _aanswer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
+        from .pipeline import judge, needs_repair, repair_body
+
+        rendered = self._prompt.render(question)
+        mode = self.variant.output_mode
+        attempts = [judge(await send(rendered.body), mode, self.schema)]
+        if self.variant.repair and needs_repair(attempts[0]):
+            attempts.append(judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema))
+        return self._finish(rendered, attempts, dialect)
+
+    def _finish(self, rendered: Any, attempts: list[Attempt], dialect: str) -> RuntimeAnswer:
+        from .compile import compile_spec
+
+        final = attempts[-1]
+        compiled = None
+        extra = ()
+        if final.ok and final.validation is not None:
+            try:
+                compiled = compile_spec(final.validation.spec, self.schema, dialect=dialect)
+            except WorkbenchError as exc:  # an op the dialect cannot express
+                extra = (error("compile_failed", str(exc), suggestion="use another dialect, or rephrase"),)
+        return RuntimeAnswer(
+            question=rendered.question,
+            variant=self.variant.name,
+            model=self.variant.model,
+            attempts=tuple(attempts),
+            sql=compiled.sql if compiled is not None else None,
+            execution_findings=extra,
+            rendered=rendered,
+            dialect=dialect,
+            compiled=compiled,
+        )
+
+    # ----------------------------------------------------------------- internals
+
+    @staticmethod
+    def _check_dialect(dialect: str) -> None:
+        from .compile import DIALECTS
+
+        if dialect not in DIALECTS:
+            raise ConfigError(f"unknown SQL dialect {dialect!r}", f"use one of: {', '.join(DIALECTS)}")
+
+    def _backend(self, client: Any, timeout_s: float) -> Backend:
+        from .backends import Backend, backend_for
+
+        if isinstance(client, Backend):
+            return client
+        if client is None:
+            if self._default_backend is None or self._default_backend.timeout_s != timeout_s:
+                self._default_backend = backend_for(self.variant, timeout_s=timeout_s)
+            return self._default_backend
+        base_url = getattr(client, "base_url", None)
+        if base_url is None or not hasattr(client, "chat"):
+            raise ConfigError(
+                f"client must be an openai client or a workbench Backend, got {type(client).__name__}",
+                "pass openai.OpenAI(...) or leave client out",
+            )
+        key = getattr(client, "api_key", None)
+        return Backend("client", base_url=str(base_url).rstrip("/"), api_key=key, timeout_s=timeout_s)
+
+    def _check_rendering(self) -> None:
+        """Refuse an artifact that this workbench version would render differently from the exporting one."""
+        probe = self._prompt.render("?")
+        request = {k: v for k, v in probe.body.items() if k != "messages"}
+        differs = [
+            what
+            for what, same in (
+                ("system message", probe.system == self.artifact["prompt"]["system"]),
+                ("request (tools, response format or parameters)", request == self.artifact["request"]),
+            )
+            if not same
+        ]
+        if differs:
+            from .export import workbench_version
+
+            raise ArtifactError(
+                f"{self.source}: this workbench ({workbench_version()}) renders the artifact's "
+                f"{differs[0]} differently from the one that exported it "
+                f"({self.artifact.get('workbench_version', 'unknown')})",
+                "run the exporting version, or re-export the prompt with this one",
+            )

@@ -135,6 +135,25 @@ def test_missing_set_lists_available(monkeypatch: pytest.MonkeyPatch) -> None:
         load_example_set("no-such-set")
 
 
+def test_a_set_named_in_a_variant_is_found_beside_the_variant_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared experiment folder (variant + examples/) works from any working directory."""
+    from workbench.render import Prompt
+
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "core.yaml").write_text(
+        "name: mine\nexamples:\n  - question: errors by service\n"
+        "    query: {calculations: [{op: COUNT}], breakdowns: [service.name], filters: [{column: error, op: '=', value: true}]}\n"
+    )
+    variant = tmp_path / "v.yaml"
+    variant.write_text((REPO / "prompts" / "compact.yaml").read_text().replace("instructions_file: instructions/default.md", "instructions: Be brief."))
+    monkeypatch.chdir(REPO)  # the project has its own prompts/examples/core.yaml: the variant's wins
+    prompt = Prompt(variant, tiny_schema())
+    assert prompt.example_set is not None and prompt.example_set.name == "mine"
+    assert load_example_set("core").name != "mine"
+
+
 # --------------------------------------------------------------------------- validation
 
 

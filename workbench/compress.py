@@ -75,7 +75,7 @@ class SchemaSettings(BaseModel):
         types, descriptions, domains, samples, domain_max: what each column line shows.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     window_days: float | None = Field(default=None, gt=0)
     pinned: list[str] = Field(default_factory=list)

@@ -142,8 +142,9 @@ def _flow_query(query: dict[str, Any]) -> str:
 
 
 def resolve_example_set_path(name_or_path: str | Path, base_dir: Path | None = None) -> Path:
-    """A name (``core``) means ``prompts/examples/core.yaml``; anything with a suffix or slash is a path.
+    """A name (``core``) means ``examples/core.yaml`` beside the variant (``base_dir``), else in ``prompts/``.
 
+    Anything with a suffix or slash is a path.
     A relative path is looked up in the current folder, then ``base_dir`` (the variant's folder),
     then ``prompts/``.
     """
@@ -156,6 +157,9 @@ def resolve_example_set_path(name_or_path: str | Path, base_dir: Path | None = N
             if folder is not None and (folder / p).exists():
                 return folder / p
         return p
+    beside = base_dir / "examples" / f"{text}.yaml" if base_dir is not None else None
+    if beside is not None and beside.exists():
+        return beside
     return prompts_dir() / "examples" / f"{text}.yaml"
 
 

@@ -45,9 +45,13 @@ def cache_path() -> Path:
 
 
 def prompts_dir() -> Path:
-    """Shipped prompt variants: the project's ``prompts/`` (falls back to the home's)."""
+    """Prompt variants: the project's ``prompts/``, else the home's, else the checkout the package runs from."""
     root = project_root()
-    return (root or home()) / "prompts"
+    if root is not None:
+        return root / "prompts"
+    own = home() / "prompts"
+    shipped = Path(__file__).resolve().parents[1] / "prompts"
+    return shipped if not own.is_dir() and shipped.is_dir() else own
 
 
 def package_data(*parts: str) -> Path:

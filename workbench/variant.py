@@ -31,7 +31,7 @@ from ._yamlio import config_error, display_path, dump_yaml, read_yaml, unknown_k
 from .compress import SchemaSettings
 from .errors import ConfigError
 from .examples import ExampleSettings
-from .paths import prompts_dir
+from .paths import project_root, prompts_dir
 
 __all__ = [
     "OutputModeName",
@@ -200,8 +200,10 @@ class PromptVariant(BaseModel):
 
 
 def _instructions_reachable(variant: PromptVariant, folder: Path) -> bool:
+    """True when the copy will find its instructions file on any machine with the same project."""
     ref = variant.instructions_file or ""
-    for path in (folder / ref, prompts_dir() / ref):
+    root = project_root()  # not the shipped fallback of prompts_dir(): a colleague may not have it
+    for path in (folder / ref, *([root / "prompts" / ref] if root is not None else [])):
         if path.is_file() and path.read_text(encoding="utf-8") == variant.instructions:
             return True
     return False

@@ -20,7 +20,6 @@ import ipywidgets as widgets
 from ..errors import WorkbenchError
 
 __all__ = [
-    "EXECUTION_LOCK",
     "Task",
     "clear_error",
     "ensure_prompt",
@@ -43,9 +42,6 @@ OK_COLOR = "#1b7a3a"
 SEVERITY_COLORS = {"error": ERROR_COLOR, "warning": "#a15c00", "info": "#1f5fa8"}
 PRE_STYLE = "white-space:pre-wrap;max-height:260px;overflow:auto;font-size:11px;margin:2px 0"
 MAX_TABLE_ROWS = 200
-#: Held while a view runs a query: ``Dataset.connect()`` fails while another connection to the
-#: same file is open in the process (its ``lock_configuration`` locks the shared instance).
-EXECUTION_LOCK = threading.RLock()
 
 
 # --------------------------------------------------------------------------- errors

@@ -18,7 +18,6 @@ from ..eval_run import EvalRun
 from ._charts import plotly_output
 from ._common import (
     ERROR_COLOR,
-    EXECUTION_LOCK,
     OK_COLOR,
     Task,
     clear_error,
@@ -356,8 +355,7 @@ class Dashboard(widgets.VBox):
             from ..spec import parse_spec
 
             try:
-                with EXECUTION_LOCK:
-                    self._gold_results[question_id] = run_query(self.dataset, parse_spec(gold))
+                self._gold_results[question_id] = run_query(self.dataset, parse_spec(gold))
             except Exception as exc:
                 self._gold_results[question_id] = message_of(exc)
         res = self._gold_results[question_id]

@@ -14,7 +14,6 @@ from ..matching import results_match, spec_is_ordered
 from ._charts import plotly_output, result_figure
 from ._common import (
     ERROR_COLOR,
-    EXECUTION_LOCK,
     OK_COLOR,
     PRE_STYLE,
     Task,
@@ -106,18 +105,13 @@ class VariantColumn(widgets.VBox):
 
     def run(self, question: str, dataset: Any, gold: Any = None, *, cache: Any = None) -> Any:
         """Ask this column's variant; show the answer (or a one-line error). Returns the answer or None."""
-        from ..pipeline import ask, finish
+        from ..pipeline import ask
 
         if self.prompt is None:
             return None
         self.clear()
         try:
-            # model calls run in parallel across columns; queries one at a time (EXECUTION_LOCK)
-            answer = ask(question, self.prompt, dataset=dataset, cache=cache, execute=False)
-            with EXECUTION_LOCK:
-                answer = finish(
-                    answer.question, self.prompt, answer.attempts, dataset, rendered=answer.rendered
-                )
+            answer = ask(question, self.prompt, dataset=dataset, cache=cache)
             self.show(answer, gold)
         except Exception as exc:
             if self.answer is None:
@@ -307,8 +301,7 @@ class SideBySide(widgets.VBox):
             problem = None
             for spec in match.specs:
                 try:
-                    with EXECUTION_LOCK:
-                        results.append(run_query(self.dataset, parse_spec(spec)))
+                    results.append(run_query(self.dataset, parse_spec(spec)))
                 except Exception as exc:
                     results.append(None)
                     problem = problem or message_of(exc)

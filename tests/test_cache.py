@@ -85,6 +85,21 @@ def test_trials_are_separate_entries(cache: ResponseCache) -> None:
     assert cache.get(request_hash(REQUEST, 0)).original_latency_ms == 843.0
 
 
+def test_a_salt_separates_model_versions(cache: ResponseCache) -> None:
+    cache.put(_call(0), salt="offline-aaaa")
+    assert cache.get(request_hash(REQUEST, 0)) is None
+    assert cache.get(request_hash(REQUEST, 0), salt="offline-bbbb") is None  # a changed offline model
+    assert cache.get(request_hash(REQUEST, 0), salt="offline-aaaa") is not None
+
+
+def test_the_offline_backend_salts_with_its_source_fingerprint() -> None:
+    from workbench.backends import in_process_backend, offline_backend, offline_model_fingerprint
+
+    assert offline_backend().cache_salt == offline_model_fingerprint()
+    assert offline_model_fingerprint().startswith("offline-")
+    assert in_process_backend(model=object()).cache_salt == ""  # a caller's own model: its requests decide
+
+
 def test_stats_and_clear(cache: ResponseCache) -> None:
     cache.put(_call(0))
     cache.put(_call(1))

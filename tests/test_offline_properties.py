@@ -41,14 +41,45 @@ def _specs_by_question(variant) -> dict[str, set[str]]:
     }
 
 
-def test_accuracy_drops_without_the_examples(small_dataset, core) -> None:
-    with_examples = _prompt(small_dataset, "compact")
-    without = with_examples.with_(name="compact-no-examples", examples={"set": None})
+#: A team's own wording, which no instruction explains: only examples can teach it.
+_TEAM_EXAMPLES = [
+    {"question": "latency for mobile users", "query": {"calculations": [{"op": "P99", "column": "duration_ms"}],
+        "filters": [{"column": "app.platform", "op": "in", "value": ["android", "ios"]}], "time_range": 1209600}},
+    {"question": "orders per PSP over the past week", "query": {"calculations": [{"op": "COUNT"}],
+        "breakdowns": ["app.payment.provider"], "time_range": 604800}},
+]  # fmt: skip
+_TEAM_QUESTIONS = {"questions": [
+    {"id": "t1", "question": "revenue by PSP", "gold": {"calculations": [{"op": "SUM", "column": "app.order.total_usd"}],
+        "breakdowns": ["app.payment.provider"], "time_range": 1209600}},
+    {"id": "t2", "question": "errors per PSP yesterday", "gold": {"calculations": [{"op": "COUNT"}],
+        "filters": [{"column": "error", "op": "=", "value": True}], "breakdowns": ["app.payment.provider"],
+        "start_time": 1795046400, "end_time": 1795132800}},
+    {"id": "t3", "question": "p95 latency per PSP in the last day", "gold": {
+        "calculations": [{"op": "P95", "column": "duration_ms"}], "breakdowns": ["app.payment.provider"], "time_range": 86400}},
+    {"id": "t4", "question": "average order value by PSP", "gold": {
+        "calculations": [{"op": "AVG", "column": "app.order.total_usd"}], "breakdowns": ["app.payment.provider"], "time_range": 1209600}},
+]}  # fmt: skip
+
+
+def test_accuracy_drops_without_the_examples(small_dataset) -> None:
+    """Measured with evaluate(): examples that carry a team's wording raise accuracy; removing them lowers it.
+
+    On questions/core.yaml the shipped examples currently add nothing for the offline model (it
+    already reads everyday wording the way the default instructions teach): the README says so.
+    """
+    from workbench.examples import Example, ExampleSet
+
+    team = QuestionSet.from_dict(_TEAM_QUESTIONS, name="team")
+    examples = ExampleSet(name="team", examples=tuple(Example(e["question"], e["query"]) for e in _TEAM_EXAMPLES))
+    base = _prompt(small_dataset, "honeycomb")  # every active column: the taught ones are in the block
+    with_examples = Prompt(base.variant.with_(name="team-examples", examples={"set": None, "selection": "all"}),
+                           base.schema, examples)  # fmt: skip
+    without = base.with_(name="no-examples", examples={"set": None})
     assert without.example_set is None and "## Examples" not in str(without.render("errors by service").body)
-    run = evaluate(core, [with_examples, without], dataset=small_dataset, store=None)
+    run = evaluate(team, [with_examples, without], dataset=small_dataset, store=None)
     a, b = (v.metrics for v in run.variants)
-    assert b.accuracy < a.accuracy
-    c = run.comparisons()["compact-no-examples"]
+    assert a.accuracy >= 0.75 and b.accuracy <= 0.25
+    c = run.comparisons()["no-examples"]
     assert c.losses > c.wins
 
 

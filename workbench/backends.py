@@ -20,10 +20,13 @@ SDK's own), else ``httpx``.
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import os
 import threading
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +101,8 @@ class Backend:
     ) -> None:
         self.name = name
         self.base_url = base_url
+        #: mixed into response-cache keys: a changed in-process model must not answer from old entries
+        self.cache_salt = ""
         self.free = free
         self.timeout_s = timeout_s
         self._key = _Secret(api_key)
@@ -250,7 +255,7 @@ def in_process_backend(
     from .transport import offline_transport
 
     http = http or _default_http()
-    return Backend(
+    backend = Backend(
         name,
         base_url=IN_PROCESS_URL,
         http=http,
@@ -258,6 +263,18 @@ def in_process_backend(
         timeout_s=timeout_s,
         transport=lambda asynchronous: offline_transport(http, asynchronous, model),
     )
+    if model is None:
+        backend.cache_salt = offline_model_fingerprint()
+    return backend
+
+
+@functools.cache
+def offline_model_fingerprint() -> str:
+    """A short hash of the built-in offline model's source: its version, for the response cache."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).parent / "offline").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return "offline-" + digest.hexdigest()[:12]
 
 
 _offline: dict[float, Backend] = {}

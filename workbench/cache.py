@@ -77,10 +77,15 @@ class ResponseCache:
                 self._connections.append(conn)
         return conn
 
-    def get(self, key: str) -> ModelCall | None:
-        """The stored call for ``key`` as a cache hit (``cache_hit=True``, cost 0), or ``None``."""
+    def get(self, key: str, salt: str = "") -> ModelCall | None:
+        """The stored call for ``key`` as a cache hit (``cache_hit=True``, cost 0), or ``None``.
+
+        ``salt`` names the answering model's version where the request cannot (the built-in
+        offline model): an entry stored under another salt is not a hit.
+        """
         t0 = time.perf_counter()
         started_at = now_iso()
+        key = f"{key}:{salt}" if salt else key
         row = self._connect().execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
         with self._lock:
             if row is None:
@@ -92,13 +97,14 @@ class ResponseCache:
         stored = ModelCall.from_json(row[0])
         return stored.as_cache_hit((time.perf_counter() - t0) * 1000, started_at)
 
-    def put(self, call: ModelCall) -> None:
-        """Store an answered call under its ``request_hash`` (failed calls are not cached)."""
+    def put(self, call: ModelCall, salt: str = "") -> None:
+        """Store an answered call under its ``request_hash`` (+ ``salt``); failed calls are not cached."""
         if not call.ok or call.cache_hit:
             return
+        key = f"{call.request_hash}:{salt}" if salt else call.request_hash
         self._connect().execute(
             "INSERT OR REPLACE INTO responses (key, model, created_at, record) VALUES (?, ?, ?, ?)",
-            (call.request_hash, call.model, now_iso(), call.to_json()),
+            (key, call.model, now_iso(), call.to_json()),
         )
 
     def __contains__(self, key: str) -> bool:

@@ -103,8 +103,9 @@ async def _call(
 ) -> ModelCall:
     """One job: cache, then attempts with backoff. Never raises for a failed call."""
     key = request_hash(job.body, job.trial)
+    salt = getattr(job.backend, "cache_salt", "")
     if cache is not None:
-        hit = cache.get(key)
+        hit = cache.get(key, salt)
         if hit is not None:
             return hit
     started_at, t0 = now_iso(), time.perf_counter()
@@ -153,7 +154,7 @@ async def _call(
             ttft_ms=None if result.ttft_ms is None else result.ttft_ms + offset,
         )
         if cache is not None:
-            cache.put(result)
+            cache.put(result, salt)
         return result
 
 

@@ -116,6 +116,12 @@ CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
     "trace_id": ({"trace": 1.0, "id": 0.3}, ("string",)),
     "service": ({"service": 1.0, "name": 0.2}, ("string",)),
 }
+#: Name parts of a configured setting rather than a measurement (``latency_budget_ms``,
+#: ``timeout_ms``, ``max_items``): a question about how slow or how big things were means the
+#: measured column, so these rank well below it for measured concepts.
+_SETTING_PARTS = frozenset({"budget", "limit", "timeout", "threshold", "target", "quota", "sla", "max", "min", "config"})
+_MEASURED = frozenset({"duration", "order_value", "items"})
+
 _CONCEPT_EXCLUDE = {
     "user": {"tier", "agent", "name", "email", "plan", "type", "country"},
     "trace_id": {"parent", "span", "state", "flag"},
@@ -251,6 +257,7 @@ class Lexicon:
             if score < 0.6:
                 continue
             score -= 0.3 if col.deprecated else 0.0
+            score -= 0.5 if name in _MEASURED and col.parts & _SETTING_PARTS else 0.0
             score -= 0.02 * len(col.parts) + 0.0001 * col.pos
             scored.append((col, score))
         scored.sort(key=lambda cs: -cs[1])

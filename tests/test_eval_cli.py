@@ -129,15 +129,17 @@ def test_runs_list_show_and_compare(capsys, small_dataset_path) -> None:
 def test_compare_lists_per_question_wins_and_losses(capsys, small_dataset_path) -> None:
     assert _eval(capsys, small_dataset_path, "--prompt", COMPACT, "--limit", "30")[0] == 0
     (base,) = _run_ids(capsys)
-    no_examples = REPO / "prompts" / "compact.yaml"
-    text = no_examples.read_text().replace("  set: core", "  set: null")
+    # the same variant with two columns many questions need compressed away
+    text = (REPO / "prompts" / "compact.yaml").read_text()
+    text = text.replace("  window_days: 7\n", "  window_days: 7\n  excluded: [http.route, app.platform]\n")
+    assert "excluded:" in text
     other = Path(os.environ["WORKBENCH_HOME"]) / "compact.yaml"
     other.write_text(text)
     assert _eval(capsys, small_dataset_path, "--prompt", str(other), "--limit", "30")[0] == 0
     cand = next(r for r in _run_ids(capsys) if r != base)
     assert main(["compare", base, cand, "--json"]) == 0
     (pair,) = json.loads(capsys.readouterr().out)["pairs"]
-    assert pair["losses"], "the variant without examples loses some questions"
+    assert pair["losses"], "the variant without http.route and app.platform loses some questions"
     assert main(["compare", base, cand]) == 0
     out = capsys.readouterr().out
     assert f"A right, B wrong ({len(pair['losses'])}): {pair['losses'][0]} (1/1 -> 0/1)" in out
@@ -172,7 +174,8 @@ def test_ctrl_c_prints_the_run_and_how_to_resume(small_dataset_path, tmp_path) -
     with RunStore() as store:
         (summary,) = store.list_runs()
         assert summary.run_id == run_id and summary.status == "cancelled"
-        assert 3 <= summary.n_trials < summary.expected_trials
+        # trials are written in batches: the last batch before the interrupt may finish the run
+        assert 3 <= summary.n_trials <= summary.expected_trials
     resumed = subprocess.run([sys.executable, "-m", "workbench", "eval", "--resume", run_id, "--no-cache"],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]

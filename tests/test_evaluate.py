@@ -262,8 +262,9 @@ def test_resume_after_a_failure_midway_loses_and_duplicates_nothing(small_datase
     with pytest.raises(Killed):
         evaluate(few, prompts, dataset=small_dataset, trials=2, store=store, on_trial=die_after_five)
     (summary,) = store.list_runs()
-    # every reported trial is in the log (trials are written in batches, so a batch may hold a few more)
-    assert summary.status == "failed" and 5 <= summary.n_trials < 24
+    # every reported trial is in the log; trials are committed in batches of up to 8, so the batch
+    # holding the failing 5th may hold up to 7 more
+    assert summary.status == "failed" and 5 <= summary.n_trials <= 5 + 7
     assert set(_keys(store, summary.run_id)) >= {(r["variant"], r["question_id"], r["trial"]) for r in seen}
 
     resumed = evaluate(None, None, dataset=small_dataset, store=store, run_id=summary.run_id[:10])
@@ -313,7 +314,7 @@ def test_sigkill_midway_then_resume(small_dataset_path, few, tmp_path) -> None:
     assert proc.returncode == -9, proc.stderr.decode()[-2000:]
     with RunStore(log) as store:
         (summary,) = store.list_runs()
-        assert summary.status == "running" and 4 <= summary.n_trials <= 2 * len(few)  # batches may finish it
+        assert summary.status == "running" and 4 <= summary.n_trials <= 4 + 7 < 2 * len(few)  # batches of <= 8
         evaluate(None, None, dataset=small_dataset_path, store=store, run_id=summary.run_id)
         keys = _keys(store, summary.run_id)
         assert len(keys) == len(set(keys)) == 2 * len(few)

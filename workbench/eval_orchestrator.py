@@ -28,6 +28,9 @@ __all__ = ["Orchestrator", "Pending", "TrialCallback"]
 
 TrialCallback = Callable[[dict[str, Any]], Any]
 
+#: trials committed to the experiment log per transaction, at most
+WRITE_BATCH = 8
+
 
 @dataclass
 class Pending:
@@ -170,7 +173,8 @@ class Orchestrator:
         for key, value in timing.items():
             self._add(key, value)
         # One writer thread: log inserts (serialized by the store) never hold up execution. Each
-        # writer task takes every record waiting at that moment, so the writer catches up in batches.
+        # writer task takes the records waiting at that moment (up to WRITE_BATCH), so the writer
+        # catches up in batches; there is one task per record, so none is left behind.
         with self.lock:
             self.unwritten.append(record)
         future = self.writer.submit(self._guard, self._write)
@@ -178,8 +182,8 @@ class Orchestrator:
             self.futures.append(future)
 
     def _write(self) -> None:
-        with self.lock:
-            batch, self.unwritten = self.unwritten, []
+        with self.lock:  # at most WRITE_BATCH per commit: progress and a stop are never far behind
+            batch, self.unwritten = self.unwritten[:WRITE_BATCH], self.unwritten[WRITE_BATCH:]
         if not batch:
             return
         t0 = time.perf_counter()

@@ -45,13 +45,22 @@ def cache_path() -> Path:
 
 
 def prompts_dir() -> Path:
-    """Prompt variants: the project's ``prompts/``, else the home's, else the checkout the package runs from."""
+    """Prompt variants: the project's ``prompts/``, else the home's, else the shipped ones."""
     root = project_root()
     if root is not None:
         return root / "prompts"
     own = home() / "prompts"
-    shipped = Path(__file__).resolve().parents[1] / "prompts"
-    return shipped if not own.is_dir() and shipped.is_dir() else own
+    shipped = shipped_dir("prompts")
+    return shipped if not own.is_dir() and shipped is not None else own
+
+
+def shipped_dir(name: str) -> Path | None:
+    """A folder the package ships (``prompts``, ``questions``): the checkout's, or the wheel's copy."""
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / name, here / "shipped" / name):
+        if folder.is_dir():
+            return folder
+    return None
 
 
 def package_data(*parts: str) -> Path:

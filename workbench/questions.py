@@ -34,6 +34,7 @@ import yaml
 from ._yamlio import display_path, read_yaml, unknown_key_error
 from .errors import ConfigError, SpecError
 from .findings import Finding
+from .paths import shipped_dir
 from .spec import parse_spec
 
 __all__ = ["Question", "QuestionSet", "ensure_question_set", "load_question_set", "save_question_set"]
@@ -194,6 +195,11 @@ class QuestionSet:
 def load_question_set(path: str | Path) -> QuestionSet:
     """Read a question set YAML file. Raises ``ConfigError`` (one line) when it is missing or bad."""
     p = Path(path)
+    if not p.exists() and not p.is_absolute():  # `questions/core.yaml` or `core` outside a checkout
+        shipped = shipped_dir("questions")
+        candidate = shipped / (p.name if p.suffix else f"{p.name}.yaml") if shipped is not None else None
+        if candidate is not None and candidate.exists() and p.parent.name in ("", "questions"):
+            p = candidate
     data, _node = read_yaml(p, "question set")
     return QuestionSet.from_dict(data, path=p)
 

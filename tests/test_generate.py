@@ -317,3 +317,46 @@ def test_overwrites_existing_file(tmp_path) -> None:
     generate(target, rows=500)
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 500
+
+
+#: (GENERATOR_VERSION, DuckDB major.minor) -> (rows, sum of row hashes, sum of metadata hashes) of
+#: generate(rows=3_000, seed=1). DuckDB's hash() drives the generator, so each DuckDB line has its own.
+FINGERPRINTS = {
+    ("2", "2.0"): (3_000, 27917994967156836976459, 4043918751013240510583),
+}
+
+
+def test_generated_data_changes_only_with_the_generator_version(tmp_path) -> None:
+    """The version is part of every dataset identity: data that changes under an old version lies about it."""
+    key = (gen.GENERATOR_VERSION, ".".join(duckdb.__version__.split(".")[:2]))
+    if key not in FINGERPRINTS:
+        pytest.skip(f"no fingerprint recorded for generator {key[0]} on DuckDB {key[1]}")
+    path = generate(tmp_path / "fp.duckdb", rows=3_000, seed=1)
+    with duckdb.connect(str(path), read_only=True) as con:
+        got = (*con.execute(CHECKSUM).fetchone(), con.execute("SELECT sum(hash(m)) FROM column_metadata m").fetchone()[0])
+    assert got == FINGERPRINTS[key], (
+        "the generated data changed: bump GENERATOR_VERSION in workbench/generate.py and record the new fingerprint"
+    )
+
+
+def test_an_embedded_dataset_from_another_generator_is_regenerated(monkeypatch, tmp_path, capsys) -> None:
+    from workbench import dataset
+
+    monkeypatch.setattr(dataset, "DEFAULT_ROWS", 2_000)
+    monkeypatch.setattr(dataset.paths, "default_dataset_path", lambda: tmp_path / "telemetry.duckdb")
+    first = dataset.open_dataset()
+    assert first.info["generator_version"] == gen.GENERATOR_VERSION
+    with duckdb.connect(str(first.path)) as con:
+        con.execute("UPDATE dataset_info SET value = '0' WHERE key = 'generator_version'")
+    capsys.readouterr()
+    again = dataset.open_dataset()
+    assert "regenerating the embedded dataset" in capsys.readouterr().err
+    assert again.info["generator_version"] == gen.GENERATOR_VERSION and again.identity == first.identity
+    # a DuckDB file at that path that the generator did not write is never overwritten
+    (tmp_path / "telemetry.duckdb").unlink()
+    with duckdb.connect(str(tmp_path / "telemetry.duckdb")) as con:
+        con.execute("CREATE TABLE events AS SELECT 1 AS x")
+    with pytest.raises(dataset.DatasetError):
+        dataset.open_dataset()
+    with duckdb.connect(str(tmp_path / "telemetry.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT x FROM events").fetchall() == [(1,)]

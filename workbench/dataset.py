@@ -291,13 +291,30 @@ def _open_default(rows: int | None, seed: int | None) -> Dataset:
     path = paths.default_dataset_path()
     if (rows, seed) != (DEFAULT_ROWS, DEFAULT_SEED):
         path = path.with_name(f"telemetry-{rows}-{seed}.duckdb")
-    if not path.exists():
-        print(
-            f"workbench: generating the embedded dataset ({rows:,} rows, seed {seed}) at {path}",
-            file=sys.stderr,
+    written_by = _generator_version(path) if path.exists() else None
+    stale = written_by is not None and written_by != GENERATOR_VERSION  # never overwrite other files
+    if not path.exists() or stale:
+        why = "regenerating the embedded dataset (written by an older generator)" if stale else (
+            "generating the embedded dataset"
         )
+        print(f"workbench: {why} ({rows:,} rows, seed {seed}) at {path}", file=sys.stderr)
         generate(path, rows=rows, seed=seed)
     return _open_duckdb(path)
+
+
+def _generator_version(path: Path) -> str | None:
+    """The generator version recorded in a generated file (``None`` if unreadable or not generated)."""
+    try:
+        con = _attach(path)
+    except Exception:
+        return None
+    try:
+        row = con.execute("SELECT value FROM dataset_info WHERE key = 'generator_version'").fetchone()
+        return None if row is None else str(row[0])
+    except Exception:
+        return None
+    finally:
+        con.close()
 
 
 def _open_duckdb(path: Path) -> Dataset:

@@ -4,8 +4,9 @@ It sees only the request body, exactly like a remote model: the instructions,
 the clock line, the ``## Columns`` schema block, the ``## Examples`` pairs, the
 question, and the output mode (tools, ``response_format`` or plain text). It
 never reads the dataset, files or question sets. From the prompt it maps the
-question's words to listed columns and values, learns phrase → column / op /
-filter mappings from the examples, resolves time phrases against the prompt's
+question's words to listed columns and values, follows the naming conventions
+the instructions state (``Latency: duration_ms``, ``slow means P95``), learns
+phrase → column / op / filter mappings from the examples, resolves time phrases against the prompt's
 ``now``, and keeps scored candidate readings where the language is ambiguous:
 temperature 0 answers with the best, temperature > 0 samples (seeded by
 ``seed``). Requests it cannot serve get a short text instead of a query.

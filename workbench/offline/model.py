@@ -23,6 +23,7 @@ from typing import Any
 from ..schema_format import parse_schema_block
 from .fewshot import Example, adapt, learn, parse_examples, spec_columns
 from .guard import decline_text, example_question, refusal_kind
+from .instructions import read_conventions
 from .lexicon import Lexicon
 from .request import PromptView
 from .understand import Knowledge, Reading, readings
@@ -58,7 +59,7 @@ def candidates(view: PromptView) -> list[Reading]:
     lex = lexicon(view.schema_text or "")
     now = clock(view)
     examples, know = knowledge(view.schema_text or "", view.examples_text or "", now)
-    found = readings(view.question, lex, know, now)
+    found = readings(view.question, lex, know, now, conv=read_conventions(view.instructions))
     best = found[0]
     adapted = adapt(view.question, list(examples), lex, best)
     if adapted is not None:

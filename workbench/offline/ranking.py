@@ -153,10 +153,12 @@ def _slow(p: Parse, i: int) -> None:
         )
         return
     if entity is None and p.rank is None and not p.breakdowns and superlative:
+        # "what was slowest": the single slowest span; the instructions' "slowest X" statistic is for groups
         op = p.choose("op:slowest one", [("MAX" if direction == "descending" else "MIN", 0.0), ("P99", -0.5)])
         p.calc_at[i] = p.add_calc(op, col)
         return
-    op = p.choose("op:slow", [("P99", 0.0), ("P95", -0.7), ("AVG", -1.2), ("MAX", -1.8)])
+    options = [("P99", 0.0), ("P95", -0.7), ("AVG", -1.2), ("MAX", -1.8)]
+    op = p.choose("op:slow", p.conv.prefer_slow(options, direction == "descending"))
     calc = p.add_calc(op, col)
     p.calc_at[i] = calc
     if entity is not None or p.rank is not None or p.breakdowns or superlative:

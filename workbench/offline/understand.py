@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .instructions import NONE, Conventions
 from .lexicon import Lexicon
 from .text import Tok, tokenize
 from .timephrases import DATASET_WINDOW
@@ -73,7 +74,13 @@ class Parse:
     """One left-to-right reading of a question under a policy (choice key → forced label)."""
 
     def __init__(
-        self, question: str, lex: Lexicon, know: Knowledge, now: int, policy: dict[str, str] | None = None
+        self,
+        question: str,
+        lex: Lexicon,
+        know: Knowledge,
+        now: int,
+        policy: dict[str, str] | None = None,
+        conv: Conventions = NONE,
     ):
         self.question = question
         self.toks: list[Tok] = tokenize(question)
@@ -81,6 +88,7 @@ class Parse:
         self.used = [False] * self.n
         self.lex = lex
         self.know = know
+        self.conv = conv  # what the instructions say (bindings, "slow" statistic)
         self.now = now
         self.policy = policy or {}
         self.choices: list[Choice] = []
@@ -134,8 +142,11 @@ class Parse:
     def column_for(
         self, words: list[str], role: str = "any", threshold: float = 0.55
     ) -> tuple[str | None, float]:
-        """The column a noun phrase (stemmed words) names: learned from examples first, then the block."""
+        """The column a noun phrase (stemmed words) names: bound by the instructions, learned from examples, else the block."""
         phrase = " ".join(words)
+        bound = self.conv.bound(words, self.lex.by_name)
+        if bound and (role != "numeric" or self.lex.by_name[bound].numeric):
+            return bound, 1.5
         if phrase in self.know.columns and self.know.columns[phrase] in self.lex.by_name:
             return self.know.columns[phrase], 1.5
         if phrase in CONCEPT_PHRASES and (col := self.concept(CONCEPT_PHRASES[phrase])):
@@ -150,7 +161,13 @@ class Parse:
         return name, dict(close)[name]
 
     def concept(self, name: str) -> str | None:
-        """The column holding a conventional concept (duration, error, user...), or ``None``."""
+        """The column holding a conventional concept (duration, error, user...), or ``None``.
+
+        A column the instructions bind to a term of the concept that the question uses comes first.
+        """
+        stems = [t.stem for t in self.toks] if self.conv.bindings else []
+        if bound := self.conv.concept_column(name, stems, self.lex.by_name):
+            return bound
         learned = self.know.columns.get(f"@{name}")
         if learned and learned in self.lex.by_name:
             return learned
@@ -253,9 +270,11 @@ def _calc_dict(c: Calc) -> dict[str, Any]:
     return {"op": c.op, "column": c.column} if c.column else {"op": c.op}
 
 
-def readings(question: str, lex: Lexicon, know: Knowledge, now: int, limit: int = 12) -> list[Reading]:
+def readings(
+    question: str, lex: Lexicon, know: Knowledge, now: int, limit: int = 12, conv: Conventions = NONE
+) -> list[Reading]:
     """The best reading and its alternatives (choice points flipped one or two at a time), best first."""
-    first = Parse(question, lex, know, now).run()
+    first = Parse(question, lex, know, now, conv=conv).run()
     found: dict[str, Reading] = {first.key: first}
     frontier: list[tuple[float, dict[str, str]]] = []
     for c in first.choices:
@@ -272,7 +291,7 @@ def readings(question: str, lex: Lexicon, know: Knowledge, now: int, limit: int 
             if not set(pa) & set(pb):
                 pairs.append((singles[a][0] + singles[b][0], {**pa, **pb}))
     for _, policy in sorted(singles + pairs, key=lambda fp: -fp[0]):
-        r = Parse(question, lex, know, now, policy).run()
+        r = Parse(question, lex, know, now, policy, conv).run()
         if r.key not in found or found[r.key].score < r.score:
             found[r.key] = r
         if len(found) >= limit:

@@ -1,0 +1,193 @@
+"""What the prompt's instructions say about naming, read the way a model follows its system prompt.
+
+The offline model reads two kinds of simple statements from the instructions
+text (the system prompt before its ``## `` sections). It does not act on any other prose:
+
+- column bindings: ``Latency, duration, slow: duration_ms``, ``revenue = app.order.total_usd``,
+  ``customers means user.id``. Each term (stemmed words) names that column.
+  A binding is used only if its column is listed in the schema block. When a term
+  has more than one binding, the last one stated wins.
+- what "slow" means when the question names no statistic: ``"slowest X" with no
+  statistic: P99 of duration_ms``, ``slow means P95``. The last statement wins.
+
+The result depends only on the text and is cached per text. Reading never raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from .clauses import DURATION_WORDS, ITEM_WORDS, ORDER_VALUE_WORDS, PERCENTILES, STAT_WORDS
+from .lexicon import CONCEPTS
+from .text import stem
+
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
+_CLAUSE_END = re.compile(r"(?<=[.!?])\s+|;\s*")
+_COLUMN = r"`(?P<c1>[^`\s]{1,120})`|\"(?P<c2>[^\"\s]{1,120})\"|'(?P<c3>[^'\s]{1,120})'|(?P<c4>[A-Za-z_][\w.\-]{0,119})"
+_BIND = re.compile(
+    r"^(?P<terms>[^:=]{1,100}?)\s*(?::|=|->|→|\b(?:means|maps to|refers to|stands for)\b)\s*"
+    rf"(?:use\s+|the\s+)?(?:column\s+)?(?:{_COLUMN})(?P<rest>.*)$",
+    re.I | re.S,
+)
+#: what may follow a bound column in its statement: nothing, a parenthesis, a comma, a dash
+_REST_OK = re.compile(r"^\s*(?:$|[(,.—–]|-\s)")
+_STAT = re.compile(
+    r"^(?P<lhs>[^:=]{1,120}?)\s*(?::|=|\b(?:means|is)\b)\s*(?:use\s+)?(?:the\s+|a\s+)?"
+    r"(?:(?P<p>p\d{1,3}(?:\.\d+)?)|(?P<nth>\d{1,2}(?:\.\d+)?)(?:st|nd|rd|th)?\s+percentile|(?P<word>[a-z]+))\b",
+    re.I | re.S,
+)
+_TERM = re.compile(r"^[a-z][a-z0-9' \-]{0,40}$")
+_WORD = re.compile(r"[a-z][a-z0-9']*")
+_SLOW_WORDS = frozenset({"slow", "slowest", "slower", "slowness", "fast", "fastest", "faster", "quickest"})
+#: statistic words a convention may name (``median`` → P50); ``total``/``typical`` name no fixed op
+_STAT_OPS = {w: op for w, op in STAT_WORDS.items() if op in ("P50", "AVG", "MAX", "MIN")}
+
+
+def _phrase(text: str) -> str:
+    return " ".join(stem(w) for w in _WORD.findall(text.lower()))
+
+
+def _base(word: str) -> str:
+    """``slowest``/``slower``/``slowness`` → ``slow``, ``busiest`` → ``busy``; other words unchanged."""
+    for suffix, repl in (("iest", "y"), ("ness", ""), ("est", ""), ("er", "")):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def _vocabulary() -> dict[str, frozenset[str]]:
+    """Stemmed terms that name each conventional concept (the model's general English)."""
+    words: dict[str, set[str]] = {
+        name: {k.replace("_", " ") for k, w in weights.items() if w >= 0.8}
+        for name, (weights, _types) in CONCEPTS.items()
+    }
+    words["duration"] |= set(DURATION_WORDS) | {"slow", "fast", "quick", "response time"}
+    words["order_value"] |= set(ORDER_VALUE_WORDS) | {"sale", "order value", "order total"}
+    words["items"] |= set(ITEM_WORDS)
+    words["user"] |= {"shopper", "buyer", "visitor", "account", "people", "user id", "customer id"}
+    words["error"] |= {"fail", "exception"}
+    words["status"] |= {"status code", "http status", "http status code", "response code", "response status"}
+    words["trace_id"] |= {"trace id"}
+    words["parent"] |= {"parent id", "parent span"}
+    words["service"] |= {"service name"}
+    return {name: frozenset(_phrase(t) for t in terms) for name, terms in words.items()}
+
+
+CONCEPT_TERMS = _vocabulary()
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """The statements the instructions make: term → column bindings (in order) and what "slow" means."""
+
+    bindings: tuple[tuple[str, str], ...] = ()  # (stemmed term, column), as stated
+    slow_op: str | None = None
+
+    def bound(self, words: Sequence[str], columns: Collection[str]) -> str | None:
+        """The column a stemmed phrase is bound to, if that column is listed (``columns``)."""
+        phrase = " ".join(words)
+        return next((c for t, c in reversed(self.bindings) if t == phrase and c in columns), None)
+
+    def concept_column(self, concept: str, stems: Sequence[str], columns: Collection[str]) -> str | None:
+        """The listed column bound to a term of ``concept`` that the question (its stems) uses."""
+        vocab = CONCEPT_TERMS.get(concept, frozenset())
+        for term, col in reversed(self.bindings):
+            if col in columns and (term in vocab or _base(term) in vocab) and _uses(stems, term):
+                return col
+        return None
+
+    def prefer_slow(
+        self, options: list[tuple[str, float]], descending: bool = True
+    ) -> list[tuple[str, float]]:
+        """``options`` of a "slow" choice point with the stated op on top (the others stay, lower)."""
+        op = self.slow_op
+        if op is None:
+            return options
+        if op == "MAX" and not descending:
+            op = "MIN"
+        top = max(s for _, s in options)
+        mine = dict(options).get(op)
+        if mine is None:
+            return [(op, top)] + [(label, s - 0.5) for label, s in options]
+        best = max(options, key=lambda ls: ls[1])[0]
+        swap = {op: top, best: mine}
+        return [(label, swap.get(label, s)) for label, s in options]
+
+
+NONE = Conventions()
+
+
+def _uses(stems: Sequence[str], term: str) -> bool:
+    """Whether the question's stemmed words contain the term (``slowest``, ``slower`` use ``slow``)."""
+    *head, last = term.split()
+    n = len(head)
+    return any(
+        list(stems[i : i + n]) == head and last in (stems[i + n], _base(stems[i + n]))
+        for i in range(len(stems) - n)
+    )
+
+
+def _terms(text: str) -> list[str] | None:
+    """The terms of a statement's left side (``Latency, duration, slow``), or None if it is prose."""
+    out = []
+    for raw in re.split(r",|/|\band\b|\bor\b", text.strip().lower()):
+        term = raw.strip().strip("\"'`“”*_ ").strip()
+        if not term:
+            continue
+        if not _TERM.match(term) or len(term.split()) > 3:
+            return None
+        out.append(_phrase(term))
+    return out if 0 < len(out) <= 12 else None
+
+
+def _statistic(m: re.Match[str]) -> str | None:
+    if m["p"] or m["nth"]:
+        return PERCENTILES.get(float((m["p"] or "p" + m["nth"])[1:]))
+    return _STAT_OPS.get(m["word"].lower())
+
+
+def _clauses(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line).strip()
+        out.extend(c.strip() for c in _CLAUSE_END.split(line) if c.strip())
+    return out
+
+
+def _bindings(clause: str) -> list[tuple[str, str]]:
+    """``a, b: col`` / ``a = col`` / ``a means col``, several per clause when separated by commas."""
+    out: list[tuple[str, str]] = []
+    rest = clause
+    for _ in range(8):
+        m = _BIND.match(rest)
+        if m is None or not _REST_OK.match(m["rest"]):
+            break
+        column = m["c1"] or m["c2"] or m["c3"] or m["c4"]
+        terms = _terms(m["terms"])
+        if terms is None:
+            break
+        column = column.rstrip(".-") if m["c4"] else column
+        out.extend((t, column) for t in terms)
+        rest = m["rest"].lstrip()
+        if not rest.startswith(","):
+            break
+        rest = rest[1:]
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def read_conventions(text: str) -> Conventions:
+    """The bindings and the "slow" statistic the instructions state (empty when they state none)."""
+    bindings: list[tuple[str, str]] = []
+    slow_op = None
+    for clause in _clauses(text or ""):
+        bindings.extend(_bindings(clause))
+        m = _STAT.match(clause)
+        if m and (op := _statistic(m)):
+            lhs = set(_WORD.findall(m["lhs"].lower()))
+            if lhs & _SLOW_WORDS and len(lhs) <= 8:
+                slow_op = op
+    return Conventions(tuple(bindings), slow_op) if bindings or slow_op else NONE

@@ -427,21 +427,15 @@ class RunStore:
         if not rows:
             return 0
         columns = ", ".join(("run_id", *_KEY_FIELDS, *TRIAL_FIELDS, "recorded_at"))
-        marks = ", ".join("?" * len(rows[0]))
-        inserted = 0
+        marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
         with self._writing() as conn:
             self._require_run(conn, run_id)
-            conn.execute("BEGIN TRANSACTION")
-            try:
-                for row in rows:
-                    conn.execute(f"INSERT OR IGNORE INTO trials ({columns}) VALUES ({marks})", row)
-                    count = conn.fetchone()
-                    inserted += int(bool(count and count[0]))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return inserted
+            # one statement, one implicit transaction: the batch lands whole or not at all
+            conn.execute(
+                f"INSERT OR IGNORE INTO trials ({columns}) VALUES {marks}", [v for row in rows for v in row]
+            )
+            count = conn.fetchone()
+        return int(count[0]) if count else 0
 
     def finish_run(self, run_id: str, status: str = "finished", detail: str | None = None) -> None:
         """Mark a run ``finished`` (or ``failed`` / ``cancelled``, with a detail)."""

@@ -105,6 +105,17 @@ def test_read_request_finds_every_part_of_the_layout() -> None:
     assert (view.temperature, view.seed, view.max_tokens) == (0.7, 3, 50)
 
 
+def test_sections_of_the_instructions_are_instructions_too() -> None:
+    """A ``## Conventions`` section an engineer adds to the instructions is read as instructions."""
+    b = body("p99 latency by service")
+    system = b["messages"][0]["content"]
+    head, rest = system.split("## Columns", 1)
+    b["messages"][0]["content"] = head + "## Conventions\nLatency: duration_ms.\n\n## Columns" + rest
+    view = read_request(b)
+    assert "Latency: duration_ms." in view.instructions
+    assert "## Columns" not in view.instructions and view.schema_text.startswith("timestamp (timestamp)")
+
+
 def test_schema_and_examples_may_sit_in_the_user_message() -> None:
     """When they depend on the question, the renderer puts them before the question in the user message."""
     b = body("p99 latency by service")

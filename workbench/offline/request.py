@@ -311,6 +311,10 @@ def sections(text: str) -> tuple[str, dict[str, str]]:
     return text[: found[0].start()], out
 
 
+#: the ``## `` sections the workbench's prompt layout defines (ARCHITECTURE.md); others are instructions
+_PROMPT_PARTS = frozenset({"columns", "examples", "question"})
+
+
 @dataclass
 class PromptView:
     """What the request says, as the model reads it."""
@@ -346,7 +350,9 @@ def read_request(body: dict[str, Any]) -> PromptView:
             continue
         pre, parts = sections(message_text(m))
         if m["role"] in ("system", "developer"):
-            view.instructions += pre
+            # the instructions: the text before the sections, and any section that is not a prompt part
+            other = [f"## {name}\n{body}" for name, body in parts.items() if name not in _PROMPT_PARTS]
+            view.instructions += "\n\n".join([pre, *other]) if other else pre
         view.schema_text = parts.get("columns", view.schema_text)
         view.examples_text = parts.get("examples", view.examples_text)
         if m["role"] == "user":

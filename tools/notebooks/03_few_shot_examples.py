@@ -137,6 +137,11 @@ pd.DataFrame(
 # strategies, a difference of a question or two out of 20 is noise, not a finding. Whether nearest-k
 # pays off for *your* model and questions is a claim to test with repeated trials and a paired comparison,
 # as notebook 4 does.
+#
+# Expect little from examples here: the offline model already reads everyday wording the way the
+# instructions teach, so on these questions the shipped examples add next to nothing. Examples earn their
+# tokens on what nothing else in the prompt says: your team's own words ("orders per PSP"), a convention
+# the instructions leave open, or a model that follows instructions less closely than it copies examples.
 
 # %% [markdown]
 # ## The examples editor

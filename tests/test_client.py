@@ -224,6 +224,19 @@ def test_http_errors(http, fixture: str, status: int, retryable: bool, retry_aft
     assert len(endpoint.history) == 2  # max_retries=0: the client itself never retries
 
 
+@pytest.mark.parametrize(
+    ("fixture", "fix"),
+    [("error_400", "output_mode"), ("error_401", "API key"), ("error_429", "concurrency"),
+     ("error_429_quota", "quota"), ("error_500", "retry")],
+)  # fmt: skip
+def test_a_failed_call_finding_says_what_to_do(http, fixture: str, fix: str) -> None:
+    from workbench.pipeline import judge
+
+    call = call_model(REQUEST, backend=FakeEndpoint(http, fixture, fixture).backend())
+    (finding,) = judge(call, "tool_call", None).findings
+    assert finding.code == "model_call_failed" and fix in finding.suggestion
+
+
 def test_400_names_the_param(http) -> None:
     with pytest.raises(CallFailure, match=r"\(param: tools\[0\]\.function\.parameters\)"):
         send(REQUEST, backend=FakeEndpoint(http, "error_400").backend())

@@ -66,11 +66,30 @@ class Attempt:
         }
 
 
+#: (a marker in a failed call's error text, what to do about it), first match wins
+_CALL_FIXES = (
+    ("insufficient_quota", "the account has no quota left: add credit or use another key"),
+    ("HTTP 401", "check the API key (OPENAI_API_KEY, or the variant's api_key_env)"),
+    ("HTTP 403", "the key may not use this model: check the key's project and permissions"),
+    ("HTTP 404", "check the model name (--model, or the variant's model) and the base_url: the server does not serve it"),
+    ("HTTP 400", "the server refused the request: check the variant's output_mode and parameters for this model"),
+    ("HTTP 429", "rate limited: lower --concurrency, or retry later"),
+    ("timeout", "the model did not answer in time: retry, or raise the timeout"),
+    ("connection error", "the server is unreachable: check the base_url and that the server is running"),
+)
+
+
+def call_failure_fix(error_text: str | None) -> str:
+    """What to do about a failed model call, from its error text."""
+    text = error_text or ""
+    return next((fix for marker, fix in _CALL_FIXES if marker in text), "retry, or check the model settings")
+
+
 def judge(call: ModelCall, output_mode: str, schema: Schema | None) -> Attempt:
     """Parse a model call with ``output_mode`` and validate the spec it holds against ``schema``."""
     if not call.ok:
         msg = f"the model call failed: {call.error}"
-        parsed = ParseOutcome(None, (error("model_call_failed", msg, suggestion="retry, or check the model settings"),))
+        parsed = ParseOutcome(None, (error("model_call_failed", msg, suggestion=call_failure_fix(call.error)),))
         return Attempt(call, parsed)
     parsed = get_mode(output_mode).parse(call.response or {})
     if parsed.spec is None:

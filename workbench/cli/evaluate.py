@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (for quick looks)")
     p.add_argument("--name", help="a label for the run in `workbench runs`")
+    p.add_argument("--plan", action="store_true",
+                   help="print the calls, prompt tokens and cost bound of the eval, then stop (no model call)")  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -80,7 +82,15 @@ def _dataset(args: argparse.Namespace, store) -> object:
     return open_dataset(args.data)
 
 
+def _free(prompt) -> bool:
+    """The variant's model costs nothing (the offline model), so there is no bill to announce."""
+    from ..prices import cost_usd
+
+    return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..eval_plan import plan_eval
     from ..eval_report import comparison_line, metrics_table, run_header
     from ..evaluate import EvalInterrupted, evaluate
     from ..render import Prompt
@@ -95,6 +105,15 @@ def run(args: argparse.Namespace) -> int:
         for ref in args.prompt:
             prompt = Prompt.load(ref, dataset)
             prompts.append(prompt.with_(model=args.model) if args.model else prompt)
+        if args.plan or (questions is not None and not all(_free(p) for p in prompts)):
+            plan = plan_eval(questions, prompts, args.trials or 1)
+            if args.plan:
+                if args.json == "-":
+                    print(json.dumps(plan.to_dict(), indent=2))
+                else:
+                    print("\n".join(plan.lines()))
+                return 0
+            print("workbench: this eval:\n  " + "\n  ".join(plan.lines()), file=sys.stderr)
         settings = {"limit": args.limit, "model_override": args.model, "argv": sys.argv[1:]}
         try:
             result = evaluate(

@@ -168,8 +168,13 @@ class QuerySpec(_Node):
 
 
 def _drop_empty(value: Any) -> Any:
+    """Leave out None and empty lists, except a filter's ``value``: an empty list there is what was said."""
     if isinstance(value, dict):
-        return {k: _drop_empty(v) for k, v in value.items() if v is not None and v != [] and v != ()}
+        return {
+            k: _drop_empty(v)
+            for k, v in value.items()
+            if v is not None and (k == "value" or (v != [] and v != ()))
+        }
     if isinstance(value, list | tuple):
         return [_drop_empty(v) for v in value]
     return value

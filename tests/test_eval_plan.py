@@ -60,3 +60,12 @@ def test_eval_plan_flag_calls_no_model(capsys, small_dataset_path, monkeypatch) 
     assert main([*args, "--json", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["calls"] == 8 and data["variants"][0]["model"] == "gpt-4.1-mini" and data["max_usd"] > 0
+
+
+def test_with_trials_is_the_plan_for_that_many_trials(small_dataset, five) -> None:
+    prompt = Prompt.load(REPO / "prompts" / "naive.yaml", small_dataset).with_(model="gpt-4.1-mini", repair=True)
+    one, three = plan_eval(five, [prompt], 1), plan_eval(five, [prompt], 3)
+    scaled = one.with_trials(3)
+    a, b = scaled.variants[0], three.variants[0]
+    assert (a.calls, a.max_calls, a.prompt_tokens, a.max_output_tokens) == (b.calls, b.max_calls, b.prompt_tokens, b.max_output_tokens)
+    assert a.max_usd == pytest.approx(b.max_usd) and scaled.trials == 3

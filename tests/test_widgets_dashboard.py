@@ -133,3 +133,18 @@ def test_bad_inputs_show_an_error(small_dataset) -> None:
         d.run()
     d.run_button.click()
     assert d.task.join(timeout=10) and "question set" in d.error.value
+
+
+def test_a_priced_model_shows_the_plan_and_follows_the_trials(questions, small_dataset) -> None:
+    from workbench.render import Prompt
+
+    offline = Dashboard(questions, ["honeycomb"], small_dataset, trials=2)
+    assert offline.plan.value == ""  # the offline model costs nothing: no plan to show
+    priced = Prompt.load(REPO / "prompts" / "compact.yaml", small_dataset).with_(model="gpt-4.1-mini")
+    dash = Dashboard(questions, [priced], small_dataset, trials=2)
+    assert "compact (gpt-4.1-mini): 6 calls" in dash.plan.value and "at most $" in dash.plan.value
+    dash.trials.value = 4
+    assert "compact (gpt-4.1-mini): 12 calls" in dash.plan.value
+    from workbench.eval_plan import plan_eval
+
+    assert plan_eval(questions, [priced], 4).lines()[0] in dash.plan.value.replace("&#x27;", "'")

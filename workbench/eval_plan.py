@@ -10,7 +10,7 @@ a variant with ``repair: true`` may add up to one call per trial, counted in ``m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .prices import cost_usd, price_data_date
@@ -62,6 +62,21 @@ class EvalPlan:
     def free(self) -> bool:
         """True when every variant's model costs nothing (the offline model)."""
         return all(v.input_usd == 0 and v.max_output_usd in (0, None) for v in self.variants)
+
+    def with_trials(self, trials: int) -> EvalPlan:
+        """The same plan for another number of trials (calls, tokens and money are linear in it)."""
+        f = trials / self.trials
+
+        def scale(x: Any) -> Any:
+            return None if x is None else type(x)(x * f) if isinstance(x, int) else x * f
+
+        variants = tuple(
+            replace(v, **{k: scale(getattr(v, k)) for k in (
+                "calls", "max_calls", "prompt_tokens", "cacheable_tokens", "max_output_tokens",
+                "input_usd", "input_cached_usd", "max_output_usd")})
+            for v in self.variants
+        )  # fmt: skip
+        return EvalPlan(self.questions, trials, variants)
 
     def lines(self) -> list[str]:
         """The plan as text: one line per variant, then the total."""

@@ -90,6 +90,11 @@ class Dashboard(widgets.VBox):
         self.progress.add_class("wb-progress")
         self.status = widgets.HTML(f"{n_questions} questions")
         self.status.add_class("wb-status")
+        self.plan = widgets.HTML()  # calls, tokens and the cost bound, for priced models only
+        self.plan.add_class("wb-plan")
+        self._plan = self._base_plan()
+        self.trials.observe(lambda _: self._show_plan(), names="value")
+        self._show_plan()
         self.run_id = widgets.Combobox(
             placeholder="run id (or a unique prefix)",
             ensure_option=False,
@@ -112,6 +117,7 @@ class Dashboard(widgets.VBox):
         self.children = [
             widgets.HBox([self.trials, self.concurrency, self.run_button]),
             widgets.HBox([self.progress, self.status]),
+            self.plan,
             widgets.HBox([self.run_id, self.load_button]),
             self.error,
             self.metrics_html,
@@ -120,6 +126,28 @@ class Dashboard(widgets.VBox):
             self.detail,
         ]
         self._refresh_run_ids()
+
+    # ----------------------------------------------------------------- the plan
+
+    def _base_plan(self) -> Any:
+        """The eval's plan for one trial when a variant's model costs money (rendering, no model call)."""
+        from ..eval_plan import plan_eval
+        from ..prices import cost_usd
+
+        if self.questions is None or all(cost_usd(p.variant.model, 1_000, 1_000) == 0 for p in self.prompts):
+            return None
+        try:
+            return plan_eval(self.questions, self.prompts, 1)
+        except Exception as exc:  # a plan is a courtesy: never block the dashboard on it
+            show_error(self.error, exc)
+            return None
+
+    def _show_plan(self) -> None:
+        if self._plan is None:
+            self.plan.value = ""
+            return
+        lines = self._plan.with_trials(self.trials.value).lines()
+        self.plan.value = "<br>".join(escape(line) for line in lines)
 
     # ----------------------------------------------------------------- running and loading
 

@@ -57,6 +57,19 @@ def test_a_new_dir_becomes_a_workspace_with_copies_and_keeps_existing_files(tmp_
     assert (target / "prompts" / "compact.yaml").read_text() == "# my own edits\n"  # never overwritten
 
 
+def test_from_a_wheel_the_workspace_gets_the_shipped_prompts_and_questions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No checkout: the notebooks, prompts and questions a wheel ships are copied in, so the notebooks run."""
+    monkeypatch.setattr(lab, "find_checkout", lambda: None)
+    monkeypatch.setattr(lab, "packaged_notebooks", lambda: REPO / "notebooks")
+    monkeypatch.setattr(lab, "shipped_dir", lambda name: REPO / name)  # where a wheel's copies would be
+    ws = lab.resolve_workspace(tmp_path / "ws")
+    assert ws.notebook.is_file()
+    assert (tmp_path / "ws" / "questions" / "core.yaml").is_file()
+    assert (tmp_path / "ws" / "prompts" / "instructions" / "default.md").is_file()
+
+
 def test_dir_must_not_be_a_file(tmp_path: Path) -> None:
     f = tmp_path / "file.txt"
     f.write_text("x")

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import WorkbenchError
+from ..paths import shipped_dir
 
 QUICKSTART = "01_quickstart.ipynb"
 HOST = "127.0.0.1"
@@ -121,7 +122,7 @@ def _copy_missing(src: Path, dst: Path, pattern: str = "**/*") -> int:
 
 
 def populate(folder: Path) -> Workspace:
-    """Make ``folder`` a workspace: copy the notebooks (and a checkout's prompts and questions) in."""
+    """Make ``folder`` a workspace: copy the notebooks, prompts and questions in (existing files are kept)."""
     checkout = find_checkout()
     source = checkout / "notebooks" if checkout else packaged_notebooks()
     if source is None:
@@ -130,9 +131,10 @@ def populate(folder: Path) -> Workspace:
             "run workbench lab in a checkout of the project, or pass --dir to a folder with notebooks/",
         )
     _copy_missing(source, folder / "notebooks", "*.ipynb")
-    if checkout is not None:
-        for name in WORKSPACE_FOLDERS:
-            _copy_missing(checkout / name, folder / name)
+    for name in WORKSPACE_FOLDERS:  # the checkout's, or the copies a wheel ships
+        shipped = checkout / name if checkout is not None else shipped_dir(name)
+        if shipped is not None and shipped.is_dir():
+            _copy_missing(shipped, folder / name)
     return Workspace(folder, folder / "notebooks" / QUICKSTART)
 
 

@@ -69,3 +69,20 @@ def test_with_trials_is_the_plan_for_that_many_trials(small_dataset, five) -> No
     a, b = scaled.variants[0], three.variants[0]
     assert (a.calls, a.max_calls, a.prompt_tokens, a.max_output_tokens) == (b.calls, b.max_calls, b.prompt_tokens, b.max_output_tokens)
     assert a.max_usd == pytest.approx(b.max_usd) and scaled.trials == 3
+
+
+def test_a_priced_run_announces_its_plan_before_it_starts(capsys, small_dataset_path, monkeypatch) -> None:
+    import workbench.evaluate as ev
+    from workbench.errors import WorkbenchError
+
+    def stop(*args, **kwargs):
+        raise WorkbenchError("stopped before any call", "this is a test")
+
+    monkeypatch.setattr(ev, "evaluate", stop)
+    args = ["eval", "--questions", str(REPO / "questions" / "core.yaml"), "--data", str(small_dataset_path),
+            "--prompt", "compact", "--limit", "2"]  # fmt: skip
+    assert main([*args, "--model", "gpt-4.1-mini"]) == 2
+    err = capsys.readouterr().err
+    assert err.index("workbench: this eval:") < err.index("stopped before any call")
+    assert main(args) == 2  # the offline model: nothing to announce
+    assert "this eval" not in capsys.readouterr().err

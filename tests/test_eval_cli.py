@@ -180,3 +180,20 @@ def test_ctrl_c_prints_the_run_and_how_to_resume(small_dataset_path, tmp_path) -
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{summary.expected_trials}/{summary.expected_trials} trials" in resumed.stdout
+
+
+def test_compare_says_when_runs_are_not_on_the_same_data_or_questions(capsys, small_dataset_path) -> None:
+    from dataclasses import replace
+
+    from workbench.eval_report import compare_runs
+    from workbench.eval_run import EvalRun
+
+    assert _eval(capsys, small_dataset_path, "--prompt", COMPACT, "--limit", "3")[0] == 0
+    (run_id,) = _run_ids(capsys)
+    with RunStore() as store:
+        a = EvalRun.from_run(store.load_run(run_id))
+    text, _ = compare_runs(a, a)
+    assert "note:" not in text
+    other = replace(a, dataset={**a.dataset, "identity": "0123456789ab"}, question_set={**a.question_set, "hash": "x"})
+    text, _ = compare_runs(a, other)
+    assert "different datasets" in text and "0123456789ab" in text and "different question sets" in text

@@ -157,6 +157,12 @@ def compare_runs(a: EvalRun, b: EvalRun) -> tuple[str, dict[str, Any]]:
     lines = [f"A = {run_header(a)}", f"B = {run_header(b)}"]
     if a.question_set.get("hash") != b.question_set.get("hash"):
         lines.append("note: the runs used different question sets; compared on the questions they share")
+    da, db = a.dataset.get("identity"), b.dataset.get("identity")
+    if da and db and da != db:
+        lines.append(
+            f"note: the runs used different datasets ({da} vs {db}): the same question may have another "
+            "right answer, so a difference can come from the data, not the prompt"
+        )
     pairs_json = []
     for va, vb in pair_variants(a, b):
         left = VariantRun(f"A: {va.name}", va.trials, recall=va.recall, k=va.k)

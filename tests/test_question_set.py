@@ -3,7 +3,6 @@ conventions, and disjoint from every shipped few-shot example set."""
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import yaml
 
 from workbench.findings import has_errors
+from workbench.question_check import near_duplicate
 from workbench.questions import Question, QuestionSet, load_question_set
 from workbench.spec import parse_spec
 
@@ -148,21 +148,6 @@ def test_core_gold_follows_the_question_conventions(q: Question) -> None:
 
 # --------------------------------------------------------------------------- no leak into few-shot examples
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[./_-][a-z0-9{}]+)*")
-
-
-def _normalize(text: str) -> str:
-    return " ".join(_TOKEN.findall(text.lower()))
-
-
-def _near(a: str, b: str) -> tuple[bool, float, float]:
-    na, nb = _normalize(a), _normalize(b)
-    ta, tb = set(na.split()), set(nb.split())
-    jaccard = len(ta & tb) / len(ta | tb) if ta | tb else 1.0
-    ratio = difflib.SequenceMatcher(None, na, nb).ratio()
-    return (na == nb or jaccard >= 0.8 or ratio >= 0.9), jaccard, ratio
-
-
 def _example_questions() -> list[tuple[str, str]]:
     out = []
     for path in EXAMPLE_FILES:
@@ -174,17 +159,6 @@ def _example_questions() -> list[tuple[str, str]]:
     return out
 
 
-def test_near_duplicate_detector() -> None:
-    assert _near(
-        "Slow endpoints for Android users, yesterday?", "slow endpoints for android users yesterday"
-    )[0]
-    assert _near(
-        "which services threw the most errors in the last 6 hours",
-        "which services threw the most errors in the last 5 hours",
-    )[0]
-    assert not _near("p95 checkout latency by payment provider", "how many distinct users hit a 5xx")[0]
-
-
 def test_no_question_appears_in_a_few_shot_example_set() -> None:
     examples = _example_questions()
     leaks = [
@@ -192,7 +166,7 @@ def test_no_question_appears_in_a_few_shot_example_set() -> None:
         for qs in _sets()
         for q in qs
         for file, ex in examples
-        for near, j, r in [_near(q.question, ex)]
+        for near, j, r in [near_duplicate(q.question, ex)]
         if near
     ]
     assert leaks == []

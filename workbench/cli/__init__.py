@@ -17,7 +17,7 @@ from ..errors import WorkbenchError
 
 #: verb modules, in the order ``--help`` lists them; a missing module is skipped.
 VERB_MODULES: tuple[str, ...] = (
-    "data", "spec", "query", "prompt", "ask", "evaluate", "runs", "serve", "export", "lab",
+    "data", "spec", "query", "prompt", "ask", "questions", "evaluate", "runs", "serve", "export", "lab",
 )  # fmt: skip
 
 

@@ -42,6 +42,21 @@ def register(subparsers: Any) -> None:
     show.add_argument("--full", action="store_true", help="print whole messages and the tool definitions")
     show.set_defaults(func=_show)
 
+    diff = sub.add_parser(
+        "diff",
+        help="what changes between two variants' requests for a question: tokens, columns, examples, text",
+        description="Render the same question with two variants and show the token change per section and "
+        "in the cacheable prefix, the schema columns and examples that came or went, and a unified diff "
+        "of the requests. No model is called.",
+    )
+    diff.add_argument("--prompt", action="append", required=True, metavar="FILE",
+                      help="variant file or name; give it twice (A, then B)")  # fmt: skip
+    diff.add_argument("--question", required=True, metavar="Q", help="the question to render")
+    diff.add_argument("--data", metavar="PATH", help="dataset (DuckDB, Parquet or CSV); default: the generated telemetry")
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+    diff.add_argument("--full", action="store_true", help="print the whole text diff")
+    diff.set_defaults(func=_diff)
+
     lister = sub.add_parser("list", help="list the prompt variants in prompts/")
     lister.add_argument("--json", action="store_true", help="print JSON")
     lister.set_defaults(func=_list)
@@ -65,6 +80,24 @@ def _show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     print(format_rendered(prompt, rendered, args.completion_tokens, args.price_model, full=args.full))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ..dataset import open_dataset
+    from ..errors import ConfigError
+    from ..prompt_diff import diff_rendered
+    from ..render import Prompt
+
+    if len(args.prompt) != 2:
+        raise ConfigError(f"prompt diff compares two variants, got {len(args.prompt)}", "give --prompt A --prompt B")
+    a_ref, b_ref = args.prompt
+    schema = open_dataset(args.data).schema()
+    diff = diff_rendered(Prompt.load(a_ref, schema).render(args.question), Prompt.load(b_ref, schema).render(args.question))
+    if args.json:
+        print_json(diff.to_dict())
+    else:
+        print("\n".join(diff.lines(None if args.full else 60)))
     return 0
 
 

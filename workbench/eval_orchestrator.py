@@ -157,7 +157,7 @@ class Orchestrator:
     def _judge_call(self, p: Pending, result: Result) -> None:
         prompt = self.prompts[p.vi]
         t0 = time.perf_counter()
-        attempt = judge(result.call, prompt.variant.output_mode, prompt.schema)
+        attempt = judge(result.call, prompt.variant.output_mode, prompt.schema, p.question.question)
         self._add("judge_ms", (time.perf_counter() - t0) * 1000)
         self._add("model_ms", result.call.latency_ms)
         p.attempts.append(attempt)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import WorkbenchError
 from .findings import Finding, error
 from .modes import ParseOutcome, get_mode
 from .validate import Validation, validate
+from .validate_question import unused_question_values
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -85,8 +86,12 @@ def call_failure_fix(error_text: str | None) -> str:
     return next((fix for marker, fix in _CALL_FIXES if marker in text), "retry, or check the model settings")
 
 
-def judge(call: ModelCall, output_mode: str, schema: Schema | None) -> Attempt:
-    """Parse a model call with ``output_mode`` and validate the spec it holds against ``schema``."""
+def judge(call: ModelCall, output_mode: str, schema: Schema | None, question: str | None = None) -> Attempt:
+    """Parse a model call with ``output_mode`` and validate the spec it holds against ``schema``.
+
+    With the ``question``, a valid spec is also checked for values the question names but the
+    query ignores (``validate_question``: warnings, they never block execution).
+    """
     if not call.ok:
         msg = f"the model call failed: {call.error}"
         parsed = ParseOutcome(None, (error("model_call_failed", msg, suggestion=call_failure_fix(call.error)),))
@@ -94,7 +99,12 @@ def judge(call: ModelCall, output_mode: str, schema: Schema | None) -> Attempt:
     parsed = get_mode(output_mode).parse(call.response or {})
     if parsed.spec is None:
         return Attempt(call, parsed)
-    return Attempt(call, parsed, validate(parsed.spec, schema))
+    validation = validate(parsed.spec, schema)
+    if question and validation.ok:
+        extra = unused_question_values(question, validation.spec, schema)
+        if extra:
+            validation = replace(validation, findings=(*validation.findings, *extra))
+    return Attempt(call, parsed, validation)
 
 
 def needs_repair(attempt: Attempt) -> bool:
@@ -297,7 +307,7 @@ def ask(
 
     def one(request: dict[str, Any]) -> Attempt:
         (res,) = run_calls_sync([(request, backend, trial)], cache=cache, timeout_s=timeout_s, concurrency=1)
-        return judge(res.call, prompt.variant.output_mode, prompt.schema)
+        return judge(res.call, prompt.variant.output_mode, prompt.schema, question)
 
     attempts = [one(body)]
     if prompt.variant.repair and needs_repair(attempts[0]):

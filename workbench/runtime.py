@@ -226,9 +226,9 @@ class Assistant:
 
         rendered = self._prompt.render(question)
         mode = self.variant.output_mode
-        attempts = [judge(send(rendered.body), mode, self.schema)]
+        attempts = [judge(send(rendered.body), mode, self.schema, question)]
         if self.variant.repair and needs_repair(attempts[0]):
-            attempts.append(judge(send(repair_body(rendered.body, attempts[0])), mode, self.schema))
+            attempts.append(judge(send(repair_body(rendered.body, attempts[0])), mode, self.schema, question))
         return self._finish(rendered, attempts, dialect)
 
     async def _aanswer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
@@ -236,9 +236,9 @@ class Assistant:
 
         rendered = self._prompt.render(question)
         mode = self.variant.output_mode
-        attempts = [judge(await send(rendered.body), mode, self.schema)]
+        attempts = [judge(await send(rendered.body), mode, self.schema, question)]
         if self.variant.repair and needs_repair(attempts[0]):
-            attempts.append(judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema))
+            attempts.append(judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema, question))
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: Any, attempts: list[Attempt], dialect: str) -> RuntimeAnswer:

@@ -61,7 +61,7 @@ class PromptDiff:
             shown = self.text_diff if context_lines is None else self.text_diff[:context_lines]
             out += list(shown)
             if len(shown) < len(self.text_diff):
-                out.append(f"... {len(self.text_diff) - len(shown)} more diff lines (--full shows them all)")
+                out.append(f"... {len(self.text_diff) - len(shown)} more diff lines (all of them: --full, or lines(None))")
         return out
 
     def to_dict(self) -> dict[str, Any]:

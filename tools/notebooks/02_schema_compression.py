@@ -166,6 +166,22 @@ print(
 # showed a valid query on the wrong column). Notebook 4 measures the end result.
 
 # %% [markdown]
+# ## What an edit does to one request
+#
+# Before spending an eval on an edit, compare the two requests for a question: tokens per section and
+# in the cacheable prefix, the columns and examples that came or went, and the text diff. Here the
+# `compact` variant against the same variant with the tighter 500-token schema budget (from a terminal:
+# `workbench prompt diff --prompt A --prompt B --question Q`):
+
+# %%
+from workbench.prompt_diff import diff_rendered
+
+compact = Prompt.load("compact", ds)
+tighter = compact.with_(name="compact-500", schema={"token_budget": 500})
+diff = diff_rendered(compact.render(question), tighter.render(question))
+print("\n".join(diff.lines(context_lines=12)))
+
+# %% [markdown]
 # ## The schema editor
 #
 # `SchemaEditor` puts these settings on sliders and checkboxes. Every change re-compresses the schema

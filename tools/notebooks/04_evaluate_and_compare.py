@@ -36,6 +36,24 @@ for p in prompts:
     print(f"{p.variant.name:13} {p.variant.summary()}")
 
 # %% [markdown]
+# ## First: is the question set fit to measure with?
+#
+# An eval is only as honest as its golds. `check_question_set` validates and runs every gold, and flags
+# golds that fail, golds whose answer is empty or zero (a wrong query that matches nothing would count as
+# correct), questions that nearly appear in a few-shot example set (the model is shown the answer), and
+# near-duplicates. From a terminal: `workbench questions check questions/core.yaml`.
+
+# %%
+from workbench.examples import available_example_sets, load_example_set
+from workbench.question_check import check_question_set
+
+check = check_question_set(sample, ds, [load_example_set(name) for name in available_example_sets()])
+print(f"{len(check.questions)} questions: {check.errors} error(s), {check.warnings} warning(s)")
+for q in check.questions:
+    for f in q.findings:
+        print(f"  {q.id} {f.severity}: {f.message}")
+
+# %% [markdown]
 # `evaluate` runs every question through every variant `trials` times, judges each answer against the
 # gold, and records the run in the experiment log (`runs/runs.duckdb`), so it can be reloaded, compared
 # and resumed later. The same from a terminal:

@@ -69,6 +69,8 @@ def test_with_trials_is_the_plan_for_that_many_trials(small_dataset, five) -> No
     a, b = scaled.variants[0], three.variants[0]
     assert (a.calls, a.max_calls, a.prompt_tokens, a.max_output_tokens) == (b.calls, b.max_calls, b.prompt_tokens, b.max_output_tokens)
     assert a.max_usd == pytest.approx(b.max_usd) and scaled.trials == 3
+    back = three.with_trials(2).variants[0]  # from 3 trials to 2: whole numbers stay exact
+    assert (back.calls, back.prompt_tokens) == (2 * len(five), 2 * one.variants[0].prompt_tokens)
 
 
 def test_a_priced_run_announces_its_plan_before_it_starts(capsys, small_dataset_path, monkeypatch) -> None:

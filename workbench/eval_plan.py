@@ -68,7 +68,7 @@ class EvalPlan:
         f = trials / self.trials
 
         def scale(x: Any) -> Any:
-            return None if x is None else type(x)(x * f) if isinstance(x, int) else x * f
+            return None if x is None else round(x * f) if isinstance(x, int) else x * f
 
         variants = tuple(
             replace(v, **{k: scale(getattr(v, k)) for k in (

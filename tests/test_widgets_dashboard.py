@@ -139,9 +139,10 @@ def test_a_priced_model_shows_the_plan_and_follows_the_trials(questions, small_d
     from workbench.render import Prompt
 
     offline = Dashboard(questions, ["honeycomb"], small_dataset, trials=2)
-    assert offline.plan.value == ""  # the offline model costs nothing: no plan to show
+    assert offline.plan_thread is None and offline.plan.value == ""  # the offline model costs nothing
     priced = Prompt.load(REPO / "prompts" / "compact.yaml", small_dataset).with_(model="gpt-4.1-mini")
     dash = Dashboard(questions, [priced], small_dataset, trials=2)
+    dash.plan_thread.join(timeout=60)  # computed in the background: the notebook never waits for it
     assert "compact (gpt-4.1-mini): 6 calls" in dash.plan.value and "at most $" in dash.plan.value
     dash.trials.value = 4
     assert "compact (gpt-4.1-mini): 12 calls" in dash.plan.value

@@ -7,6 +7,7 @@ cell's trials (query, findings, result) next to the gold.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -92,9 +93,9 @@ class Dashboard(widgets.VBox):
         self.status.add_class("wb-status")
         self.plan = widgets.HTML()  # calls, tokens and the cost bound, for priced models only
         self.plan.add_class("wb-plan")
-        self._plan = self._base_plan()
+        self._plan = None
         self.trials.observe(lambda _: self._show_plan(), names="value")
-        self._show_plan()
+        self.plan_thread = self._start_plan()
         self.run_id = widgets.Combobox(
             placeholder="run id (or a unique prefix)",
             ensure_option=False,
@@ -129,22 +130,30 @@ class Dashboard(widgets.VBox):
 
     # ----------------------------------------------------------------- the plan
 
-    def _base_plan(self) -> Any:
-        """The eval's plan for one trial when a variant's model costs money (rendering, no model call)."""
-        from ..eval_plan import plan_eval
+    def _start_plan(self) -> threading.Thread | None:
+        """When a variant's model costs money, compute the eval's plan in the background (it renders
+        every request, a second or two for a large set) and show it; returns the thread, if any."""
         from ..prices import cost_usd
 
         if self.questions is None or all(cost_usd(p.variant.model, 1_000, 1_000) == 0 for p in self.prompts):
             return None
-        try:
-            return plan_eval(self.questions, self.prompts, 1)
-        except Exception as exc:  # a plan is a courtesy: never block the dashboard on it
-            show_error(self.error, exc)
-            return None
+        self.plan.value = "<i>computing the eval's plan…</i>"
+
+        def work() -> None:
+            from ..eval_plan import plan_eval
+
+            try:
+                self._plan = plan_eval(self.questions, self.prompts, 1)
+            except Exception as exc:  # a plan is a courtesy: never block the dashboard on it
+                show_error(self.error, exc)
+            self._show_plan()
+
+        thread = threading.Thread(target=work, name="workbench-plan", daemon=True)
+        thread.start()
+        return thread
 
     def _show_plan(self) -> None:
-        if self._plan is None:
-            self.plan.value = ""
+        if self._plan is None:  # no priced model, or the plan is still being computed
             return
         lines = self._plan.with_trials(self.trials.value).lines()
         self.plan.value = "<br>".join(escape(line) for line in lines)

@@ -31,7 +31,37 @@ from workbench.schema import ColumnInfo, Schema
 from workbench.tokens import get_encoding
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-WORDS = ["alpha", "beta", "gamma", "delta", "queue", "worker", "batch", "retry", "shard", "tenant", "header", "cookie", "locale", "currency", "stock", "cache", "feature", "flag", "experiment", "runtime", "memory", "thread", "pool", "region", "zone", "node", "pod", "container", "image"]
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "queue",
+    "worker",
+    "batch",
+    "retry",
+    "shard",
+    "tenant",
+    "header",
+    "cookie",
+    "locale",
+    "currency",
+    "stock",
+    "cache",
+    "feature",
+    "flag",
+    "experiment",
+    "runtime",
+    "memory",
+    "thread",
+    "pool",
+    "region",
+    "zone",
+    "node",
+    "pod",
+    "container",
+    "image",
+]
 CORE = (
     ColumnInfo("timestamp", "timestamp", "Span start time.", NOW, 10_000),
     ColumnInfo("service.name", "string", "Service that emitted the span.", NOW, 10, ("checkout",),
@@ -74,7 +104,12 @@ CASES: list[tuple[str, dict, str | None, str]] = [
     ("active 7d, lines", {"window_days": 7}, None, "window_days"),
     ("active 7d, budget, lines", {"window_days": 7, "token_budget": 3000}, None, "token_budget"),
     ("lexical, budget 1500", {"relevance": "lexical", "token_budget": 1500}, QUESTION, "token_budget"),
-    ("lexical, max 40, json", {"relevance": "lexical", "max_columns": 40, "format": "json"}, QUESTION, "max_columns"),
+    (
+        "lexical, max 40, json",
+        {"relevance": "lexical", "max_columns": 40, "format": "json"},
+        QUESTION,
+        "max_columns",
+    ),
     ("all columns, ddl", {"format": "ddl"}, None, "domain_max"),
     ("no descriptions, budget", {"descriptions": False, "token_budget": 4000}, None, "token_budget"),
 ]
@@ -97,7 +132,9 @@ def run(repeat: int) -> None:
     start = time.perf_counter()
     get_encoding("o200k_base")
     print(f"tokenizer load (once per process): {(time.perf_counter() - start) * 1000:.0f} ms\n")
-    header = f"{'columns':>7}  {'settings':<28} {'cold':>8} {'slider':>8} {'repeat':>8} {'kept':>6} {'tokens':>7}"
+    header = (
+        f"{'columns':>7}  {'settings':<28} {'cold':>8} {'slider':>8} {'repeat':>8} {'kept':>6} {'tokens':>7}"
+    )
     print(header)
     print("-" * len(header))
     for n in (400, 2000):

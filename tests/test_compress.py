@@ -35,20 +35,69 @@ OLD = NOW - timedelta(days=30)
 
 CORE = (
     ColumnInfo("timestamp", "timestamp", "Span start time.", NOW, 10_000),
-    ColumnInfo("service.name", "string", "Service that emitted the span.", NOW, 4, ("checkout",), ("frontend", "cart", "checkout", "payment")),
+    ColumnInfo(
+        "service.name",
+        "string",
+        "Service that emitted the span.",
+        NOW,
+        4,
+        ("checkout",),
+        ("frontend", "cart", "checkout", "payment"),
+    ),
     ColumnInfo("duration_ms", "float", "Span duration in milliseconds.", NOW, 5000, (12.5, 230.0)),
-    ColumnInfo("http.route", "string", "Route template of the HTTP request.", NOW, 3, ("/api/cart",), ("/api/cart", "/api/checkout", "/healthz")),
+    ColumnInfo(
+        "http.route",
+        "string",
+        "Route template of the HTTP request.",
+        NOW,
+        3,
+        ("/api/cart",),
+        ("/api/cart", "/api/checkout", "/healthz"),
+    ),
     ColumnInfo("error", "boolean", "True on failed spans.", NOW, 2, (False, True), (False, True)),
-    ColumnInfo("app.platform", "string", "Client platform.", NOW, 3, ("android", "ios"), ("android", "ios", "web")),
+    ColumnInfo(
+        "app.platform", "string", "Client platform.", NOW, 3, ("android", "ios"), ("android", "ios", "web")
+    ),
     ColumnInfo("user.id", "string", "Identifier of the signed-in person.", NOW, 9000, ("u_0001", "u_0002")),
-    ColumnInfo("cloud.region", "string", "Cloud region.", NOW, 3, ("us-east-1",), ("us-east-1", "us-west-2", "eu-west-1")),
+    ColumnInfo(
+        "cloud.region",
+        "string",
+        "Cloud region.",
+        NOW,
+        3,
+        ("us-east-1",),
+        ("us-east-1", "us-west-2", "eu-west-1"),
+    ),
     ColumnInfo("legacy.session_token", "string", "Deprecated: no longer written.", OLD, 100, ("abc",)),
     ColumnInfo("legacy.never", "string", "Never written.", None, 0),
-    ColumnInfo("debug.notes", "string", "A long free-text column " + "with many words " * 12, NOW, 50, ("note one", "note two")),
+    ColumnInfo(
+        "debug.notes",
+        "string",
+        "A long free-text column " + "with many words " * 12,
+        NOW,
+        50,
+        ("note one", "note two"),
+    ),
 )
 SCHEMA = Schema(CORE, NOW, identity="hand-made")
 
-_WORDS = ["alpha", "beta", "gamma", "delta", "queue", "worker", "batch", "retry", "shard", "tenant", "header", "cookie", "locale", "currency", "stock"]
+_WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "queue",
+    "worker",
+    "batch",
+    "retry",
+    "shard",
+    "tenant",
+    "header",
+    "cookie",
+    "locale",
+    "currency",
+    "stock",
+]
 
 
 def synthetic_schema(n: int) -> Schema:
@@ -97,7 +146,13 @@ def test_settings_fields_are_exactly_the_contract() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"windows_days": 7}, {"relevance": "semantic"}, {"format": "yaml"}, {"token_budget": -1}, {"window_days": 0}],
+    [
+        {"windows_days": 7},
+        {"relevance": "semantic"},
+        {"format": "yaml"},
+        {"token_budget": -1},
+        {"window_days": 0},
+    ],
 )
 def test_settings_reject_unknown_keys_and_bad_values(bad: dict) -> None:
     with pytest.raises(ValidationError):
@@ -107,7 +162,13 @@ def test_settings_reject_unknown_keys_and_bad_values(bad: dict) -> None:
 def test_settings_format_and_question_dependence() -> None:
     s = SchemaSettings(format="ddl", types=False, samples=False, domain_max=5)
     fmt = s.format_settings()
-    assert (fmt.format, fmt.types, fmt.descriptions, fmt.samples, fmt.domain_max) == ("ddl", False, True, False, 5)
+    assert (fmt.format, fmt.types, fmt.descriptions, fmt.samples, fmt.domain_max) == (
+        "ddl",
+        False,
+        True,
+        False,
+        5,
+    )
     assert not s.depends_on_question
     assert SchemaSettings(relevance="lexical").depends_on_question
 
@@ -134,7 +195,9 @@ def test_rule_keep_active_drops_inactive_but_not_pinned() -> None:
     out = keep_active(SCHEMA, _ctx(SCHEMA, s))
     assert out.dropped == {"legacy.session_token": "inactive"}
     assert "legacy.never" in out.schema
-    assert keep_active(SCHEMA, _ctx(SCHEMA, SchemaSettings(window_days=60))).dropped == {"legacy.never": "inactive"}
+    assert keep_active(SCHEMA, _ctx(SCHEMA, SchemaSettings(window_days=60))).dropped == {
+        "legacy.never": "inactive"
+    }
     assert keep_active(SCHEMA, _ctx(SCHEMA, SchemaSettings())).schema is SCHEMA
 
 
@@ -143,7 +206,9 @@ def test_rule_order_by_priority() -> None:
     unranked = order_by_priority(SCHEMA, _ctx(SCHEMA, s))
     assert unranked.schema.names[:3] == ["user.id", "timestamp", "service.name"]
     assert not unranked.dropped
-    ranked = order_by_priority(SCHEMA, _ctx(SCHEMA, s, {"cloud.region": 2.0, "error": 5.0, "app.platform": 2.0}))
+    ranked = order_by_priority(
+        SCHEMA, _ctx(SCHEMA, s, {"cloud.region": 2.0, "error": 5.0, "app.platform": 2.0})
+    )
     assert ranked.schema.names[:5] == ["user.id", "timestamp", "error", "app.platform", "cloud.region"]
     assert sorted(ranked.schema.names) == sorted(SCHEMA.names)
 
@@ -155,7 +220,9 @@ def test_rule_limit_columns() -> None:
     assert set(out.dropped.values()) == {"max_columns"}
     ranked = limit_columns(SCHEMA, _ctx(SCHEMA, s, {"timestamp": 1.0}))
     assert ranked.dropped["duration_ms"] == "irrelevant"
-    too_many_pins = limit_columns(SCHEMA, _ctx(SCHEMA, SchemaSettings(max_columns=1, pinned=["error", "user.id"])))
+    too_many_pins = limit_columns(
+        SCHEMA, _ctx(SCHEMA, SchemaSettings(max_columns=1, pinned=["error", "user.id"]))
+    )
     assert too_many_pins.schema.names == ["error", "user.id"]
 
 
@@ -192,7 +259,9 @@ def test_defaults_keep_everything_in_dataset_order() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["lines", "json", "ddl"])
-@pytest.mark.parametrize("flags", [{}, {"types": False}, {"descriptions": False, "samples": False}, {"domains": False}])
+@pytest.mark.parametrize(
+    "flags", [{}, {"types": False}, {"descriptions": False, "samples": False}, {"domains": False}]
+)
 def test_text_equals_format_schema_and_tokens_are_exact(fmt: str, flags: dict) -> None:
     settings = SchemaSettings(format=fmt, window_days=7, **flags)
     result = compress(SCHEMA, settings)
@@ -207,7 +276,9 @@ def test_window_days_drops_inactive_columns() -> None:
 
 def test_every_column_is_kept_or_dropped_once() -> None:
     schema = synthetic_schema(300)
-    settings = SchemaSettings(window_days=7, excluded=["error"], relevance="lexical", max_columns=80, token_budget=900)
+    settings = SchemaSettings(
+        window_days=7, excluded=["error"], relevance="lexical", max_columns=80, token_budget=900
+    )
     result = compress(schema, settings, "errors on android")
     assert set(result.kept).isdisjoint(result.dropped)
     assert set(result.kept) | set(result.dropped) == set(schema.names)
@@ -218,14 +289,18 @@ def test_every_column_is_kept_or_dropped_once() -> None:
 @pytest.mark.parametrize("relevance_mode", ["none", "lexical"])
 def test_pinned_never_dropped_and_listed_first(budget: int | None, relevance_mode: str) -> None:
     pinned = ["user.id", "legacy.never", "error"]
-    settings = SchemaSettings(pinned=pinned, window_days=7, token_budget=budget, max_columns=2, relevance=relevance_mode)
+    settings = SchemaSettings(
+        pinned=pinned, window_days=7, token_budget=budget, max_columns=2, relevance=relevance_mode
+    )
     result = compress(SCHEMA, settings, "slow android requests")
     assert result.kept[:3] == tuple(pinned)
 
 
 @pytest.mark.parametrize("question", [None, "errors on android", "legacy session token"])
 def test_excluded_never_kept(question: str | None) -> None:
-    settings = SchemaSettings(excluded=["app.platform", "legacy.session_token"], pinned=["app.platform"], relevance="lexical")
+    settings = SchemaSettings(
+        excluded=["app.platform", "legacy.session_token"], pinned=["app.platform"], relevance="lexical"
+    )
     result = compress(SCHEMA, settings, question)
     assert "app.platform" not in result.kept and "legacy.session_token" not in result.kept
     assert result.dropped["app.platform"] == "excluded"
@@ -249,7 +324,9 @@ def test_budget_respected_across_budgets(fmt: str) -> None:
 
 def test_budget_with_relevance_fills_by_score_first() -> None:
     schema = synthetic_schema(400)
-    result = compress(schema, SchemaSettings(relevance="lexical", token_budget=300), "slow endpoints on android")
+    result = compress(
+        schema, SchemaSettings(relevance="lexical", token_budget=300), "slow endpoints on android"
+    )
     assert result.kept[0] == "app.platform"
     assert {"duration_ms", "http.route"} <= set(result.kept)
     assert result.tokens <= 300
@@ -263,7 +340,9 @@ def test_over_budget_when_pinned_alone_exceed() -> None:
 
 
 def test_relevance_ranks_android_to_app_platform() -> None:
-    result = compress(synthetic_schema(500), SchemaSettings(relevance="lexical", max_columns=5), "android crashes")
+    result = compress(
+        synthetic_schema(500), SchemaSettings(relevance="lexical", max_columns=5), "android crashes"
+    )
     assert result.kept[0] == "app.platform"
     assert next(iter(result.scores)) == "app.platform"
     assert result.depends_on_question
@@ -287,7 +366,12 @@ def test_deterministic_across_schema_objects() -> None:
     question = "p99 latency per route for eu-west-1"
     first = compress(synthetic_schema(600), settings, question)
     second = compress(synthetic_schema(600), settings, question)  # new objects: no shared cache
-    assert (first.text, first.kept, first.dropped, first.scores) == (second.text, second.kept, second.dropped, second.scores)
+    assert (first.text, first.kept, first.dropped, first.scores) == (
+        second.text,
+        second.kept,
+        second.dropped,
+        second.scores,
+    )
 
 
 def test_result_dicts_are_private_copies() -> None:
@@ -386,13 +470,19 @@ def test_two_thousand_columns_compress_quickly() -> None:
     timings = []
     for budget in (1000, 2000, 3000, 5000, 8000):
         start = time.perf_counter()
-        compress(schema, SchemaSettings(window_days=7, token_budget=budget, relevance="lexical"), f"slow android {budget}")
+        compress(
+            schema,
+            SchemaSettings(window_days=7, token_budget=budget, relevance="lexical"),
+            f"slow android {budget}",
+        )
         timings.append(time.perf_counter() - start)
     assert cold < 1.0  # generous for a loaded CI machine; see benchmarks/bench_compress.py
     assert sorted(timings)[len(timings) // 2] < 0.1
 
 
-@pytest.mark.skipif(importlib.util.find_spec("workbench.dataset") is None, reason="dataset generator not available")
+@pytest.mark.skipif(
+    importlib.util.find_spec("workbench.dataset") is None, reason="dataset generator not available"
+)
 def test_generated_dataset_schema(small_schema: Schema) -> None:
     settings = SchemaSettings(window_days=7, relevance="lexical", token_budget=1500)
     result = compress(small_schema, settings, "slow endpoints for android users yesterday")

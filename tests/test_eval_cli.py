@@ -194,6 +194,8 @@ def test_compare_says_when_runs_are_not_on_the_same_data_or_questions(capsys, sm
         a = EvalRun.from_run(store.load_run(run_id))
     text, _ = compare_runs(a, a)
     assert "note:" not in text
-    other = replace(a, dataset={**a.dataset, "identity": "0123456789ab"}, question_set={**a.question_set, "hash": "x"})
+    other = replace(
+        a, dataset={**a.dataset, "identity": "0123456789ab"}, question_set={**a.question_set, "hash": "x"}
+    )
     text, _ = compare_runs(a, other)
     assert "different datasets" in text and "0123456789ab" in text and "different question sets" in text

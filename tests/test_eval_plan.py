@@ -29,7 +29,9 @@ def test_tokens_are_the_rendered_requests_and_money_a_bound(small_dataset, five)
     rendered = [prompt.render(q.question) for q in five]
     assert (v.calls, v.max_calls) == (15, 15)
     assert v.prompt_tokens == 3 * sum(r.total_tokens for r in rendered)
-    assert v.input_usd == pytest.approx(3 * sum(cost_usd("gpt-4.1-mini", r.total_tokens, 0) for r in rendered))
+    assert v.input_usd == pytest.approx(
+        3 * sum(cost_usd("gpt-4.1-mini", r.total_tokens, 0) for r in rendered)
+    )
     assert v.input_cached_usd <= v.input_usd
     assert v.max_output_tokens == 15 * prompt.variant.max_tokens
     assert plan.max_usd == pytest.approx(v.input_usd + cost_usd("gpt-4.1-mini", 0, v.max_output_tokens))
@@ -63,11 +65,18 @@ def test_eval_plan_flag_calls_no_model(capsys, small_dataset_path, monkeypatch) 
 
 
 def test_with_trials_is_the_plan_for_that_many_trials(small_dataset, five) -> None:
-    prompt = Prompt.load(REPO / "prompts" / "naive.yaml", small_dataset).with_(model="gpt-4.1-mini", repair=True)
+    prompt = Prompt.load(REPO / "prompts" / "naive.yaml", small_dataset).with_(
+        model="gpt-4.1-mini", repair=True
+    )
     one, three = plan_eval(five, [prompt], 1), plan_eval(five, [prompt], 3)
     scaled = one.with_trials(3)
     a, b = scaled.variants[0], three.variants[0]
-    assert (a.calls, a.max_calls, a.prompt_tokens, a.max_output_tokens) == (b.calls, b.max_calls, b.prompt_tokens, b.max_output_tokens)
+    assert (a.calls, a.max_calls, a.prompt_tokens, a.max_output_tokens) == (
+        b.calls,
+        b.max_calls,
+        b.prompt_tokens,
+        b.max_output_tokens,
+    )
     assert a.max_usd == pytest.approx(b.max_usd) and scaled.trials == 3
     back = three.with_trials(2).variants[0]  # from 3 trials to 2: whole numbers stay exact
     assert (back.calls, back.prompt_tokens) == (2 * len(five), 2 * one.variants[0].prompt_tokens)

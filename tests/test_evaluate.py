@@ -314,7 +314,9 @@ def test_sigkill_midway_then_resume(small_dataset_path, few, tmp_path) -> None:
     assert proc.returncode == -9, proc.stderr.decode()[-2000:]
     with RunStore(log) as store:
         (summary,) = store.list_runs()
-        assert summary.status == "running" and 4 <= summary.n_trials <= 4 + 7 < 2 * len(few)  # batches of <= 8
+        assert summary.status == "running" and 4 <= summary.n_trials <= 4 + 7 < 2 * len(
+            few
+        )  # batches of <= 8
         evaluate(None, None, dataset=small_dataset_path, store=store, run_id=summary.run_id)
         keys = _keys(store, summary.run_id)
         assert len(keys) == len(set(keys)) == 2 * len(few)

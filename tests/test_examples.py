@@ -147,7 +147,11 @@ def test_a_set_named_in_a_variant_is_found_beside_the_variant_first(
         "    query: {calculations: [{op: COUNT}], breakdowns: [service.name], filters: [{column: error, op: '=', value: true}]}\n"
     )
     variant = tmp_path / "v.yaml"
-    variant.write_text((REPO / "prompts" / "compact.yaml").read_text().replace("instructions_file: instructions/default.md", "instructions: Be brief."))
+    variant.write_text(
+        (REPO / "prompts" / "compact.yaml")
+        .read_text()
+        .replace("instructions_file: instructions/default.md", "instructions: Be brief.")
+    )
     monkeypatch.chdir(REPO)  # the project has its own prompts/examples/core.yaml: the variant's wins
     prompt = Prompt(variant, tiny_schema())
     assert prompt.example_set is not None and prompt.example_set.name == "mine"

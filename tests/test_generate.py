@@ -333,7 +333,10 @@ def test_generated_data_changes_only_with_the_generator_version(tmp_path) -> Non
         pytest.skip(f"no fingerprint recorded for generator {key[0]} on DuckDB {key[1]}")
     path = generate(tmp_path / "fp.duckdb", rows=3_000, seed=1)
     with duckdb.connect(str(path), read_only=True) as con:
-        got = (*con.execute(CHECKSUM).fetchone(), con.execute("SELECT sum(hash(m)) FROM column_metadata m").fetchone()[0])
+        got = (
+            *con.execute(CHECKSUM).fetchone(),
+            con.execute("SELECT sum(hash(m)) FROM column_metadata m").fetchone()[0],
+        )
     assert got == FINGERPRINTS[key], (
         "the generated data changed: bump GENERATOR_VERSION in workbench/generate.py and record the new fingerprint"
     )

@@ -21,7 +21,8 @@ MODEL = os.environ.get("WORKBENCH_LIVE_MODEL", "gpt-4.1-mini")
 pytestmark = [
     pytest.mark.live,
     pytest.mark.skipif(
-        os.environ.get("WORKBENCH_LIVE") != "1" or not (os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")),
+        os.environ.get("WORKBENCH_LIVE") != "1"
+        or not (os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")),
         reason="live model tests are opt-in: set WORKBENCH_LIVE=1 and OPENAI_API_KEY (or OPENAI_BASE_URL)",
     ),
 ]
@@ -29,7 +30,9 @@ pytestmark = [
 
 @pytest.mark.parametrize("mode", ["tool_call", "json_schema", "plain_json"])
 def test_a_real_model_answers_in_every_output_mode(small_dataset, mode: str) -> None:
-    prompt = Prompt.load(REPO / "prompts" / "compact.yaml", small_dataset).with_(model=MODEL, output_mode=mode)
+    prompt = Prompt.load(REPO / "prompts" / "compact.yaml", small_dataset).with_(
+        model=MODEL, output_mode=mode
+    )
     answer = ask("errors by service in the last 6 hours", prompt, dataset=small_dataset, cache=False)
     call = answer.attempts[0].call
     assert call.ok, call.error

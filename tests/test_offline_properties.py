@@ -70,7 +70,9 @@ def test_accuracy_drops_without_the_examples(small_dataset) -> None:
     from workbench.examples import Example, ExampleSet
 
     team = QuestionSet.from_dict(_TEAM_QUESTIONS, name="team")
-    examples = ExampleSet(name="team", examples=tuple(Example(e["question"], e["query"]) for e in _TEAM_EXAMPLES))
+    examples = ExampleSet(
+        name="team", examples=tuple(Example(e["question"], e["query"]) for e in _TEAM_EXAMPLES)
+    )
     base = _prompt(small_dataset, "honeycomb")  # every active column: the taught ones are in the block
     with_examples = Prompt(base.variant.with_(name="team-examples", examples={"set": None, "selection": "all"}),
                            base.schema, examples)  # fmt: skip

@@ -21,11 +21,15 @@ def test_every_shipped_file_is_in_the_wheel() -> None:
         globs = setup["package-data"][package]
         files = [p.relative_to(REPO / folder).as_posix() for p in (REPO / folder).rglob("*") if p.is_file()]
         assert files, folder
-        missing = [f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)]
+        missing = [
+            f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)
+        ]
         assert missing == [], f"{folder}: not packaged {missing}"
 
 
-def test_outside_a_checkout_the_wheel_copies_are_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outside_a_checkout_the_wheel_copies_are_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     package = tmp_path / "site-packages" / "workbench"
     (package / "shipped" / "prompts").mkdir(parents=True)
     (package / "shipped" / "questions").mkdir(parents=True)

@@ -25,8 +25,14 @@ def pair(small_schema):
 def test_tokens_columns_and_examples(pair) -> None:
     a, b = pair
     d = diff_rendered(a, b)
-    assert d.total == (a.total_tokens, b.total_tokens) and d.stable_prefix == (a.stable_prefix_tokens, b.stable_prefix_tokens)
-    assert sum(x for x, _ in d.sections.values()) == a.total_tokens and sum(y for _, y in d.sections.values()) == b.total_tokens
+    assert d.total == (a.total_tokens, b.total_tokens) and d.stable_prefix == (
+        a.stable_prefix_tokens,
+        b.stable_prefix_tokens,
+    )
+    assert (
+        sum(x for x, _ in d.sections.values()) == a.total_tokens
+        and sum(y for _, y in d.sections.values()) == b.total_tokens
+    )
     assert d.columns_removed == ("app.platform",) and d.columns_added == ()
     assert len(d.examples_removed) == 6 and d.examples_added == ()  # first 8 -> first 2
     assert any(line.startswith("-app.platform (string)") for line in d.text_diff)
@@ -42,7 +48,18 @@ def test_the_same_request_has_no_diff(pair) -> None:
 
 
 def test_cli(capsys, small_dataset_path) -> None:
-    args = ["prompt", "diff", "--prompt", "honeycomb", "--prompt", "compact", "--question", Q, "--data", str(small_dataset_path)]
+    args = [
+        "prompt",
+        "diff",
+        "--prompt",
+        "honeycomb",
+        "--prompt",
+        "compact",
+        "--question",
+        Q,
+        "--data",
+        str(small_dataset_path),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.startswith("compact vs honeycomb") and "stable prefix" in out

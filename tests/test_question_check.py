@@ -17,12 +17,16 @@ COUNT = {"calculations": [{"op": "COUNT"}], "time_range": 1209600}
 
 
 def test_near_duplicates() -> None:
-    assert near_duplicate("Slow endpoints for Android users, yesterday?", "slow endpoints for android users yesterday")[0]
+    assert near_duplicate(
+        "Slow endpoints for Android users, yesterday?", "slow endpoints for android users yesterday"
+    )[0]
     assert near_duplicate(
         "which services threw the most errors in the last 6 hours",
         "which services threw the most errors in the last 5 hours",
     )[0]
-    assert not near_duplicate("p95 checkout latency by payment provider", "how many distinct users hit a 5xx")[0]
+    assert not near_duplicate(
+        "p95 checkout latency by payment provider", "how many distinct users hit a 5xx"
+    )[0]
 
 
 def _set() -> QuestionSet:
@@ -64,7 +68,9 @@ def test_the_shipped_set_passes(small_dataset) -> None:
     assert report.errors == 0, [(q.id, [str(f) for f in q.findings]) for q in report.questions if not q.ok]
 
 
-def test_cli_exit_codes_and_json(tmp_path, capsys, small_dataset_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_exit_codes_and_json(
+    tmp_path, capsys, small_dataset_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)
     args = ["questions", "check", "--data", str(small_dataset_path)]
     assert main([*args, "core", "--no-run"]) == 0
@@ -73,6 +79,9 @@ def test_cli_exit_codes_and_json(tmp_path, capsys, small_dataset_path, monkeypat
     path.write_text(_set().to_yaml())
     assert main([*args, str(path), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["errors"] >= 1 and {q["id"] for q in data["questions"] if q["findings"]} >= {"unknown", "empty"}
+    assert data["errors"] >= 1 and {q["id"] for q in data["questions"] if q["findings"]} >= {
+        "unknown",
+        "empty",
+    }
     assert main([*args, str(tmp_path / "nope.yaml")]) == 2
     assert "question set not found" in capsys.readouterr().err

@@ -148,6 +148,7 @@ def test_core_gold_follows_the_question_conventions(q: Question) -> None:
 
 # --------------------------------------------------------------------------- no leak into few-shot examples
 
+
 def _example_questions() -> list[tuple[str, str]]:
     out = []
     for path in EXAMPLE_FILES:

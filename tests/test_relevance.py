@@ -15,13 +15,19 @@ from workbench.schema import ColumnInfo, Schema
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def _col(name: str, description: str, values: tuple = (), samples: tuple = (), type_: str = "string") -> ColumnInfo:
-    return ColumnInfo(name, type_, description, NOW, len(values) or 100, samples or values[:2], values or None)  # type: ignore[arg-type]
+def _col(
+    name: str, description: str, values: tuple = (), samples: tuple = (), type_: str = "string"
+) -> ColumnInfo:
+    return ColumnInfo(
+        name, type_, description, NOW, len(values) or 100, samples or values[:2], values or None
+    )  # type: ignore[arg-type]
 
 
 COLUMNS = (
     _col("timestamp", "Span start time.", type_="timestamp"),
-    _col("service.name", "Service that emitted the span.", ("frontend", "api-gateway", "checkout", "payment")),
+    _col(
+        "service.name", "Service that emitted the span.", ("frontend", "api-gateway", "checkout", "payment")
+    ),
     _col("duration_ms", "Span duration in milliseconds.", samples=(12.5, 230.0), type_="float"),
     _col("http.route", "Route template of the HTTP request.", ("/api/products", "/api/checkout", "/healthz")),
     _col("http.response.status_code", "HTTP response status code.", (200, 404, 500, 503), type_="integer"),

@@ -121,13 +121,22 @@ def test_duplicate_trials_are_ignored_never_overwritten(store: RunStore) -> None
 def test_record_trials_writes_a_batch_all_or_nothing(store: RunStore) -> None:
     run_id = new_run(store)
     store.record_trial(run_id, variant="v1", question_id="q1", trial=0, sql="kept")
-    batch = [{"variant": "v1", "question_id": q, "trial": t, "correct": t == 0} for q in ("q1", "q2") for t in (0, 1)]
+    batch = [
+        {"variant": "v1", "question_id": q, "trial": t, "correct": t == 0}
+        for q in ("q1", "q2")
+        for t in (0, 1)
+    ]
     assert store.record_trials(run_id, batch) == 3  # q1/0 existed and is not overwritten
     assert store.finished_keys(run_id) == {("v1", q, t) for q in ("q1", "q2") for t in (0, 1)}
     with pytest.raises(ValueError, match="missing 'trial'"):
-        store.record_trials(run_id, [{"variant": "v1", "question_id": "q3", "trial": 0}, {"variant": "v1", "question_id": "q4"}])
+        store.record_trials(
+            run_id,
+            [{"variant": "v1", "question_id": "q3", "trial": 0}, {"variant": "v1", "question_id": "q4"}],
+        )
     assert ("v1", "q3", 0) not in store.finished_keys(run_id)  # a bad trial writes none of its batch
-    assert [t["sql"] for t in store.load_run(run_id).trials if t["question_id"] == "q1" and t["trial"] == 0] == ["kept"]
+    assert [
+        t["sql"] for t in store.load_run(run_id).trials if t["question_id"] == "q1" and t["trial"] == 0
+    ] == ["kept"]
 
 
 def test_record_trial_rejects_bad_input(store: RunStore) -> None:

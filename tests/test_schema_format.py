@@ -19,9 +19,19 @@ from workbench.schema_format import (
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 COLUMNS = (
     ColumnInfo("duration_ms", "float", "Span duration in milliseconds.", NOW, 5000, (12.5, 230.0)),
-    ColumnInfo("app.platform", "string", "Client platform.", NOW, 3, ("android", "ios"), ("android", "ios", "web")),
+    ColumnInfo(
+        "app.platform", "string", "Client platform.", NOW, 3, ("android", "ios"), ("android", "ios", "web")
+    ),
     ColumnInfo("error", "boolean", "True on failed spans.", NOW, 2, (False, True), (False, True)),
-    ColumnInfo("http.response.status_code", "integer", "HTTP status: 200, 500 and so on.", NOW, 3, (200,), (200, 404, 500)),
+    ColumnInfo(
+        "http.response.status_code",
+        "integer",
+        "HTTP status: 200, 500 and so on.",
+        NOW,
+        3,
+        (200,),
+        (200, 404, 500),
+    ),
     ColumnInfo("name", "string", "Span name [odd | chars].", NOW, 90, ("POST /api/checkout", "a | b", "x]")),
     ColumnInfo("timestamp", "timestamp", "Span start time.", NOW, 10_000, ("2026-11-20",)),
 )
@@ -52,8 +62,14 @@ def test_round_trip_keeps_names_types_descriptions_and_values(fmt_name: str) -> 
         (SchemaFormat(types=False, descriptions=False), "app.platform [values: android | ios | web]"),
         (SchemaFormat(domains=False), "app.platform (string) : Client platform. [e.g.: android | ios]"),
         (SchemaFormat(domains=False, samples=False), "app.platform (string) : Client platform."),
-        (SchemaFormat(format="ddl"), '  "app.platform" VARCHAR, -- Client platform. [values: android | ios | web]'),
-        (SchemaFormat(format="json", descriptions=False), '{"name": "app.platform", "type": "string", "values": ["android", "ios", "web"]}'),
+        (
+            SchemaFormat(format="ddl"),
+            '  "app.platform" VARCHAR, -- Client platform. [values: android | ios | web]',
+        ),
+        (
+            SchemaFormat(format="json", descriptions=False),
+            '{"name": "app.platform", "type": "string", "values": ["android", "ios", "web"]}',
+        ),
     ],
 )
 def test_format_column_settings(fmt: SchemaFormat, expected: str) -> None:

@@ -170,12 +170,30 @@ def test_unknown_model_falls_back_with_one_warning(monkeypatch: pytest.MonkeyPat
 
 # OpenAI cookbook "How to count tokens with tiktoken": examples with prompt_tokens the API reported.
 COOKBOOK_MESSAGES = [
-    {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."},
+    {
+        "role": "system",
+        "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English.",
+    },
     {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
-    {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
-    {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."},
-    {"role": "system", "name": "example_assistant", "content": "Let's talk later when we're less busy about how to do better."},
-    {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."},
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Things working well together will increase revenue.",
+    },
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+        "role": "user",
+        "content": "This late pivot means we don't have time to boil the ocean for the client deliverable.",
+    },
 ]
 COOKBOOK_TOOLS = [
     {
@@ -186,7 +204,10 @@ COOKBOOK_TOOLS = [
             "parameters": {
                 "type": "object",
                 "properties": {
-                    "location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"},
+                    "location": {
+                        "type": "string",
+                        "description": "The city and state, e.g. San Francisco, CA",
+                    },
                     "unit": {
                         "type": "string",
                         "description": "The unit of temperature to return",
@@ -199,17 +220,24 @@ COOKBOOK_TOOLS = [
     }
 ]
 COOKBOOK_TOOL_MESSAGES = [
-    {"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
+    {
+        "role": "system",
+        "content": "You are a helpful assistant that can answer to questions about the weather.",
+    },
     {"role": "user", "content": "What's the weather like in San Francisco?"},
 ]
 
 
-@pytest.mark.parametrize(("model", "expected"), [("gpt-3.5-turbo", 129), ("gpt-4", 129), ("gpt-4o", 124), ("gpt-4o-mini", 124)])
+@pytest.mark.parametrize(
+    ("model", "expected"), [("gpt-3.5-turbo", 129), ("gpt-4", 129), ("gpt-4o", 124), ("gpt-4o-mini", 124)]
+)
 def test_messages_match_cookbook_api_counts(model: str, expected: int) -> None:
     assert count_request({"model": model, "messages": COOKBOOK_MESSAGES}).total == expected
 
 
-@pytest.mark.parametrize(("model", "expected"), [("gpt-3.5-turbo", 105), ("gpt-4", 105), ("gpt-4o", 101), ("gpt-4o-mini", 101)])
+@pytest.mark.parametrize(
+    ("model", "expected"), [("gpt-3.5-turbo", 105), ("gpt-4", 105), ("gpt-4o", 101), ("gpt-4o-mini", 101)]
+)
 def test_tools_match_cookbook_api_counts(model: str, expected: int) -> None:
     body = {"model": model, "messages": COOKBOOK_TOOL_MESSAGES, "tools": COOKBOOK_TOOLS}
     assert count_request(body).total == expected
@@ -230,7 +258,9 @@ def test_count_messages_rule() -> None:
 
 
 def test_count_messages_content_parts_and_none() -> None:
-    parts = [{"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "text", "text": " world"}]}]
+    parts = [
+        {"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "text", "text": " world"}]}
+    ]
     plain = [{"role": "user", "content": "hello"}]
     assert count_messages(parts) == count_messages(plain) + count_tokens(" world")
     assert count_messages([{"role": "assistant", "content": None}]) == 3 + count_tokens("assistant") + 3
@@ -265,31 +295,54 @@ def test_count_tools_flat_formula() -> None:
 
 
 def test_count_tools_counts_nested_parameters() -> None:
-    flat = {"name": "f", "description": "", "parameters": {"type": "object", "properties": {"a": {"type": "array"}}}}
+    flat = {
+        "name": "f",
+        "description": "",
+        "parameters": {"type": "object", "properties": {"a": {"type": "array"}}},
+    }
     nested = {
         "name": "f",
         "description": "",
         "parameters": {
             "type": "object",
             "properties": {
-                "a": {"type": "array", "items": {"type": "object", "properties": {"op": {"type": "string", "enum": ["COUNT"]}}}}
+                "a": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"op": {"type": "string", "enum": ["COUNT"]}}},
+                }
             },
         },
     }
-    assert count_tools([{"type": "function", "function": nested}]) > count_tools([{"type": "function", "function": flat}])
+    assert count_tools([{"type": "function", "function": nested}]) > count_tools(
+        [{"type": "function", "function": flat}]
+    )
 
 
 def test_count_response_format() -> None:
     assert count_response_format(None) == 0
     assert count_response_format({"type": "json_object"}) == 0
-    fmt = {"type": "json_schema", "json_schema": {"name": "query", "strict": True, "schema": {"type": "object"}}}
+    fmt = {
+        "type": "json_schema",
+        "json_schema": {"name": "query", "strict": True, "schema": {"type": "object"}},
+    }
     assert count_response_format(fmt) == 7 + count_tokens("query:") + count_tokens('{"type":"object"}')
 
 
 def test_count_request_is_the_sum_of_its_parts() -> None:
-    messages = [{"role": "system", "content": "You write queries."}, {"role": "user", "content": "p99 latency by route"}]
-    response_format = {"type": "json_schema", "json_schema": {"name": "q", "schema": {"type": "object", "properties": {}}}}
-    body = {"model": "gpt-4.1-mini", "messages": messages, "tools": COOKBOOK_TOOLS, "response_format": response_format}
+    messages = [
+        {"role": "system", "content": "You write queries."},
+        {"role": "user", "content": "p99 latency by route"},
+    ]
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "q", "schema": {"type": "object", "properties": {}}},
+    }
+    body = {
+        "model": "gpt-4.1-mini",
+        "messages": messages,
+        "tools": COOKBOOK_TOOLS,
+        "response_format": response_format,
+    }
     result = count_request(body)
     assert isinstance(result, RequestTokens)
     assert result.encoding == "o200k_base"

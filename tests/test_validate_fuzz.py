@@ -322,9 +322,16 @@ def test_absurd_values_are_findings_not_crashes(raw: Any) -> None:
 
 def test_the_normal_form_keeps_what_makes_a_spec_invalid() -> None:
     """An empty ``in`` list is an error; serializing must not turn it into a different problem."""
-    raw = {"calculations": [{"op": "COUNT"}], "filters": [{"column": "service.name", "op": "in", "value": []}]}
+    raw = {
+        "calculations": [{"op": "COUNT"}],
+        "filters": [{"column": "service.name", "op": "in", "value": []}],
+    }
     from workbench.spec import parse_spec
 
     normal = parse_spec(raw).to_dict()
     assert normal["filters"][0]["value"] == []
-    assert [f.code for f in validate(normal).findings] == [f.code for f in validate(raw).findings] == ["empty_list"]
+    assert (
+        [f.code for f in validate(normal).findings]
+        == [f.code for f in validate(raw).findings]
+        == ["empty_list"]
+    )

@@ -20,9 +20,14 @@ def codes(question: str, spec: dict, schema) -> list[str]:
 
 def test_a_dropped_value_is_named(small_schema) -> None:
     spec = {**COUNT, "filters": [{"column": "duration_ms", "op": "<", "value": 50}]}
-    (finding,) = unused_question_values("count of catalog requests under 50ms", parse_spec(spec), small_schema)
+    (finding,) = unused_question_values(
+        "count of catalog requests under 50ms", parse_spec(spec), small_schema
+    )
     assert finding.severity == "warning" and finding.code == "question_value_unused"
-    assert "'catalog', a value of service.name" in finding.message and "service.name = 'catalog'" in finding.suggestion
+    assert (
+        "'catalog', a value of service.name" in finding.message
+        and "service.name = 'catalog'" in finding.suggestion
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,8 +47,19 @@ def test_what_counts_as_using_the_value(small_schema, question: str, spec: dict)
 
 
 def test_capital_values_only_match_in_capitals(small_schema) -> None:
-    assert "POST" in codes("POST requests that failed", {**COUNT, "filters": [{"column": "error", "op": "=", "value": True}]}, small_schema)
-    assert codes("post the count of failed requests", {**COUNT, "filters": [{"column": "error", "op": "=", "value": True}]}, small_schema) == []
+    assert "POST" in codes(
+        "POST requests that failed",
+        {**COUNT, "filters": [{"column": "error", "op": "=", "value": True}]},
+        small_schema,
+    )
+    assert (
+        codes(
+            "post the count of failed requests",
+            {**COUNT, "filters": [{"column": "error", "op": "=", "value": True}]},
+            small_schema,
+        )
+        == []
+    )
 
 
 def test_no_gold_answer_of_the_shipped_set_is_flagged(small_schema) -> None:
@@ -57,7 +73,9 @@ def test_the_pipeline_warns_without_blocking(small_schema) -> None:
     from workbench.client import ModelCall
     from workbench.pipeline import judge
 
-    args = '{"calculations": [{"op": "COUNT"}], "filters": [{"column": "duration_ms", "op": "<", "value": 50}]}'
+    args = (
+        '{"calculations": [{"op": "COUNT"}], "filters": [{"column": "duration_ms", "op": "<", "value": 50}]}'
+    )
     response = {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None,
                 "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "run_query", "arguments": args}}]}}]}  # fmt: skip
     call = ModelCall(request_hash="x", model="offline", response=response, latency_ms=1.0)

@@ -419,11 +419,22 @@ def test_top_n_on_a_high_cardinality_breakdown_is_not_warned() -> None:
 
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     schema = Schema(
-        (ColumnInfo("user.id", "string", "", now, 50_000), ColumnInfo("app.order.total_usd", "float", "", now, 900)),
+        (
+            ColumnInfo("user.id", "string", "", now, 50_000),
+            ColumnInfo("app.order.total_usd", "float", "", now, 900),
+        ),
         now,
     )
-    base = {"calculations": [{"op": "SUM", "column": "app.order.total_usd"}], "breakdowns": ["user.id"], "time_range": 86400}
-    top_n = {**base, "orders": [{"op": "SUM", "column": "app.order.total_usd", "order": "descending"}], "limit": 10}
+    base = {
+        "calculations": [{"op": "SUM", "column": "app.order.total_usd"}],
+        "breakdowns": ["user.id"],
+        "time_range": 86400,
+    }
+    top_n = {
+        **base,
+        "orders": [{"op": "SUM", "column": "app.order.total_usd", "order": "descending"}],
+        "limit": 10,
+    }
     codes = lambda spec: [f.code for f in check_semantics(parse_spec(spec), schema)]  # noqa: E731
     assert "high_cardinality_breakdown" in codes(base)
     assert "high_cardinality_breakdown" in codes({**base, "limit": 10})

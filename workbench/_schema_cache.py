@@ -96,14 +96,18 @@ class Lines:
 
 
 _lines_lock = threading.Lock()
-_LINES_PER_SCHEMA = 8  # formats kept per schema: enough for toggling, bounded while a slider sweeps domain_max
+_LINES_PER_SCHEMA = (
+    8  # formats kept per schema: enough for toggling, bounded while a slider sweeps domain_max
+)
 
 
 def lines_for(schema: Schema, fmt: SchemaFormat, encoding: str = DEFAULT_ENCODING) -> Lines:
     """The cached ``Lines`` of ``schema`` (by identity) for a format and encoding."""
     key = (fmt, encoding)
     with _lines_lock:
-        cache: OrderedDict[tuple[SchemaFormat, str], Lines] = SCHEMA_CACHE.slot(schema).setdefault("lines", OrderedDict())
+        cache: OrderedDict[tuple[SchemaFormat, str], Lines] = SCHEMA_CACHE.slot(schema).setdefault(
+            "lines", OrderedDict()
+        )
         lines = cache.get(key)
         if lines is None:
             lines = cache[key] = Lines(schema, fmt, encoding)

@@ -287,12 +287,16 @@ def _scores(schema: Schema, settings: SchemaSettings, question: str) -> dict[str
     return lexical_scores(schema, question)
 
 
-def _compress(schema: Schema, settings: SchemaSettings, question: str | None, encoding: str) -> CompressedSchema:
+def _compress(
+    schema: Schema, settings: SchemaSettings, question: str | None, encoding: str
+) -> CompressedSchema:
     excluded = set(settings.excluded)
     pinned = tuple(n for n in dict.fromkeys(settings.pinned) if n in schema and n not in excluded)
     notes = [f"pinned column {n!r} is not in the schema" for n in settings.pinned if n not in schema]
     notes += [f"excluded column {n!r} is not in the schema" for n in settings.excluded if n not in schema]
-    notes += [f"column {n!r} is both pinned and excluded: excluded wins" for n in settings.pinned if n in excluded]
+    notes += [
+        f"column {n!r} is both pinned and excluded: excluded wins" for n in settings.pinned if n in excluded
+    ]
     ranked = settings.depends_on_question and bool(question and question.strip())
     scores = _scores(schema, settings, question or "") if ranked else {}
     ctx = Context(
@@ -349,7 +353,9 @@ def compress(
     key = (settings.model_dump_json(), question if settings.depends_on_question else None, encoding)
     store = SCHEMA_CACHE.slot(schema)
     with _results_lock:
-        results: OrderedDict[tuple[str, str | None, str], CompressedSchema] = store.setdefault(_RESULTS_KEY, OrderedDict())
+        results: OrderedDict[tuple[str, str | None, str], CompressedSchema] = store.setdefault(
+            _RESULTS_KEY, OrderedDict()
+        )
         cached = results.get(key)
         if cached is not None:
             results.move_to_end(key)

@@ -294,8 +294,10 @@ def _open_default(rows: int | None, seed: int | None) -> Dataset:
     written_by = _generator_version(path) if path.exists() else None
     stale = written_by is not None and written_by != GENERATOR_VERSION  # never overwrite other files
     if not path.exists() or stale:
-        why = "regenerating the embedded dataset (written by an older generator)" if stale else (
-            "generating the embedded dataset"
+        why = (
+            "regenerating the embedded dataset (written by an older generator)"
+            if stale
+            else ("generating the embedded dataset")
         )
         print(f"workbench: {why} ({rows:,} rows, seed {seed}) at {path}", file=sys.stderr)
         generate(path, rows=rows, seed=seed)

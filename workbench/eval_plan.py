@@ -82,7 +82,9 @@ class EvalPlan:
         """The plan as text: one line per variant, then the total."""
         out = []
         for v in self.variants:
-            calls = f"{v.calls:,} calls" + (f" (up to {v.max_calls:,} with repairs)" if v.max_calls > v.calls else "")
+            calls = f"{v.calls:,} calls" + (
+                f" (up to {v.max_calls:,} with repairs)" if v.max_calls > v.calls else ""
+            )
             money = _money_text(v)
             out.append(f"{v.name} ({v.model}): {calls}, {v.prompt_tokens:,} prompt tokens; {money}")
         total = self.max_usd
@@ -132,9 +134,16 @@ def plan_eval(questions: Any, prompts: Sequence[Any], trials: int = 1) -> EvalPl
         out_usd = None if max_out is None else cost_usd(model, 0, max_out)
         plans.append(
             VariantPlan(
-                name=variant.name, model=model, calls=calls, max_calls=max_calls, prompt_tokens=prompt_tokens,
-                cacheable_tokens=cacheable, max_output_tokens=max_out, input_usd=input_usd,
-                input_cached_usd=cached_usd, max_output_usd=out_usd,
+                name=variant.name,
+                model=model,
+                calls=calls,
+                max_calls=max_calls,
+                prompt_tokens=prompt_tokens,
+                cacheable_tokens=cacheable,
+                max_output_tokens=max_out,
+                input_usd=input_usd,
+                input_cached_usd=cached_usd,
+                max_output_usd=out_usd,
             )
         )
     return EvalPlan(len(qs), trials, tuple(plans))
@@ -149,7 +158,11 @@ def _money_text(v: VariantPlan) -> str:
         return f"cost unknown: {v.model!r} is not in the price data"
     if v.input_usd == 0 and not v.max_output_usd:
         return "free"
-    cached = f", ${v.input_cached_usd:,.2f} with the stable prefix cached" if v.input_cached_usd != v.input_usd else ""
+    cached = (
+        f", ${v.input_cached_usd:,.2f} with the stable prefix cached"
+        if v.input_cached_usd != v.input_usd
+        else ""
+    )
     output = (
         "output unbounded (no max_tokens)"
         if v.max_output_usd is None

@@ -72,8 +72,14 @@ _CALL_FIXES = (
     ("insufficient_quota", "the account has no quota left: add credit or use another key"),
     ("HTTP 401", "check the API key (OPENAI_API_KEY, or the variant's api_key_env)"),
     ("HTTP 403", "the key may not use this model: check the key's project and permissions"),
-    ("HTTP 404", "check the model name (--model, or the variant's model) and the base_url: the server does not serve it"),
-    ("HTTP 400", "the server refused the request: check the variant's output_mode and parameters for this model"),
+    (
+        "HTTP 404",
+        "check the model name (--model, or the variant's model) and the base_url: the server does not serve it",
+    ),
+    (
+        "HTTP 400",
+        "the server refused the request: check the variant's output_mode and parameters for this model",
+    ),
     ("HTTP 429", "rate limited: lower --concurrency, or retry later"),
     ("timeout", "the model did not answer in time: retry, or raise the timeout"),
     ("connection error", "the server is unreachable: check the base_url and that the server is running"),
@@ -94,7 +100,9 @@ def judge(call: ModelCall, output_mode: str, schema: Schema | None, question: st
     """
     if not call.ok:
         msg = f"the model call failed: {call.error}"
-        parsed = ParseOutcome(None, (error("model_call_failed", msg, suggestion=call_failure_fix(call.error)),))
+        parsed = ParseOutcome(
+            None, (error("model_call_failed", msg, suggestion=call_failure_fix(call.error)),)
+        )
         return Attempt(call, parsed)
     parsed = get_mode(output_mode).parse(call.response or {})
     if parsed.spec is None:
@@ -255,7 +263,9 @@ def finish(
             result = run_query(dataset, spec, timeout_s=timeout_s)
             sql = result.sql
         except WorkbenchError as exc:
-            extra.append(error("execution_failed", str(exc), suggestion="narrow the query or check the dataset"))
+            extra.append(
+                error("execution_failed", str(exc), suggestion="narrow the query or check the dataset")
+            )
         else:
             if result.is_empty:
                 extra.extend(explain_empty(spec, prompt.schema))

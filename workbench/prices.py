@@ -52,7 +52,9 @@ class ModelPrice:
     def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
         """Cost in USD at the base tier (``cost_usd`` also applies long-prompt tiers)."""
         uncached = prompt_tokens - cached_tokens
-        return (uncached * self.input + cached_tokens * self.cached_input + completion_tokens * self.output) / 1e6
+        return (
+            uncached * self.input + cached_tokens * self.cached_input + completion_tokens * self.output
+        ) / 1e6
 
 
 def _snapshot() -> Any:
@@ -197,7 +199,9 @@ def cost_usd(
     from genai_prices import Usage
 
     found_provider, found_model, _ref = found
-    usage = Usage(input_tokens=prompt_tokens, cache_read_tokens=cached_tokens, output_tokens=completion_tokens)
+    usage = Usage(
+        input_tokens=prompt_tokens, cache_read_tokens=cached_tokens, output_tokens=completion_tokens
+    )
     calc = found_model.calc_price(usage, found_provider, genai_request_timestamp=datetime.now(UTC))
     total: Decimal = calc.total_price
     return float(total)

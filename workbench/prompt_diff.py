@@ -40,8 +40,16 @@ class PromptDiff:
 
     def lines(self, context_lines: int | None = 60) -> list[str]:
         """The diff as text: token table, columns, examples, then (up to ``context_lines``) the text diff."""
-        out = [f"{self.b} vs {self.a} for {self.question!r}", "", f"{'section':<14}{self.a:>12}{self.b:>12}{'change':>10}"]
-        for name, (x, y) in [*self.sections.items(), ("total", self.total), ("stable prefix", self.stable_prefix)]:
+        out = [
+            f"{self.b} vs {self.a} for {self.question!r}",
+            "",
+            f"{'section':<14}{self.a:>12}{self.b:>12}{'change':>10}",
+        ]
+        for name, (x, y) in [
+            *self.sections.items(),
+            ("total", self.total),
+            ("stable prefix", self.stable_prefix),
+        ]:
             if x or y:
                 out.append(f"{name:<14}{x:>12,}{y:>12,}{y - x:>+10,}")
         for label, names in (
@@ -50,7 +58,9 @@ class PromptDiff:
         ):  # fmt: skip
             if names:
                 shown = names if context_lines is None else names[:MAX_LISTED]
-                listed = ["  " + ", ".join(shown)] if label.startswith("columns") else [f"  {n}" for n in shown]
+                listed = (
+                    ["  " + ", ".join(shown)] if label.startswith("columns") else [f"  {n}" for n in shown]
+                )
                 out += ["", f"{label} ({len(names)}):", *listed]
                 if len(shown) < len(names):
                     out.append(f"  ... and {len(names) - len(shown)} more")
@@ -61,7 +71,9 @@ class PromptDiff:
             shown = self.text_diff if context_lines is None else self.text_diff[:context_lines]
             out += list(shown)
             if len(shown) < len(self.text_diff):
-                out.append(f"... {len(self.text_diff) - len(shown)} more diff lines (all of them: --full, or lines(None))")
+                out.append(
+                    f"... {len(self.text_diff) - len(shown)} more diff lines (all of them: --full, or lines(None))"
+                )
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -338,7 +338,9 @@ def _normalised(vectors: Any) -> Any:
     return arr / norms
 
 
-def embedding_scores(schema: Schema, question: str, embedder: Callable[[], Embedder] = _embedder) -> dict[str, float]:
+def embedding_scores(
+    schema: Schema, question: str, embedder: Callable[[], Embedder] = _embedder
+) -> dict[str, float]:
     """Cosine similarity of the question and each column's text, with a local embedding model.
 
     Column vectors are computed once per schema object and model.

@@ -238,7 +238,9 @@ class Assistant:
         mode = self.variant.output_mode
         attempts = [judge(await send(rendered.body), mode, self.schema, question)]
         if self.variant.repair and needs_repair(attempts[0]):
-            attempts.append(judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema, question))
+            attempts.append(
+                judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema, question)
+            )
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: Any, attempts: list[Attempt], dialect: str) -> RuntimeAnswer:

@@ -24,7 +24,13 @@ from .schema import ColumnInfo
 FormatName = Literal["lines", "json", "ddl"]
 FORMATS: tuple[str, ...] = ("lines", "json", "ddl")
 
-_SQL_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP"}
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "float": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+}
 _FROM_SQL = {v: k for k, v in _SQL_TYPES.items()}
 
 
@@ -112,7 +118,9 @@ def format_column(col: ColumnInfo, fmt: SchemaFormat = SchemaFormat()) -> str:
     return line + _bracket(col, fmt)
 
 
-def format_schema(columns: Iterable[ColumnInfo], fmt: SchemaFormat = SchemaFormat(), table: str = "events") -> str:
+def format_schema(
+    columns: Iterable[ColumnInfo], fmt: SchemaFormat = SchemaFormat(), table: str = "events"
+) -> str:
     """The schema block for ``columns``: what goes under ``## Columns`` in the prompt."""
     lines = [format_column(c, fmt) for c in columns]
     if fmt.format == "json":
@@ -168,7 +176,9 @@ def _typed(raw: str, col_type: str | None) -> Any:
     return raw
 
 
-def _with_values(name: str, col_type: str | None, desc: str | None, kind: str | None, vals: str | None) -> ParsedColumn:
+def _with_values(
+    name: str, col_type: str | None, desc: str | None, kind: str | None, vals: str | None
+) -> ParsedColumn:
     parsed = tuple(_typed(v, col_type) for v in _split_values(vals)) if vals is not None else None
     return ParsedColumn(
         name=name,

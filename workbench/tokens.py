@@ -66,7 +66,9 @@ def _expected_hash(name: str, sums: Path) -> str:
     try:
         lines = sums.read_text(encoding="utf-8").splitlines()
     except OSError as err:
-        raise WorkbenchError(f"tokenizer checksum file {sums} is missing or unreadable ({err.strerror})", _REINSTALL) from None
+        raise WorkbenchError(
+            f"tokenizer checksum file {sums} is missing or unreadable ({err.strerror})", _REINSTALL
+        ) from None
     for line in lines:
         parts = line.split()
         if len(parts) == 2 and parts[1].lstrip("*") == filename:
@@ -116,7 +118,9 @@ def _parse_ranks(data: bytes, path: Path) -> dict[bytes, int]:
     return ranks
 
 
-def load_encoding(name: str, path: str | Path | None = None, *, sums: str | Path | None = None) -> tiktoken.Encoding:
+def load_encoding(
+    name: str, path: str | Path | None = None, *, sums: str | Path | None = None
+) -> tiktoken.Encoding:
     """Build encoding ``name`` from a local BPE file, verifying its SHA-256 first (uncached).
 
     Args:
@@ -137,11 +141,14 @@ def load_encoding(name: str, path: str | Path | None = None, *, sums: str | Path
     try:
         data = file.read_bytes()
     except OSError as err:
-        raise WorkbenchError(f"tokenizer file {file} is missing or unreadable ({err.strerror})", _REINSTALL) from None
+        raise WorkbenchError(
+            f"tokenizer file {file} is missing or unreadable ({err.strerror})", _REINSTALL
+        ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise WorkbenchError(
-            f"tokenizer file {file} is corrupted (sha256 {actual[:12]}…, expected {expected[:12]}…)", _REINSTALL
+            f"tokenizer file {file} is corrupted (sha256 {actual[:12]}…, expected {expected[:12]}…)",
+            _REINSTALL,
         )
     pat_str, special_tokens, pinned = _tiktoken_params(name)
     if pinned is not None and pinned != expected:
@@ -374,7 +381,11 @@ def count_response_format(response_format: dict[str, Any] | None, encoding: str 
     spec = response_format.get("json_schema") or {}
     desc = str(spec.get("description") or "").removesuffix(".")
     schema = json.dumps(spec.get("schema") or {}, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
-    return _RESPONSE_FORMAT_INIT + count_tokens(f"{spec.get('name', '')}:{desc}", encoding) + count_tokens(schema, encoding)
+    return (
+        _RESPONSE_FORMAT_INIT
+        + count_tokens(f"{spec.get('name', '')}:{desc}", encoding)
+        + count_tokens(schema, encoding)
+    )
 
 
 @dataclass(frozen=True)

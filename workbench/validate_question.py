@@ -54,7 +54,12 @@ def unused_question_values(question: str, spec: Any, schema: Any) -> list[Findin
         for value in col.values:
             text = str(value)
             key = text.lower()
-            if not _VALUE.match(text) or key in name_parts or key in _ORDINARY or key.removesuffix("s") in _ORDINARY:
+            if (
+                not _VALUE.match(text)
+                or key in name_parts
+                or key in _ORDINARY
+                or key.removesuffix("s") in _ORDINARY
+            ):
                 continue
             if text in exact if text.isupper() else text.lower() in lower:
                 named.setdefault(text.lower(), (text, []))[1].append(col.name)
@@ -66,7 +71,11 @@ def unused_question_values(question: str, spec: Any, schema: Any) -> list[Findin
     for key, (value, columns) in named.items():
         if key in used_values or covered_columns & set(columns):
             continue
-        more = f" (or {', '.join(columns[1:3])}{', ...' if len(columns) > 3 else ''})" if len(columns) > 1 else ""
+        more = (
+            f" (or {', '.join(columns[1:3])}{', ...' if len(columns) > 3 else ''})"
+            if len(columns) > 1
+            else ""
+        )
         where = columns[0] + more
         out.append(warning(
             "question_value_unused",

@@ -235,7 +235,9 @@ def check_breakdown_cardinality(ctx: SemanticContext) -> Iterator[Finding]:
     question, so it is not warned about.
     """
     calc_names = {c.name for c in ctx.spec.calculations if c.name}
-    top_n = ctx.spec.limit is not None and any(o.op is not None or o.column in calc_names for o in ctx.spec.orders)
+    top_n = ctx.spec.limit is not None and any(
+        o.op is not None or o.column in calc_names for o in ctx.spec.orders
+    )
     if top_n:
         return
     for i, b in enumerate(ctx.spec.breakdowns):

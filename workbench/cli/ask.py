@@ -10,7 +10,9 @@ from ._common import print_json, print_result_table
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ask", help="ask one question: spec, findings, SQL, result, tokens, latency, cost")
     p.add_argument("question", help="the question in plain English, quoted")
-    p.add_argument("--prompt", default="compact", help="prompt variant file or name in prompts/ (default: compact)")
+    p.add_argument(
+        "--prompt", default="compact", help="prompt variant file or name in prompts/ (default: compact)"
+    )
     p.add_argument("--model", help="override the variant's model (e.g. offline, gpt-4.1-mini)")
     p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
     p.add_argument("--trial", type=int, default=0, help="trial index (a new index is a new, uncached call)")

@@ -52,7 +52,9 @@ def register(subparsers: Any) -> None:
     diff.add_argument("--prompt", action="append", required=True, metavar="FILE",
                       help="variant file or name; give it twice (A, then B)")  # fmt: skip
     diff.add_argument("--question", required=True, metavar="Q", help="the question to render")
-    diff.add_argument("--data", metavar="PATH", help="dataset (DuckDB, Parquet or CSV); default: the generated telemetry")
+    diff.add_argument(
+        "--data", metavar="PATH", help="dataset (DuckDB, Parquet or CSV); default: the generated telemetry"
+    )
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--full", action="store_true", help="print the whole text diff")
     diff.set_defaults(func=_diff)
@@ -90,10 +92,14 @@ def _diff(args: argparse.Namespace) -> int:
     from ..render import Prompt
 
     if len(args.prompt) != 2:
-        raise ConfigError(f"prompt diff compares two variants, got {len(args.prompt)}", "give --prompt A --prompt B")
+        raise ConfigError(
+            f"prompt diff compares two variants, got {len(args.prompt)}", "give --prompt A --prompt B"
+        )
     a_ref, b_ref = args.prompt
     schema = open_dataset(args.data).schema()
-    diff = diff_rendered(Prompt.load(a_ref, schema).render(args.question), Prompt.load(b_ref, schema).render(args.question))
+    diff = diff_rendered(
+        Prompt.load(a_ref, schema).render(args.question), Prompt.load(b_ref, schema).render(args.question)
+    )
     if args.json:
         print_json(diff.to_dict())
     else:

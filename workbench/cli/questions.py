@@ -14,7 +14,9 @@ from ._common import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("questions", help="check a question set: golds that fail or prove nothing, leaks")
+    parser = subparsers.add_parser(
+        "questions", help="check a question set: golds that fail or prove nothing, leaks"
+    )
     verbs = parser.add_subparsers(dest="questions_verb", metavar="ACTION")
     verbs.required = True
     check = verbs.add_parser(
@@ -26,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Exit 0: no error found; 1: errors found; 2: bad input.",
     )
     check.add_argument("file", metavar="FILE", help="question set YAML (e.g. questions/core.yaml, or core)")
-    check.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    check.add_argument(
+        "--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)"
+    )
     check.add_argument("--examples", action="append", default=None, metavar="SET",
                        help="example set (name or file) to check for leaks; repeat it (default: every set in prompts/examples)")  # fmt: skip
     check.add_argument("--no-run", action="store_true", help="validate only; do not execute the golds")

@@ -119,7 +119,9 @@ CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
 #: Name parts of a configured setting rather than a measurement (``latency_budget_ms``,
 #: ``timeout_ms``, ``max_items``): a question about how slow or how big things were means the
 #: measured column, so these rank well below it for measured concepts.
-_SETTING_PARTS = frozenset({"budget", "limit", "timeout", "threshold", "target", "quota", "sla", "max", "min", "config"})
+_SETTING_PARTS = frozenset(
+    {"budget", "limit", "timeout", "threshold", "target", "quota", "sla", "max", "min", "config"}
+)
 _MEASURED = frozenset({"duration", "order_value", "items"})
 
 _CONCEPT_EXCLUDE = {

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.compress import SchemaSettings, compress
-from workbench.schema import ColumnInfo, Schema
-from workbench.tokens import get_encoding
+from workbench.prompt.tokens import get_encoding
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.compress import SchemaSettings, compress
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 WORDS = [

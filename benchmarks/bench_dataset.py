@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 CHILD = """
 import json, resource, sys, time
-from workbench.generate import generate
+from workbench.dataset.generate.build import generate
 timings = {}
 c0, t0 = time.process_time(), time.perf_counter()
 generate(sys.argv[1], rows=int(sys.argv[2]), seed=42, timings=timings)
@@ -54,7 +54,7 @@ def run(rows: int, folder: Path) -> dict:
 
 
 def open_and_query(path: Path) -> tuple[float, float, list]:
-    from workbench.dataset import open_dataset
+    from workbench.dataset.source import open_dataset
 
     t0 = time.perf_counter()
     ds = open_dataset(path)

@@ -37,11 +37,11 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="do not time the model calls alone")
     args = parser.parse_args()
 
-    from workbench.dataset import open_dataset
-    from workbench.evaluate import evaluate
-    from workbench.questions import load_question_set
-    from workbench.render import Prompt
-    from workbench.runs import RunStore
+    from workbench.dataset.source import open_dataset
+    from workbench.evaluation.evaluate import evaluate
+    from workbench.evaluation.questions import load_question_set
+    from workbench.prompt.render import Prompt
+    from workbench.store.runs import RunStore
 
     t0 = time.perf_counter()
     dataset = open_dataset(args.data)  # default: the embedded telemetry (generated on first use)
@@ -90,9 +90,9 @@ def main() -> int:
 
 def _calls_alone(prompts, qs, trials: int, concurrency: int) -> float:
     """Wall time of exactly the eval's model calls through the runner, with no eval work around them."""
-    from workbench.backends import backend_for
-    from workbench.pipeline import _with_trial_seed
-    from workbench.runner import Job, run_calls_sync
+    from workbench.llm.backends import backend_for
+    from workbench.llm.runner import Job, run_calls_sync
+    from workbench.pipeline.ask import _with_trial_seed
 
     jobs = []
     for p in prompts:

@@ -24,10 +24,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench import paths
-from workbench.compile import compile_spec
-from workbench.execute import run_compiled
-from workbench.spec import parse_spec
+from workbench.core import paths
+from workbench.spec.query import parse_spec
+from workbench.sql.compiler import compile_spec
+from workbench.sql.execute import run_compiled
 
 
 def typical_specs(now: datetime) -> dict[str, dict[str, Any]]:
@@ -96,7 +96,7 @@ def _ms(seconds: float) -> float:
 
 
 def bench_compile(specs: dict[str, dict[str, Any]], schema: Any, repeat: int) -> list[dict[str, Any]]:
-    from workbench.validate import validate
+    from workbench.spec.validate.layers import validate
 
     out = []
     for name, raw in specs.items():
@@ -133,7 +133,7 @@ def bench_execute(
 
 
 def dataset_for(rows: int) -> Any:
-    from workbench.dataset import generate, open_dataset
+    from workbench.dataset.source import generate, open_dataset
 
     path = paths.home() / "data" / f"bench-{rows}.duckdb"
     if not path.exists():
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.data:
-        from workbench.dataset import open_dataset
+        from workbench.dataset.source import open_dataset
 
         datasets = {args.data: open_dataset(args.data)}
     else:

@@ -30,9 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from workbench.render import Prompt  # noqa: E402
-from workbench.schema import ColumnInfo, Schema  # noqa: E402
-from workbench.variant import load_variant  # noqa: E402
+from workbench.prompt.render import Prompt  # noqa: E402
+from workbench.prompt.variant import load_variant  # noqa: E402
+from workbench.schema.columns import ColumnInfo, Schema  # noqa: E402
 
 VARIANTS = ("naive", "honeycomb", "compact")
 FALLBACK_QUESTIONS = (
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
 
-    from workbench.dataset import generate, open_dataset
+    from workbench.dataset.source import generate, open_dataset
 
     if args.data:
         schema = open_dataset(args.data).schema()
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(path, rows=args.rows, seed=7)
         schema = open_dataset(path).schema()
     questions = load_questions()
-    from workbench.tokens import get_encoding
+    from workbench.prompt.tokens import get_encoding
 
     get_encoding("o200k_base")  # load the tokenizer once, outside the timings
     schemas = {"dataset": schema, "synthetic-2000": synthetic_schema(schema, 2000)}

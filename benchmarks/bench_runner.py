@@ -24,10 +24,10 @@ from typing import Any
 
 import httpx2
 
-from workbench.backends import Backend
-from workbench.modes import get_mode
-from workbench.runner import Job, run_calls
-from workbench.spec import query_json_schema
+from workbench.llm.backends import Backend
+from workbench.llm.modes import get_mode
+from workbench.llm.runner import Job, run_calls
+from workbench.spec.query import query_json_schema
 
 ARGUMENTS = json.dumps(
     {

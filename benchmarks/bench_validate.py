@@ -19,9 +19,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.schema import ColumnInfo, Schema
-from workbench.spec import parse_spec
-from workbench.validate import check_semantics, check_structure, explain_empty, validate
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.spec.query import parse_spec
+from workbench.spec.validate.layers import check_semantics, check_structure, explain_empty, validate
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 DOMAINS: dict[str, tuple[str, tuple[Any, ...] | None]] = {

@@ -1,6 +1,6 @@
 """A tiny hand-made events table and a stub dataset, for compiler and executor tests.
 
-Independent of ``workbench.dataset``: a few hundred deterministic rows with the
+Independent of ``workbench.dataset.source``: a few hundred deterministic rows with the
 core columns of DESIGN.md, NULLs in most columns, booleans, numbers, strings
 with quotes, ``%`` and ``_``, and two columns whose names hold quotes.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.schema import ColumnInfo, Schema
+from workbench.schema.columns import ColumnInfo, Schema
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 NOW_EPOCH = int(NOW.timestamp())
@@ -116,7 +116,7 @@ def make_schema(now: datetime = NOW) -> Schema:
 
 @dataclass
 class StubDataset:
-    """The part of ``workbench.dataset.Dataset`` that compile and execute use."""
+    """The part of ``workbench.dataset.source.Dataset`` that compile and execute use."""
 
     path: Path
     now: datetime = NOW

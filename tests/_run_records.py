@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.export import variant_yaml
-from workbench.questions import Question, QuestionSet
-from workbench.runs import RunStore
-from workbench.variant import load_variant
+from workbench.evaluation.questions import Question, QuestionSet
+from workbench.export.artifact import variant_yaml
+from workbench.prompt.variant import load_variant
+from workbench.store.runs import RunStore
 
 QUESTIONS = QuestionSet(
     name="mini",

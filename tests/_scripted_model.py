@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from workbench.backends import IN_PROCESS_URL, Backend, _default_http
-from workbench.transport import offline_transport
+from workbench.llm.backends import IN_PROCESS_URL, Backend, _default_http
+from workbench.llm.transport import offline_transport
 
 Answer = dict[str, Any] | str | None  # a spec, "FAIL" (HTTP 400), "TEXT" (no tool call), or None (no answer)
 

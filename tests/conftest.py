@@ -25,7 +25,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 @pytest.fixture(scope="session")
 def small_dataset_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated telemetry DuckDB file shared by the whole session (read it, never write it)."""
-    from workbench.dataset import generate
+    from workbench.dataset.source import generate
 
     path = tmp_path_factory.mktemp("data") / "telemetry.duckdb"
     generate(path, rows=SMALL_ROWS, seed=SMALL_SEED)
@@ -34,7 +34,7 @@ def small_dataset_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_dataset(small_dataset_path: Path):
-    from workbench.dataset import open_dataset
+    from workbench.dataset.source import open_dataset
 
     return open_dataset(small_dataset_path)
 

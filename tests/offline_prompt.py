@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from workbench.schema import ColumnInfo
-from workbench.schema_format import SchemaFormat, format_schema
-from workbench.spec import query_json_schema
+from workbench.schema.columns import ColumnInfo
+from workbench.schema.format import SchemaFormat, format_schema
+from workbench.spec.query import query_json_schema
 
 NOW = 1795176000  # 2026-11-20T12:00:00Z
 NOW_ISO = "2026-11-20T12:00:00Z"

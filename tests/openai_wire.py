@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from workbench.backends import Backend
+from workbench.llm.backends import Backend
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openai"
 

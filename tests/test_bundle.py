@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from _run_records import QUESTIONS, record_run
 
-from workbench.bundle import BUNDLE_VERSION, BundleError, export_bundle, import_bundle, load_bundle
 from workbench.cli import main
-from workbench.eval_run import EvalRun
-from workbench.runs import RunStore
-from workbench.variant import variant_from_yaml
+from workbench.evaluation.run import EvalRun
+from workbench.prompt.variant import variant_from_yaml
+from workbench.store.bundle import BUNDLE_VERSION, BundleError, export_bundle, import_bundle, load_bundle
+from workbench.store.runs import RunStore
 
 
 @pytest.fixture
@@ -112,8 +112,8 @@ def test_widgets_read_bundled_runs(recorded, tmp_path: Path) -> None:
 
 
 def test_bundle_of_a_real_eval(small_dataset, tmp_path: Path, monkeypatch) -> None:
-    from workbench.evaluate import evaluate
-    from workbench.questions import load_question_set
+    from workbench.evaluation.evaluate import evaluate
+    from workbench.evaluation.questions import load_question_set
 
     questions = load_question_set(Path(__file__).resolve().parents[1] / "questions" / "core.yaml")
     store = tmp_path / "runs.duckdb"

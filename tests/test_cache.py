@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from openai_wire import body
 
-from workbench import paths
-from workbench.cache import ResponseCache, ensure_cache
-from workbench.client import ModelCall, request_hash
+from workbench.core import paths
+from workbench.llm.cache import ResponseCache, ensure_cache
+from workbench.llm.client import ModelCall, request_hash
 
 REQUEST = {
     "model": "gpt-4.1-mini",
@@ -93,7 +93,7 @@ def test_a_salt_separates_model_versions(cache: ResponseCache) -> None:
 
 
 def test_the_offline_backend_salts_with_its_source_fingerprint() -> None:
-    from workbench.backends import in_process_backend, offline_backend, offline_model_fingerprint
+    from workbench.llm.backends import in_process_backend, offline_backend, offline_model_fingerprint
 
     assert offline_backend().cache_salt == offline_model_fingerprint()
     assert offline_model_fingerprint().startswith("offline-")

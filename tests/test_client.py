@@ -15,9 +15,10 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai_wire import FIXTURES, FakeEndpoint, body, load
 
-from workbench import backends
-from workbench.backends import Backend, backend_for, get_backend, in_process_backend
-from workbench.client import (
+from workbench.core.errors import ConfigError, WorkbenchError
+from workbench.llm import backends
+from workbench.llm.backends import Backend, backend_for, get_backend, in_process_backend
+from workbench.llm.client import (
     CallFailure,
     ModelCall,
     _create_kwargs,
@@ -26,10 +27,9 @@ from workbench.client import (
     request_hash,
     send,
 )
-from workbench.errors import ConfigError, WorkbenchError
-from workbench.failures import retry_after_seconds
-from workbench.modes import get_mode
-from workbench.streaming import assemble, to_chunks
+from workbench.llm.failures import retry_after_seconds
+from workbench.llm.modes import get_mode
+from workbench.llm.streaming import assemble, to_chunks
 
 REQUEST = {
     "model": "gpt-4.1-mini",
@@ -146,7 +146,7 @@ def test_cost_is_priced_and_zero_for_free_backends(http) -> None:
     assert free.cost_usd == 0.0
     assert unknown.cost_usd is None
     try:
-        from workbench.prices import cost_usd
+        from workbench.prompt.prices import cost_usd
     except ImportError:
         assert priced.cost_usd is None
     else:
@@ -230,7 +230,7 @@ def test_http_errors(http, fixture: str, status: int, retryable: bool, retry_aft
      ("error_429_quota", "quota"), ("error_500", "retry")],
 )  # fmt: skip
 def test_a_failed_call_finding_says_what_to_do(http, fixture: str, fix: str) -> None:
-    from workbench.pipeline import judge
+    from workbench.pipeline.ask import judge
 
     call = call_model(REQUEST, backend=FakeEndpoint(http, fixture, fixture).backend())
     (finding,) = judge(call, "tool_call", None).findings
@@ -540,8 +540,8 @@ def test_offline_endpoint_routes(http) -> None:
 
 def test_offline_is_imported_lazily() -> None:
     code = (
-        "import sys, workbench.client, workbench.backends, workbench.runner, workbench.modes, workbench.cache;"
-        "from workbench.backends import get_backend; get_backend('offline');"
+        "import sys, workbench.llm.client, workbench.llm.backends, workbench.llm.runner, workbench.llm.modes, workbench.llm.cache;"
+        "from workbench.llm.backends import get_backend; get_backend('offline');"
         "print('workbench.offline' in sys.modules, 'openai' in sys.modules)"
     )
     out = subprocess.run(

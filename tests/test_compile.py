@@ -14,10 +14,10 @@ import sqlglot
 from _events_fixture import COLUMNS, NOW, NOW_EPOCH, ROWS, StubDataset, make_events_db, make_rows, make_schema
 from sqlglot import exp
 
-from workbench.compile import DIALECTS, HEATMAP_BUCKETS, auto_granularity, compile_spec, transpile
-from workbench.errors import WorkbenchError
-from workbench.execute import QueryError, run_query, run_sql
-from workbench.spec import PERCENTILE_OPS, parse_spec
+from workbench.core.errors import WorkbenchError
+from workbench.spec.query import PERCENTILE_OPS, parse_spec
+from workbench.sql.compiler import DIALECTS, HEATMAP_BUCKETS, auto_granularity, compile_spec, transpile
+from workbench.sql.execute import QueryError, run_query, run_sql
 
 ALL_TIME = {"time_range": 3 * 86400}  # covers every fixture row
 

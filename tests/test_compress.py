@@ -10,8 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from workbench import _schema_cache, relevance
-from workbench.compress import (
+from workbench.core.errors import WorkbenchError
+from workbench.prompt.tokens import count_tokens
+from workbench.schema import cache as _schema_cache
+from workbench.schema import relevance
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.compress import (
     RULES,
     CompressedSchema,
     Context,
@@ -25,10 +29,7 @@ from workbench.compress import (
     lines_for,
     order_by_priority,
 )
-from workbench.errors import WorkbenchError
-from workbench.schema import ColumnInfo, Schema
-from workbench.schema_format import format_schema
-from workbench.tokens import count_tokens
+from workbench.schema.format import format_schema
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 OLD = NOW - timedelta(days=30)
@@ -481,7 +482,7 @@ def test_two_thousand_columns_compress_quickly() -> None:
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("workbench.dataset") is None, reason="dataset generator not available"
+    importlib.util.find_spec("workbench.dataset.source") is None, reason="dataset generator not available"
 )
 def test_generated_dataset_schema(small_schema: Schema) -> None:
     settings = SchemaSettings(window_days=7, relevance="lexical", token_budget=1500)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from workbench import paths
 from workbench.cli import main
-from workbench.dataset import Dataset, open_dataset
-from workbench.errors import DatasetError
+from workbench.core import paths
+from workbench.core.errors import DatasetError
+from workbench.dataset.source import Dataset, open_dataset
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.eval_run import DESIGN_METRICS, DESIGN_TRIAL
-from workbench.runs import RunStore
+from workbench.evaluation.run import DESIGN_METRICS, DESIGN_TRIAL
+from workbench.store.runs import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = str(REPO / "questions" / "core.yaml")
@@ -149,7 +149,7 @@ def test_ctrl_c_prints_the_run_and_how_to_resume(small_dataset_path, tmp_path) -
     """SIGINT arrives after the 3rd recorded trial: exit 130, the run id, the resume command; resume works."""
     script = textwrap.dedent("""
         import os, signal, sys
-        import workbench.evaluate as ev
+        import workbench.evaluation.evaluate as ev
         real = ev.evaluate
         def evaluate(*args, **kwargs):
             done = []
@@ -185,8 +185,8 @@ def test_ctrl_c_prints_the_run_and_how_to_resume(small_dataset_path, tmp_path) -
 def test_compare_says_when_runs_are_not_on_the_same_data_or_questions(capsys, small_dataset_path) -> None:
     from dataclasses import replace
 
-    from workbench.eval_report import compare_runs
-    from workbench.eval_run import EvalRun
+    from workbench.evaluation.run import EvalRun
+    from workbench.evaluation.text import compare_runs
 
     assert _eval(capsys, small_dataset_path, "--prompt", COMPACT, "--limit", "3")[0] == 0
     (run_id,) = _run_ids(capsys)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.eval_plan import plan_eval
-from workbench.prices import cost_usd
-from workbench.questions import load_question_set
-from workbench.render import Prompt
+from workbench.evaluation.plan import plan_eval
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.prices import cost_usd
+from workbench.prompt.render import Prompt
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,7 +51,7 @@ def test_repairs_and_unknown_prices(small_dataset, five) -> None:
 
 
 def test_eval_plan_flag_calls_no_model(capsys, small_dataset_path, monkeypatch) -> None:
-    import workbench.evaluate as ev
+    import workbench.evaluation.evaluate as ev
 
     monkeypatch.setattr(ev, "evaluate", lambda *a, **k: pytest.fail("--plan must not evaluate"))
     args = ["eval", "--questions", str(REPO / "questions" / "core.yaml"), "--data", str(small_dataset_path),
@@ -83,8 +83,8 @@ def test_with_trials_is_the_plan_for_that_many_trials(small_dataset, five) -> No
 
 
 def test_a_priced_run_announces_its_plan_before_it_starts(capsys, small_dataset_path, monkeypatch) -> None:
-    import workbench.evaluate as ev
-    from workbench.errors import WorkbenchError
+    import workbench.evaluation.evaluate as ev
+    from workbench.core.errors import WorkbenchError
 
     def stop(*args, **kwargs):
         raise WorkbenchError("stopped before any call", "this is a test")

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from _scripted_model import ScriptedModel
 
-from workbench.cache import ResponseCache
-from workbench.errors import ConfigError
-from workbench.eval_run import DESIGN_METRICS, DESIGN_TRIAL
-from workbench.evaluate import EvalInterrupted, evaluate
-from workbench.questions import QuestionSet, load_question_set
-from workbench.render import Prompt
-from workbench.runs import RunStore
-from workbench.variant import variant_from_yaml
+from workbench.core.errors import ConfigError
+from workbench.evaluation.evaluate import EvalInterrupted, evaluate
+from workbench.evaluation.questions import QuestionSet, load_question_set
+from workbench.evaluation.run import DESIGN_METRICS, DESIGN_TRIAL
+from workbench.llm.cache import ResponseCache
+from workbench.prompt.render import Prompt
+from workbench.prompt.variant import variant_from_yaml
+from workbench.store.runs import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = REPO / "prompts"
@@ -296,9 +296,9 @@ def test_sigkill_midway_then_resume(small_dataset_path, few, tmp_path) -> None:
     log = tmp_path / "runs.duckdb"
     script = textwrap.dedent(f"""
         import os, signal
-        from workbench.dataset import open_dataset
-        from workbench.evaluate import evaluate
-        from workbench.questions import load_question_set
+        from workbench.dataset.source import open_dataset
+        from workbench.evaluation.evaluate import evaluate
+        from workbench.evaluation.questions import load_question_set
         qs = load_question_set({str(REPO / "questions" / "core.yaml")!r})
         qs = qs.select(ids={few.ids!r})
         done = []
@@ -329,8 +329,8 @@ def test_sigkill_midway_then_resume(small_dataset_path, few, tmp_path) -> None:
 def test_shared_dataset_runs_queries_on_one_read_only_connection(small_dataset, few, monkeypatch) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from workbench.eval_exec import Executions, SharedDataset
-    from workbench.execute import run_query
+    from workbench.evaluation.execution import Executions, SharedDataset
+    from workbench.sql.execute import run_query
 
     opened = []
     real = small_dataset.connect

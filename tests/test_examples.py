@@ -12,8 +12,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from workbench.errors import ConfigError
-from workbench.examples import (
+from workbench.core.errors import ConfigError
+from workbench.prompt.examples import (
     Example,
     ExampleSet,
     ExampleSettings,
@@ -23,8 +23,8 @@ from workbench.examples import (
     select_examples,
     validate_examples,
 )
-from workbench.schema import ColumnInfo, Schema
-from workbench.tokens import count_tokens
+from workbench.prompt.tokens import count_tokens
+from workbench.schema.columns import ColumnInfo, Schema
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "prompts" / "examples" / "core.yaml"
@@ -139,7 +139,7 @@ def test_a_set_named_in_a_variant_is_found_beside_the_variant_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A shared experiment folder (variant + examples/) works from any working directory."""
-    from workbench.render import Prompt
+    from workbench.prompt.render import Prompt
 
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "core.yaml").write_text(

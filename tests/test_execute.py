@@ -12,9 +12,10 @@ from _events_fixture import COLUMNS, NOW_EPOCH, ROWS, StubDataset, make_events_d
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.compile import compile_spec
-from workbench.errors import WorkbenchError
-from workbench.execute import (
+from workbench.core.errors import WorkbenchError
+from workbench.spec.query import PERCENTILE_OPS, parse_spec
+from workbench.sql.compiler import compile_spec
+from workbench.sql.execute import (
     QueryError,
     QueryResult,
     QueryTimeout,
@@ -23,7 +24,6 @@ from workbench.execute import (
     run_query,
     run_sql,
 )
-from workbench.spec import PERCENTILE_OPS, parse_spec
 
 
 @pytest.fixture(scope="module")
@@ -326,9 +326,9 @@ def test_generated_specs_compile_and_run(dataset, spec: dict[str, Any]) -> None:
 @PROPERTY_SETTINGS
 @given(spec=specs())
 def test_every_valid_spec_compiles_and_runs(dataset, spec: dict[str, Any]) -> None:
-    """Whatever ``workbench.validate`` accepts, the compiler and DuckDB run without error."""
+    """Whatever ``workbench.spec.validate.layers`` accepts, the compiler and DuckDB run without error."""
     validate = pytest.importorskip(
-        "workbench.validate", reason="workbench.validate is not written yet"
+        "workbench.spec.validate.layers", reason="workbench.spec.validate.layers is not written yet"
     ).validate
     validation = validate(spec, make_schema())
     if not validation.ok:

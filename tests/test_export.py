@@ -13,9 +13,9 @@ import yaml
 from _run_records import QUESTIONS as RUN_QUESTIONS
 from _run_records import record_run
 
-from workbench._export_formats import PROMPTFOO_ASSERT, PROMPTFOO_PROMPT, SERVE_MODEL_URL
 from workbench.cli import main
-from workbench.export import (
+from workbench.evaluation.questions import load_question_set
+from workbench.export.artifact import (
     FORMAT_VERSION,
     ArtifactError,
     build_artifact,
@@ -25,10 +25,10 @@ from workbench.export import (
     verify_artifact,
     write_json,
 )
-from workbench.questions import load_question_set
-from workbench.render import Prompt
-from workbench.validate import validate
-from workbench.variant import PromptVariant
+from workbench.export.formats import PROMPTFOO_ASSERT, PROMPTFOO_PROMPT, SERVE_MODEL_URL
+from workbench.prompt.render import Prompt
+from workbench.prompt.variant import PromptVariant
+from workbench.spec.validate.layers import validate
 
 REPO = Path(__file__).resolve().parents[1]
 VARIANTS = ("naive", "honeycomb", "compact")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from workbench import generate as gen
-from workbench.generate import CORE_COLUMNS, DEFAULT_NOW, generate
+from workbench.dataset.generate import build as gen
+from workbench.dataset.generate.build import CORE_COLUMNS, DEFAULT_NOW, generate
 
 NOW = DEFAULT_NOW.replace(tzinfo=None)
 
@@ -343,7 +343,7 @@ def test_generated_data_changes_only_with_the_generator_version(tmp_path) -> Non
 
 
 def test_an_embedded_dataset_from_another_generator_is_regenerated(monkeypatch, tmp_path, capsys) -> None:
-    from workbench import dataset
+    from workbench.dataset import source as dataset
 
     monkeypatch.setattr(dataset, "DEFAULT_ROWS", 2_000)
     monkeypatch.setattr(dataset.paths, "default_dataset_path", lambda: tmp_path / "telemetry.duckdb")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import build_parser, lab
-from workbench.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "notebooks" / "01_quickstart.ipynb"

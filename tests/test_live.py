@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.pipeline import ask
-from workbench.render import Prompt
+from workbench.pipeline.ask import ask
+from workbench.prompt.render import Prompt
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = os.environ.get("WORKBENCH_LIVE_MODEL", "gpt-4.1-mini")

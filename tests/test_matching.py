@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from workbench.findings import error, warning
-from workbench.matching import (
+from workbench.core.findings import error, warning
+from workbench.evaluation.matching import (
     DIFF_PARTS,
     classify,
     findings_flags,

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from workbench.metrics import (
+from workbench.evaluation.metrics import (
     by_tag,
     cluster_bootstrap_interval,
     counts_by_question,

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai_wire import body
 
-from workbench.errors import ConfigError
-from workbench.findings import Finding
-from workbench.modes import (
+from workbench.core.errors import ConfigError
+from workbench.core.findings import Finding
+from workbench.llm.modes import (
     MODES,
     QUERY_SCHEMA_NAME,
     TOOL_NAME,
@@ -272,7 +272,7 @@ def test_registry() -> None:
 
 
 def test_register_a_new_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("workbench.modes.MODES", dict(MODES))
+    monkeypatch.setattr("workbench.llm.modes.MODES", dict(MODES))
 
     class Yaml(OutputMode):
         name = "yaml"

@@ -17,7 +17,7 @@ from offline_prompt import body, core_columns, spec_of
 
 from workbench.offline import complete
 from workbench.offline.instructions import NONE, read_conventions
-from workbench.schema import ColumnInfo
+from workbench.schema.columns import ColumnInfo
 
 DEFAULT_MD = Path(__file__).resolve().parents[1] / "prompts" / "instructions" / "default.md"
 PROVIDER = "app.payment.provider_latency_ms"

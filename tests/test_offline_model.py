@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from offline_prompt import MIDNIGHT, body, core_columns, spec_of
 
 from workbench.offline import complete
-from workbench.schema_format import SchemaFormat
+from workbench.schema.format import SchemaFormat
 
 
 def _message(response: dict) -> dict:
@@ -294,8 +294,8 @@ def test_rendered_prompts_of_every_variant_use_only_listed_columns(small_schema)
     """Prompts built by the renderer (compressed schemas, selected examples) drive the model the same way."""
     from pathlib import Path
 
-    from workbench.render import Prompt
-    from workbench.schema_format import parse_schema_block
+    from workbench.prompt.render import Prompt
+    from workbench.schema.format import parse_schema_block
 
     variants = sorted((Path(__file__).resolve().parents[1] / "prompts").glob("*.yaml"))
     assert variants

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.evaluate import evaluate
-from workbench.questions import QuestionSet, load_question_set
-from workbench.render import Prompt
-from workbench.spec import parse_spec
+from workbench.evaluation.evaluate import evaluate
+from workbench.evaluation.questions import QuestionSet, load_question_set
+from workbench.prompt.render import Prompt
+from workbench.spec.query import parse_spec
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,7 +67,7 @@ def test_accuracy_drops_without_the_examples(small_dataset) -> None:
     On questions/core.yaml the shipped examples currently add nothing for the offline model (it
     already reads everyday wording the way the default instructions teach): the README says so.
     """
-    from workbench.examples import Example, ExampleSet
+    from workbench.prompt.examples import Example, ExampleSet
 
     team = QuestionSet.from_dict(_TEAM_QUESTIONS, name="team")
     examples = ExampleSet(

@@ -10,8 +10,8 @@ import pytest
 from offline_prompt import body
 
 from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks
-from workbench.spec import query_json_schema
-from workbench.tokens import count_request, count_tokens
+from workbench.prompt.tokens import count_request, count_tokens
+from workbench.spec.query import query_json_schema
 
 
 def _handler(request: httpx.Request) -> httpx.Response:

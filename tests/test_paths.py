@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import paths
+from workbench.core import paths
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def test_outside_a_checkout_the_wheel_copies_are_used(
     package = tmp_path / "site-packages" / "workbench"
     (package / "shipped" / "prompts").mkdir(parents=True)
     (package / "shipped" / "questions").mkdir(parents=True)
-    monkeypatch.setattr(paths, "__file__", str(package / "paths.py"))
+    monkeypatch.setattr(paths, "__file__", str(package / "core" / "paths.py"))
     monkeypatch.chdir(tmp_path)  # no prompts/ at or above the working directory
     assert paths.project_root() is None
     assert paths.shipped_dir("questions") == (package / "shipped" / "questions").resolve()
@@ -44,7 +44,7 @@ def test_outside_a_checkout_the_wheel_copies_are_used(
 
 
 def test_a_question_set_by_name_outside_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.questions import load_question_set
+    from workbench.evaluation.questions import load_question_set
 
     monkeypatch.chdir(tmp_path)
     assert len(load_question_set("core")) == len(load_question_set("questions/core.yaml")) >= 60

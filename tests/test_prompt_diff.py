@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.prompt_diff import diff_rendered
-from workbench.render import Prompt
+from workbench.prompt.diff import diff_rendered
+from workbench.prompt.render import Prompt
 
 REPO = Path(__file__).resolve().parents[1]
 Q = "slow endpoints for android users yesterday"

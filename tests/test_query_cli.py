@@ -12,8 +12,8 @@ from _events_fixture import ROWS, StubDataset, make_events_db
 
 from workbench.cli import main
 from workbench.cli import query as query_cli
-from workbench.findings import Finding, error, warning
-from workbench.spec import parse_spec
+from workbench.core.findings import Finding, error, warning
+from workbench.spec.query import parse_spec
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,9 @@ def test_format_table_aligns_and_elides() -> None:
 
 
 def test_with_the_real_validator(capsys, tmp_path, dataset) -> None:
-    pytest.importorskip("workbench.validate", reason="workbench.validate is not written yet")
+    pytest.importorskip(
+        "workbench.spec.validate.layers", reason="workbench.spec.validate.layers is not written yet"
+    )
     good = {
         "calculations": [{"op": "P99", "column": "duration_ms"}],
         "breakdowns": ["app.platform"],

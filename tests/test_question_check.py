@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.examples import Example, ExampleSet
-from workbench.question_check import check_question_set, near_duplicate
-from workbench.questions import QuestionSet
+from workbench.evaluation.check import check_question_set, near_duplicate
+from workbench.evaluation.questions import QuestionSet
+from workbench.prompt.examples import Example, ExampleSet
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = {"calculations": [{"op": "COUNT"}], "time_range": 1209600}
@@ -58,8 +58,8 @@ def test_findings_per_question(small_dataset) -> None:
 
 
 def test_the_shipped_set_passes(small_dataset) -> None:
-    from workbench.examples import available_example_sets, load_example_set
-    from workbench.questions import load_question_set
+    from workbench.evaluation.questions import load_question_set
+    from workbench.prompt.examples import available_example_sets, load_example_set
 
     qs = load_question_set(REPO / "questions" / "core.yaml")
     report = check_question_set(qs, small_dataset, [load_example_set(n) for n in available_example_sets()])

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from workbench.findings import has_errors
-from workbench.question_check import near_duplicate
-from workbench.questions import Question, QuestionSet, load_question_set
-from workbench.spec import parse_spec
+from workbench.core.findings import has_errors
+from workbench.evaluation.check import near_duplicate
+from workbench.evaluation.questions import Question, QuestionSet, load_question_set
+from workbench.spec.query import parse_spec
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_FILES = sorted((REPO / "questions").glob("*.yaml"))
@@ -49,8 +49,8 @@ def test_every_gold_parses_and_passes_structural_validation(path: Path) -> None:
     for q in qs:
         for _label, spec in _all_specs(q):
             parse_spec(spec)  # raises on a bad shape
-    if importlib.util.find_spec("workbench.validate") is None:
-        pytest.skip("workbench.validate is not built yet: shapes checked only")
+    if importlib.util.find_spec("workbench.spec.validate.layers") is None:
+        pytest.skip("workbench.spec.validate.layers is not built yet: shapes checked only")
     problems = {
         qid: [str(f) for f in findings if f.severity == "error"]
         for qid, findings in qs.validate_against().items()
@@ -178,12 +178,12 @@ def test_no_question_appears_in_a_few_shot_example_set() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(
-    importlib.util.find_spec("workbench.dataset") is None
-    or importlib.util.find_spec("workbench.execute") is None,
+    importlib.util.find_spec("workbench.dataset.source") is None
+    or importlib.util.find_spec("workbench.sql.execute") is None,
     reason="dataset and executor not built yet",
 )
 def test_every_core_spec_is_semantically_valid_and_runs(small_dataset: Any, small_schema: Any) -> None:
-    from workbench.execute import run_query
+    from workbench.sql.execute import run_query
 
     qs = load_question_set(CORE)
     findings = qs.validate_against(small_schema)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.errors import ConfigError
-from workbench.questions import (
+from workbench.core.errors import ConfigError
+from workbench.evaluation.questions import (
     Question,
     QuestionSet,
     ensure_question_set,
@@ -171,7 +171,8 @@ def test_duplicate_ids_are_rejected_when_built_in_code() -> None:
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("workbench.validate") is None, reason="workbench.validate not built"
+    importlib.util.find_spec("workbench.spec.validate.layers") is None,
+    reason="workbench.spec.validate.layers not built",
 )
 def test_validate_against_reports_findings_per_question(tmp_path: Path) -> None:
     text = GOOD + (

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workbench import relevance
-from workbench.errors import WorkbenchError
-from workbench.relevance import embedding_scores, lexical_scores, set_embedder, stem, terms
-from workbench.schema import ColumnInfo, Schema
+from workbench.core.errors import WorkbenchError
+from workbench.schema import relevance
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.relevance import embedding_scores, lexical_scores, set_embedder, stem, terms
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from workbench import render as render_module
-from workbench.examples import Example, ExampleSet
-from workbench.render import SECTIONS, Prompt, RenderedPrompt
-from workbench.schema import ColumnInfo, Schema
-from workbench.schema_format import parse_schema_block
-from workbench.tokens import count_messages, count_request, count_tokens
-from workbench.variant import PromptVariant, load_variant
+from workbench.prompt import render as render_module
+from workbench.prompt.examples import Example, ExampleSet
+from workbench.prompt.render import SECTIONS, Prompt, RenderedPrompt
+from workbench.prompt.tokens import count_messages, count_request, count_tokens
+from workbench.prompt.variant import PromptVariant, load_variant
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.format import parse_schema_block
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -282,7 +282,7 @@ def test_an_example_set_next_to_the_variant_file_is_found(
 
 
 def test_a_missing_example_set_is_a_clear_error() -> None:
-    from workbench.errors import ConfigError
+    from workbench.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"example set not found: nope .*available sets: core"):
         Prompt(variant(examples={"set": "nope"}), tiny_schema())

@@ -10,12 +10,12 @@ import pytest
 from _run_records import BAD_FINDING, HOSTILE, QUESTIONS, record_run
 from browser_harness import chromium  # noqa: F401  (fixture)
 
-from workbench._report_svg import nice_ticks
-from workbench.bundle import export_bundle
 from workbench.cli import main
-from workbench.eval_run import EvalRun
-from workbench.report import render_report
-from workbench.runs import RunStore
+from workbench.evaluation.run import EvalRun
+from workbench.report.html import render_report
+from workbench.report.svg import nice_ticks
+from workbench.store.bundle import export_bundle
+from workbench.store.runs import RunStore
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -12,8 +12,8 @@ import httpx2
 import pytest
 from openai_wire import FakeEndpoint, load
 
-from workbench.cache import ResponseCache
-from workbench.runner import Backoff, Interrupted, Job, Result, call, run_calls, run_calls_sync
+from workbench.llm.cache import ResponseCache
+from workbench.llm.runner import Backoff, Interrupted, Job, Result, call, run_calls, run_calls_sync
 
 REQUEST = {
     "model": "gpt-4.1-mini",

@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from workbench.errors import ConfigError, WorkbenchError
-from workbench.findings import error
-from workbench.matching import results_match
-from workbench.questions import Question, QuestionSet
-from workbench.runs import RESULT_ROW_CAP, RunStore, cap_result
+from workbench.core.errors import ConfigError, WorkbenchError
+from workbench.core.findings import error
+from workbench.evaluation.matching import results_match
+from workbench.evaluation.questions import Question, QuestionSet
+from workbench.store.runs import RESULT_ROW_CAP, RunStore, cap_result
 
 QS = QuestionSet(
     name="mini",
@@ -278,7 +278,7 @@ def test_another_process_holding_the_file_gives_a_clear_error(tmp_path: Path) ->
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from workbench.runs import RunStore
+    from workbench.store.runs import RunStore
 
     store = RunStore(sys.argv[1])
     run_id = sys.argv[2]

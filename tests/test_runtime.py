@@ -15,13 +15,13 @@ import pytest
 from openai_wire import FakeEndpoint
 
 from workbench.cli import main
-from workbench.compile import compile_spec
-from workbench.errors import ConfigError
-from workbench.export import ArtifactError, build_artifact, content_hash, write_json
-from workbench.pipeline import ask as workbench_ask
-from workbench.pipeline import judge, repair_body
-from workbench.render import Prompt
+from workbench.core.errors import ConfigError
+from workbench.export.artifact import ArtifactError, build_artifact, content_hash, write_json
+from workbench.pipeline.ask import ask as workbench_ask
+from workbench.pipeline.ask import judge, repair_body
+from workbench.prompt.render import Prompt
 from workbench.runtime import Assistant
+from workbench.sql.compiler import compile_spec
 
 REPO = Path(__file__).resolve().parents[1]
 VARIANTS = ("naive", "honeycomb", "compact")
@@ -87,7 +87,12 @@ def test_importing_the_runtime_loads_no_heavy_module() -> None:
         "import workbench.runtime\nout = sorted(m for m in sys.modules if m.startswith('workbench'))"
     )
     assert "workbench.runtime" in out
-    assert not {"workbench.dataset", "workbench.runs", "workbench.execute", "workbench.evaluate"} & set(out)
+    assert not {
+        "workbench.dataset.source",
+        "workbench.store.runs",
+        "workbench.sql.execute",
+        "workbench.evaluation.evaluate",
+    } & set(out)
 
 
 def test_runtime_renders_and_asks_like_the_workbench(prompts, artifact_paths) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workbench.schema import ColumnInfo
-from workbench.schema_format import (
+from workbench.schema.columns import ColumnInfo
+from workbench.schema.format import (
     FORMATS,
     SchemaFormat,
     detect_format,

@@ -18,7 +18,7 @@ import uvicorn
 from offline_prompt import body
 from starlette.testclient import TestClient
 
-from workbench.server import LATENCY_HEADER, base_url, bind, create_app
+from workbench.offline.server import LATENCY_HEADER, base_url, bind, create_app
 
 
 @pytest.fixture(scope="module")

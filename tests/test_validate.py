@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from workbench.cli.spec import check_file
-from workbench.schema import ColumnInfo, Schema
-from workbench.spec import parse_spec
-from workbench.validate import Validation, explain_empty, validate
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.spec.query import parse_spec
+from workbench.spec.validate.layers import Validation, explain_empty, validate
 
 SPECS = Path(__file__).parent / "specs"
 VALID = sorted((SPECS / "valid").glob("*.json"))
@@ -32,12 +32,12 @@ SCHEMA = Schema(
 )
 
 try:
-    import workbench.dataset  # noqa: F401
+    import workbench.dataset.source  # noqa: F401
 
     HAVE_DATASET = True
 except ImportError:
     HAVE_DATASET = False
-needs_dataset = pytest.mark.skipif(not HAVE_DATASET, reason="workbench.dataset is not importable yet")
+needs_dataset = pytest.mark.skipif(not HAVE_DATASET, reason="workbench.dataset.source is not importable yet")
 
 
 # --------------------------------------------------------------------------- fixture files

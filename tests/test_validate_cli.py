@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.spec import query_json_schema
+from workbench.spec.query import query_json_schema
 
 SPECS = Path(__file__).parent / "specs"
 

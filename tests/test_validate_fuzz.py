@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.findings import Finding
-from workbench.schema import ColumnInfo, Schema
-from workbench.spec import CALC_OPS, FILTER_OPS, HAVING_OPS, TOP_LEVEL_KEYS, parse_spec
-from workbench.validate import check_structure, validate
-from workbench.validate_shape import ITEM_FIELDS
+from workbench.core.findings import Finding
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.spec.query import CALC_OPS, FILTER_OPS, HAVING_OPS, TOP_LEVEL_KEYS, parse_spec
+from workbench.spec.validate.layers import check_structure, validate
+from workbench.spec.validate.shape import ITEM_FIELDS
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 SCHEMA = Schema(
@@ -326,7 +326,7 @@ def test_the_normal_form_keeps_what_makes_a_spec_invalid() -> None:
         "calculations": [{"op": "COUNT"}],
         "filters": [{"column": "service.name", "op": "in", "value": []}],
     }
-    from workbench.spec import parse_spec
+    from workbench.spec.query import parse_spec
 
     normal = parse_spec(raw).to_dict()
     assert normal["filters"][0]["value"] == []

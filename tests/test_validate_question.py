@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.questions import load_question_set
-from workbench.spec import parse_spec
-from workbench.validate_question import unused_question_values
+from workbench.evaluation.questions import load_question_set
+from workbench.spec.query import parse_spec
+from workbench.spec.validate.question import unused_question_values
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = {"calculations": [{"op": "COUNT"}]}
@@ -70,8 +70,8 @@ def test_no_gold_answer_of_the_shipped_set_is_flagged(small_schema) -> None:
 
 
 def test_the_pipeline_warns_without_blocking(small_schema) -> None:
-    from workbench.client import ModelCall
-    from workbench.pipeline import judge
+    from workbench.llm.client import ModelCall
+    from workbench.pipeline.ask import judge
 
     args = (
         '{"calculations": [{"op": "COUNT"}], "filters": [{"column": "duration_ms", "op": "<", "value": 50}]}'

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from workbench import validate_semantics as sem
-from workbench._suggest import column_suggestions
-from workbench.schema import ColumnInfo, Schema
-from workbench.spec import parse_spec
-from workbench.validate import check_semantics, explain_empty
+from workbench.schema.columns import ColumnInfo, Schema
+from workbench.spec.query import parse_spec
+from workbench.spec.validate import semantics as sem
+from workbench.spec.validate.layers import check_semantics, explain_empty
+from workbench.spec.validate.suggest import column_suggestions
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 NOW_EPOCH = 1795176000
@@ -413,9 +413,9 @@ def test_explain_empty_names_the_filter() -> None:
 def test_top_n_on_a_high_cardinality_breakdown_is_not_warned() -> None:
     from datetime import UTC, datetime
 
-    from workbench.schema import ColumnInfo, Schema
-    from workbench.spec import parse_spec
-    from workbench.validate import check_semantics
+    from workbench.schema.columns import ColumnInfo, Schema
+    from workbench.spec.query import parse_spec
+    from workbench.spec.validate.layers import check_semantics
 
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     schema = Schema(

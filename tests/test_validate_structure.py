@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from workbench import validate as vd
-from workbench import validate_links as lk
-from workbench import validate_shape as shape
-from workbench import validate_structure as st
-from workbench import validate_window as wn
-from workbench.spec import CALC_OPS, FILTER_OPS
-from workbench.validate import check_structure
+from workbench.spec.query import CALC_OPS, FILTER_OPS
+from workbench.spec.validate import layers as vd
+from workbench.spec.validate import links as lk
+from workbench.spec.validate import shape
+from workbench.spec.validate import structure as st
+from workbench.spec.validate import window as wn
+from workbench.spec.validate.layers import check_structure
 
 
 def codes(rule: Any, spec: dict[str, Any]) -> list[str]:

@@ -9,10 +9,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from workbench.compress import SchemaSettings
-from workbench.errors import ConfigError
-from workbench.examples import ExampleSettings
-from workbench.variant import PromptVariant, available_variants, load_variant, variant_from_yaml
+from workbench.core.errors import ConfigError
+from workbench.prompt.examples import ExampleSettings
+from workbench.prompt.variant import PromptVariant, available_variants, load_variant, variant_from_yaml
+from workbench.schema.compress import SchemaSettings
 
 REPO = Path(__file__).resolve().parents[1]
 PROMPTS = REPO / "prompts"

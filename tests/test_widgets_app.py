@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.questions import load_question_set
+from workbench.evaluation.questions import load_question_set
 from workbench.widgets import Workbench
 from workbench.widgets._common import with_class
 

@@ -9,9 +9,9 @@ from datetime import datetime
 import ipywidgets as widgets
 import pytest
 
-from workbench.errors import ConfigError
-from workbench.execute import QueryResult
-from workbench.findings import error, warning
+from workbench.core.errors import ConfigError
+from workbench.core.findings import error, warning
+from workbench.sql.execute import QueryResult
 from workbench.widgets._charts import plotly_output, result_figure
 from workbench.widgets._common import (
     Task,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.metrics import summarize
-from workbench.questions import load_question_set
-from workbench.runs import RunStore
+from workbench.evaluation.metrics import summarize
+from workbench.evaluation.questions import load_question_set
+from workbench.store.runs import RunStore
 from workbench.widgets import Dashboard
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_bad_inputs_show_an_error(small_dataset) -> None:
 
 
 def test_a_priced_model_shows_the_plan_and_follows_the_trials(questions, small_dataset) -> None:
-    from workbench.render import Prompt
+    from workbench.prompt.render import Prompt
 
     offline = Dashboard(questions, ["honeycomb"], small_dataset, trials=2)
     assert offline.plan_thread is None and offline.plan.value == ""  # the offline model costs nothing
@@ -146,6 +146,6 @@ def test_a_priced_model_shows_the_plan_and_follows_the_trials(questions, small_d
     assert "compact (gpt-4.1-mini): 6 calls" in dash.plan.value and "at most $" in dash.plan.value
     dash.trials.value = 4
     assert "compact (gpt-4.1-mini): 12 calls" in dash.plan.value
-    from workbench.eval_plan import plan_eval
+    from workbench.evaluation.plan import plan_eval
 
     assert plan_eval(questions, [priced], 4).lines()[0] in dash.plan.value.replace("&#x27;", "'")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.examples import load_example_set
-from workbench.render import Prompt
+from workbench.prompt.examples import load_example_set
+from workbench.prompt.render import Prompt
 from workbench.widgets import ExamplesEditor
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.prices import price_data_date, price_for
-from workbench.render import SECTIONS, Prompt
+from workbench.prompt.prices import price_data_date, price_for
+from workbench.prompt.render import SECTIONS, Prompt
 from workbench.widgets import PromptInspector
 
 REPO = Path(__file__).resolve().parents[1]

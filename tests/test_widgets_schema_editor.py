@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.questions import load_question_set
-from workbench.render import Prompt
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.render import Prompt
 from workbench.widgets import PromptInspector, SchemaEditor
 
 REPO = Path(__file__).resolve().parents[1]

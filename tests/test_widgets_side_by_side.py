@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.questions import load_question_set
-from workbench.render import Prompt
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.render import Prompt
 from workbench.widgets import SideBySide
 from workbench.widgets._common import with_class
 
@@ -105,7 +105,7 @@ def test_bad_variant_and_empty_question_show_errors(prompts, small_dataset) -> N
 
 
 def test_failure_inside_ask_is_a_one_line_error(prompts, small_dataset, monkeypatch) -> None:
-    import workbench.pipeline as pipeline
+    import workbench.pipeline.ask as pipeline
 
     def boom(*args, **kwargs):
         raise RuntimeError("model exploded\nwith a long traceback")

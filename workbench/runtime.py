@@ -34,17 +34,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, WorkbenchError
-from .export import ArtifactError, load_artifact, verify_artifact
-from .findings import error
-from .pipeline import Answer, Attempt
+from workbench.core.errors import ConfigError, WorkbenchError
+from workbench.core.findings import error
+from workbench.export.artifact import ArtifactError, load_artifact, verify_artifact
+from workbench.pipeline.ask import Answer, Attempt
 
 if TYPE_CHECKING:
-    from .backends import Backend
-    from .compile import CompiledQuery
-    from .render import Prompt
-    from .schema import Schema
-    from .variant import PromptVariant
+    from workbench.llm.backends import Backend
+    from workbench.prompt.render import Prompt
+    from workbench.prompt.variant import PromptVariant
+    from workbench.schema.columns import Schema
+    from workbench.sql.compiler import CompiledQuery
 
 __all__ = ["ArtifactError", "Assistant", "RuntimeAnswer"]
 
@@ -90,10 +90,10 @@ class Assistant:
     def __init__(
         self, artifact: dict[str, Any], *, source: str = "artifact", _verified: bool = False
     ) -> None:
-        from .examples import Example, ExampleSet
-        from .render import Prompt
-        from .schema import Schema
-        from .variant import PromptVariant
+        from workbench.prompt.examples import Example, ExampleSet
+        from workbench.prompt.render import Prompt
+        from workbench.prompt.variant import PromptVariant
+        from workbench.schema.columns import Schema
 
         data = artifact if _verified else verify_artifact(artifact, source)
         self.artifact = data
@@ -119,7 +119,7 @@ class Assistant:
 
     @classmethod
     def from_artifact(cls, path: str | Path) -> Assistant:
-        """Load and verify an artifact file (see ``workbench.export``)."""
+        """Load and verify an artifact file (see ``workbench.export.artifact``)."""
         return cls(load_artifact(path), source=str(path), _verified=True)
 
     # ----------------------------------------------------------------- facts
@@ -180,12 +180,12 @@ class Assistant:
             question: the user's question.
             dialect: SQL dialect of ``sql``: duckdb, clickhouse, bigquery, postgres or trino.
             client: an ``openai.OpenAI`` client (its base URL and key are used) or a
-                ``workbench.backends.Backend``; default: the variant's endpoint (``OPENAI_API_KEY`` /
+                ``workbench.llm.backends.Backend``; default: the variant's endpoint (``OPENAI_API_KEY`` /
                 ``OPENAI_BASE_URL`` or the variant's ``base_url``; the in-process model for ``offline``).
             timeout_s: per HTTP attempt.
             max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts).
         """
-        from .runner import call
+        from workbench.llm.runner import call
 
         self._check_dialect(dialect)
         backend = self._backend(client, timeout_s)
@@ -205,7 +205,7 @@ class Assistant:
         max_attempts: int = 4,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
-        from .runner import Job, run_calls
+        from workbench.llm.runner import Job, run_calls
 
         self._check_dialect(dialect)
         backend = self._backend(client, timeout_s)
@@ -222,7 +222,7 @@ class Assistant:
         return await self._aanswer(question, dialect, one)
 
     def _answer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
-        from .pipeline import judge, needs_repair, repair_body
+        from workbench.pipeline.ask import judge, needs_repair, repair_body
 
         rendered = self._prompt.render(question)
         mode = self.variant.output_mode
@@ -232,7 +232,7 @@ class Assistant:
         return self._finish(rendered, attempts, dialect)
 
     async def _aanswer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
-        from .pipeline import judge, needs_repair, repair_body
+        from workbench.pipeline.ask import judge, needs_repair, repair_body
 
         rendered = self._prompt.render(question)
         mode = self.variant.output_mode
@@ -244,7 +244,7 @@ class Assistant:
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: Any, attempts: list[Attempt], dialect: str) -> RuntimeAnswer:
-        from .compile import compile_spec
+        from workbench.sql.compiler import compile_spec
 
         final = attempts[-1]
         compiled = None
@@ -270,13 +270,13 @@ class Assistant:
 
     @staticmethod
     def _check_dialect(dialect: str) -> None:
-        from .compile import DIALECTS
+        from workbench.sql.compiler import DIALECTS
 
         if dialect not in DIALECTS:
             raise ConfigError(f"unknown SQL dialect {dialect!r}", f"use one of: {', '.join(DIALECTS)}")
 
     def _backend(self, client: Any, timeout_s: float) -> Backend:
-        from .backends import Backend, backend_for
+        from workbench.llm.backends import Backend, backend_for
 
         if isinstance(client, Backend):
             return client
@@ -306,7 +306,7 @@ class Assistant:
             if not same
         ]
         if differs:
-            from .export import workbench_version
+            from workbench.export.artifact import workbench_version
 
             raise ArtifactError(
                 f"{self.source}: this workbench ({workbench_version()}) renders the artifact's "

@@ -19,7 +19,7 @@
 # dataset (500,000 span events, about 10 to 20 seconds).** After that it opens at once.
 
 # %%
-from workbench.dataset import open_dataset
+from workbench.dataset.source import open_dataset
 
 ds = open_dataset()
 info = ds.describe()
@@ -43,7 +43,7 @@ print(f"the dataset's 'now' is {info['now']}: 'yesterday' and 'last 6 hours' are
 # part of the request costs in tokens.
 
 # %%
-from workbench.render import Prompt
+from workbench.prompt.render import Prompt
 
 prompt = Prompt.load("compact", ds)
 prompt
@@ -58,7 +58,7 @@ prompt
 # %%
 import json
 
-from workbench.pipeline import ask
+from workbench.pipeline.ask import ask
 
 question = "slow endpoints for android users yesterday"
 answer = ask(question, prompt, dataset=ds)
@@ -105,11 +105,11 @@ print(
 # %%
 import pandas as pd
 
-from workbench.execute import run_query
-from workbench.matching import results_match, spec_is_ordered
-from workbench.paths import project_root
-from workbench.questions import load_question_set
-from workbench.spec import parse_spec
+from workbench.core.paths import project_root
+from workbench.evaluation.matching import results_match, spec_is_ordered
+from workbench.evaluation.questions import load_question_set
+from workbench.spec.query import parse_spec
+from workbench.sql.execute import run_query
 
 questions = load_question_set(project_root() / "questions" / "core.yaml")
 sample = [questions[f"q{i:03d}"] for i in range(1, 9)]

@@ -21,10 +21,10 @@
 # %%
 import pandas as pd
 
-from workbench.dataset import open_dataset
-from workbench.paths import project_root
-from workbench.questions import load_question_set
-from workbench.render import Prompt
+from workbench.core.paths import project_root
+from workbench.dataset.source import open_dataset
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.render import Prompt
 
 ds = open_dataset()
 schema = ds.schema()
@@ -82,7 +82,7 @@ pd.DataFrame(rows).set_index("variant")
 # `format` (`lines`, `json`, `ddl`) and `types`, `descriptions`, `domains`, `samples`.
 
 # %%
-from workbench.compress import SchemaSettings, compress
+from workbench.schema.compress import SchemaSettings, compress
 
 CORE = ["service.name", "duration_ms", "error", "http.route", "http.response.status_code"]
 settings = {
@@ -124,7 +124,7 @@ for name, reason in list(tight.dropped.items())[:10]:
 # Sweep the token budget and watch recall against tokens:
 
 # %%
-from workbench.compress import column_recall
+from workbench.schema.compress import column_recall
 
 items = [(q.question, q.gold_columns) for q in questions]
 sweep = []
@@ -174,7 +174,7 @@ print(
 # `workbench prompt diff --prompt A --prompt B --question Q`):
 
 # %%
-from workbench.prompt_diff import diff_rendered
+from workbench.prompt.diff import diff_rendered
 
 compact = Prompt.load("compact", ds)
 tighter = compact.with_(name="compact-500", schema={"token_budget": 500})

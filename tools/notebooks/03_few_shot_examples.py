@@ -18,12 +18,12 @@
 # %%
 import pandas as pd
 
-from workbench.dataset import open_dataset
-from workbench.examples import load_example_set
-from workbench.paths import project_root
-from workbench.questions import load_question_set
-from workbench.render import Prompt
-from workbench.tokens import count_tokens
+from workbench.core.paths import project_root
+from workbench.dataset.source import open_dataset
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.examples import load_example_set
+from workbench.prompt.render import Prompt
+from workbench.prompt.tokens import count_tokens
 
 ds = open_dataset()
 questions = load_question_set(project_root() / "questions" / "core.yaml")
@@ -80,7 +80,7 @@ for selection in ("first", "random", "nearest"):
 # are left out of the prompt and reported. Here is a set with one broken example:
 
 # %%
-from workbench.examples import Example, ExampleSet, validate_examples
+from workbench.prompt.examples import Example, ExampleSet, validate_examples
 
 broken = ExampleSet(
     name="demo",
@@ -110,7 +110,7 @@ for index, findings in validate_examples(broken, ds.schema()).items():
 # confidence intervals).
 
 # %%
-from workbench.evaluate import evaluate
+from workbench.evaluation.evaluate import evaluate
 
 sample = questions.select(ids=questions.ids[:20])
 variants = [

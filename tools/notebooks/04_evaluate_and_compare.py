@@ -20,10 +20,10 @@
 # %%
 import pandas as pd
 
-from workbench.dataset import open_dataset
-from workbench.paths import project_root
-from workbench.questions import load_question_set
-from workbench.render import Prompt
+from workbench.core.paths import project_root
+from workbench.dataset.source import open_dataset
+from workbench.evaluation.questions import load_question_set
+from workbench.prompt.render import Prompt
 
 ds = open_dataset()
 questions = load_question_set(project_root() / "questions" / "core.yaml")
@@ -44,8 +44,8 @@ for p in prompts:
 # near-duplicates. From a terminal: `workbench questions check questions/core.yaml`.
 
 # %%
-from workbench.examples import available_example_sets, load_example_set
-from workbench.question_check import check_question_set
+from workbench.evaluation.check import check_question_set
+from workbench.prompt.examples import available_example_sets, load_example_set
 
 check = check_question_set(sample, ds, [load_example_set(name) for name in available_example_sets()])
 print(f"{len(check.questions)} questions: {check.errors} error(s), {check.warnings} warning(s)")
@@ -60,7 +60,7 @@ for q in check.questions:
 # `workbench eval --questions questions/core.yaml --prompt prompts/compact.yaml --trials 3`.
 
 # %%
-from workbench.evaluate import evaluate
+from workbench.evaluation.evaluate import evaluate
 
 run = evaluate(sample, prompts, dataset=ds, trials=3, progress=True, name="notebook 04")
 run
@@ -74,7 +74,7 @@ run
 # - tokens, latency, and the cost per 1,000 questions if the same requests went to gpt-4o-mini.
 
 # %%
-from workbench.prices import cost_usd
+from workbench.prompt.prices import cost_usd
 
 
 def metrics_row(name):

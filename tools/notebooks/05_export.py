@@ -17,10 +17,10 @@
 # %%
 import json
 
-from workbench.dataset import open_dataset
-from workbench.export import export_prompt
-from workbench.paths import home
-from workbench.render import Prompt
+from workbench.core.paths import home
+from workbench.dataset.source import open_dataset
+from workbench.export.artifact import export_prompt
+from workbench.prompt.render import Prompt
 
 ds = open_dataset()
 prompt = Prompt.load("compact", ds)
@@ -105,7 +105,7 @@ print(assistant.ask("errors by cloud region in the last 6 hours", dialect="postg
 # and export it again instead.
 
 # %%
-from workbench.export import ArtifactError
+from workbench.export.artifact import ArtifactError
 
 tampered = dict(
     artifact, prompt={**artifact["prompt"], "system": artifact["prompt"]["system"] + " Be brief."}

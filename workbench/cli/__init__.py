@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from ..errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 #: verb modules, in the order ``--help`` lists them; a missing module is skipped.
 VERB_MODULES: tuple[str, ...] = (

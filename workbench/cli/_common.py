@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
@@ -29,7 +29,7 @@ def print_json(data: Any) -> None:
 
 def print_result_table(columns: list[str], rows: list[tuple[Any, ...]], max_rows: int = 20) -> None:
     """A plain aligned text table of the first ``max_rows`` rows."""
-    from ..execute import jsonable
+    from workbench.sql.execute import jsonable
 
     shown = [[_cell(jsonable(v)) for v in row] for row in rows[:max_rows]]
     widths = [max([len(c)] + [len(r[i]) for r in shown]) for i, c in enumerate(columns)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import print_json, print_result_table
+from workbench.cli._common import print_json, print_result_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,9 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dataset import open_dataset
-    from ..pipeline import ask
-    from ..render import Prompt
+    from workbench.dataset.source import open_dataset
+    from workbench.pipeline.ask import ask
+    from workbench.prompt.render import Prompt
 
     dataset = open_dataset(args.data)
     prompt = Prompt.load(args.prompt, dataset)

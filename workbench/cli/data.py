@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import print_json
+from workbench.cli._common import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,8 +41,8 @@ def _positive_int(text: str) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .. import paths
-    from ..generate import DEFAULT_ROWS, DEFAULT_SEED, descriptions, generate
+    from workbench.core import paths
+    from workbench.dataset.generate.build import DEFAULT_ROWS, DEFAULT_SEED, descriptions, generate
 
     rows = args.rows or DEFAULT_ROWS
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -59,7 +59,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from ..dataset import open_dataset
+    from workbench.dataset.source import open_dataset
 
     info = open_dataset(args.data).describe()
     if args.json:

@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError
+from workbench.core.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,7 +62,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _questions(args: argparse.Namespace):
-    from ..questions import load_question_set
+    from workbench.evaluation.questions import load_question_set
 
     if not args.questions:
         return None
@@ -73,7 +73,7 @@ def _questions(args: argparse.Namespace):
 
 
 def _dataset(args: argparse.Namespace, store) -> object:
-    from ..dataset import open_dataset
+    from workbench.dataset.source import open_dataset
 
     if args.data is None and args.resume:
         recorded = store.load_run(args.resume).summary.dataset_path
@@ -84,17 +84,17 @@ def _dataset(args: argparse.Namespace, store) -> object:
 
 def _free(prompt) -> bool:
     """The variant's model costs nothing (the offline model), so there is no bill to announce."""
-    from ..prices import cost_usd
+    from workbench.prompt.prices import cost_usd
 
     return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..eval_plan import plan_eval
-    from ..eval_report import comparison_line, metrics_table, run_header
-    from ..evaluate import EvalInterrupted, evaluate
-    from ..render import Prompt
-    from ..runs import RunStore
+    from workbench.evaluation.evaluate import EvalInterrupted, evaluate
+    from workbench.evaluation.plan import plan_eval
+    from workbench.evaluation.text import comparison_line, metrics_table, run_header
+    from workbench.prompt.render import Prompt
+    from workbench.store.runs import RunStore
 
     _check(args)
     questions = _questions(args)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ConfigError
-from ._common import print_json
+from workbench.cli._common import print_json
+from workbench.core.errors import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,8 +77,8 @@ def run_export(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--questions is only used with --format promptfoo", "drop it, or add --format promptfoo"
         )
-    from ..export import build_artifact, export_prompt, write_json
-    from ..render import Prompt
+    from workbench.export.artifact import build_artifact, export_prompt, write_json
+    from workbench.prompt.render import Prompt
 
     prompt = Prompt.load(args.prompt, args.data)
     name = prompt.variant.name
@@ -118,7 +118,7 @@ def _print_artifact_summary(data: dict) -> None:
 def _export_bundle(args: argparse.Namespace) -> int:
     if args.format != "artifact" or args.data or args.questions:
         raise ConfigError("--format, --data and --questions go with --prompt, not --run", "drop them")
-    from ..bundle import export_bundle
+    from workbench.store.bundle import export_bundle
 
     path = export_bundle(args.run, args.out, store=args.store)
     print(
@@ -131,8 +131,8 @@ def _export_bundle(args: argparse.Namespace) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from ..bundle import import_bundle, load_bundle
-    from ..eval_report import comparison_line, metrics_table, run_header
+    from workbench.evaluation.text import comparison_line, metrics_table, run_header
+    from workbench.store.bundle import import_bundle, load_bundle
 
     bundle = load_bundle(args.file)
     imported = import_bundle(bundle, args.store) if args.import_ else []
@@ -166,7 +166,7 @@ def run_open(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from ..report import write_report
+    from workbench.report.html import write_report
 
     runs = _load_runs(args.runs, args.store)
     path = write_report(runs, args.out, title=args.title)
@@ -176,7 +176,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _load_runs(refs: list[str], store: str | None) -> list:
     """Runs by id/prefix from the log, or every run of a bundle file."""
-    from ..bundle import load_bundle
+    from workbench.store.bundle import load_bundle
 
     out = []
     log = None
@@ -185,7 +185,7 @@ def _load_runs(refs: list[str], store: str | None) -> list:
             out.extend(load_bundle(ref).runs)
             continue
         if log is None:
-            from ..runs import RunStore
+            from workbench.store.runs import RunStore
 
             log = RunStore(store)
             if not log.path.exists():

@@ -37,8 +37,8 @@ import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import WorkbenchError
-from ..paths import shipped_dir
+from workbench.core.errors import WorkbenchError
+from workbench.core.paths import shipped_dir
 
 QUICKSTART = "01_quickstart.ipynb"
 HOST = "127.0.0.1"
@@ -96,7 +96,7 @@ def _checkout_of(folder: Path | None) -> Path | None:
 
 def find_checkout() -> Path | None:
     """The project checkout around the current folder, else the one this package runs from."""
-    from ..paths import project_root
+    from workbench.core.paths import project_root
 
     return _checkout_of(project_root()) or _checkout_of(Path(__file__).resolve().parents[2])
 
@@ -151,7 +151,7 @@ def resolve_workspace(folder: Path | None = None) -> Workspace:
     checkout = find_checkout()
     if checkout is not None:
         return Workspace(checkout, checkout / "notebooks" / QUICKSTART)
-    from ..paths import home
+    from workbench.core.paths import home
 
     return populate(home())
 
@@ -161,7 +161,7 @@ def resolve_workspace(folder: Path | None = None) -> Workspace:
 
 def settings_dir() -> Path:
     """The workbench's own JupyterLab config folder (never the user's global one)."""
-    from ..paths import home
+    from workbench.core.paths import home
 
     return home() / ".cache" / "jupyter-config"
 

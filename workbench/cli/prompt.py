@@ -7,7 +7,7 @@ import json
 import textwrap
 from typing import Any
 
-from ._common import print_json
+from workbench.cli._common import print_json
 
 _BAR_WIDTH = 30
 
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ..render import Prompt
+    from workbench.prompt.render import Prompt
 
     prompt = Prompt.load(args.prompt, args.data)
     rendered = prompt.render(args.question)
@@ -86,10 +86,10 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from ..dataset import open_dataset
-    from ..errors import ConfigError
-    from ..prompt_diff import diff_rendered
-    from ..render import Prompt
+    from workbench.core.errors import ConfigError
+    from workbench.dataset.source import open_dataset
+    from workbench.prompt.diff import diff_rendered
+    from workbench.prompt.render import Prompt
 
     if len(args.prompt) != 2:
         raise ConfigError(
@@ -140,7 +140,7 @@ def section_table(sections: dict[str, int], total: int) -> list[str]:
 def format_rendered(
     prompt: Any, r: Any, completion_tokens: int = 150, price_model: str | None = None, *, full: bool = False
 ) -> str:
-    from ..prices import price_data_date
+    from workbench.prompt.prices import price_data_date
 
     v = prompt.variant
     lines = [f"prompt {v.name}: {v.summary()}", ""]
@@ -213,9 +213,9 @@ def _examples_lines(prompt: Any, r: Any) -> list[str]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..errors import WorkbenchError
-    from ..paths import prompts_dir
-    from ..variant import available_variants, load_variant
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.paths import prompts_dir
+    from workbench.prompt.variant import available_variants, load_variant
 
     rows, problems = [], []
     for name in available_variants():

@@ -10,12 +10,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..errors import WorkbenchError
-from ..spec import load_json, parse_spec
-from ._common import print_json, read_text
+from workbench.cli._common import print_json, read_text
+from workbench.core.errors import WorkbenchError
+from workbench.spec.query import load_json, parse_spec
 
 if TYPE_CHECKING:
-    from ..execute import QueryResult
+    from workbench.sql.execute import QueryResult
 
 #: rows shown in human output before "... N more rows"
 SHOW_ROWS = 50
@@ -55,21 +55,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open_dataset(path: str | None) -> Any:
-    from ..dataset import open_dataset
+    from workbench.dataset.source import open_dataset
 
     return open_dataset(path)
 
 
 def _validate(raw: Any, schema: Any) -> Any:
-    from ..validate import validate
+    from workbench.spec.validate.layers import validate
 
     return validate(raw, schema)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compile import compile_spec
-    from ..execute import run_compiled
-    from ..findings import has_errors, to_dicts
+    from workbench.core.findings import has_errors, to_dicts
+    from workbench.sql.compiler import compile_spec
+    from workbench.sql.execute import run_compiled
 
     raw = load_json(read_text(args.spec_file, "spec file"), source=args.spec_file)
     if args.max_rows < 0:

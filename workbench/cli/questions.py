@@ -2,7 +2,7 @@
 
 It validates and runs every gold and accepted spec on the dataset, and looks for questions
 that (nearly) appear in the few-shot example sets or twice in the set (see
-``workbench.question_check``). Exit 0 when the check ran and found no error, 1 when it found
+``workbench.evaluation.check``). Exit 0 when the check ran and found no error, 1 when it found
 errors (so CI can gate on it), 2 on bad input.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import print_json
+from workbench.cli._common import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,10 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..dataset import open_dataset
-    from ..examples import available_example_sets, load_example_set
-    from ..question_check import check_question_set
-    from ..questions import load_question_set
+    from workbench.dataset.source import open_dataset
+    from workbench.evaluation.check import check_question_set
+    from workbench.evaluation.questions import load_question_set
+    from workbench.prompt.examples import available_example_sets, load_example_set
 
     questions = load_question_set(args.file)
     names = args.examples if args.examples is not None else available_example_sets()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import print_json
+from workbench.cli._common import print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,13 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store(args: argparse.Namespace):
-    from ..runs import RunStore
+    from workbench.store.runs import RunStore
 
     return RunStore(args.store)
 
 
 def _load(store, ref: str, k: int | None = None):
-    from ..eval_run import EvalRun
+    from workbench.evaluation.run import EvalRun
 
     run = EvalRun.from_run(store.load_run(ref))
     if k is not None:
@@ -49,7 +49,7 @@ def _load(store, ref: str, k: int | None = None):
 
 
 def run_runs(args: argparse.Namespace) -> int:
-    from ..eval_report import comparison_line, metrics_table, run_header, runs_table
+    from workbench.evaluation.text import comparison_line, metrics_table, run_header, runs_table
 
     store = _store(args)
     if args.action != "show":
@@ -75,7 +75,7 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ..eval_report import compare_runs
+    from workbench.evaluation.text import compare_runs
 
     store = _store(args)
     a, b = _load(store, args.a), _load(store, args.b)

@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import sys
 
-from ..errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "promptfoo or curl can call it. Point a client at the printed base URL with any API key."
         ),
     )
-    from ..server import DEFAULT_HOST, DEFAULT_PORT
+    from workbench.offline.server import DEFAULT_HOST, DEFAULT_PORT
 
     p.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}, loopback)"
@@ -43,7 +43,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import base_url, bind, serve
+    from workbench.offline.server import base_url, bind, serve
 
     if args.latency_ms < 0:
         raise WorkbenchError(
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             "pick another --port (0 picks a free one)",
         ) from None
     url = base_url(sock)
-    from ..tokens import get_encoding
+    from workbench.prompt.tokens import get_encoding
 
     get_encoding("o200k_base")  # load the tokenizer now, not on the first request
     print(f'offline model serving at {url}  (OpenAI-compatible; model "offline")', flush=True)

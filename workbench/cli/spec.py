@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import WorkbenchError
-from ..findings import Finding, error
-from ..spec import query_json_schema
-from ..validate import invalid_json, validate
-from ._common import print_json
+from workbench.cli._common import print_json
+from workbench.core.errors import WorkbenchError
+from workbench.core.findings import Finding, error
+from workbench.spec.query import query_json_schema
+from workbench.spec.validate.layers import invalid_json, validate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -25,9 +25,9 @@ import json
 import random
 from typing import Any
 
-from .model import answer
-from .request import MODEL_ID, BadRequest, check_body, read_request
-from .respond import build_response, stream_chunks
+from workbench.offline.model import answer
+from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
+from workbench.offline.respond import build_response, stream_chunks
 
 __all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks"]
 

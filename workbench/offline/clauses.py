@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .text import BOUNDARY
+from workbench.offline.text import BOUNDARY
 
 if TYPE_CHECKING:
-    from .understand import Calc, Parse
+    from workbench.offline.understand import Calc, Parse
 
 PERCENTILES = {
     0.1: "P001", 1: "P01", 5: "P05", 10: "P10", 20: "P20", 25: "P25", 50: "P50", 75: "P75", 80: "P80",

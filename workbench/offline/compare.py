@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .clauses import PERCENTILES, STAT_WORDS, measure_at
-from .text import TIME_UNITS
+from workbench.offline.clauses import PERCENTILES, STAT_WORDS, measure_at
+from workbench.offline.text import TIME_UNITS
 
 if TYPE_CHECKING:
-    from .understand import Parse
+    from workbench.offline.understand import Parse
 
 COMPARATORS: list[tuple[tuple[str, ...], str]] = [
     (("no", "more", "than"), "<="), (("not", "more", "than"), "<="), (("no", "less", "than"), ">="),

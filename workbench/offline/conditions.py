@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .clauses import COUNT_NOUNS, DURATION_WORDS, ORDER_VALUE_WORDS
-from .text import BOUNDARY, FILLER, NEGATORS, STOP, SUBJECT_NOUNS
-from .values import negated
+from workbench.offline.clauses import COUNT_NOUNS, DURATION_WORDS, ORDER_VALUE_WORDS
+from workbench.offline.text import BOUNDARY, FILLER, NEGATORS, STOP, SUBJECT_NOUNS
+from workbench.offline.values import negated
 
 if TYPE_CHECKING:
-    from .understand import Parse
+    from workbench.offline.understand import Parse
 
 ERROR_WORDS = {"error", "errors", "errored", "erroring", "failure", "failures", "failed", "failing", "fail",
                "fails", "broken", "faulty", "unsuccessful", "erroneous", "crash", "crashes", "crashed", "crashing"}  # fmt: skip

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .clauses import COUNT_NOUNS, measure_at, measure_calc
-from .text import BOUNDARY, FILLER, STOP, SUBJECT_NOUNS
-from .timephrases import DATASET_WINDOW, DAY, find_time
+from workbench.offline.clauses import COUNT_NOUNS, measure_at, measure_calc
+from workbench.offline.text import BOUNDARY, FILLER, STOP, SUBJECT_NOUNS
+from workbench.offline.timephrases import DATASET_WINDOW, DAY, find_time
 
 if TYPE_CHECKING:
-    from .understand import Parse
+    from workbench.offline.understand import Parse
 
 GRAN_WORDS = {"hourly": 3600, "daily": 86400, "minutely": 60, "weekly": 604800, "nightly": 86400,
               "per-minute": 60, "per-hour": 3600, "per-day": 86400, "per-second": 1}  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import Lexicon
+from workbench.offline.lexicon import Lexicon
 
 _POLITE = r"(?:(?:please|pls|ok|okay|hey|hi|now|then|and|also|just|quickly|go ahead and|can you|could you|would you|will you|i want to|i need to|i'd like to|id like to|help me|let's|lets|you should|you must|try to)\s+)*"
 _WRITE_VERBS = r"(?:delete|remove|erase|wipe|purge|drop|truncate|destroy|update|insert|alter|modify|overwrite|rename|reset|clear|edit|change|set|create|add|write|kill|restart|deploy|rollback|scale|disable|enable|grant|revoke|fix|patch|upload|import|replace|shut\s+down)"

@@ -20,9 +20,9 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from .clauses import DURATION_WORDS, ITEM_WORDS, ORDER_VALUE_WORDS, PERCENTILES, STAT_WORDS
-from .lexicon import CONCEPTS
-from .text import stem
+from workbench.offline.clauses import DURATION_WORDS, ITEM_WORDS, ORDER_VALUE_WORDS, PERCENTILES, STAT_WORDS
+from workbench.offline.lexicon import CONCEPTS
+from workbench.offline.text import stem
 
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _CLAUSE_END = re.compile(r"(?<=[.!?])\s+|;\s*")

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema_format import ParsedColumn
-from .text import GENERIC_PARTS, SYNONYMS, stem
+from workbench.offline.text import GENERIC_PARTS, SYNONYMS, stem
+from workbench.schema.format import ParsedColumn
 
 _SPLIT = re.compile(r"[._\-/\s]+|(?<=[a-z])(?=[A-Z])")
 _WORDS = re.compile(r"[a-z][a-z0-9]+")

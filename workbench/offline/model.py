@@ -20,13 +20,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..schema_format import parse_schema_block
-from .fewshot import Example, adapt, learn, parse_examples, spec_columns
-from .guard import decline_text, example_question, refusal_kind
-from .instructions import read_conventions
-from .lexicon import Lexicon
-from .request import PromptView
-from .understand import Knowledge, Reading, readings
+from workbench.offline.fewshot import Example, adapt, learn, parse_examples, spec_columns
+from workbench.offline.guard import decline_text, example_question, refusal_kind
+from workbench.offline.instructions import read_conventions
+from workbench.offline.lexicon import Lexicon
+from workbench.offline.request import PromptView
+from workbench.offline.understand import Knowledge, Reading, readings
+from workbench.schema.format import parse_schema_block
 
 
 @dataclass(frozen=True)

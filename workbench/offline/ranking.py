@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .clauses import measure_at, measure_calc
-from .text import BOUNDARY
+from workbench.offline.clauses import measure_at, measure_calc
+from workbench.offline.text import BOUNDARY
 
 if TYPE_CHECKING:
-    from .understand import Calc, Parse
+    from workbench.offline.understand import Calc, Parse
 
 
 def top_n(p: Parse) -> None:

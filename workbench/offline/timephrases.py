@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .text import TIME_UNITS, Tok
+from workbench.offline.text import TIME_UNITS, Tok
 
 DAY = 86400
 WEEK = 7 * DAY

@@ -18,10 +18,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .instructions import NONE, Conventions
-from .lexicon import Lexicon
-from .text import Tok, tokenize
-from .timephrases import DATASET_WINDOW
+from workbench.offline.instructions import NONE, Conventions
+from workbench.offline.lexicon import Lexicon
+from workbench.offline.text import Tok, tokenize
+from workbench.offline.timephrases import DATASET_WINDOW
 
 #: phrases whose conventional meaning is a concept ("status code" is the HTTP status, DESIGN.md)
 CONCEPT_PHRASES = {
@@ -211,7 +211,7 @@ class Parse:
     # ------------------------------------------------------------------ run
 
     def run(self) -> Reading:
-        from . import clauses, compare, conditions, groups, ranking, values
+        from workbench.offline import clauses, compare, conditions, groups, ranking, values
 
         groups.learned_phrases(self)
         groups.time_and_granularity(self)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .text import FILLER, NEGATORS, STOP, SUBJECT_NOUNS
+from workbench.offline.text import FILLER, NEGATORS, STOP, SUBJECT_NOUNS
 
 if TYPE_CHECKING:
-    from .understand import Parse
+    from workbench.offline.understand import Parse
 
 _STRING_OPS = {
     "contains": "contains", "containing": "contains", "contain": "contains", "including": "contains",

@@ -11,12 +11,12 @@ Every view's root widget carries a CSS class (``wb-side-by-side``,
 
 from __future__ import annotations
 
-from .app import Workbench
-from .dashboard import Dashboard, RunView
-from .examples_editor import ExamplesEditor
-from .inspector import PromptInspector
-from .schema_editor import SchemaEditor
-from .side_by_side import SideBySide, VariantColumn
+from workbench.widgets.app import Workbench
+from workbench.widgets.dashboard import Dashboard, RunView
+from workbench.widgets.examples_editor import ExamplesEditor
+from workbench.widgets.inspector import PromptInspector
+from workbench.widgets.schema_editor import SchemaEditor
+from workbench.widgets.side_by_side import SideBySide, VariantColumn
 
 __all__ = [
     "Dashboard",

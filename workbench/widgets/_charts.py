@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ._common import is_pairs, table_parts
+from workbench.widgets._common import is_pairs, table_parts
 
 __all__ = ["PLOTLY_MIME", "plotly_output", "result_figure"]
 

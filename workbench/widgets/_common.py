@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 __all__ = [
     "Task",
@@ -159,7 +159,7 @@ class Task:
 
 def ensure_prompt(prompt: Any, dataset: Any = None) -> Any:
     """A bound ``render.Prompt`` from a Prompt, a ``PromptVariant``, a variant name or a path."""
-    from ..render import Prompt
+    from workbench.prompt.render import Prompt
 
     if isinstance(prompt, Prompt):
         return prompt
@@ -170,13 +170,13 @@ def ensure_questions(questions: Any) -> Any:
     """A ``QuestionSet`` from a set, a path (relative paths also tried from the project root), or None."""
     if questions is None:
         return None
-    from ..questions import QuestionSet, load_question_set
+    from workbench.evaluation.questions import QuestionSet, load_question_set
 
     if isinstance(questions, QuestionSet):
         return questions
     path = Path(questions)
     if not path.exists() and not path.is_absolute():
-        from ..paths import project_root
+        from workbench.core.paths import project_root
 
         root = project_root()
         if root is not None and (root / path).exists():

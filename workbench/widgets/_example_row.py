@@ -9,11 +9,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import tokens
-from ..examples import Example
-from ..findings import Finding, has_errors
-from ..validate import validate
-from ._common import OK_COLOR, findings_html
+from workbench.core.findings import Finding, has_errors
+from workbench.prompt import tokens
+from workbench.prompt.examples import Example
+from workbench.spec.validate.layers import validate
+from workbench.widgets._common import OK_COLOR, findings_html
 
 __all__ = ["ExampleRow", "RowState"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..eval_run import EvalRun
-from ..metrics import VariantMetrics, counts_by_question
-from ._common import ERROR_COLOR, OK_COLOR
+from workbench.evaluation.metrics import VariantMetrics, counts_by_question
+from workbench.evaluation.run import EvalRun
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR
 
 __all__ = ["RunView", "cell_color", "pct", "versus"]
 

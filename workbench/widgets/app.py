@@ -15,12 +15,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ._common import ensure_prompt, ensure_questions, error_widget, show_error
-from .dashboard import Dashboard
-from .examples_editor import ExamplesEditor
-from .inspector import PromptInspector
-from .schema_editor import SchemaEditor
-from .side_by_side import SideBySide
+from workbench.widgets._common import ensure_prompt, ensure_questions, error_widget, show_error
+from workbench.widgets.dashboard import Dashboard
+from workbench.widgets.examples_editor import ExamplesEditor
+from workbench.widgets.inspector import PromptInspector
+from workbench.widgets.schema_editor import SchemaEditor
+from workbench.widgets.side_by_side import SideBySide
 
 __all__ = ["Workbench"]
 
@@ -55,7 +55,7 @@ class Workbench(widgets.VBox):
         self.error = error_widget()
         self._syncing = False
         if dataset is None:
-            from ..dataset import open_dataset
+            from workbench.dataset.source import open_dataset
 
             dataset = open_dataset()
         self.dataset = dataset

@@ -15,9 +15,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..eval_run import EvalRun
-from ._charts import plotly_output
-from ._common import (
+from workbench.evaluation.run import EvalRun
+from workbench.widgets._charts import plotly_output
+from workbench.widgets._common import (
     ERROR_COLOR,
     OK_COLOR,
     Task,
@@ -33,7 +33,7 @@ from ._common import (
     result_table_html,
     show_error,
 )
-from ._run_view import RunView, cell_color, pct, versus
+from workbench.widgets._run_view import RunView, cell_color, pct, versus
 
 __all__ = ["Dashboard", "RunView"]
 
@@ -71,7 +71,7 @@ class Dashboard(widgets.VBox):
         try:
             self.questions = ensure_questions(question_set)
             if dataset is None:
-                from ..dataset import open_dataset
+                from workbench.dataset.source import open_dataset
 
                 dataset = open_dataset()
             self.prompts = [ensure_prompt(p, dataset) for p in prompts]
@@ -133,14 +133,14 @@ class Dashboard(widgets.VBox):
     def _start_plan(self) -> threading.Thread | None:
         """When a variant's model costs money, compute the eval's plan in the background (it renders
         every request, a second or two for a large set) and show it; returns the thread, if any."""
-        from ..prices import cost_usd
+        from workbench.prompt.prices import cost_usd
 
         if self.questions is None or all(cost_usd(p.variant.model, 1_000, 1_000) == 0 for p in self.prompts):
             return None
         self.plan.value = "<i>computing the eval's plan…</i>"
 
         def work() -> None:
-            from ..eval_plan import plan_eval
+            from workbench.evaluation.plan import plan_eval
 
             try:
                 self._plan = plan_eval(self.questions, self.prompts, 1)
@@ -174,7 +174,7 @@ class Dashboard(widgets.VBox):
                 self.progress.max, self.progress.value = max(total, 1), done
             self.status.value = f"{done} / {total} trials"
 
-        from ..evaluate import evaluate
+        from workbench.evaluation.evaluate import evaluate
 
         run = evaluate(
             self.questions,
@@ -199,7 +199,7 @@ class Dashboard(widgets.VBox):
 
     def load(self, run_id: str) -> RunView:
         """Show a stored run (an id or a unique prefix) without re-running it."""
-        from ..runs import RunStore
+        from workbench.store.runs import RunStore
 
         view = self.show(RunView.from_log(RunStore(self.store_path).load_run(run_id.strip())))
         self.status.value = f"loaded run <b>{escape(str(view.run_id))}</b>: {len(view.trials)} trials"
@@ -212,11 +212,11 @@ class Dashboard(widgets.VBox):
         self.task.start(self.load, self.run_id.value)
 
     def _refresh_run_ids(self) -> None:
-        from ..runs import RunStore
+        from workbench.store.runs import RunStore
 
         try:
             path = Path(self.store_path) if self.store_path else None
-            from ..paths import runs_path
+            from workbench.core.paths import runs_path
 
             if not (path or runs_path()).exists():
                 return
@@ -388,8 +388,8 @@ class Dashboard(widgets.VBox):
         if self.dataset is None:
             return ""
         if question_id not in self._gold_results:
-            from ..execute import run_query
-            from ..spec import parse_spec
+            from workbench.spec.query import parse_spec
+            from workbench.sql.execute import run_query
 
             try:
                 self._gold_results[question_id] = run_query(self.dataset, parse_spec(gold))

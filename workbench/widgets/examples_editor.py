@@ -11,8 +11,8 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from ..examples import ExampleSet, available_example_sets
-from ._common import (
+from workbench.prompt.examples import ExampleSet, available_example_sets
+from workbench.widgets._common import (
     OK_COLOR,
     clear_error,
     ensure_prompt,
@@ -21,7 +21,7 @@ from ._common import (
     set_values,
     show_error,
 )
-from ._example_row import ExampleRow, RowState
+from workbench.widgets._example_row import ExampleRow, RowState
 
 __all__ = ["ExamplesEditor"]
 
@@ -185,7 +185,7 @@ class ExamplesEditor(widgets.VBox):
 
     def _commit(self) -> None:
         """A new prompt from the rows that read as examples (broken rows are left out until fixed)."""
-        from ..render import Prompt
+        from workbench.prompt.render import Prompt
 
         old = self.example_set
         if old is None:

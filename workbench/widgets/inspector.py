@@ -9,9 +9,16 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from .._render_html import sections_bar
-from ..prices import price_data_date, price_data_version, price_for
-from ._common import PRE_STYLE, clear_error, ensure_prompt, error_widget, fmt_cost, show_error
+from workbench.prompt.html import sections_bar
+from workbench.prompt.prices import price_data_date, price_data_version, price_for
+from workbench.widgets._common import (
+    PRE_STYLE,
+    clear_error,
+    ensure_prompt,
+    error_widget,
+    fmt_cost,
+    show_error,
+)
 
 __all__ = ["PromptInspector"]
 

@@ -9,8 +9,15 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from ..compress import CompressedSchema, RecallReport, column_recall, compress
-from ._common import clear_error, ensure_prompt, ensure_questions, error_widget, set_values, show_error
+from workbench.schema.compress import CompressedSchema, RecallReport, column_recall, compress
+from workbench.widgets._common import (
+    clear_error,
+    ensure_prompt,
+    ensure_questions,
+    error_widget,
+    set_values,
+    show_error,
+)
 
 __all__ = ["SchemaEditor"]
 

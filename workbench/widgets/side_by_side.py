@@ -10,9 +10,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..matching import results_match, spec_is_ordered
-from ._charts import plotly_output, result_figure
-from ._common import (
+from workbench.evaluation.matching import results_match, spec_is_ordered
+from workbench.widgets._charts import plotly_output, result_figure
+from workbench.widgets._common import (
     ERROR_COLOR,
     OK_COLOR,
     PRE_STYLE,
@@ -105,7 +105,7 @@ class VariantColumn(widgets.VBox):
 
     def run(self, question: str, dataset: Any, gold: Any = None, *, cache: Any = None) -> Any:
         """Ask this column's variant; show the answer (or a one-line error). Returns the answer or None."""
-        from ..pipeline import ask
+        from workbench.pipeline.ask import ask
 
         if self.prompt is None:
             return None
@@ -200,7 +200,7 @@ class SideBySide(widgets.VBox):
         self._gold_cache: dict[str, tuple[Any, list[Any], str | None]] = {}
         try:
             if dataset is None:
-                from ..dataset import open_dataset
+                from workbench.dataset.source import open_dataset
 
                 dataset = open_dataset()
             self.questions = ensure_questions(questions)
@@ -294,8 +294,8 @@ class SideBySide(widgets.VBox):
         if match is None:
             return None
         if match.id not in self._gold_cache:
-            from ..execute import run_query
-            from ..spec import parse_spec
+            from workbench.spec.query import parse_spec
+            from workbench.sql.execute import run_query
 
             results: list[Any] = []
             problem = None
@@ -310,7 +310,7 @@ class SideBySide(widgets.VBox):
         return self._gold_cache[match.id]
 
     def _response_cache(self) -> Any:
-        from ..cache import ResponseCache, ensure_cache
+        from workbench.llm.cache import ResponseCache, ensure_cache
 
         if self._cache is True:
             if not isinstance(getattr(self, "_cache_obj", None), ResponseCache):

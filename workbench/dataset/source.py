@@ -1,0 +1,435 @@
+"""Open a telemetry dataset: the embedded generated one, a DuckDB file, or Parquet/CSV files.
+
+Every dataset is a DuckDB file with a table or view ``events`` that queries run
+against through read-only connections. For Parquet/CSV input the workbench
+writes a small DuckDB file into the home's ``.cache/datasets/`` holding a VIEW
+``events`` over the files (absolute paths) plus computed metadata; the user's
+files are never written.
+
+Connections are locked down: each is a private in-memory DuckDB instance with
+the dataset file attached read-only, external access disabled and the
+configuration locked, so a query cannot write, read other files, attach
+databases or load extensions. Views over Parquet/CSV files need to read their
+files: exactly those files are whitelisted (DuckDB's ``allowed_paths``) before
+external access is turned off, so external access stays off for them too.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workbench.core import paths
+from workbench.core.errors import DatasetError
+from workbench.dataset.generate.build import (
+    DEFAULT_NOW,
+    DEFAULT_ROWS,
+    DEFAULT_SEED,
+    GENERATOR_VERSION,
+    generate,
+)
+from workbench.dataset.metadata import compute_metadata, quote, write_metadata
+from workbench.schema.columns import ColumnInfo, Schema
+
+__all__ = [
+    "DEFAULT_NOW",
+    "DEFAULT_ROWS",
+    "DEFAULT_SEED",
+    "Dataset",
+    "DatasetError",
+    "generate",
+    "open_dataset",
+]
+
+TABLE = "events"
+NOT_FOUND_FIX = "run `workbench data generate` or pass --data PATH"
+FILE_KINDS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".csv.gz": "csv"}
+
+
+@dataclass
+class Dataset:
+    """An opened dataset: where it is, its clock and identity, and read-only connections to it.
+
+    Args:
+        path: the DuckDB file queries run against.
+        now: the dataset's "now" (UTC); relative times in questions resolve against it.
+        identity: short stable id (generator settings, or a summary of the source files).
+        source: ``generated``, ``duckdb``, ``parquet`` or ``csv``.
+        files: the Parquet/CSV files behind the ``events`` view (empty otherwise).
+    """
+
+    path: Path
+    now: datetime
+    identity: str
+    source: str = "duckdb"
+    table: str = TABLE
+    files: tuple[Path, ...] = ()
+    info: dict[str, str] = field(default_factory=dict)
+    _metadata: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _schema: Schema | None = field(default=None, repr=False)
+    _rows: int | None = field(default=None, repr=False)
+
+    def connect(self, settings: dict[str, Any] | None = None):
+        """A new read-only DuckDB connection with external access off and the configuration locked.
+
+        Each connection is its own DuckDB instance with the dataset file attached read-only
+        (as database ``dataset``, the default), so its lock-down never affects other connections
+        to the same file. ``settings`` (e.g. ``{"threads": 2}``) are applied before the lock.
+        """
+        con = _attach(self.path)
+        try:
+            for key, value in (settings or {}).items():
+                con.execute(f"SET {key} = {_sql_literal(value)}")
+            if self.files:
+                con.execute(f"SET allowed_paths = {_sql_literal([str(f) for f in self.files])}")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+        except Exception:
+            con.close()
+            raise
+        return con
+
+    def schema(self) -> Schema:
+        """Column metadata as a :class:`Schema` (computed once, then cached)."""
+        if self._schema is None:
+            rows = self._metadata if self._metadata is not None else self._read_metadata()
+            self._schema = Schema(
+                columns=tuple(_column_info(r) for r in rows),
+                now=self.now,
+                identity=self.identity,
+                table=self.table,
+            )
+        return self._schema
+
+    def row_count(self) -> int:
+        if self._rows is None:
+            with self.connect() as con:
+                self._rows = int(con.execute(f"SELECT count(*) FROM {quote(self.table)}").fetchone()[0])
+        return self._rows
+
+    def describe(self) -> dict[str, Any]:
+        """A summary for ``workbench data info``."""
+        schema = self.schema()
+        with self.connect() as con:
+            first, last = con.execute(
+                f'SELECT min("timestamp"), max("timestamp") FROM {quote(self.table)}'
+            ).fetchone()
+        types: dict[str, int] = {}
+        for col in schema:
+            types[col.type] = types.get(col.type, 0) + 1
+        active = schema.active(7)
+        return {
+            "path": str(self.path),
+            "source": self.source,
+            "files": [str(f) for f in self.files],
+            "table": self.table,
+            "identity": self.identity,
+            "now": _iso(self.now),
+            "now_epoch": int(self.now.timestamp()),
+            "rows": self.row_count(),
+            "columns": len(schema),
+            "columns_active_7d": len(active),
+            "columns_inactive_7d": len(schema) - len(active),
+            "column_types": types,
+            "first_event": _iso(_utc(first)) if first else None,
+            "last_event": _iso(_utc(last)) if last else None,
+            "file_bytes": self.path.stat().st_size if self.path.exists() else None,
+            "info": dict(self.info),
+        }
+
+    def _read_metadata(self) -> list[dict[str, Any]]:
+        with self.connect() as con:
+            cur = con.execute(
+                "SELECT key_name, type, description, last_written, distinct_count, sample_values, domain, "
+                "null_fraction FROM column_metadata"
+            )
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _attach(path: Path):
+    """An in-memory DuckDB instance with ``path`` attached read-only as the default database.
+
+    A private instance (rather than ``duckdb.connect(path)``, which shares one instance per file
+    in the process) keeps our settings away from other connections to the same file.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_sql_literal(str(path))} AS dataset (READ_ONLY)")
+        con.execute("USE dataset")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _typed(value: str, typ: str) -> Any:
+    """A metadata value (stored as text) back in its column's Python type."""
+    try:
+        if typ == "integer":
+            return int(value)
+        if typ == "float":
+            return float(value)
+        if typ == "boolean":
+            return value.lower() == "true"
+    except (TypeError, ValueError):
+        return value
+    return value
+
+
+def _column_info(row: dict[str, Any]) -> ColumnInfo:
+    typ = row["type"]
+    domain = row.get("domain")
+    return ColumnInfo(
+        name=row["key_name"],
+        type=typ,
+        description=row.get("description") or "",
+        last_written=_utc(row["last_written"]) if row.get("last_written") else None,
+        distinct_count=int(row.get("distinct_count") or 0),
+        sample_values=tuple(_typed(v, typ) for v in (row.get("sample_values") or ())),
+        values=tuple(_typed(v, typ) for v in domain) if domain is not None else None,
+        null_fraction=float(row.get("null_fraction") or 0.0),
+    )
+
+
+def _identity(*parts: object) -> str:
+    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:12]
+
+
+def generated_identity(rows: int, seed: int, now: str) -> str:
+    return _identity("generated", GENERATOR_VERSION, rows, seed, now)
+
+
+def open_dataset(
+    source: str | Path | Sequence[str | Path] | None = None,
+    *,
+    rows: int | None = None,
+    seed: int | None = None,
+) -> Dataset:
+    """Open a dataset.
+
+    Args:
+        source: ``None`` for the embedded dataset (generated on first use), a ``.duckdb`` file
+            with an ``events`` table or view, or Parquet/CSV files (a path, a glob or a list).
+        rows, seed: settings of the embedded dataset when ``source`` is ``None``.
+
+    Raises:
+        DatasetError: the source is missing or not shaped like events.
+    """
+    if source is None:
+        return _open_default(rows, seed)
+    if isinstance(source, str | Path):
+        text = str(source)
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
+            return _open_files(_expand([text]))
+        p = Path(text).expanduser()
+        if not p.exists():
+            raise DatasetError(f"dataset not found: {p}", NOT_FOUND_FIX)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if _kind(f))
+            if not files:
+                raise DatasetError(f"no .duckdb, .parquet or .csv files in {p}", "pass a file path")
+            return (
+                _open_files(files)
+                if not any(f.suffix == ".duckdb" for f in files)
+                else _open_duckdb(files[0])
+            )
+        if _kind(p) in ("parquet", "csv"):
+            return _open_files([p])
+        return _open_duckdb(p)
+    return _open_files(_expand([str(s) for s in source]))
+
+
+def _kind(p: Path) -> str | None:
+    name = p.name.lower()
+    if name.endswith(".duckdb") or name.endswith(".db"):
+        return "duckdb"
+    for ext, kind in FILE_KINDS.items():
+        if name.endswith(ext):
+            return kind
+    return None
+
+
+def _expand(patterns: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for pattern in patterns:
+        p = Path(pattern).expanduser()
+        if p.exists():
+            files.append(p)
+            continue
+        matched = sorted(globlib.glob(str(p), recursive=True))
+        if not matched:
+            raise DatasetError(f"dataset not found: {pattern}", NOT_FOUND_FIX)
+        files += [Path(m) for m in matched]
+    return files
+
+
+def _open_default(rows: int | None, seed: int | None) -> Dataset:
+    rows = DEFAULT_ROWS if rows is None else rows
+    seed = DEFAULT_SEED if seed is None else seed
+    path = paths.default_dataset_path()
+    if (rows, seed) != (DEFAULT_ROWS, DEFAULT_SEED):
+        path = path.with_name(f"telemetry-{rows}-{seed}.duckdb")
+    written_by = _generator_version(path) if path.exists() else None
+    stale = written_by is not None and written_by != GENERATOR_VERSION  # never overwrite other files
+    if not path.exists() or stale:
+        why = (
+            "regenerating the embedded dataset (written by an older generator)"
+            if stale
+            else ("generating the embedded dataset")
+        )
+        print(f"workbench: {why} ({rows:,} rows, seed {seed}) at {path}", file=sys.stderr)
+        generate(path, rows=rows, seed=seed)
+    return _open_duckdb(path)
+
+
+def _generator_version(path: Path) -> str | None:
+    """The generator version recorded in a generated file (``None`` if unreadable or not generated)."""
+    try:
+        con = _attach(path)
+    except Exception:
+        return None
+    try:
+        row = con.execute("SELECT value FROM dataset_info WHERE key = 'generator_version'").fetchone()
+        return None if row is None else str(row[0])
+    except Exception:
+        return None
+    finally:
+        con.close()
+
+
+def _open_duckdb(path: Path) -> Dataset:
+    import duckdb
+
+    path = path.resolve()
+    try:
+        con = _attach(path)
+    except duckdb.Error as exc:
+        raise DatasetError(f"not a DuckDB file: {path}", "pass a .duckdb, .parquet or .csv file") from exc
+    with con:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'dataset'"
+            ).fetchall()
+        }
+        if TABLE not in tables:
+            raise DatasetError(f"no `{TABLE}` table in {path}", f"create a table or view named {TABLE}")
+        columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
+        _check_timestamp(columns, path)
+        info = {}
+        if "dataset_info" in tables:
+            info = {k: v for k, v in con.execute("SELECT key, value FROM dataset_info").fetchall()}
+        metadata = None
+        if "column_metadata" not in tables:
+            try:
+                metadata = compute_metadata(con, TABLE)
+            except duckdb.Error as exc:
+                raise DatasetError(f"cannot read `{TABLE}` in {path}: {str(exc).splitlines()[0]}") from exc
+        if "now" in info:
+            now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
+        else:
+            last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
+            now = _utc(last) if last else DEFAULT_NOW
+    files = tuple(Path(f) for f in json.loads(info["files"])) if "files" in info else ()
+    generated = info.get("source") == "generated"
+    if generated:
+        identity = generated_identity(int(info["rows"]), int(info["seed"]), info["now"])
+    elif "identity" in info:
+        identity = info["identity"]
+    else:
+        st = path.stat()
+        identity = _identity("duckdb", path, st.st_size, st.st_mtime_ns)
+    source = info.get("source", "duckdb")
+    return Dataset(
+        path=path, now=now, identity=identity, source=source, files=files, info=info, _metadata=metadata
+    )
+
+
+def _check_timestamp(columns: dict[str, str], where: object) -> None:
+    if "timestamp" not in columns:
+        raise DatasetError(f"no `timestamp` column in {where}", "name the event time column timestamp")
+    if not columns["timestamp"].upper().startswith(("TIMESTAMP", "DATE")):
+        raise DatasetError(
+            f"`timestamp` in {where} is {columns['timestamp']}, not a timestamp", "cast it to TIMESTAMP"
+        )
+
+
+def _open_files(files: list[Path]) -> Dataset:
+    """Wrap Parquet/CSV files in a cached DuckDB file with a VIEW ``events`` and metadata."""
+    import duckdb
+
+    files = [f.expanduser().resolve() for f in files]
+    kinds = {_kind(f) for f in files}
+    for f in files:
+        if not f.exists():
+            raise DatasetError(f"dataset not found: {f}", NOT_FOUND_FIX)
+    if len(kinds) != 1 or kinds & {None, "duckdb"}:
+        raise DatasetError(
+            "mixed or unsupported files: " + ", ".join(f.name for f in files[:3]),
+            "pass only .parquet files or only .csv files",
+        )
+    kind = kinds.pop()
+    stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    identity = _identity(kind, *stats)
+    cache = paths.home() / ".cache" / "datasets" / f"{kind}-{identity}.duckdb"
+    if cache.exists():
+        return _open_duckdb(cache)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    reader = "read_parquet" if kind == "parquet" else "read_csv"
+    file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    options = ", union_by_name = true" if len(files) > 1 else ""
+    tmp = cache.with_name(cache.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            try:
+                con.execute(f"CREATE VIEW {TABLE} AS SELECT * FROM {reader}({file_list}{options})")
+                columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
+            except duckdb.Error as exc:
+                raise DatasetError(
+                    f"cannot read {kind} file(s) {files[0]}: {str(exc).splitlines()[0]}",
+                    f"check it is valid {kind}",
+                ) from exc
+            _check_timestamp(columns, files[0] if len(files) == 1 else f"{len(files)} {kind} files")
+            last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
+            now = _utc(last) if last else DEFAULT_NOW
+            write_metadata(
+                con, TABLE, None, None,
+                info={"now": _iso(now), "source": kind, "identity": identity,
+                      "files": json.dumps([str(f) for f in files])},
+            )  # fmt: skip
+        finally:
+            con.close()
+        tmp.replace(cache)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _open_duckdb(cache)

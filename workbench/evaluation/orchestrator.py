@@ -1,0 +1,214 @@
+"""The moving parts of one ``evaluate()`` call: render, call, judge, execute and record, overlapped.
+
+``Orchestrator`` holds a run's prompts, its thread pool (judge, execute, match: CPU and
+DuckDB work that overlaps the model calls), its single log-writer thread (the experiment
+log takes one writer, so an insert never holds up execution; the writer takes every
+record waiting, so it catches up in batches), the shared executions and the
+phase timings. ``evaluate.py`` sets the run up, drives the phases and builds the result.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.evaluation.execution import Executions, SharedDataset
+from workbench.evaluation.questions import Question, QuestionSet
+from workbench.evaluation.trial import TrialJudge
+from workbench.llm.runner import Job, Result, run_calls_sync
+from workbench.pipeline.ask import Attempt, _with_trial_seed, judge, needs_repair, repair_body
+from workbench.prompt.render import Prompt
+from workbench.store.runs import RunStore
+
+__all__ = ["Orchestrator", "Pending", "TrialCallback"]
+
+TrialCallback = Callable[[dict[str, Any]], Any]
+
+#: trials committed to the experiment log per transaction, at most
+WRITE_BATCH = 8
+
+
+@dataclass
+class Pending:
+    """A (variant, question, trial) waiting for its model call(s)."""
+
+    vi: int
+    question: Question
+    trial: int
+    body: dict[str, Any]
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+class Orchestrator:
+    """The state of one evaluate() call: prompts, pool, executions, log and timings."""
+
+    def __init__(
+        self, *, prompts: list[Prompt], questions: QuestionSet, trials: int, dataset: Any, store: RunStore | None,
+        run_id: str | None, backends: list[Any], concurrency: int, cache: Any, progress: Any,
+        on_trial: TrialCallback | None, timeout_s: float, workers: int,
+    ) -> None:  # fmt: skip
+        self.prompts, self.questions, self.trials = prompts, questions, trials
+        self.store, self.run_id, self.backends = store, run_id, backends
+        self.concurrency, self.cache, self.progress, self.on_trial = concurrency, cache, progress, on_trial
+        self.timeout_s = timeout_s
+        self.shared = SharedDataset(dataset)
+        self.executions = Executions(self.shared)
+        self.judge = TrialJudge(self.executions, now=int(dataset.schema().now_epoch))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="workbench-eval")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-eval-log")
+        self.lock = threading.Lock()
+        self.futures: list[Future[Any]] = []
+        self.repairs: list[Pending] = []
+        self.records: list[dict[str, Any]] = []
+        self.unwritten: list[dict[str, Any]] = []
+        self.failure: BaseException | None = None
+        self.timings: dict[str, float] = dict.fromkeys(
+            ("render_s", "calls_s", "repair_s", "drain_s", "model_ms", "judge_ms", "execute_ms", "match_ms",
+             "record_ms"), 0.0)  # fmt: skip
+
+    # ----------------------------------------------------------------- phases
+
+    def render(self, done: set[tuple[str, str, int]]) -> list[Pending]:
+        t0 = time.perf_counter()
+        pending: list[Pending] = []
+        rendered: dict[tuple[int, str], dict[str, Any]] = {}
+        for t in range(self.trials):  # trial-major: an interrupted run has every question's first trials
+            for q in self.questions:
+                for vi, prompt in enumerate(self.prompts):
+                    if (prompt.variant.name, q.id, t) in done:
+                        continue
+                    if (vi, q.id) not in rendered:
+                        rendered[vi, q.id] = prompt.render(q.question).body
+                    pending.append(Pending(vi, q, t, _with_trial_seed(rendered[vi, q.id], t)))
+        self.timings["render_s"] = time.perf_counter() - t0
+        return pending
+
+    def prefetch_golds(self, pending: list[Pending]) -> None:
+        """Start the reference queries first: the pool takes tasks in order, so none waits for long."""
+        seen: set[str] = set()
+        for p in pending:
+            if p.question.id not in seen:
+                seen.add(p.question.id)
+                self._submit(self.judge.references, p.question)
+
+    def call(self, batch: list[Pending], *, repair: bool) -> None:
+        jobs = []
+        for p in batch:
+            body = repair_body(p.body, p.attempts[0]) if repair else p.body
+            jobs.append(Job(body, self.backends[p.vi], p.trial, tag=p))
+        if not jobs:
+            return
+        t0 = time.perf_counter()
+        try:
+            run_calls_sync(
+                jobs, concurrency=self.concurrency, cache=self.cache, progress=self.progress,
+                timeout_s=self.timeout_s, on_result=self._arrived,
+            )  # fmt: skip
+        finally:
+            self.timings["repair_s" if repair else "calls_s"] += time.perf_counter() - t0
+
+    def drain(self) -> None:
+        """Wait for every submitted judge/execute/record task; re-raise the first failure."""
+        t0 = time.perf_counter()
+        while True:
+            with self.lock:
+                todo = [f for f in self.futures if not f.done()]
+            if not todo:
+                break
+            wait(todo)
+        self.timings["drain_s"] += time.perf_counter() - t0
+        self._raise_failure()
+
+    def close(self, cancel: bool) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=cancel)  # before the writer: judged trials get recorded
+        self.writer.shutdown(wait=True, cancel_futures=cancel)
+        self.shared.close()
+
+    # ----------------------------------------------------------------- per call / trial
+
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        future = self.pool.submit(self._guard, fn, *args)
+        with self.lock:
+            self.futures.append(future)
+
+    def _guard(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self.failure is not None:
+            return  # the run is stopping: record nothing more
+        try:
+            fn(*args)
+        except BaseException as exc:
+            with self.lock:
+                if self.failure is None:
+                    self.failure = exc
+
+    def _arrived(self, result: Result) -> None:
+        """The runner's on_result (event-loop thread): hand the answer to the pool, stop on a failure."""
+        self._raise_failure()
+        self._submit(self._judge_call, result.job.tag, result)
+
+    def _judge_call(self, p: Pending, result: Result) -> None:
+        prompt = self.prompts[p.vi]
+        t0 = time.perf_counter()
+        attempt = judge(result.call, prompt.variant.output_mode, prompt.schema, p.question.question)
+        self._add("judge_ms", (time.perf_counter() - t0) * 1000)
+        self._add("model_ms", result.call.latency_ms)
+        p.attempts.append(attempt)
+        if len(p.attempts) == 1 and prompt.variant.repair and needs_repair(attempt):
+            with self.lock:
+                self.repairs.append(p)
+            return
+        self._complete(p)
+
+    def _complete(self, p: Pending) -> None:
+        prompt = self.prompts[p.vi]
+        record, timing = self.judge.trial(prompt, p.question, p.trial, p.attempts)
+        for key, value in timing.items():
+            self._add(key, value)
+        # One writer thread: log inserts (serialized by the store) never hold up execution. Each
+        # writer task takes the records waiting at that moment (up to WRITE_BATCH), so the writer
+        # catches up in batches; there is one task per record, so none is left behind.
+        with self.lock:
+            self.unwritten.append(record)
+        future = self.writer.submit(self._guard, self._write)
+        with self.lock:
+            self.futures.append(future)
+
+    def _write(self) -> None:
+        with self.lock:  # at most WRITE_BATCH per commit: progress and a stop are never far behind
+            batch, self.unwritten = self.unwritten[:WRITE_BATCH], self.unwritten[WRITE_BATCH:]
+        if not batch:
+            return
+        t0 = time.perf_counter()
+        many = getattr(self.store, "record_trials", None) if self.run_id is not None else None
+        if many is not None and len(batch) > 1:
+            many(self.run_id, batch)  # one transaction for the batch (a store that offers it)
+            self._add("record_ms", (time.perf_counter() - t0) * 1000)
+            for record in batch:
+                self._recorded(record)
+            return
+        for record in batch:
+            if self.failure is not None:
+                return  # the run is stopping: record nothing more
+            t0 = time.perf_counter()
+            if self.store is not None and self.run_id is not None:
+                self.store.record_trial(self.run_id, record)
+            self._add("record_ms", (time.perf_counter() - t0) * 1000)
+            self._recorded(record)
+
+    def _recorded(self, record: dict[str, Any]) -> None:
+        with self.lock:
+            self.records.append(record)
+        if self.on_trial is not None:
+            self.on_trial(record)
+
+    def _add(self, key: str, value: float) -> None:
+        with self.lock:
+            self.timings[key] = self.timings.get(key, 0.0) + value

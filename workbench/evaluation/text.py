@@ -1,0 +1,199 @@
+"""Plain-text reports of evals: the side-by-side metrics table, comparisons, run lists, run vs run.
+
+Pure functions from :class:`~workbench.evaluation.run.EvalRun` (and ``runs.RunSummary``) to
+text, shared by ``workbench eval``, ``workbench runs`` and ``workbench compare``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from workbench.evaluation.matching import DIFF_PARTS, OUTCOMES
+from workbench.evaluation.metrics import (
+    PairedComparison,
+    VariantMetrics,
+    counts_by_question,
+    paired_comparison,
+)
+from workbench.evaluation.run import EvalRun, VariantRun
+
+__all__ = ["compare_runs", "comparison_line", "metrics_table", "pair_variants", "run_header", "runs_table"]
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, fmt: str = "{:.0f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _ms(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.0f}" if x >= 10 else f"{x:.1f}"  # cache hits take a fraction of a millisecond
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "$0" if x == 0 else f"${x:.4f}" if x < 1 else f"${x:,.2f}"
+
+
+def _ci(pair: Sequence[float]) -> str:
+    return f"[{100 * pair[0]:.0f}, {100 * pair[1]:.0f}]"
+
+
+Row = tuple[str, Callable[[VariantRun, VariantMetrics], str]]
+
+
+def _outcomes(m: VariantMetrics) -> str:
+    return " ".join(f"{o[:3]} {m.outcomes[o]}" for o in reversed(OUTCOMES) if m.outcomes.get(o))
+
+
+def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
+    """Which spec parts differ from the gold, over the trials that executed but were wrong."""
+    parts: Counter[str] = Counter()
+    for t in v.trials:
+        if t.get("outcome") == "wrong" and t.get("diff"):
+            parts.update(p for p in DIFF_PARTS if t["diff"].get(p))
+    return " ".join(f"{p} {n}" for p, n in parts.most_common(3)) or "-"
+
+
+def _rows(k: int) -> list[Row]:
+    return [
+        ("accuracy [95% CI]", lambda v, m: f"{_pct(m.accuracy)} {_ci(m.accuracy_ci_questions)}"),
+        ("pass@1", lambda v, m: _pct(m.pass_at_1)),
+        (f"pass^{k}", lambda v, m: _pct(m.pass_k)),
+        ("valid rate", lambda v, m: _pct(m.valid_rate)),
+        ("semantic valid", lambda v, m: _pct(m.semantic_valid_rate)),
+        (
+            "repair success",
+            lambda v, m: "-" if m.repair_success_rate is None else _pct(m.repair_success_rate),
+        ),
+        ("outcomes", lambda v, m: _outcomes(m)),
+        ("wrong parts", _wrong_parts),
+        ("tokens in (mean)", lambda v, m: _num(m.tokens_in_mean)),
+        ("tokens out (mean)", lambda v, m: _num(m.tokens_out_mean)),
+        ("cost / 1k questions", lambda v, m: _money(m.cost_per_1k_questions)),
+        ("latency p50 / p95", lambda v, m: f"{_ms(m.latency_ms_p50)} / {_ms(m.latency_ms_p95)} ms"),
+        ("cache hits", lambda v, m: f"{m.cache_hits}/{m.n_trials}"),
+        ("column recall", lambda v, m: "-" if v.recall is None else _pct(v.recall.recall)),
+        ("trials", lambda v, m: f"{m.n_trials} ({m.n_questions} questions)"),
+    ]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def metrics_table(variants: Sequence[VariantRun], k: int | None = None) -> str:
+    """Metrics (rows) side by side for each variant (columns)."""
+    shown = [v for v in variants if v.metrics is not None]
+    if not shown:
+        return "(no finished trials)"
+    k = k or min(v.metrics.k for v in shown)  # type: ignore[union-attr]
+    rows = [[label, *(fn(v, v.metrics) for v in shown)] for label, fn in _rows(k)]  # type: ignore[arg-type]
+    return _table(["", *(v.name for v in shown)], rows)
+
+
+def comparison_line(baseline: str, candidate: str, c: PairedComparison) -> str:
+    """``naive -> compact: +6.7 points [-1.7, +15.0], 5 wins / 1 loss / 54 ties, sign test p=0.22``"""
+    lo, hi = c.ci
+    return (
+        f"{candidate} vs {baseline}: {100 * c.difference:+.1f} points "
+        f"[{100 * lo:+.1f}, {100 * hi:+.1f}] on {c.n_questions} questions, "
+        f"{c.wins} better / {c.losses} worse / {c.ties} same, sign test p={c.p_value:.3g}"
+    )
+
+
+def run_header(run: EvalRun) -> str:
+    qs = run.question_set.get("name") or "questions"
+    head = (
+        f"run {run.run_id or '(not recorded)'}: {len(run.variants)} variant(s) x {len(run.questions)} questions "
+        f"({qs}) x {run.trials_per_question} trial(s) = {run.n_trials}/{run.expected_trials} trials"
+    )
+    wall = run.timings.get("wall_s")
+    if wall:
+        head += f", {wall:.1f} s"
+    if run.status not in ("finished", "running"):
+        head += f" [{run.status}]"
+    return head
+
+
+def runs_table(summaries: Sequence[Any]) -> str:
+    """``workbench runs``: one line per run, newest first."""
+    if not summaries:
+        return "(no runs yet: start one with `workbench eval`)"
+    rows = []
+    for s in summaries:
+        expected = s.expected_trials
+        rows.append([
+            s.run_id, f"{s.created_at:%Y-%m-%d %H:%M}", s.status, s.question_set_name or "-",
+            ", ".join(s.variants), f"{s.n_trials}/{expected if expected is not None else '?'}",
+            _pct(s.accuracy),
+        ])  # fmt: skip
+    return _table(["run", "created (UTC)", "status", "questions", "variants", "trials", "accuracy"], rows)
+
+
+# --------------------------------------------------------------------------- run vs run
+
+
+def pair_variants(a: EvalRun, b: EvalRun) -> list[tuple[VariantRun, VariantRun]]:
+    """Variants to compare: same names; else, with one variant each (or as many), in order."""
+    common = [v.name for v in a.variants if v.name in b.variant_names]
+    if common:
+        return [(a.variant(n), b.variant(n)) for n in common]
+    return list(zip(a.variants, b.variants, strict=False))
+
+
+def _per_question(v: VariantRun) -> dict[str, tuple[int, int]]:
+    return counts_by_question(v.trials)
+
+
+def compare_runs(a: EvalRun, b: EvalRun) -> tuple[str, dict[str, Any]]:
+    """Side-by-side metrics and per-question wins/losses of run ``b`` against run ``a``: (text, JSON)."""
+    lines = [f"A = {run_header(a)}", f"B = {run_header(b)}"]
+    if a.question_set.get("hash") != b.question_set.get("hash"):
+        lines.append("note: the runs used different question sets; compared on the questions they share")
+    da, db = a.dataset.get("identity"), b.dataset.get("identity")
+    if da and db and da != db:
+        lines.append(
+            f"note: the runs used different datasets ({da} vs {db}): the same question may have another "
+            "right answer, so a difference can come from the data, not the prompt"
+        )
+    pairs_json = []
+    for va, vb in pair_variants(a, b):
+        left = VariantRun(f"A: {va.name}", va.trials, recall=va.recall, k=va.k)
+        right = VariantRun(f"B: {vb.name}", vb.trials, recall=vb.recall, k=vb.k)
+        lines += ["", metrics_table([left, right])]
+        entry: dict[str, Any] = {
+            "a": {"run_id": a.run_id, "variant": va.name, "metrics": _m(va)},
+            "b": {"run_id": b.run_id, "variant": vb.name, "metrics": _m(vb)},
+        }
+        try:
+            c = paired_comparison(va.trials, vb.trials)
+        except ValueError:
+            lines.append("no question in common")
+            pairs_json.append(entry)
+            continue
+        na, nb = _per_question(va), _per_question(vb)
+        wins = [q for q, d in c.per_question.items() if d > 0]
+        losses = [q for q, d in c.per_question.items() if d < 0]
+        lines.append(comparison_line(f"A: {va.name}", f"B: {vb.name}", c))
+        for label, ids in (("B right, A wrong", wins), ("A right, B wrong", losses)):
+            shown = ", ".join(f"{q} ({na[q][1]}/{na[q][0]} -> {nb[q][1]}/{nb[q][0]})" for q in ids)
+            lines.append(f"{label} ({len(ids)}): {shown or '-'}")
+        entry.update(comparison=c.to_dict(), wins=wins, losses=losses)
+        pairs_json.append(entry)
+    return "\n".join(lines), {"a": a.run_id, "b": b.run_id, "pairs": pairs_json}
+
+
+def _m(v: VariantRun) -> dict[str, Any] | None:
+    return None if v.metrics is None else v.metrics.to_dict()

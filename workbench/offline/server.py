@@ -1,0 +1,159 @@
+"""``serve-model``: the offline model as an OpenAI-compatible HTTP endpoint.
+
+Routes: ``POST /v1/chat/completions`` (``stream: true`` sends server-sent
+events ``data: {chunk}`` and ``data: [DONE]``), ``GET /v1/models``,
+``GET /v1/models/{id}`` and ``GET /healthz``. Malformed requests get
+OpenAI-style error bodies ``{"error": {"message", "type", "param", "code"}}``
+with OpenAI's status codes. The model runs in a thread pool so the event loop
+keeps accepting requests while answers are computed.
+
+``latency_ms`` adds an artificial delay to every completion, for load tests
+only: it is announced at startup and in each response's
+``x-offline-artificial-latency-ms`` header, and never counted as the model's
+compute time (``openai-processing-ms``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+LATENCY_HEADER = "x-offline-artificial-latency-ms"
+_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
+)
+
+
+def _error(status: int, message: str, param: str | None = None, code: str | None = None,
+           type: str = "invalid_request_error", headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_app(latency_ms: int = 0) -> Starlette:
+    """The ASGI app; ``latency_ms`` is an artificial delay per completion (load testing only)."""
+    if latency_ms < 0:
+        raise ValueError("latency_ms must be >= 0")
+
+    def headers(compute_ms: float) -> dict[str, str]:
+        return {
+            "x-request-id": f"req_{uuid.uuid4().hex}",
+            "openai-model": MODEL_ID,
+            "openai-processing-ms": str(round(compute_ms)),
+            LATENCY_HEADER: str(latency_ms),
+        }
+
+    async def chat(request: Request) -> Response:
+        ctype = request.headers.get("content-type", "")
+        raw = await request.body()
+        if ctype and "json" not in ctype.lower():
+            return _error(
+                400,
+                f"Invalid Content-Type header ({ctype!r}): send the request body as application/json.",
+                None,
+                "invalid_content_type",
+            )
+        try:
+            body = json.loads(raw) if raw else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, _BAD_JSON)
+        if body is None:
+            return _error(400, "We could not parse the JSON body of your request: the body is empty.")
+        start = time.perf_counter()
+        try:
+            response = await run_in_threadpool(complete, body)
+        except BadRequest as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        except Exception:
+            return _error(500, "The server had an error while processing your request.", type="server_error")
+        compute_ms = (time.perf_counter() - start) * 1000
+        if latency_ms:
+            await asyncio.sleep(latency_ms / 1000)
+        head = headers(compute_ms)
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            chunks = stream_chunks(response, include_usage=include_usage)
+            return StreamingResponse(
+                _sse(chunks), media_type="text/event-stream", headers={**head, "cache-control": "no-cache"}
+            )
+        return JSONResponse(response, headers=head)
+
+    async def models(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [describe()]})
+
+    async def model(request: Request) -> Response:
+        name = request.path_params["model"]
+        if name != MODEL_ID:
+            return _error(404, f"The model '{name}' does not exist", "model", "model_not_found")
+        return JSONResponse(describe())
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "model": MODEL_ID, "artificial_latency_ms": latency_ms})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        extra = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        if status == 405:
+            message = f"Method not allowed ({request.method} {request.url.path}); allowed: {extra.get('allow', extra.get('Allow', ''))}."
+            return _error(405, message, headers=extra)
+        if status == 404:
+            return _error(404, f"Invalid URL ({request.method} {request.url.path})")
+        return _error(status, str(getattr(exc, "detail", "error")))
+
+    routes = [
+        Route("/v1/chat/completions", chat, methods=["POST"]),
+        Route("/chat/completions", chat, methods=["POST"]),
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/v1/models/{model:path}", model, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+
+
+async def _sse(chunks: list[dict[str, Any]]) -> AsyncIterator[str]:
+    for chunk in chunks:
+        yield f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+def bind(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> socket.socket:
+    """A listening socket (``port`` 0 picks a free one); raises ``OSError`` when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/v1"
+
+
+def serve(sock: socket.socket, latency_ms: int = 0, log_level: str = "warning") -> None:
+    """Run uvicorn on an already bound socket until interrupted."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        create_app(latency_ms), log_level=log_level, access_log=False, timeout_keep_alive=30
+    )
+    uvicorn.Server(config).run(sockets=[sock])

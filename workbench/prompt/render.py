@@ -1,0 +1,287 @@
+"""Render a prompt variant for one question: the exact request, and what each part of it costs.
+
+Layout (ARCHITECTURE.md, "Rendered prompt layout"; the offline model parses it)::
+
+    system:  <instructions + output-mode sentence>
+
+             Table: events. Current time (now): 2026-11-20T12:00:00Z = epoch 1795176000.
+
+             ## Columns                 (when the schema does not depend on the question)
+             ## Examples                (when the examples do not depend on the question)
+    user:    ## Columns / ## Examples   (the question-dependent ones)
+
+             ## Question
+             <question>
+
+The system message never holds anything question-dependent, so it (with the
+tool definitions) is the prefix a provider can cache across questions. It is
+built once per ``Prompt`` and reused; only question-dependent parts are
+recomputed per question.
+
+Token sections add up exactly to ``tokens.count_request(body).total``:
+``instructions`` (instruction text, mode sentence and the table/clock line),
+``schema``, ``examples``, ``question`` (each block's own text), ``tools`` (tool
+definitions or response format) and ``format`` (message framing, headings and
+separators: the remainder).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.findings import Finding
+from workbench.llm.modes import get_mode
+from workbench.prompt import tokens
+from workbench.prompt.examples import (
+    ExampleSet,
+    SelectedExample,
+    format_examples,
+    load_example_set,
+    select_examples,
+    validate_examples,
+)
+from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, SECTIONS, RenderedPrompt
+from workbench.prompt.similarity import maskable
+from workbench.prompt.variant import PromptVariant, load_variant
+from workbench.schema.columns import Schema
+from workbench.schema.compress import CompressedSchema, compress
+from workbench.schema.relevance import SCHEMA_CACHE
+from workbench.spec.query import query_json_schema
+
+if TYPE_CHECKING:
+    from workbench.dataset.source import Dataset
+
+__all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "SECTIONS", "Prompt", "RenderedPrompt"]
+
+
+@dataclass(frozen=True)
+class _Stable:
+    """The question-independent part of every request, computed once per ``Prompt``."""
+
+    system: str
+    system_tokens: int  # the system message with its framing
+    instruction_tokens: int
+    compressed: CompressedSchema | None  # None = depends on the question
+    schema_tokens: int
+    selected: tuple[SelectedExample, ...] | None  # None = depends on the question
+    examples_tokens: int
+    mode_fields: dict[str, Any]
+    tools_tokens: int
+
+
+class Prompt:
+    """A prompt variant bound to a dataset's schema and its example set.
+
+    Example:
+        >>> p = Prompt.load("compact")  # doctest: +SKIP
+        >>> r = p.render("slow endpoints for android users yesterday")  # doctest: +SKIP
+        >>> r.sections, r.total_tokens, r.stable_prefix_tokens  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, variant: PromptVariant | str | Path, schema: Schema, example_set: ExampleSet | None = None
+    ) -> None:
+        self.variant = load_variant(variant)
+        self.schema = schema
+        if example_set is None and self.variant.examples.set is not None:
+            base = self.variant.source.parent if self.variant.source else None
+            example_set = load_example_set(self.variant.examples.set, base)
+        self.example_set = example_set
+        self.invalid_examples: dict[int, list[Finding]] = (
+            _validated(example_set, schema) if example_set is not None else {}
+        )
+        self.encoding = tokens.encoding_name_for_model(self.variant.model)
+        self._mask_values = _value_words(schema)
+        self._lock = threading.Lock()
+        self._stable_cache: _Stable | None = None
+
+    @classmethod
+    def load(
+        cls,
+        variant_path_or_name: PromptVariant | str | Path,
+        dataset: Dataset | Schema | str | Path | None = None,
+    ) -> Prompt:
+        """Load a variant (name or path) and bind it to ``dataset`` (default: the generated telemetry)."""
+        variant = load_variant(variant_path_or_name)  # a bad variant fails before any dataset work
+        return cls(variant, _schema_of(dataset))
+
+    def with_(self, **changes: Any) -> Prompt:
+        """The same binding with a changed variant (``PromptVariant.with_``); the example set is reused when unchanged."""
+        variant = self.variant.with_(**changes)
+        same_set = variant.examples.set == self.variant.examples.set
+        return Prompt(variant, self.schema, self.example_set if same_set else None)
+
+    @property
+    def usable_examples(self) -> int:
+        return 0 if self.example_set is None else len(self.example_set) - len(self.invalid_examples)
+
+    # ----------------------------------------------------------------- rendering
+
+    def _examples_settings(self):
+        settings = self.variant.examples
+        if self.example_set is not None and settings.set is None:
+            settings = settings.model_copy(update={"set": self.example_set.name})
+        return settings
+
+    def _select(self, question: str | None) -> tuple[SelectedExample, ...]:
+        if self.example_set is None:
+            return ()
+        return tuple(
+            select_examples(
+                self.example_set,
+                self._examples_settings(),
+                question,
+                encoding=self.encoding,
+                exclude=self.invalid_examples,
+                mask_values=self._mask_values,
+            )
+        )
+
+    def _stable(self) -> _Stable:
+        with self._lock:
+            if self._stable_cache is None:
+                self._stable_cache = self._build_stable()
+            return self._stable_cache
+
+    def _build_stable(self) -> _Stable:
+        v, enc = self.variant, self.encoding
+        mode = get_mode(v.output_mode)
+        instructions = v.instructions.strip()
+        suffix = mode.instructions_suffix().strip()
+        if suffix:
+            instructions += "\n\n" + suffix
+        now = self.schema.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        table_line = f"Table: {self.schema.table}. Current time (now): {now} = epoch {self.schema.now_epoch}."
+        parts = [instructions, table_line]
+        compressed = None
+        schema_tokens = 0
+        if not v.schema_.depends_on_question:
+            compressed = compress(self.schema, v.schema_, None, encoding=enc)
+            schema_tokens = compressed.tokens
+            parts.append("## Columns\n" + compressed.text)
+        selected = None
+        examples_tokens = 0
+        if not self._examples_settings().depends_on_question or self.example_set is None:
+            selected = self._select(None)
+            block = format_examples(selected)
+            if block:
+                examples_tokens = tokens.count_tokens(block, enc)
+                parts.append("## Examples\n" + block)
+        system = "\n\n".join(parts)
+        empty = tokens.count_messages([], enc)
+        mode_fields = mode.request_fields(query_json_schema())
+        tools_tokens = tokens.count_request({"model": v.model, "messages": [], **mode_fields}).total - empty
+        return _Stable(
+            system=system,
+            system_tokens=tokens.count_messages([{"role": "system", "content": system}], enc) - empty,
+            instruction_tokens=tokens.count_tokens(instructions, enc) + tokens.count_tokens(table_line, enc),
+            compressed=compressed,
+            schema_tokens=schema_tokens,
+            selected=selected,
+            examples_tokens=examples_tokens,
+            mode_fields=mode_fields,
+            tools_tokens=tools_tokens,
+        )
+
+    def render(self, question: str) -> RenderedPrompt:
+        """The exact request for ``question``, with token sections, stable prefix and examples chosen."""
+        v, enc = self.variant, self.encoding
+        question = question.strip()
+        st = self._stable()
+        user_parts: list[str] = []
+        compressed, schema_tokens = st.compressed, st.schema_tokens
+        if compressed is None:
+            compressed = compress(self.schema, v.schema_, question, encoding=enc)
+            schema_tokens = compressed.tokens
+            user_parts.append("## Columns\n" + compressed.text)
+        selected, examples_tokens = st.selected, st.examples_tokens
+        if selected is None:
+            selected = self._select(question)
+            block = format_examples(selected)
+            if block:
+                examples_tokens = tokens.count_tokens(block, enc)
+                user_parts.append("## Examples\n" + block)
+        user_parts.append("## Question\n" + question)
+        user = {"role": "user", "content": "\n\n".join(user_parts)}
+        messages = [{"role": "system", "content": st.system}, user]
+        body: dict[str, Any] = {
+            "model": v.model,
+            "messages": messages,
+            **st.mode_fields,
+            "temperature": v.temperature,
+        }
+        for key in ("top_p", "max_tokens", "seed"):
+            if getattr(v, key) is not None:
+                body[key] = getattr(v, key)
+        total = st.tools_tokens + st.system_tokens + tokens.count_messages([user], enc)
+        sections = {
+            "instructions": st.instruction_tokens,
+            "schema": schema_tokens,
+            "examples": examples_tokens,
+            "question": tokens.count_tokens(question, enc),
+            "tools": st.tools_tokens,
+        }
+        sections["format"] = total - sum(sections.values())
+        return RenderedPrompt(
+            question=question,
+            variant=v.name,
+            model=v.model,
+            messages=messages,
+            tools=st.mode_fields.get("tools"),
+            tool_choice=st.mode_fields.get("tool_choice"),
+            response_format=st.mode_fields.get("response_format"),
+            body=body,
+            sections=sections,
+            total_tokens=total,
+            stable_prefix_tokens=st.tools_tokens + st.system_tokens,
+            encoding=enc,
+            selected_examples=selected,
+            compressed=compressed,
+            invalid_examples=self.invalid_examples,
+        )
+
+    @property
+    def stable_prefix_tokens(self) -> int:
+        st = self._stable()
+        return st.tools_tokens + st.system_tokens
+
+    def __repr__(self) -> str:
+        return f"<Prompt {self.variant.name!r}: {self.variant.summary()}; {len(self.schema)} columns>"
+
+    def _repr_html_(self) -> str:
+        from workbench.prompt.html import prompt_html
+
+        return prompt_html(self)
+
+
+def _validated(example_set: ExampleSet, schema: Schema) -> dict[int, list[Finding]]:
+    """``validate_examples``, remembered per schema object (weakly) and example-set content."""
+    store = SCHEMA_CACHE.slot(schema)
+    key = f"invalid_examples:{example_set.content_hash}"
+    if key not in store:
+        store[key] = validate_examples(example_set, schema)
+    return {i: list(fs) for i, fs in store[key].items()}
+
+
+def _value_words(schema: Schema) -> frozenset[str]:
+    """Low-cardinality string values (``android``, ``stripe``): masked when questions are compared."""
+    return frozenset(
+        value.lower()
+        for col in schema.columns
+        for value in col.values or ()
+        if isinstance(value, str) and maskable(value)
+    )
+
+
+def _schema_of(dataset: Any) -> Schema:
+    if isinstance(dataset, Schema):
+        return dataset
+    if dataset is not None and hasattr(dataset, "schema") and callable(dataset.schema):
+        return dataset.schema()
+    from workbench.dataset.source import open_dataset
+
+    return open_dataset(dataset).schema()

@@ -1,0 +1,513 @@
+"""Compile a ``QuerySpec`` to SQL: sqlglot expression trees, never string formatting.
+
+The spec is model output, so nothing in it becomes SQL text: column names
+become quoted identifiers (``"http.route"``, ``"a""b"``), values become
+literals that sqlglot escapes (``'; DELETE FROM events; --`` is just a string
+that matches nothing), and every other token comes from this module. Trees are
+built for DuckDB and printed for the requested dialect; the few constructs with
+no common spelling (percentiles, time buckets, ends-with) are built per
+dialect, and an op with no equivalent raises a ``WorkbenchError`` naming the op
+and the dialect.
+
+Semantics (the choices Honeycomb leaves to the engine are written down here):
+
+- Time window: ``timestamp >= start AND timestamp < end`` from
+  ``QuerySpec.time_window(now)``; no time fields = the 2 hours before ``now``.
+- Filters: ``= > >= < <=`` never match a missing (NULL) field. The negative
+  ops (``!=``, ``not-in``, ``does-not-start-with``, ``does-not-end-with``,
+  ``does-not-contain``) also match events where the field is missing, as in
+  Honeycomb. String ops work on the column cast to VARCHAR with
+  ``starts_with``/``ends_with``/``strpos`` (no LIKE, so ``%`` and ``_`` in a
+  value are literal; matching is case-sensitive). ``exists`` /
+  ``does-not-exist`` are ``IS NOT NULL`` / ``IS NULL``. Values are coerced to
+  the column's type when the schema knows it (``"500"`` on an integer column
+  is 500, ``"true"`` on a boolean is TRUE); a value that cannot be coerced is
+  compared with the column cast to VARCHAR, so it matches nothing instead of
+  failing. Calculation filters become ``agg(...) FILTER (WHERE ...)``.
+- Calculations: COUNT is ``count(*)`` (``count(col)`` with a column: non-null
+  values); COUNT_DISTINCT is exact (Honeycomb's is approximate); P001..P999 are ``quantile_cont``
+  (interpolated; approximate on trino, bigquery and clickhouse).
+  HEATMAP: ``HEATMAP_BUCKETS`` linear buckets between the min and max of the
+  column over the whole window (after filters), so every group and time
+  bucket shares one y axis; a cell is a map {bucket lower bound: count}
+  (``QueryResult.to_dict`` writes it as ``[[lower, count], ...]``). DuckDB only.
+  RATE_AVG/RATE_SUM/RATE_MAX: the column's AVG/SUM/MAX per time bucket, then
+  the difference from the previous non-empty bucket of the same group
+  (Honeycomb: "the difference between subsequent field values after applying
+  the operator"; per bucket, not per second). A series shows the differences
+  at the series granularity; the summary row is their mean at the query's
+  granularity (``auto_granularity`` when none is set).
+  CONCURRENCY: spans are ``[timestamp, timestamp + duration_ms)``; a running
+  sum of +1 at starts and -1 at ends (ends first on ties) gives the spans in
+  flight. Summary: the maximum over the window; series: the maximum reached
+  within each bucket (a bucket where no span starts or ends has no value).
+  Only spans that start inside the window count; spans without a duration
+  are left out.
+- Breakdowns are GROUP BY columns; NULL is kept as its own group.
+- Havings restrict groups (HAVING, or WHERE over the joined calculations).
+- Orders refer to a breakdown or a calculation (op+column, or a calculation
+  name). With no orders: the first calculation (not HEATMAP) descending. The
+  breakdowns not yet ordered always follow, ascending, so results are
+  deterministic. NULLs sort last.
+- Limit: the spec's, else ``DEFAULT_LIMIT`` = 1000, the terraform provider's
+  ``DefaultQueryLimit`` (OpenAPI's example default is 100; 1000 keeps results
+  complete for the small groupings questions ask about).
+- Series: with ``granularity`` set (0 = auto), the same calculations per time
+  bucket (``time_bucket`` aligned to the Unix epoch), only for the groups the
+  summary keeps (its limit, havings and order), ordered by time.
+- ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError);
+  ``compare_time_offset_seconds`` and ``usage_mode`` are ignored (the query
+  API returns no comparison series; the embedded data is not sampled).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from workbench.core.errors import WorkbenchError
+from workbench.schema.columns import Schema
+from workbench.spec.query import CALC_OPS, PERCENTILE_OPS, Calculation, Filter, Having, Order, QuerySpec
+from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
+from workbench.sql.passes import joined_query
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "DIALECTS",
+    "HEATMAP_BUCKETS",
+    "CompiledQuery",
+    "auto_granularity",
+    "compile_spec",
+    "transpile",
+]
+
+DIALECTS: tuple[str, ...] = ("duckdb", "clickhouse", "bigquery", "postgres", "trino")
+DEFAULT_LIMIT = 1000
+HEATMAP_BUCKETS = 30
+TIMESTAMP_COLUMN = "timestamp"
+DURATION_COLUMN = "duration_ms"
+SERIES_TIME = "time"
+#: bucket sizes auto granularity picks from: the smallest giving at most AUTO_BUCKETS buckets.
+AUTO_STEPS: tuple[int, ...] = (
+    1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800,
+)  # fmt: skip
+AUTO_BUCKETS = 200
+
+_SIMPLE_AGGS: dict[str, type[exp.Func]] = {"SUM": exp.Sum, "AVG": exp.Avg, "MAX": exp.Max, "MIN": exp.Min}
+_RATE_AGGS: dict[str, type[exp.Func]] = {"RATE_AVG": exp.Avg, "RATE_SUM": exp.Sum, "RATE_MAX": exp.Max}
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """SQL for one spec.
+
+    Args:
+        sql: the summary query: one row per group (breakdowns, then calculations).
+        series_sql: one row per time bucket and group, when the spec has a granularity.
+        dialect: the SQL dialect both queries are written in.
+        columns: result column labels: breakdowns, then calculation labels (``P99(duration_ms)``).
+        series_columns: ``time``, then the same labels, when there is a series.
+        window: ``(start, end)`` epoch seconds the query covers (end excluded).
+        granularity: seconds per series bucket, when there is a series.
+    """
+
+    sql: str
+    series_sql: str | None
+    dialect: str
+    columns: tuple[str, ...]
+    window: tuple[int, int]
+    series_columns: tuple[str, ...] | None = None
+    granularity: int | None = None
+
+
+def auto_granularity(seconds: int) -> int:
+    """The bucket size for ``granularity`` 0 (auto): a round step giving at most 200 buckets."""
+    for step in AUTO_STEPS:
+        if seconds / step <= AUTO_BUCKETS:
+            return step
+    return max(1, math.ceil(seconds / AUTO_BUCKETS))
+
+
+def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckdb") -> CompiledQuery:
+    """Compile ``spec`` to SQL over the dataset ``schema`` describes.
+
+    Args:
+        spec: a query spec; validate it first (``workbench.spec.validate.layers``), compiling assumes its rules hold.
+        schema: the dataset's schema (gives ``now``, the table and column types), or just ``now``
+            as epoch seconds (table ``events``, types taken from the values).
+        dialect: one of ``DIALECTS``.
+
+    Raises:
+        WorkbenchError: a construct the engine or the dialect cannot express.
+
+    Example:
+        >>> q = compile_spec(parse_spec({"calculations": [{"op": "COUNT"}]}), 1795176000)
+        >>> q.columns
+        ('COUNT',)
+    """
+    dialect = _check_dialect(dialect)
+    compiler = _Compiler(spec, schema, dialect)
+    labels = compiler.labels()
+    summary = compiler.summary(labels)
+    series_sql = series_columns = None
+    if compiler.granularity is not None:
+        series_columns = (SERIES_TIME, *labels)
+        series_sql = compiler.series(list(series_columns)).sql(dialect=dialect, copy=False)
+    return CompiledQuery(
+        sql=summary.sql(dialect=dialect, copy=False),
+        series_sql=series_sql,
+        dialect=dialect,
+        columns=tuple(labels),
+        window=compiler.window,
+        series_columns=series_columns,
+        granularity=compiler.granularity,
+    )
+
+
+def transpile(sql: str, dialect: str) -> str:
+    """Rewrite DuckDB SQL (written by a person) for another dialect with sqlglot."""
+    dialect = _check_dialect(dialect)
+    try:
+        return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+    except sqlglot.errors.SqlglotError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WorkbenchError(f"cannot transpile to {dialect}: {first}", "check the SQL") from None
+
+
+def _check_dialect(dialect: str) -> str:
+    name = {"postgresql": "postgres", "presto": "trino"}.get(dialect.lower(), dialect.lower())
+    if name not in DIALECTS:
+        raise WorkbenchError(f"unknown SQL dialect {dialect!r}", f"use one of {', '.join(DIALECTS)}")
+    return name
+
+
+# --------------------------------------------------------------------------- literals
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _named(expr: exp.Expression, alias: str) -> exp.Expression:
+    """``expr AS "alias"``, or just the column when it already has that name."""
+    if isinstance(expr, exp.Column) and not expr.table and expr.name == alias:
+        return expr
+    return exp.alias_(expr, alias, quoted=True)
+
+
+def _same_column(a: str | None, b: str | None) -> bool:
+    return (None if a == "*" else a) == (None if b == "*" else b)
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+class _Compiler:
+    """Builds the summary and series trees of one spec (``compile_passes`` adds the multi-pass parts)."""
+
+    def __init__(self, spec: QuerySpec, schema: Schema | int, dialect: str) -> None:
+        if spec.calculated_fields:
+            raise WorkbenchError("calculated_fields are not supported by the SQL engine", "remove them")
+        if spec.formulas:
+            raise WorkbenchError("formulas are not supported by the SQL engine", "remove them")
+        self.spec = spec
+        self.dialect = dialect
+        if isinstance(schema, Schema):
+            now, self.table = schema.now_epoch, schema.table
+            self.types: dict[str, str] | None = {c.name: c.type for c in schema.columns}
+        else:
+            now, self.table, self.types = int(schema), "events", None
+        self.window = spec.time_window(now)
+        self.calcs: tuple[Calculation, ...] = spec.effective_calculations
+        self.breakdowns = list(spec.breakdowns)
+        self.limit = spec.limit if spec.limit is not None else DEFAULT_LIMIT
+        if self.limit < 1:
+            raise WorkbenchError(f"limit must be at least 1, got {self.limit}", "use 1..1000")
+        self.complex = [j for j, c in enumerate(self.calcs) if c.op in _RATE_AGGS or c.op == "CONCURRENCY"]
+        span = self.window[1] - self.window[0]
+        if span <= 0:
+            raise WorkbenchError("the time window is empty (end is not after start)", "fix the time fields")
+        g = spec.granularity
+        self.granularity = None if g is None else (g if g > 0 else auto_granularity(span))
+        self.rate_granularity = self.granularity or auto_granularity(span)
+        for j, c in enumerate(self.calcs):
+            self._check_calc(c, j)
+
+    # -- names and references
+
+    def labels(self) -> list[str]:
+        return [*self.breakdowns, *(c.label for c in self.calcs)]
+
+    def col(self, name: str) -> exp.Column:
+        if self.types is not None and name not in self.types:
+            raise WorkbenchError(f"unknown column {name!r}", "use a column of the dataset schema")
+        return exp.Column(this=_ident(name))
+
+    def _check_calc(self, calc: Calculation, j: int) -> None:
+        if calc.op not in CALC_OPS:
+            raise WorkbenchError(f"unknown calculation op {calc.op!r}", "see the Honeycomb calculation ops")
+        if calc.op not in ("COUNT", "CONCURRENCY") and not calc.column:
+            raise WorkbenchError(f"calculations[{j}]: {calc.op} needs a column", "add a column")
+        if calc.op == "HEATMAP" and self.dialect != "duckdb":
+            raise WorkbenchError(
+                f"HEATMAP has no equivalent in the {self.dialect} dialect", "run it on duckdb"
+            )
+        if calc.op == "CONCURRENCY":
+            self.col(DURATION_COLUMN)
+
+    # -- conditions
+
+    def where(self, extra: exp.Expression | None = None) -> exp.Expression:
+        ts = self.col(TIMESTAMP_COLUMN)
+        start, end = self.window
+        conds = [ts.copy() >= timestamp(start), ts < timestamp(end)]
+        filters = combine([self.filter_cond(f) for f in self.spec.filters], self.spec.filter_combination)
+        return exp.and_(*conds, *(c for c in (filters, extra) if c is not None))
+
+    def filter_cond(self, f: Filter) -> exp.Expression:
+        return filter_condition(f, self.col(f.column), self._type(f.column), self.dialect)
+
+    def _type(self, column: str) -> str | None:
+        return self.types.get(column) if self.types is not None else None
+
+    def calc_filter(self, calc: Calculation) -> exp.Expression | None:
+        return combine([self.filter_cond(f) for f in calc.filters or ()], calc.filter_combination or "AND")
+
+    # -- aggregates
+
+    def aggregate(self, j: int) -> exp.Expression:
+        """The aggregate of simple calculation ``j`` (not RATE_*/CONCURRENCY)."""
+        calc = self.calcs[j]
+        col = None if calc.column in (None, "*") else self.col(calc.column)  # type: ignore[arg-type]
+        agg: exp.Expression
+        if calc.op == "COUNT":
+            agg = exp.Count(this=col if col is not None else exp.Star())
+        elif calc.op == "COUNT_DISTINCT":
+            agg = exp.Count(this=exp.Distinct(expressions=[col]))
+        elif calc.op in _SIMPLE_AGGS:
+            agg = _SIMPLE_AGGS[calc.op](this=col)
+        elif calc.op in PERCENTILE_OPS:
+            agg = self.percentile(col, PERCENTILE_OPS[calc.op])  # type: ignore[arg-type]
+        else:  # HEATMAP
+            agg = self.heatmap(j, col)  # type: ignore[arg-type]
+        cond = self.calc_filter(calc)
+        return exp.Filter(this=agg, expression=exp.Where(this=cond)) if cond is not None else agg
+
+    def percentile(self, col: exp.Expression, q: float) -> exp.Expression:
+        quantile = exp.Literal.number(q)
+        if self.dialect in ("duckdb", "postgres"):
+            return exp.PercentileCont(this=col, expression=quantile)
+        if self.dialect == "clickhouse":
+            return exp.Quantile(this=col, quantile=quantile)
+        return exp.ApproxQuantile(this=col, quantile=quantile)
+
+    def heatmap(self, j: int, col: exp.Expression) -> exp.Expression:
+        """``histogram`` of each value's bucket lower bound; bounds come from the CTE ``hm{j}``."""
+        lo, width = (exp.column(f"hm{j}_{name}", table=f"hm{j}") for name in ("lo", "width"))
+        offset = exp.Div(
+            this=exp.paren(exp.Sub(this=col.copy(), expression=lo.copy())), expression=width.copy()
+        )
+        index = exp.Anonymous(
+            this="LEAST", expressions=[exp.Floor(this=offset), exp.Literal.number(HEATMAP_BUCKETS - 1)]
+        )
+        lower = exp.Case(
+            ifs=[
+                exp.If(this=col.copy().is_(exp.null()), true=exp.null()),
+                exp.If(this=width.copy().eq(0), true=lo.copy()),
+            ],
+            default=exp.Add(this=lo, expression=exp.Mul(this=width, expression=index)),
+        )
+        return exp.Anonymous(this="histogram", expressions=[lower])
+
+    def heatmap_bounds(self, j: int) -> exp.Select:
+        """One row: the low end and the bucket width of calculation ``j``'s heatmap over the window."""
+        calc = self.calcs[j]
+        col = self.col(calc.column)  # type: ignore[arg-type]
+        width = exp.Div(
+            this=exp.paren(exp.Sub(this=exp.Max(this=col.copy()), expression=exp.Min(this=col.copy()))),
+            expression=exp.Literal.number(HEATMAP_BUCKETS),
+        )
+        return (
+            exp.select(
+                exp.alias_(exp.Min(this=col), f"hm{j}_lo"), exp.alias_(width, f"hm{j}_width"), copy=False
+            )
+            .from_(self.table_expr(), copy=False)
+            .where(self.where(self.calc_filter(calc)), copy=False)
+        )
+
+    def heatmap_ctes(self, select: exp.Select) -> exp.Select:
+        for j, c in enumerate(self.calcs):
+            if c.op == "HEATMAP":
+                select = select.with_(f"hm{j}", as_=self.heatmap_bounds(j), copy=False)
+        return select
+
+    def heatmap_joins(self, select: exp.Select) -> exp.Select:
+        for j, c in enumerate(self.calcs):
+            if c.op == "HEATMAP":
+                select = select.join(exp.to_table(f"hm{j}"), join_type="cross", copy=False)
+        return select
+
+    def table_expr(self) -> exp.Table:
+        return exp.Table(this=_ident(self.table))
+
+    def bucket(self, ts: exp.Expression, g: int) -> exp.Expression:
+        """Start of the ``g``-second bucket holding ``ts``, buckets aligned to the Unix epoch."""
+        interval = exp.Interval(this=exp.Literal.string(str(g)), unit=exp.var("SECOND"))
+        if self.dialect in ("duckdb", "postgres"):
+            origin = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), "TIMESTAMP")
+            return exp.DateBin(this=interval, expression=ts, unit=origin)
+        if self.dialect == "clickhouse":
+            return exp.Anonymous(this="toStartOfInterval", expressions=[ts, interval])
+        if self.dialect == "bigquery":
+            seconds = exp.Anonymous(this="UNIX_SECONDS", expressions=[ts])
+            whole = exp.Anonymous(this="DIV", expressions=[seconds, exp.Literal.number(g)])
+            start = exp.Mul(this=whole, expression=exp.Literal.number(g))
+            return exp.Anonymous(this="TIMESTAMP_SECONDS", expressions=[start])
+        seconds = exp.Div(this=exp.TimeToUnix(this=ts), expression=exp.Literal.number(g))
+        return exp.UnixToTime(this=exp.Mul(this=exp.Floor(this=seconds), expression=exp.Literal.number(g)))
+
+    def ordered(self, expr: exp.Expression, desc: bool = False, window: bool = False) -> exp.Ordered:
+        # in a window, BigQuery cannot spell NULLS LAST; window keys are never NULL there
+        nulls_first = bool(window and self.dialect == "bigquery")
+        return exp.Ordered(this=expr, desc=desc, nulls_first=nulls_first)
+
+    # -- orders and havings
+
+    def resolve_order(self, order: Order) -> int:
+        """Output position (breakdowns first, then calculations) the order refers to."""
+        nb = len(self.breakdowns)
+        j = None
+        if order.op:
+            j = self._match(order.op, order.column)
+            if j is None and order.column in self.breakdowns:
+                return self.breakdowns.index(order.column)
+        elif order.column:
+            if order.column in self.breakdowns:
+                return self.breakdowns.index(order.column)
+            j = next((j for j, c in enumerate(self.calcs) if c.name == order.column), None)
+            if j is None:
+                j = next((j for j, c in enumerate(self.calcs) if c.column == order.column), None)
+        if j is None:
+            what = " ".join(x for x in (order.op, order.column) if x) or "{}"
+            raise WorkbenchError(f"order {what} matches no breakdown or calculation", "order by one of them")
+        if self.calcs[j].op == "HEATMAP":
+            raise WorkbenchError("cannot order by HEATMAP", "order by another calculation")
+        return nb + j
+
+    def _match(self, op: str | None, column: str | None) -> int | None:
+        """The calculation with this op and column, an unnamed one first (named ones may be filtered)."""
+        found = [j for j, c in enumerate(self.calcs) if c.op == op and _same_column(c.column, column)]
+        return min(found, key=lambda j: (self.calcs[j].name is not None, j)) if found else None
+
+    def resolve_having(self, having: Having) -> int:
+        j = self._match(having.calculate_op, having.column)
+        if j is None and having.column:
+            named = (j for j, c in enumerate(self.calcs) if c.name == having.column)
+            j = next((j for j in named if having.calculate_op in (None, self.calcs[j].op)), None)
+        if j is None:
+            what = " ".join(x for x in (having.calculate_op, having.column) if x)
+            raise WorkbenchError(f"having {what} matches no calculation", "add the calculation")
+        if self.calcs[j].op == "HEATMAP":
+            raise WorkbenchError("a having cannot use HEATMAP", "use another calculation")
+        if having.op not in COMPARISONS:
+            raise WorkbenchError(f"unknown having op {having.op!r}", "use = != > >= < <=")
+        return j
+
+    def having_cond(self, refs: list[exp.Expression]) -> exp.Expression | None:
+        """Havings over ``refs[j]``, the expression standing for calculation ``j``."""
+        conds = []
+        for h in self.spec.havings:
+            j = self.resolve_having(h)
+            conds.append(COMPARISONS[h.op](this=refs[j].copy(), expression=number(h.value)))
+        return combine(conds)
+
+    def order_by(self, aliases: list[str]) -> list[exp.Ordered]:
+        items: dict[int, bool] = {}
+        for order in self.spec.orders:
+            items.setdefault(self.resolve_order(order), order.order == "descending")
+        nb = len(self.breakdowns)
+        if not self.spec.orders:
+            first = next((j for j, c in enumerate(self.calcs) if c.op != "HEATMAP"), None)
+            if first is not None:
+                items[nb + first] = True
+        for i in range(nb):
+            items.setdefault(i, False)
+        return [self.ordered(self.ref(aliases, pos), desc) for pos, desc in items.items()]
+
+    def finish(self, select: exp.Select, aliases: list[str]) -> exp.Select:
+        """ORDER BY (when there is anything to order by) and LIMIT."""
+        orders = self.order_by(aliases)
+        if orders:
+            select = select.order_by(*orders, copy=False)
+        return select.limit(self.limit, copy=False)
+
+    @staticmethod
+    def ref(aliases: list[str], pos: int) -> exp.Expression:
+        # an output column by name; by position when two columns share the name
+        if aliases.count(aliases[pos]) == 1:
+            return exp.Column(this=_ident(aliases[pos]))
+        return exp.Literal.number(pos + 1)
+
+    # -- queries
+
+    def summary(self, aliases: list[str]) -> exp.Select:
+        """One row per group: breakdowns then calculations, named ``aliases``."""
+        if self.complex:
+            return joined_query(self, aliases, series=False)
+        nb = len(self.breakdowns)
+        keys = [_named(self.col(b), aliases[i]) for i, b in enumerate(self.breakdowns)]
+        calcs = [exp.alias_(self.aggregate(j), aliases[nb + j], quoted=True) for j in range(len(self.calcs))]
+        select = exp.select(*keys, *calcs, copy=False).from_(self.table_expr(), copy=False)
+        select = select.where(self.where(), copy=False)
+        select = self.heatmap_joins(select)
+        if self.breakdowns:
+            select = select.group_by(*(self.col(b) for b in self.breakdowns), copy=False)
+        having = self.having_cond(
+            [self.aggregate(j) if c.op != "HEATMAP" else exp.null() for j, c in enumerate(self.calcs)]
+        )
+        if having is not None:
+            select = select.having(having, copy=False)
+        select = self.finish(select, aliases)
+        return self.heatmap_ctes(select)
+
+    def series(self, aliases: list[str]) -> exp.Select:
+        """One row per time bucket and kept group, ordered by time."""
+        assert self.granularity is not None
+        top = None
+        if self.breakdowns:
+            top = self.summary(
+                [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
+            )
+        if self.complex:
+            return joined_query(self, aliases, series=True, top=top)
+        ts_bucket = self.bucket(self.col(TIMESTAMP_COLUMN), self.granularity)
+        nb = len(self.breakdowns)
+        keys = [_named(self.col(b), aliases[1 + i]) for i, b in enumerate(self.breakdowns)]
+        calcs = [
+            exp.alias_(self.aggregate(j), aliases[1 + nb + j], quoted=True) for j in range(len(self.calcs))
+        ]
+        select = exp.select(exp.alias_(ts_bucket, aliases[0], quoted=True), *keys, *calcs, copy=False)
+        select = select.from_(self.table_expr(), copy=False).where(self.where(self.in_top(top)), copy=False)
+        group = [ts_bucket.copy(), *(self.col(b) for b in self.breakdowns)]
+        select = self.heatmap_joins(select).group_by(*group, copy=False)
+        select = select.order_by(*(self.ordered(self.ref(aliases, i)) for i in range(1 + nb)), copy=False)
+        if top is not None:
+            select = select.with_("top", as_=top, copy=False)
+        return self.heatmap_ctes(select)
+
+    def in_top(self, top: exp.Select | None) -> exp.Expression | None:
+        """The event's group is one of the summary's kept groups (NULL-safe)."""
+        if top is None:
+            return None
+        same = []
+        for i, b in enumerate(self.breakdowns):
+            event_column = exp.Column(this=self.col(b).this, table=_ident(self.table))
+            same.append(exp.NullSafeEQ(this=exp.column(f"k{i}", table="top"), expression=event_column))
+        return exp.Exists(
+            this=exp.select(exp.Literal.number(1), copy=False)
+            .from_(exp.to_table("top"), copy=False)
+            .where(exp.and_(*same), copy=False)
+        )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from workbench.core.errors import WorkbenchError
 
-#: verb modules, in the order ``--help`` lists them; a missing module is skipped.
+#: verb modules, in the order ``--help`` lists them.
 VERB_MODULES: tuple[str, ...] = (
     "data", "spec", "query", "prompt", "ask", "questions", "evaluate", "runs", "serve", "export", "lab",
 )  # fmt: skip
@@ -29,22 +29,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for name in VERB_MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
+#: packages of the ``lab`` extra: the base install (the production runtime) has none of them.
+LAB_PACKAGES = frozenset({
+    "duckdb", "pandas", "numpy", "ipywidgets", "jupyterlab", "ipykernel", "plotly", "starlette", "uvicorn", "tqdm",
+})  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    with warnings.catch_warnings():
-        warnings.showwarning = _one_line_warning
-        return _run(args)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return _run(args)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in LAB_PACKAGES:
+            raise
+        print(
+            f"workbench: error: the workbench needs {exc.name}, which the base install (the production "
+            "runtime) leaves out; install the workbench with: pip install 'query-workbench[lab]'",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -54,12 +54,8 @@ IN_PROCESS_URL = "http://offline.invalid/v1"
 
 
 def _default_http() -> ModuleType:
-    try:
-        import httpx2
-    except ImportError:  # openai < 3 is built on httpx
-        import httpx
+    import httpx2  # the HTTP library openai 3.x is built on
 
-        return httpx
     return httpx2
 
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import math
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
@@ -383,24 +382,17 @@ def _answer_text(response: dict[str, Any]) -> str:
 
 
 def _estimate(body: dict[str, Any], response: dict[str, Any]) -> tuple[int, int, int]:
+    from workbench.prompt import tokens
+
     text = _answer_text(response)
-    try:
-        from workbench.prompt import tokens
-    except ImportError:  # no tokenizer module: a rough 4 characters per token
-        request = json.dumps(
-            [body.get("messages"), body.get("tools"), body.get("response_format")], default=str
-        )
-        return math.ceil(len(request) / 4), 0, math.ceil(len(text) / 4)
     encoding = tokens.encoding_name_for_model(str(body.get("model") or "offline"))
     return tokens.count_request(body).total, 0, tokens.count_tokens(text, encoding)
 
 
 def _cost(model: str, prompt: int, cached: int, completion: int) -> float | None:
     """USD from the price table (``workbench.prompt.prices``); ``None`` when the model or the table is unknown."""
-    try:
-        from workbench.prompt.prices import cost_usd
-    except ImportError:
-        return None
+    from workbench.prompt.prices import cost_usd
+
     try:
         value = cost_usd(
             model, prompt_tokens=prompt, completion_tokens=completion, cached_tokens=min(cached, prompt)

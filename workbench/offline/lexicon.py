@@ -63,17 +63,6 @@ class Col:
         )
 
 
-@dataclass(frozen=True)
-class ValueMatch:
-    """A literal of the question found among a column's values."""
-
-    col: Col
-    value: Any
-    score: float
-    start: int
-    end: int  # token span [start, end)
-
-
 def _infer_type(pc: ParsedColumn) -> str:
     if pc.type:
         return pc.type

@@ -75,11 +75,6 @@ def _lowered(mask_values: Collection[str]) -> frozenset[str]:
     return frozenset(v.lower() for v in mask_values)
 
 
-def question_terms(text: str, mask_values: Collection[str] = ()) -> list[str]:
-    """The masked, normalised words of a question, in order."""
-    return list(_terms(text, _lowered(mask_values)))
-
-
 @functools.lru_cache(maxsize=4096)
 def _terms(text: str, masked: frozenset[str]) -> tuple[str, ...]:
     text = _QUOTED.sub(" __val__ ", text.lower())
@@ -96,11 +91,6 @@ def _terms(text: str, masked: frozenset[str]) -> tuple[str, ...]:
             stem = _stem(word)
             out.append(_SYNONYMS.get(stem, stem))
     return tuple(out)
-
-
-def features(text: str, mask_values: Collection[str] = ()) -> Counter[str]:
-    """Words and word pairs of the masked question, with counts."""
-    return Counter(_features(text, _lowered(mask_values)))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 ColumnType = Literal["string", "integer", "float", "boolean", "timestamp"]
-COLUMN_TYPES: tuple[str, ...] = ("string", "integer", "float", "boolean", "timestamp")
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,6 @@ SERVICES: tuple[str, ...] = (
     "checkout", "payment", "recommendation", "search", "shipping",
 )  # fmt: skip
 REGIONS: tuple[str, ...] = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1")
-PLATFORMS: tuple[str, ...] = ("android", "ios", "web")
-TIERS: tuple[str, ...] = ("free", "pro", "enterprise")
-PROVIDERS: tuple[str, ...] = ("stripe", "paypal", "adyen")
-VERSIONS: tuple[str, ...] = ("5.1.0", "5.2.0", "5.3.0")
 #: span roles a fault can be attached to (index = role id; 0 = no role).
 ROLES: tuple[str, ...] = (
     "", "fe", "gw", "auth", "main", "cache", "db", "db_orders", "catalog", "cart",

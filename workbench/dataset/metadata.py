@@ -1,11 +1,20 @@
 """Per-column metadata computed from the data, the way Honeycomb's columns API reports it.
 
-Two scans for any number of columns: the first gets, for every column at once,
-its non-null count, the newest ``timestamp`` with a value (``last_written``)
-and an approximate distinct count (HyperLogLog; for booleans the exact number
-of trues); the second gets every value of the low-cardinality columns, most
-frequent first (their complete domain), and the top values of the others from
-a 10% sample.
+Everything is exact, so the metadata (and the schema text a model is shown) is the same on
+every DuckDB release: no approximate aggregate, no sampling.
+
+* One scan per :data:`BATCH` columns gets each column's non-null count and the newest
+  ``timestamp`` with a value (``last_written``).
+* One ``UNION ALL`` statement per value type groups every column by value: the number of
+  groups is the exact distinct count, and the first :data:`TOP_K` groups in the documented
+  order are the column's top values.
+
+**Value order.** ``sample_values`` and ``domain`` list values by count, most frequent first;
+equally frequent values are ordered by value, ascending, in the column's own type (numbers
+numerically, strings by UTF-8 bytes, false before true; nested values as text). Values are
+distinct, so the order is total. ``domain`` is the complete list when a column has at most
+:data:`DOMAIN_MAX` distinct values; ``sample_values`` is its first :data:`SAMPLE_COUNT`.
+Timestamp columns get a distinct count but no samples.
 """
 
 from __future__ import annotations
@@ -14,10 +23,10 @@ from typing import Any
 
 #: columns with at most this many distinct values get their complete domain.
 DOMAIN_MAX = 25
-#: complete value lists are computed below this approximate distinct count (HLL is ~2% off).
-HISTOGRAM_MAX = 40
 SAMPLE_COUNT = 5
-#: aggregates per SELECT (DuckDB copes with thousands, but keep statements moderate).
+#: values kept per column: enough for the complete domain and for the samples.
+TOP_K = max(DOMAIN_MAX, SAMPLE_COUNT)
+#: columns per statement (DuckDB copes with thousands, but keep statements moderate).
 BATCH = 150
 
 METADATA_DDL = (
@@ -48,12 +57,9 @@ def honeycomb_type(duckdb_type: str) -> str:
 
 
 def _value(name: str, typ: str) -> str:
-    """The column as an aggregate argument (nested types as text)."""
-    return (
-        f"{quote(name)}::VARCHAR"
-        if typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))
-        else quote(name)
-    )
+    """The column's values as grouped and ordered: in its own type, nested types as text."""
+    nested = typ.endswith("]") or typ.startswith(("STRUCT", "MAP", "UNION"))
+    return f"{quote(name)}::VARCHAR" if nested else quote(name)
 
 
 def _as_text(value: Any) -> str:
@@ -65,90 +71,75 @@ def _as_text(value: Any) -> str:
 
 
 def compute_metadata(con, table: str, descriptions: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """One dict per column of ``table`` (in table order) with the ``column_metadata`` fields."""
+    """One dict per column of ``table`` (in table order) with the ``column_metadata`` fields.
+
+    Works on any table or view with a ``timestamp`` column (no rowid or ordering assumed);
+    the values are exact and ordered as the module docstring says.
+    """
     descriptions = descriptions or {}
     cols = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {quote(table)}").fetchall()]
-    names = [n for n, _ in cols]
-    if "timestamp" not in names:
+    if "timestamp" not in (n for n, _ in cols):
         raise ValueError("no timestamp column")
     total = con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0]
-    stats: dict[str, tuple[int, Any, int]] = {}
-    tops: dict[str, list[Any]] = {}
-    for i in range(0, len(cols), BATCH):
-        batch = cols[i : i + BATCH]
-        aggs = []
-        for name, typ in batch:
-            q = quote(name)
-            # CASE, not FILTER: hundreds of FILTER clauses in one SELECT are very slow.
-            aggs += [
-                f"count({q})",
-                f'max(CASE WHEN {q} IS NOT NULL THEN "timestamp" END)',
-                # booleans: the number of trues gives the exact domain and order for free
-                f"coalesce(count_if({q}), 0)"
-                if honeycomb_type(typ) == "boolean"
-                else f"approx_count_distinct({_value(name, typ)})",
-            ]
-        row = con.execute(f"SELECT {', '.join(aggs)} FROM {quote(table)}").fetchone()
-        for j, (name, typ) in enumerate(batch):
-            count, last, third = row[3 * j : 3 * j + 3]
-            if honeycomb_type(typ) == "boolean":
-                freq = sorted([(True, third), (False, count - third)], key=lambda kv: -kv[1])
-                tops[name] = [v for v, n in freq if n > 0]
-                third = len(tops[name])
-            stats[name] = (count, last, third)
-
-    def wanted(n: str, t: str) -> bool:
-        return bool(stats[n][0]) and honeycomb_type(t) not in ("timestamp", "boolean")
-
-    small = [(n, t) for n, t in cols if wanted(n, t) and stats[n][2] <= HISTOGRAM_MAX]
-    large = [(n, t) for n, t in cols if wanted(n, t) and stats[n][2] > HISTOGRAM_MAX]
-    # approx_top_k keeps exact counts while a column has fewer distinct values than k, so for
-    # small domains it returns every value, most frequent first. It runs on one thread: the
-    # order of equally frequent values then depends only on the data, not on the machine.
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    con.execute("SET threads = 1")
-    try:
-        for group, k, source in (
-            (small, HISTOGRAM_MAX + 1, quote(table)),
-            # A sample is plenty for "a few frequent values" of high-cardinality columns.
-            # (system sampling picks whole vectors: it does not read the other 90%).
-            (large, SAMPLE_COUNT, f"(SELECT * FROM {quote(table)} USING SAMPLE 10% (system, 7))"
-             if total > 200_000 else quote(table)),
-        ):  # fmt: skip
-            for i in range(0, len(group), BATCH):
-                batch = group[i : i + BATCH]
-                exprs = [f"approx_top_k({_value(n, t)}, {k})" for n, t in batch]
-                row = con.execute(f"SELECT {', '.join(exprs)} FROM {source}").fetchone()
-                for (name, _), top in zip(batch, row, strict=True):
-                    tops[name] = [v for v in (top or []) if v is not None]
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
-    exact = {n for n, t in cols if (n, t) in small or honeycomb_type(t) == "boolean"}
-
+    stats = _counts(con, table, cols)
+    tops = _top_values(con, table, [(n, t) for n, t in cols if stats[n][0]])
     out = []
     for name, typ in cols:
-        count, last, approx = stats[name]
+        count, last = stats[name]
+        distinct, values = tops.get(name, (0, []))
         htype = honeycomb_type(typ)
-        if name in exact and len(tops.get(name, [])) <= HISTOGRAM_MAX:
-            values = tops[name]
-            distinct = len(values)
-            samples = [_as_text(v) for v in values[:SAMPLE_COUNT]]
-            domain = [_as_text(v) for v in values] if distinct <= DOMAIN_MAX else None
-        else:
-            distinct = min(int(approx or 0), count)
-            samples = [_as_text(v) for v in tops.get(name, [])]
-            domain = None
+        texts = [] if htype == "timestamp" else [_as_text(v) for v in values]
         out.append({
             "key_name": name,
             "type": htype,
             "description": descriptions.get(name, ""),
             "last_written": last,
             "distinct_count": distinct,
-            "sample_values": samples,
-            "domain": domain,
+            "sample_values": texts[:SAMPLE_COUNT],
+            "domain": texts if texts and distinct <= DOMAIN_MAX else None,
             "null_fraction": (1.0 - count / total) if total else 1.0,
         })  # fmt: skip
     return out
+
+
+def _counts(con, table: str, cols: list[tuple[str, str]]) -> dict[str, tuple[int, Any]]:
+    """``{column: (non-null count, last_written)}``, one scan per BATCH columns."""
+    stats: dict[str, tuple[int, Any]] = {}
+    for i in range(0, len(cols), BATCH):
+        batch = cols[i : i + BATCH]
+        # CASE, not FILTER: hundreds of FILTER clauses in one SELECT are very slow.
+        aggs = [
+            f'count({quote(n)}), max(CASE WHEN {quote(n)} IS NOT NULL THEN "timestamp" END)' for n, _ in batch
+        ]
+        row = con.execute(f"SELECT {', '.join(aggs)} FROM {quote(table)}").fetchone()
+        for j, (name, _) in enumerate(batch):
+            stats[name] = (row[2 * j], row[2 * j + 1])
+    return stats
+
+
+def _top_values(con, table: str, cols: list[tuple[str, str]]) -> dict[str, tuple[int, list[Any]]]:
+    """``{column: (exact distinct count, first TOP_K values by count desc, then value asc)}``.
+
+    One GROUP BY per column, in one UNION ALL statement per value type (a UNION needs one
+    type, and values keep theirs so they sort and print as the column's type).
+    """
+    by_type: dict[str, list[tuple[int, str, str]]] = {}
+    for i, (name, typ) in enumerate(cols):
+        by_type.setdefault(typ, []).append((i, name, _value(name, typ)))
+    rows: list[tuple[int, int, int, Any]] = []
+    for group in by_type.values():
+        for b in range(0, len(group), BATCH):
+            branches = [
+                f"SELECT {i} AS i, count(*) OVER () AS d, row_number() OVER (ORDER BY c DESC, v) AS r, v "
+                f"FROM (SELECT {value} AS v, count(*) AS c FROM {quote(table)} "
+                f"WHERE {quote(name)} IS NOT NULL GROUP BY 1) QUALIFY r <= {TOP_K}"
+                for i, name, value in group[b : b + BATCH]
+            ]
+            rows += con.execute(" UNION ALL ".join(f"({q})" for q in branches)).fetchall()
+    tops: dict[str, tuple[int, list[Any]]] = {}
+    for i, distinct, _, value in sorted(rows, key=lambda row: row[:3]):
+        tops.setdefault(cols[i][0], (distinct, []))[1].append(value)
+    return tops
 
 
 def write_metadata(con, table: str, descriptions: dict[str, str] | None, now_s: int | None,

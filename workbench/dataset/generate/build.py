@@ -100,7 +100,8 @@ DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 #: Bump whenever the generated data changes for the same rows, seed and now: it is part of the
 #: dataset identity (runs and artifacts compare datasets by it), and an embedded dataset written by
 #: another version is regenerated. tests/test_generate.py holds a fingerprint per version.
-GENERATOR_VERSION = "2"
+#: 3: exact column metadata (distinct counts, values by count then value), the same on every DuckDB.
+GENERATOR_VERSION = "3"
 #: rows per INSERT statement: bounds memory for big datasets.
 CHUNK_ROWS = 1_000_000
 

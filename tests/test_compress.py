@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -481,9 +480,6 @@ def test_two_thousand_columns_compress_quickly() -> None:
     assert sorted(timings)[len(timings) // 2] < 0.1
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("workbench.dataset.source") is None, reason="dataset generator not available"
-)
 def test_generated_dataset_schema(small_schema: Schema) -> None:
     settings = SchemaSettings(window_days=7, relevance="lexical", token_budget=1500)
     result = compress(small_schema, settings, "slow endpoints for android users yesterday")

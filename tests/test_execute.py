@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from workbench.core.errors import WorkbenchError
 from workbench.spec.query import PERCENTILE_OPS, parse_spec
+from workbench.spec.validate.layers import validate
 from workbench.sql.compiler import compile_spec
 from workbench.sql.execute import (
     QueryError,
@@ -327,9 +328,6 @@ def test_generated_specs_compile_and_run(dataset, spec: dict[str, Any]) -> None:
 @given(spec=specs())
 def test_every_valid_spec_compiles_and_runs(dataset, spec: dict[str, Any]) -> None:
     """Whatever ``workbench.spec.validate.layers`` accepts, the compiler and DuckDB run without error."""
-    validate = pytest.importorskip(
-        "workbench.spec.validate.layers", reason="workbench.spec.validate.layers is not written yet"
-    ).validate
     validation = validate(spec, make_schema())
     if not validation.ok:
         return

@@ -101,7 +101,6 @@ def test_several_runs_in_one_bundle(recorded, tmp_path: Path) -> None:
 
 
 def test_widgets_read_bundled_runs(recorded, tmp_path: Path) -> None:
-    pytest.importorskip("ipywidgets")
     from workbench.widgets.dashboard import RunView
 
     store, run_id = recorded

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -690,15 +689,20 @@ def test_transpile_helper() -> None:
         transpile("SELECT 1", "nope")
 
 
-def test_the_fixture_file_is_where_we_left_it(dataset) -> None:
-    assert Path(dataset.path).exists()
+HEATMAP = {"op": "HEATMAP", "column": "duration_ms"}
 
 
 @pytest.mark.parametrize(
-    "extra", [{}, {"calculations": [{"op": "HEATMAP", "column": "duration_ms"}, {"op": "CONCURRENCY"}]}]
+    ("calculations", "order_by"),
+    [
+        ([HEATMAP], None),  # a histogram has no order: no ORDER BY at all
+        ([HEATMAP, {"op": "CONCURRENCY"}], 'ORDER BY "CONCURRENCY" DESC'),  # the first other calculation
+        ([{"op": "CONCURRENCY"}, HEATMAP], 'ORDER BY "CONCURRENCY" DESC'),
+    ],
 )
-def test_heatmap_alone_has_nothing_to_order_by(dataset, extra) -> None:
-    spec = {"calculations": [{"op": "HEATMAP", "column": "duration_ms"}], **extra}
+def test_heatmap_is_never_the_default_order(dataset, calculations, order_by) -> None:
+    spec = {"calculations": calculations}
     compiled = compile_spec(parse_spec(spec), make_schema())
-    assert "ORDER BY" not in compiled.sql or extra
+    outer = sqlglot.parse_one(compiled.sql, read="duckdb").args.get("order")
+    assert (outer.sql(dialect="duckdb") if outer else None) == order_by
     assert len(run_query(dataset, spec).rows) == 1

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import importlib.util
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -459,31 +457,21 @@ def test_column_recall_reports_unknown_gold_columns() -> None:
     assert report.recall == 0.5
 
 
-# --------------------------------------------------------------------------- speed and real schemas
+# --------------------------------------------------------------------------- big and real schemas
 
 
-def test_two_thousand_columns_compress_quickly() -> None:
+def test_two_thousand_columns_fit_every_budget() -> None:
+    """A 2,000-column schema: each budget is kept and a bigger one keeps more (speed: bench_compress.py)."""
     schema = synthetic_schema(2000)
-    count_tokens("warm up the tokenizer")
-    start = time.perf_counter()
-    compress(schema, SchemaSettings(window_days=7, token_budget=4000))
-    cold = time.perf_counter() - start
-    timings = []
+    kept = []
     for budget in (1000, 2000, 3000, 5000, 8000):
-        start = time.perf_counter()
-        compress(
-            schema,
-            SchemaSettings(window_days=7, token_budget=budget, relevance="lexical"),
-            f"slow android {budget}",
-        )
-        timings.append(time.perf_counter() - start)
-    assert cold < 1.0  # generous for a loaded CI machine; see benchmarks/bench_compress.py
-    assert sorted(timings)[len(timings) // 2] < 0.1
+        settings = SchemaSettings(window_days=7, token_budget=budget, relevance="lexical")
+        result = compress(schema, settings, f"slow android {budget}")
+        assert 0 < result.tokens <= budget and result.tokens == count_tokens(result.text)
+        kept.append(len(result.kept))
+    assert kept == sorted(kept) and kept[0] < kept[-1] < 2000
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("workbench.dataset.source") is None, reason="dataset generator not available"
-)
 def test_generated_dataset_schema(small_schema: Schema) -> None:
     settings = SchemaSettings(window_days=7, relevance="lexical", token_budget=1500)
     result = compress(small_schema, settings, "slow endpoints for android users yesterday")

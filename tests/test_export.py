@@ -253,7 +253,7 @@ def test_promptfoo_config_runs_the_question_set_with_exact_requests(
         assert _render_promptfoo({**shared, **test["vars"]}) == prompts[name].render(q.question).messages
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (apt-get install nodejs)")
 def test_promptfoo_assertion_compares_queries_structurally(tmp_path: Path) -> None:
     gold = {"calculations": [{"op": "COUNT"}], "filters": [{"column": "error", "op": "=", "value": True},
             {"column": "service.name", "op": "=", "value": "cart"}], "breakdowns": ["http.route"], "time_range": 3600}  # fmt: skip

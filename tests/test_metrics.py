@@ -162,7 +162,8 @@ def test_summarize_options_and_edges() -> None:
 
 
 def test_summarize_accepts_a_dataframe() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     frame = pd.DataFrame(THREE)
     frame["latency_ms"] = [1.0, None, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
     m = summarize(frame)

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_every_shipped_file_is_in_the_wheel() -> None:
     """pyproject maps prompts/, questions/ and notebooks/ into the package: no file of them is left out."""
     setup = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setup["package-dir"], "no shipped folders mapped into the wheel"
     for package, folder in setup["package-dir"].items():
         assert package in setup["packages"]
         globs = setup["package-data"][package]

@@ -175,9 +175,6 @@ def test_format_table_aligns_and_elides() -> None:
 
 
 def test_with_the_real_validator(capsys, tmp_path, dataset) -> None:
-    pytest.importorskip(
-        "workbench.spec.validate.layers", reason="workbench.spec.validate.layers is not written yet"
-    )
     good = {
         "calculations": [{"op": "P99", "column": "duration_ms"}],
         "breakdowns": ["app.platform"],

@@ -3,7 +3,6 @@ conventions, and disjoint from every shipped few-shot example set."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -49,8 +48,6 @@ def test_every_gold_parses_and_passes_structural_validation(path: Path) -> None:
     for q in qs:
         for _label, spec in _all_specs(q):
             parse_spec(spec)  # raises on a bad shape
-    if importlib.util.find_spec("workbench.spec.validate.layers") is None:
-        pytest.skip("workbench.spec.validate.layers is not built yet: shapes checked only")
     problems = {
         qid: [str(f) for f in findings if f.severity == "error"]
         for qid, findings in qs.validate_against().items()
@@ -177,11 +174,6 @@ def test_no_question_appears_in_a_few_shot_example_set() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("workbench.dataset.source") is None
-    or importlib.util.find_spec("workbench.sql.execute") is None,
-    reason="dataset and executor not built yet",
-)
 def test_every_core_spec_is_semantically_valid_and_runs(small_dataset: Any, small_schema: Any) -> None:
     from workbench.sql.execute import run_query
 

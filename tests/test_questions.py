@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -170,10 +169,6 @@ def test_duplicate_ids_are_rejected_when_built_in_code() -> None:
         QuestionSet(name="s", questions=(q, q))
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("workbench.spec.validate.layers") is None,
-    reason="workbench.spec.validate.layers not built",
-)
 def test_validate_against_reports_findings_per_question(tmp_path: Path) -> None:
     text = GOOD + (
         "  - id: q3\n    question: bad one\n"

@@ -205,8 +205,8 @@ def test_add_variant_again(store: RunStore) -> None:
 def test_resolve_run_id(store: RunStore) -> None:
     a, b = new_run(store), new_run(store)
     assert store.resolve_run_id(a) == a
-    if a[:-1] != b[:-1]:  # a unique prefix is enough
-        assert store.load_run(a[:-1]).run_id == a
+    unique = next(a[:n] for n in range(1, len(a) + 1) if not b.startswith(a[:n]))
+    assert store.load_run(unique).run_id == a  # a unique prefix is enough
     with pytest.raises(ConfigError, match="ambiguous"):
         store.resolve_run_id("r")
     with pytest.raises(ConfigError, match="no run 'x'"):

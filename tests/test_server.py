@@ -36,7 +36,7 @@ def _error(response: httpx.Response) -> dict:
 def test_chat_completion(app_client: TestClient) -> None:
     r = app_client.post("/v1/chat/completions", json=body("p99 latency by service"))
     assert r.status_code == 200
-    assert r.headers[LATENCY_HEADER] == "0" and int(r.headers["openai-processing-ms"]) >= 0
+    assert r.headers[LATENCY_HEADER] == "0" and r.headers["openai-processing-ms"].isdigit()
     call = r.json()["choices"][0]["message"]["tool_calls"][0]
     assert json.loads(call["function"]["arguments"])["breakdowns"] == ["service.name"]
 

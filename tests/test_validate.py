@@ -31,14 +31,6 @@ SCHEMA = Schema(
     now=NOW,
 )
 
-try:
-    import workbench.dataset.source  # noqa: F401
-
-    HAVE_DATASET = True
-except ImportError:
-    HAVE_DATASET = False
-needs_dataset = pytest.mark.skipif(not HAVE_DATASET, reason="workbench.dataset.source is not importable yet")
-
 
 # --------------------------------------------------------------------------- fixture files
 
@@ -150,7 +142,6 @@ def test_empty_validation() -> None:
 # --------------------------------------------------------------------------- the generated dataset
 
 
-@needs_dataset
 def test_convention_specs_are_valid_on_the_dataset(small_schema: Schema) -> None:
     for name in (
         "workbench_slow_endpoints_android_yesterday",
@@ -162,7 +153,6 @@ def test_convention_specs_are_valid_on_the_dataset(small_schema: Schema) -> None
         assert result.ok, (name, result.findings)
 
 
-@needs_dataset
 def test_dataset_mistakes_get_suggestions(small_schema: Schema) -> None:
     result = validate(
         {

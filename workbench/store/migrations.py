@@ -4,7 +4,9 @@ Each migration is a function ``mNNN_what(conn)`` registered in order. ``migrate`
 applies the ones not yet listed in the ``migrations`` table, each in its own
 transaction together with its row in that table, so a crash leaves the store
 at a clean migration boundary. Migrations only ever add: a released migration
-is never edited; a change is a new function at the end.
+is never edited; a change is a new function at the end. A log that lists a
+migration this code does not know was written by a newer workbench: ``migrate``
+refuses it (one-line ``WorkbenchError``) rather than write to a schema it cannot read.
 
 Times are naive ``TIMESTAMP`` values in UTC. JSON is stored as ``VARCHAR``
 text (no extension needed to read the file); DuckDB's ``json_extract`` works
@@ -16,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+from workbench.core.errors import WorkbenchError
 
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = []
 
@@ -121,10 +125,21 @@ def m001_initial(conn: Any) -> None:
     )
 
 
-def migrate(conn: Any) -> list[str]:
-    """Apply pending migrations; returns the names applied now (empty when up to date)."""
+def migrate(conn: Any, log: str = "the experiment log") -> list[str]:
+    """Apply pending migrations; returns the names applied now (empty when up to date).
+
+    A log that lists a migration this code does not know (``log`` names it in the error) is
+    refused with a one-line ``WorkbenchError``.
+    """
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
     done = {row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()}
+    unknown = sorted(done - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise WorkbenchError(
+            f"{log} was written by a newer workbench: schema migration {unknown[0]} "
+            f"is unknown to this version (which knows up to {MIGRATIONS[-1][0]})",
+            "upgrade the workbench to read it, or use another log",
+        )
     applied = []
     for name, fn in MIGRATIONS:
         if name in done:

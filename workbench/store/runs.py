@@ -265,7 +265,7 @@ class RunStore:
                 f"{self.path} is not a readable experiment log: {exc}", "point at a runs .duckdb file"
             ) from None
         try:
-            migrate(conn)
+            migrate(conn, f"the experiment log {self.path}")
         except BaseException:
             conn.close()
             raise

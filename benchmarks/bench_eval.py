@@ -92,14 +92,14 @@ def _calls_alone(prompts, qs, trials: int, concurrency: int) -> float:
     """Wall time of exactly the eval's model calls through the runner, with no eval work around them."""
     from workbench.llm.backends import backend_for
     from workbench.llm.runner import Job, run_calls_sync
-    from workbench.pipeline.ask import _with_trial_seed
+    from workbench.pipeline.policy import with_trial_seed
 
     jobs = []
     for p in prompts:
         backend = backend_for(p.variant)
         for q in qs:
             body = p.render(q.question).body
-            jobs += [Job(_with_trial_seed(body, t), backend, t) for t in range(trials)]
+            jobs += [Job(with_trial_seed(body, t), backend, t) for t in range(trials)]
     t0 = time.perf_counter()
     run_calls_sync(jobs, concurrency=concurrency, cache=None)
     return time.perf_counter() - t0

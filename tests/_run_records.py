@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.evaluation.questions import Question, QuestionSet
-from workbench.export.artifact import variant_yaml
+from workbench.export.build import variant_yaml
 from workbench.prompt.variant import load_variant
 from workbench.store.runs import RunStore
 

@@ -227,7 +227,7 @@ def test_http_errors(http, fixture: str, status: int, retryable: bool, retry_aft
      ("error_429_quota", "quota"), ("error_500", "retry")],
 )  # fmt: skip
 def test_a_failed_call_finding_says_what_to_do(http, fixture: str, fix: str) -> None:
-    from workbench.pipeline.ask import judge
+    from workbench.pipeline.judge import judge
 
     call = call_model(REQUEST, backend=FakeEndpoint(http, fixture, fixture).backend())
     (finding,) = judge(call, "tool_call", None).findings

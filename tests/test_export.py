@@ -18,13 +18,11 @@ from workbench.evaluation.questions import load_question_set
 from workbench.export.artifact import (
     FORMAT_VERSION,
     ArtifactError,
-    build_artifact,
     content_hash,
-    export_prompt,
     load_artifact,
     verify_artifact,
-    write_json,
 )
+from workbench.export.build import build_artifact, export_prompt, write_json
 from workbench.export.formats import PROMPTFOO_ASSERT, PROMPTFOO_PROMPT, SERVE_MODEL_URL
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import PromptVariant

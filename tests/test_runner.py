@@ -12,6 +12,7 @@ import httpx2
 import pytest
 from openai_wire import FakeEndpoint, load
 
+from workbench.evaluation.progress import ProgressBar
 from workbench.llm.cache import ResponseCache
 from workbench.llm.runner import Backoff, Interrupted, Job, Result, call, run_calls, run_calls_sync
 
@@ -304,7 +305,7 @@ def test_progress_callback_and_bar(capsys: pytest.CaptureFixture[str]) -> None:
     jobs = [Job(_request(i), endpoint.backend()) for i in range(4)]
     run_calls_sync(jobs, concurrency=1, progress=lambda done, total, result: seen.append((done, total)))
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    run_calls_sync(jobs, progress=True)
+    run_calls_sync(jobs, progress=ProgressBar())
     err = capsys.readouterr().err
     assert "model calls" in err and "4/4" in err
 

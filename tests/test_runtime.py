@@ -16,9 +16,10 @@ from openai_wire import FakeEndpoint
 
 from workbench.cli import main
 from workbench.core.errors import ConfigError
-from workbench.export.artifact import ArtifactError, build_artifact, content_hash, write_json
+from workbench.export.artifact import ArtifactError, content_hash
+from workbench.export.build import build_artifact, write_json
 from workbench.pipeline.ask import ask as workbench_ask
-from workbench.pipeline.ask import judge, repair_body
+from workbench.pipeline.judge import judge, repair_body
 from workbench.prompt.render import Prompt
 from workbench.runtime import Assistant
 from workbench.sql.compiler import compile_spec

@@ -71,7 +71,7 @@ def test_no_gold_answer_of_the_shipped_set_is_flagged(small_schema) -> None:
 
 def test_the_pipeline_warns_without_blocking(small_schema) -> None:
     from workbench.llm.client import ModelCall
-    from workbench.pipeline.ask import judge
+    from workbench.pipeline.judge import judge
 
     args = (
         '{"calculations": [{"op": "COUNT"}], "filters": [{"column": "duration_ms", "op": "<", "value": 50}]}'

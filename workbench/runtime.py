@@ -15,8 +15,8 @@ Example::
 The runtime is the workbench's own light core, not a copy of it: rendering
 (``render.Prompt`` over the artifact's schema snapshot and usable examples), the model
 call through the ``openai`` client (``runner``: retries with backoff, no cache), parsing
-with the output mode, validation, the repair policy (``pipeline.judge``,
-``needs_repair``, ``repair_body``) and compilation (``compile_spec``). So a request is
+with the output mode, validation, the judge-and-repair policy (``pipeline.policy``, the same
+object the workbench and evaluation drive) and compilation (``compile_spec``). So a request is
 exactly the one the workbench renders for that question, and an answer is judged by
 the same rules.
 
@@ -36,15 +36,21 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import ConfigError, WorkbenchError
 from workbench.core.findings import error
-from workbench.export.artifact import ArtifactError, load_artifact, verify_artifact
-from workbench.pipeline.ask import Answer, Attempt
+from workbench.export.artifact import ArtifactError, load_artifact, verify_artifact, workbench_version
+from workbench.llm.backends import Backend, backend_for
+from workbench.llm.runner import Job, call, run_calls
+from workbench.pipeline.answer import Answer
+from workbench.pipeline.judge import Attempt
+from workbench.pipeline.policy import RepairPolicy, adrive, drive
+from workbench.prompt.examples import Example, ExampleSet
+from workbench.prompt.render import Prompt
+from workbench.prompt.variant import PromptVariant
+from workbench.schema.columns import Schema
+from workbench.sql.compiler import DIALECTS, CompiledQuery, compile_spec
 
 if TYPE_CHECKING:
-    from workbench.llm.backends import Backend
-    from workbench.prompt.render import Prompt
-    from workbench.prompt.variant import PromptVariant
-    from workbench.schema.columns import Schema
-    from workbench.sql.compiler import CompiledQuery
+    from workbench.llm.client import ModelCall
+    from workbench.prompt.rendered import RenderedPrompt
 
 __all__ = ["ArtifactError", "Assistant", "RuntimeAnswer"]
 
@@ -90,11 +96,6 @@ class Assistant:
     def __init__(
         self, artifact: dict[str, Any], *, source: str = "artifact", _verified: bool = False
     ) -> None:
-        from workbench.prompt.examples import Example, ExampleSet
-        from workbench.prompt.render import Prompt
-        from workbench.prompt.variant import PromptVariant
-        from workbench.schema.columns import Schema
-
         data = artifact if _verified else verify_artifact(artifact, source)
         self.artifact = data
         self.source = source
@@ -114,6 +115,8 @@ class Assistant:
         self.variant: PromptVariant = variant
         self.schema: Schema = schema
         self._prompt: Prompt = Prompt(variant, schema, example_set)
+        #: how answers are judged and repaired: the workbench's own policy
+        self.policy: RepairPolicy = RepairPolicy.for_variant(variant, schema)
         self._default_backend: Backend | None = None
         self._check_rendering()
 
@@ -185,15 +188,14 @@ class Assistant:
             timeout_s: per HTTP attempt.
             max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts).
         """
-        from workbench.llm.runner import call
-
         self._check_dialect(dialect)
         backend = self._backend(client, timeout_s)
-        return self._answer(
-            question,
-            dialect,
-            lambda body: call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts),
-        )
+        rendered = self._prompt.render(question)
+
+        def send(body: dict[str, Any]) -> ModelCall:
+            return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
+
+        return self._finish(rendered, drive(self.policy.steps(rendered.body, question), send), dialect)
 
     async def aask(
         self,
@@ -205,12 +207,11 @@ class Assistant:
         max_attempts: int = 4,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
-        from workbench.llm.runner import Job, run_calls
-
         self._check_dialect(dialect)
         backend = self._backend(client, timeout_s)
+        rendered = self._prompt.render(question)
 
-        async def one(body: dict[str, Any]) -> Any:
+        async def send(body: dict[str, Any]) -> ModelCall:
             calls = run_calls(
                 [Job(body, backend)], concurrency=1, timeout_s=timeout_s, max_attempts=max_attempts
             )
@@ -219,33 +220,10 @@ class Assistant:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
-        return await self._aanswer(question, dialect, one)
-
-    def _answer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
-        from workbench.pipeline.ask import judge, needs_repair, repair_body
-
-        rendered = self._prompt.render(question)
-        mode = self.variant.output_mode
-        attempts = [judge(send(rendered.body), mode, self.schema, question)]
-        if self.variant.repair and needs_repair(attempts[0]):
-            attempts.append(judge(send(repair_body(rendered.body, attempts[0])), mode, self.schema, question))
+        attempts = await adrive(self.policy.steps(rendered.body, question), send)
         return self._finish(rendered, attempts, dialect)
 
-    async def _aanswer(self, question: str, dialect: str, send: Any) -> RuntimeAnswer:
-        from workbench.pipeline.ask import judge, needs_repair, repair_body
-
-        rendered = self._prompt.render(question)
-        mode = self.variant.output_mode
-        attempts = [judge(await send(rendered.body), mode, self.schema, question)]
-        if self.variant.repair and needs_repair(attempts[0]):
-            attempts.append(
-                judge(await send(repair_body(rendered.body, attempts[0])), mode, self.schema, question)
-            )
-        return self._finish(rendered, attempts, dialect)
-
-    def _finish(self, rendered: Any, attempts: list[Attempt], dialect: str) -> RuntimeAnswer:
-        from workbench.sql.compiler import compile_spec
-
+    def _finish(self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str) -> RuntimeAnswer:
         final = attempts[-1]
         compiled = None
         extra = ()
@@ -270,14 +248,10 @@ class Assistant:
 
     @staticmethod
     def _check_dialect(dialect: str) -> None:
-        from workbench.sql.compiler import DIALECTS
-
         if dialect not in DIALECTS:
             raise ConfigError(f"unknown SQL dialect {dialect!r}", f"use one of: {', '.join(DIALECTS)}")
 
     def _backend(self, client: Any, timeout_s: float) -> Backend:
-        from workbench.llm.backends import Backend, backend_for
-
         if isinstance(client, Backend):
             return client
         if client is None:
@@ -306,8 +280,6 @@ class Assistant:
             if not same
         ]
         if differs:
-            from workbench.export.artifact import workbench_version
-
             raise ArtifactError(
                 f"{self.source}: this workbench ({workbench_version()}) renders the artifact's "
                 f"{differs[0]} differently from the one that exported it "

@@ -19,7 +19,7 @@ import json
 
 from workbench.core.paths import home
 from workbench.dataset.source import open_dataset
-from workbench.export.artifact import export_prompt
+from workbench.export.build import export_prompt
 from workbench.prompt.render import Prompt
 
 ds = open_dataset()

@@ -77,10 +77,10 @@ def run_export(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--questions is only used with --format promptfoo", "drop it, or add --format promptfoo"
         )
-    from workbench.export.artifact import build_artifact, export_prompt, write_json
-    from workbench.prompt.render import Prompt
+    from workbench.export.build import build_artifact, export_prompt, write_json
+    from workbench.pipeline.ask import bind_prompt
 
-    prompt = Prompt.load(args.prompt, args.data)
+    prompt = bind_prompt(args.prompt, args.data)
     name = prompt.variant.name
     if args.format == "artifact":
         artifact = build_artifact(prompt, store=args.store)

@@ -68,9 +68,9 @@ def register(subparsers: Any) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from workbench.prompt.render import Prompt
+    from workbench.pipeline.ask import bind_prompt
 
-    prompt = Prompt.load(args.prompt, args.data)
+    prompt = bind_prompt(args.prompt, args.data)
     rendered = prompt.render(args.question)
     if args.json:
         data = rendered.to_dict(completion_tokens=args.completion_tokens)

@@ -3,13 +3,13 @@
 ``evaluate()`` runs in phases so that model calls really overlap:
 
 1. **render** every (question, variant) prompt once (trials reuse it; trial ``t > 0`` of a
-   sampled variant gets ``seed + t``, ``pipeline._with_trial_seed``);
+   sampled variant gets ``seed + t``, ``pipeline.policy.with_trial_seed``);
 2. **call** the model for every (question, variant, trial) not yet in the log, through
    ``runner.run_calls`` with bounded concurrency, retries and the response cache; each
    answer is handed to a small thread pool the moment it arrives, which judges it
    (``pipeline.judge``: parse with the output mode, validate);
 3. **repair**: for variants with ``repair: true``, one more batch of calls for the
-   attempts that ``pipeline.needs_repair``;
+   attempts that ``pipeline.policy``;
 4. **execute** each accepted spec read-only (the pool again, overlapping the calls), on one
    shared read-only connection, each distinct query once per run (``eval_exec``): a
    question's gold and accepted alternatives run once, not once per trial;

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.evaluation.execution import Executions, SharedDataset
+from workbench.evaluation.progress import progress_callback
 from workbench.evaluation.questions import Question, QuestionSet
 from workbench.evaluation.trial import TrialJudge
+from workbench.llm.client import ModelCall
 from workbench.llm.runner import Job, Result, run_calls_sync
-from workbench.pipeline.ask import Attempt, _with_trial_seed, judge, needs_repair, repair_body
+from workbench.pipeline.judge import Attempt
+from workbench.pipeline.policy import RepairPolicy, Steps, with_trial_seed
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
 
@@ -34,13 +37,31 @@ WRITE_BATCH = 8
 
 @dataclass
 class Pending:
-    """A (variant, question, trial) waiting for its model call(s)."""
+    """A (variant, question, trial) waiting for its model call(s).
+
+    ``steps`` is the trial's own run of the judge-and-repair policy (``pipeline.policy``):
+    ``request`` is the body it asked for last; each call that comes back advances it, until
+    it returns the ``attempts``.
+    """
 
     vi: int
     question: Question
     trial: int
-    body: dict[str, Any]
-    attempts: list[Attempt] = field(default_factory=list)
+    steps: Steps
+    request: dict[str, Any] = field(default_factory=dict)
+    attempts: tuple[Attempt, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.request = next(self.steps)
+
+    def advance(self, call: ModelCall) -> bool:
+        """Hand the policy its call: True when it wants another one (``request``), False when done."""
+        try:
+            self.request = self.steps.send(call)
+        except StopIteration as done:
+            self.attempts = done.value
+            return False
+        return True
 
 
 class Orchestrator:
@@ -53,8 +74,10 @@ class Orchestrator:
     ) -> None:  # fmt: skip
         self.prompts, self.questions, self.trials = prompts, questions, trials
         self.store, self.run_id, self.backends = store, run_id, backends
-        self.concurrency, self.cache, self.progress, self.on_trial = concurrency, cache, progress, on_trial
+        self.concurrency, self.cache, self.on_trial = concurrency, cache, on_trial
+        self.progress = progress_callback(progress)
         self.timeout_s = timeout_s
+        self.policies = [RepairPolicy.for_variant(p.variant, p.schema) for p in prompts]
         self.shared = SharedDataset(dataset)
         self.executions = Executions(self.shared)
         self.judge = TrialJudge(self.executions, now=int(dataset.schema().now_epoch))
@@ -83,7 +106,8 @@ class Orchestrator:
                         continue
                     if (vi, q.id) not in rendered:
                         rendered[vi, q.id] = prompt.render(q.question).body
-                    pending.append(Pending(vi, q, t, _with_trial_seed(rendered[vi, q.id], t)))
+                    body = with_trial_seed(rendered[vi, q.id], t)
+                    pending.append(Pending(vi, q, t, self.policies[vi].steps(body, q.question)))
         self.timings["render_s"] = time.perf_counter() - t0
         return pending
 
@@ -96,10 +120,7 @@ class Orchestrator:
                 self._submit(self.judge.references, p.question)
 
     def call(self, batch: list[Pending], *, repair: bool) -> None:
-        jobs = []
-        for p in batch:
-            body = repair_body(p.body, p.attempts[0]) if repair else p.body
-            jobs.append(Job(body, self.backends[p.vi], p.trial, tag=p))
+        jobs = [Job(p.request, self.backends[p.vi], p.trial, tag=p) for p in batch]
         if not jobs:
             return
         t0 = time.perf_counter()
@@ -155,13 +176,11 @@ class Orchestrator:
         self._submit(self._judge_call, result.job.tag, result)
 
     def _judge_call(self, p: Pending, result: Result) -> None:
-        prompt = self.prompts[p.vi]
         t0 = time.perf_counter()
-        attempt = judge(result.call, prompt.variant.output_mode, prompt.schema, p.question.question)
+        more = p.advance(result.call)  # the policy judges the call and decides on a repair
         self._add("judge_ms", (time.perf_counter() - t0) * 1000)
         self._add("model_ms", result.call.latency_ms)
-        p.attempts.append(attempt)
-        if len(p.attempts) == 1 and prompt.variant.repair and needs_repair(attempt):
+        if more:
             with self.lock:
                 self.repairs.append(p)
             return
@@ -169,7 +188,7 @@ class Orchestrator:
 
     def _complete(self, p: Pending) -> None:
         prompt = self.prompts[p.vi]
-        record, timing = self.judge.trial(prompt, p.question, p.trial, p.attempts)
+        record, timing = self.judge.trial(prompt, p.question, p.trial, list(p.attempts))
         for key, value in timing.items():
             self._add(key, value)
         # One writer thread: log inserts (serialized by the store) never hold up execution. Each

@@ -19,7 +19,9 @@ from workbench.core.findings import Finding, error
 from workbench.evaluation.execution import Execution, Executions, spec_key
 from workbench.evaluation.matching import classify, results_match, spec_is_ordered, structural_diff
 from workbench.evaluation.questions import Question
-from workbench.pipeline.ask import Answer, Attempt, finish
+from workbench.pipeline.answer import Answer
+from workbench.pipeline.ask import finish
+from workbench.pipeline.judge import Attempt
 from workbench.prompt.render import Prompt
 from workbench.sql.execute import jsonable
 from workbench.store.runs import cap_result

@@ -30,7 +30,12 @@ from typing import Any
 import yaml
 
 from workbench.core.errors import ConfigError
-from workbench.export.artifact import _PROBE, compression_candidates, workbench_version
+from workbench.core.paths import project_root
+from workbench.evaluation.questions import ensure_question_set
+from workbench.export.artifact import PROBE, compression_candidates, workbench_version
+from workbench.prompt.examples import format_examples, select_examples
+from workbench.schema.cache import lines_for
+from workbench.schema.compress import compress
 
 __all__ = ["PROMPTFOO_ASSERT", "TEMPLATE_FORMAT", "build_promptfoo", "build_template"]
 
@@ -53,11 +58,8 @@ _EXAMPLES_RULE = (
 
 def build_template(prompt: Any) -> dict[str, Any]:
     """The request template of a bound ``Prompt`` (see the module docstring)."""
-    from workbench.prompt.examples import format_examples, select_examples
-    from workbench.schema.compress import compress
-
     v = prompt.variant
-    probe = prompt.render(_PROBE)
+    probe = prompt.render(PROBE)
     settings = v.schema_
     ex_settings = prompt._examples_settings()
     dep_schema = settings.depends_on_question
@@ -92,8 +94,6 @@ def build_template(prompt: Any) -> dict[str, Any]:
         "from the one evaluated) or implement the rules given here."
     )
     if dep_schema:
-        from workbench.schema.cache import lines_for
-
         lines = lines_for(prompt.schema, settings.format_settings(), prompt.encoding)
         names = compression_candidates(prompt.schema, settings)
         out["placeholders"]["columns"] = "the schema block for the question (see `columns`)"
@@ -176,8 +176,6 @@ return { pass, score: pass ? 1 : 0, reason: pass ? 'query matches' : 'query diff
 
 
 def default_questions() -> Any:
-    from workbench.core.paths import project_root
-
     root = project_root()
     path = root / "questions" / "core.yaml" if root else None
     if path is None or not path.is_file():
@@ -187,8 +185,6 @@ def default_questions() -> Any:
 
 def build_promptfoo(prompt: Any, questions: Any = None) -> str:
     """A promptfoo configuration (YAML text) running ``questions`` (default ``questions/core.yaml``)."""
-    from workbench.evaluation.questions import ensure_question_set
-
     qs = ensure_question_set(questions if questions is not None else default_questions())
     v = prompt.variant
     rendered = [(q, prompt.render(q.question)) for q in qs]

@@ -159,28 +159,21 @@ async def _call(
 
 
 class _Progress:
-    def __init__(self, progress: bool | ProgressFn | None, total: int) -> None:
-        self.total, self.done, self.errors, self.cached = total, 0, 0, 0
-        self.callback = progress if callable(progress) else None
-        self.bar = None
-        if progress is True:
-            from tqdm.auto import tqdm  # picks the notebook bar in Jupyter
+    """Counts results for a ``progress`` callback; calls its ``close()`` (if it has one) at the end."""
 
-            self.bar = tqdm(total=total, unit="call", desc="model calls", dynamic_ncols=True)
+    def __init__(self, progress: ProgressFn | None, total: int) -> None:
+        self.total, self.done = total, 0
+        self.callback = progress
 
     def update(self, result: Result) -> None:
         self.done += 1
-        self.errors += result.call.error is not None
-        self.cached += result.call.cache_hit
-        if self.bar is not None:
-            self.bar.set_postfix(errors=self.errors, cached=self.cached, refresh=False)
-            self.bar.update(1)
         if self.callback is not None:
             self.callback(self.done, self.total, result)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        close = getattr(self.callback, "close", None)
+        if close is not None:
+            close()
 
 
 async def run_calls(
@@ -191,7 +184,7 @@ async def run_calls(
     max_attempts: int = 4,
     backoff: Backoff | None = None,
     cache: ResponseCache | str | Path | bool | None = None,
-    progress: bool | ProgressFn | None = False,
+    progress: ProgressFn | None = None,
     on_result: Callable[[Result], Any] | None = None,
 ) -> AsyncIterator[Result]:
     """Run ``jobs`` (``Job`` or ``(body, backend[, trial])``) and yield each :class:`Result` as it completes.
@@ -202,7 +195,8 @@ async def run_calls(
         max_attempts: attempts per call, the first included.
         backoff: retry timing (default :class:`Backoff`).
         cache: a :class:`~workbench.llm.cache.ResponseCache`, a path, ``True`` for the default file, or ``None``.
-        progress: ``True`` for a tqdm bar (terminal or notebook), or ``fn(done, total, result)``.
+        progress: ``fn(done, total, result)`` after each result; its ``close()``, if any, is called at
+            the end (``evaluation.progress.ProgressBar`` draws a bar in a terminal or notebook).
         on_result: called with every result the moment it completes, before it is yielded; use it to
             persist results, so an interrupted run keeps all that finished.
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from workbench.prompt.render import Prompt, RenderedPrompt
+# ``r`` is a ``rendered.RenderedPrompt`` and ``p`` a ``render.Prompt``; not imported here,
+# because both import this module for their ``_repr_html_`` (no cycle).
 
 _COLORS = {
     "instructions": "#4e79a7",
@@ -42,7 +42,7 @@ def _pre(text: str) -> str:
     return f"<pre style='white-space:pre-wrap;max-height:320px;overflow:auto;font-size:11px'>{escape(text)}</pre>"
 
 
-def rendered_html(r: RenderedPrompt) -> str:
+def rendered_html(r: Any) -> str:
     chosen = "".join(
         f"<li>#{s.index} <i>{escape(s.example.question)}</i> ({escape(s.reason)})</li>"
         for s in r.selected_examples
@@ -60,7 +60,7 @@ def rendered_html(r: RenderedPrompt) -> str:
     )
 
 
-def prompt_html(p: Prompt) -> str:
+def prompt_html(p: Any) -> str:
     v = p.variant
     invalid = (
         f"<div style='color:#b00'>{len(p.invalid_examples)} invalid example(s) excluded</div>"

@@ -31,8 +31,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding
 from workbench.llm.modes import get_mode
 from workbench.prompt import tokens
@@ -52,10 +53,14 @@ from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.relevance import SCHEMA_CACHE
 from workbench.spec.query import query_json_schema
 
-if TYPE_CHECKING:
-    from workbench.dataset.source import Dataset
 
-__all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "SECTIONS", "Prompt", "RenderedPrompt"]
+class HasSchema(Protocol):
+    """An opened dataset (``dataset.source.Dataset``): anything with a ``schema()``."""
+
+    def schema(self) -> Schema: ...
+
+
+__all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "SECTIONS", "HasSchema", "Prompt", "RenderedPrompt"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Prompt:
     """A prompt variant bound to a dataset's schema and its example set.
 
     Example:
-        >>> p = Prompt.load("compact")  # doctest: +SKIP
+        >>> p = Prompt.load("compact", open_dataset())  # doctest: +SKIP
         >>> r = p.render("slow endpoints for android users yesterday")  # doctest: +SKIP
         >>> r.sections, r.total_tokens, r.stable_prefix_tokens  # doctest: +SKIP
     """
@@ -100,12 +105,12 @@ class Prompt:
         self._stable_cache: _Stable | None = None
 
     @classmethod
-    def load(
-        cls,
-        variant_path_or_name: PromptVariant | str | Path,
-        dataset: Dataset | Schema | str | Path | None = None,
-    ) -> Prompt:
-        """Load a variant (name or path) and bind it to ``dataset`` (default: the generated telemetry)."""
+    def load(cls, variant_path_or_name: PromptVariant | str | Path, dataset: Schema | HasSchema) -> Prompt:
+        """Load a variant (name or path) and bind it to a ``Schema`` or an opened dataset's schema.
+
+        To open a dataset by path (or the generated telemetry) first, use the workbench's
+        ``pipeline.ask.bind_prompt``.
+        """
         variant = load_variant(variant_path_or_name)  # a bad variant fails before any dataset work
         return cls(variant, _schema_of(dataset))
 
@@ -277,11 +282,12 @@ def _value_words(schema: Schema) -> frozenset[str]:
     )
 
 
-def _schema_of(dataset: Any) -> Schema:
+def _schema_of(dataset: Schema | HasSchema) -> Schema:
     if isinstance(dataset, Schema):
         return dataset
-    if dataset is not None and hasattr(dataset, "schema") and callable(dataset.schema):
+    if hasattr(dataset, "schema") and callable(dataset.schema):
         return dataset.schema()
-    from workbench.dataset.source import open_dataset
-
-    return open_dataset(dataset).schema()
+    raise ConfigError(
+        f"a prompt binds to a Schema or an opened dataset, not {type(dataset).__name__}",
+        "open it first: workbench.dataset.source.open_dataset(path), or use pipeline.ask.bind_prompt",
+    )

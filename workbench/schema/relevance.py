@@ -30,6 +30,7 @@ never rebuilds it. Embedding relevance uses a locally installed sentence-embeddi
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import threading
@@ -329,13 +330,14 @@ def column_text(col: ColumnInfo) -> str:
     return f"{name}: {col.description}" + (f" Values: {shown}." if shown else "")
 
 
-def _normalised(vectors: Any) -> Any:
-    import numpy as np
-
-    arr = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return arr / norms
+def _normalised(vectors: Any) -> list[list[float]]:
+    """Each vector scaled to unit length (a zero vector stays zero); plain Python: no numpy in the runtime."""
+    out = []
+    for vector in vectors:
+        row = [float(x) for x in vector]
+        norm = math.sqrt(math.fsum(x * x for x in row)) or 1.0
+        out.append([x / norm for x in row])
+    return out
 
 
 def embedding_scores(
@@ -356,5 +358,5 @@ def embedding_scores(
         cached = store[key] = (model, _normalised(model.encode([column_text(c) for c in schema.columns])))
     matrix = cached[1]
     query = _normalised(model.encode([question]))[0]
-    sims = matrix @ query
-    return {c.name: round(float(s), 4) for c, s in zip(schema.columns, sims, strict=True)}
+    sims = [sum(map(operator.mul, row, query)) for row in matrix]
+    return {c.name: round(s, 4) for c, s in zip(schema.columns, sims, strict=True)}

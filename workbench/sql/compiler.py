@@ -71,6 +71,17 @@ from sqlglot import exp
 from workbench.core.errors import WorkbenchError
 from workbench.schema.columns import Schema
 from workbench.spec.query import CALC_OPS, PERCENTILE_OPS, Calculation, Filter, Having, Order, QuerySpec
+from workbench.sql.constants import (
+    AUTO_BUCKETS,
+    AUTO_STEPS,
+    DEFAULT_LIMIT,
+    DIALECTS,
+    DURATION_COLUMN,
+    HEATMAP_BUCKETS,
+    RATE_AGGS,
+    SERIES_TIME,
+    TIMESTAMP_COLUMN,
+)
 from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
 from workbench.sql.passes import joined_query
 
@@ -84,20 +95,7 @@ __all__ = [
     "transpile",
 ]
 
-DIALECTS: tuple[str, ...] = ("duckdb", "clickhouse", "bigquery", "postgres", "trino")
-DEFAULT_LIMIT = 1000
-HEATMAP_BUCKETS = 30
-TIMESTAMP_COLUMN = "timestamp"
-DURATION_COLUMN = "duration_ms"
-SERIES_TIME = "time"
-#: bucket sizes auto granularity picks from: the smallest giving at most AUTO_BUCKETS buckets.
-AUTO_STEPS: tuple[int, ...] = (
-    1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604800,
-)  # fmt: skip
-AUTO_BUCKETS = 200
-
 _SIMPLE_AGGS: dict[str, type[exp.Func]] = {"SUM": exp.Sum, "AVG": exp.Avg, "MAX": exp.Max, "MIN": exp.Min}
-_RATE_AGGS: dict[str, type[exp.Func]] = {"RATE_AVG": exp.Avg, "RATE_SUM": exp.Sum, "RATE_MAX": exp.Max}
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,7 @@ class _Compiler:
         self.limit = spec.limit if spec.limit is not None else DEFAULT_LIMIT
         if self.limit < 1:
             raise WorkbenchError(f"limit must be at least 1, got {self.limit}", "use 1..1000")
-        self.complex = [j for j, c in enumerate(self.calcs) if c.op in _RATE_AGGS or c.op == "CONCURRENCY"]
+        self.complex = [j for j, c in enumerate(self.calcs) if c.op in RATE_AGGS or c.op == "CONCURRENCY"]
         span = self.window[1] - self.window[0]
         if span <= 0:
             raise WorkbenchError("the time window is empty (end is not after start)", "fix the time fields")

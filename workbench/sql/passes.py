@@ -10,14 +10,16 @@ Semantics are in ``compile.py``'s docstring.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlglot import exp
 
-if TYPE_CHECKING:
-    from workbench.sql.compiler import _Compiler
+from workbench.sql.constants import DURATION_COLUMN, RATE_AGGS, TIMESTAMP_COLUMN
+from workbench.sql.filters import timestamp
 
 Ctes = list[tuple[str, exp.Select]]
+#: the compiler's state (``compiler._Compiler``); not imported: the compiler imports this module
+_Compiler = Any
 
 
 def _keys(compiler: _Compiler) -> tuple[list[exp.Expression], list[exp.Column]]:
@@ -28,11 +30,9 @@ def _keys(compiler: _Compiler) -> tuple[list[exp.Expression], list[exp.Column]]:
 
 def rate_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
     """RATE_AVG/SUM/MAX: the aggregate per bucket, minus the previous bucket's, per group."""
-    from workbench.sql.compiler import _RATE_AGGS, TIMESTAMP_COLUMN
-
     calc = compiler.calcs[j]
     g = compiler.granularity if series else compiler.rate_granularity
-    inner: exp.Expression = _RATE_AGGS[calc.op](this=compiler.col(calc.column))  # type: ignore[arg-type]
+    inner: exp.Expression = RATE_AGGS[calc.op](this=compiler.col(calc.column))  # type: ignore[arg-type]
     cond = compiler.calc_filter(calc)
     if cond is not None:
         inner = exp.Filter(this=inner, expression=exp.Where(this=cond))
@@ -64,9 +64,6 @@ def rate_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
 
 def concurrency_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
     """CONCURRENCY: +1 at each span start, -1 at its end; the running sum is the spans in flight."""
-    from workbench.sql.compiler import DURATION_COLUMN, TIMESTAMP_COLUMN
-    from workbench.sql.filters import timestamp
-
     calc = compiler.calcs[j]
     duration = compiler.col(DURATION_COLUMN)
     conds = [exp.not_(duration.copy().is_(exp.null()))]
@@ -121,8 +118,6 @@ def joined_query(
     compiler: _Compiler, aliases: list[str], *, series: bool, top: exp.Select | None = None
 ) -> exp.Select:
     """Summary or series when RATE_*/CONCURRENCY need their own passes: one CTE per pass, joined on the group."""
-    from workbench.sql.compiler import TIMESTAMP_COLUMN
-
     nb = len(compiler.breakdowns)
     keys = [exp.alias_(compiler.col(b), f"k{i}") for i, b in enumerate(compiler.breakdowns)]
     key_names = [f"k{i}" for i in range(nb)] + (["t"] if series else [])

@@ -159,11 +159,9 @@ class Task:
 
 def ensure_prompt(prompt: Any, dataset: Any = None) -> Any:
     """A bound ``render.Prompt`` from a Prompt, a ``PromptVariant``, a variant name or a path."""
-    from workbench.prompt.render import Prompt
+    from workbench.pipeline.ask import bind_prompt
 
-    if isinstance(prompt, Prompt):
-        return prompt
-    return Prompt.load(prompt, dataset)
+    return bind_prompt(prompt, dataset)
 
 
 def ensure_questions(questions: Any) -> Any:

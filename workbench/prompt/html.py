@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workbench.core import format as fmt
 from workbench.core.templates import render
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _sections(sections: dict[str, int], total: int) -> dict[str, Any]:
             "name": name,
             "tokens": f"{n:,}",
             "width": f"{100 * max(n, 0) / total:.2f}",
-            "share": f"{100 * n / total:.1f}%",
+            "share": fmt.pct(n / total),
             "color": _COLORS.get(name, "#888"),
         }
         for name, n in sections.items()

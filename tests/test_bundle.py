@@ -10,6 +10,7 @@ import pytest
 from _run_records import QUESTIONS, record_run
 
 from workbench.cli import main
+from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
 from workbench.prompt.variant import variant_from_yaml
 from workbench.store.bundle import BUNDLE_VERSION, BundleError, export_bundle, import_bundle, load_bundle
@@ -106,7 +107,7 @@ def test_widgets_read_bundled_runs(recorded, tmp_path: Path) -> None:
     store, run_id = recorded
     (run,) = load_bundle(export_bundle([run_id], tmp_path / "b.wbundle", store=store)).runs
     view = RunView.from_log(run)  # what Dashboard.show does with a runs.Run
-    assert view.counts()[("q3", "compact")] == (2, 3)
+    assert view.counts()[("q3", "compact")] == QuestionCounts(trials=3, correct=2)
     assert view.metrics["naive"].accuracy == pytest.approx(5 / 9)
 
 

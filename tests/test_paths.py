@@ -28,6 +28,22 @@ def test_every_shipped_file_is_in_the_wheel() -> None:
         assert missing == [], f"{folder}: not packaged {missing}"
 
 
+def test_every_template_is_in_the_wheel() -> None:
+    """The HTML templates (report, prompt previews) are package data of their package."""
+    setup = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = sorted((REPO / "workbench").rglob("templates"))
+    assert {f.parent.name for f in folders} >= {"report", "prompt"}
+    for folder in folders:
+        package = ".".join(folder.parent.relative_to(REPO).parts)
+        assert package in setup["packages"], package
+        globs = setup["package-data"].get(package, [])
+        files = [p.relative_to(folder.parent).as_posix() for p in folder.rglob("*") if p.is_file()]
+        missing = [
+            f for f in files if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/") for g in globs)
+        ]
+        assert files and missing == [], f"{package}: not packaged {missing}"
+
+
 def test_outside_a_checkout_the_wheel_copies_are_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

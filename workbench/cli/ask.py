@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.cli._common import print_json, print_result_table
+from workbench.core.format import money
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print("sql:\n" + answer.sql)
     if answer.result is not None:
         print_result_table(answer.result.columns, answer.result.rows)
-    cost = "n/a" if answer.cost_usd is None else f"${answer.cost_usd:.6f}"
+    cost = money(answer.cost_usd)
     hit = " (cache hit)" if answer.cache_hit else ""
     repaired = ", repaired" if answer.repaired else ""
     print(

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli._common import print_json
+from workbench.core import format as fmt
 from workbench.core.errors import ConfigError
 
 
@@ -108,10 +109,9 @@ def _print_artifact_summary(data: dict) -> None:
         print("  no eval run of this exact variant in the log (run `workbench eval` to include one)")
         return
     other = "" if ev.get("same_dataset") else f" (on another dataset: {ev['dataset_identity']})"
-    p50 = ev["latency_ms_p50"]
     print(
-        f"  latest eval {ev['run_id']}{other}: accuracy {100 * ev['accuracy']:.1f}%, "
-        f"pass^{ev['k']} {100 * ev['pass_k']:.1f}%, latency p50 {'-' if p50 is None else f'{p50:.0f} ms'}"
+        f"  latest eval {ev['run_id']}{other}: accuracy {fmt.pct(ev['accuracy'])}, "
+        f"pass^{ev['k']} {fmt.pct(ev['pass_k'])}, latency p50 {fmt.ms(ev['latency_ms_p50'], missing='-')}"
     )
 
 

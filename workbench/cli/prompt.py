@@ -8,6 +8,7 @@ import textwrap
 from typing import Any
 
 from workbench.cli._common import print_json
+from workbench.core.format import money
 
 _BAR_WIDTH = 30
 
@@ -107,14 +108,6 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _money(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value == 0:
-        return "$0"
-    return f"${value:,.6f}" if value < 0.01 else f"${value:,.4f}"
-
-
 def _clip(text: str, full: bool, max_lines: int = 40) -> str:
     lines = text.splitlines()
     if full or len(lines) <= max_lines:
@@ -167,8 +160,8 @@ def format_rendered(
         f"stable prefix: {r.stable_prefix_tokens:,} tokens ({share:.0f}% of the prompt, the same for every question)"
     )
     per_call = r.cost_usd_per_call(completion_tokens)
-    cost = f"cost ({completion_tokens} output tokens assumed): {_money(per_call)} per call, "
-    cost += f"{_money(None if per_call is None else per_call * 1000)} per 1,000 calls"
+    cost = f"cost ({completion_tokens} output tokens assumed): {money(per_call)} per call, "
+    cost += f"{money(None if per_call is None else per_call * 1000)} per 1,000 calls"
     if per_call is None:
         cost += f" (no price for model {r.model!r})"
     elif per_call == 0:
@@ -178,8 +171,8 @@ def format_rendered(
         other = r.cost_usd_per_call(completion_tokens, model=price_model)
         cached = r.cost_usd_per_call(completion_tokens, model=price_model, cached=True)
         lines.append(
-            f"  as {price_model}: {_money(other)} per call, {_money(None if other is None else other * 1000)} per 1,000"
-            f" calls; {_money(cached)} per call with the stable prefix cached ({r.cacheable_tokens:,} tokens)"
+            f"  as {price_model}: {money(other)} per call, {money(None if other is None else other * 1000)} per 1,000"
+            f" calls; {money(cached)} per call with the stable prefix cached ({r.cacheable_tokens:,} tokens)"
         )
     if r.compressed is not None:
         c = r.compressed

@@ -1,4 +1,4 @@
-"""YAML files people edit: loading with one-line errors that name the file, key and line; stable dumping.
+"""YAML files people edit: loading with one-line errors that name the file, key and line; the one YAML writer.
 
 Shared by prompt variants (``variant.py``) and example sets (``examples.py``).
 A pydantic ``ValidationError`` becomes a ``ConfigError`` such as
@@ -9,9 +9,10 @@ plain_json (fix the value)``; an unknown key suggests the closest known one.
 from __future__ import annotations
 
 import difflib
+import functools
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -217,10 +218,34 @@ def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str_representer)
 
 
-def dump_yaml(data: Any) -> str:
+def dump_yaml(data: Any, *, width: int = 100, flow: Callable[[Any], bool] | None = None) -> str:
+    """The one YAML writer: block style, insertion order, ``|`` blocks for multi-line text.
+
+    ``flow(value)``, when given, picks the dicts and lists written on one line in flow style
+    (a question set writes each gold spec as ``{calculations: [...], ...}``).
+    """
     return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+        data, Dumper=_dumper(flow), sort_keys=False, allow_unicode=True, width=width, default_flow_style=False
     )
+
+
+@functools.cache
+def _dumper(flow: Callable[[Any], bool] | None) -> type[yaml.SafeDumper]:
+    if flow is None:
+        return _Dumper
+
+    class FlowDumper(_Dumper):
+        pass
+
+    def mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow(data))
+
+    def sequence(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow(data))
+
+    FlowDumper.add_representer(dict, mapping)
+    FlowDumper.add_representer(list, sequence)
+    return FlowDumper
 
 
 def scalar(value: Any) -> str:

@@ -42,6 +42,8 @@ each difference.
 numpy only; no scipy.
 """
 
+# Over 400 lines: the definitions above and their estimators read best in one place.
+
 from __future__ import annotations
 
 import math
@@ -49,12 +51,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = [
     "PairedComparison",
+    "QuestionCounts",
     "VariantMetrics",
     "by_tag",
     "cluster_bootstrap_interval",
@@ -69,8 +72,17 @@ __all__ = [
 ]
 
 Trial = Mapping[str, Any]
-#: (n trials, c correct) per question
-Counts = Mapping[str, tuple[int, int]]
+
+
+class QuestionCounts(NamedTuple):
+    """Trials and correct trials of one question: the one shape of per-question counts everywhere."""
+
+    trials: int
+    correct: int
+
+
+#: question id -> its counts (plain ``(trials, correct)`` tuples work too)
+Counts = Mapping[str, QuestionCounts]
 
 
 def _records(trials: Iterable[Trial] | Any) -> list[Trial]:
@@ -100,14 +112,14 @@ def _numbers(trials: Sequence[Trial], key: str) -> list[float]:
     return out
 
 
-def counts_by_question(trials: Iterable[Trial] | Any) -> dict[str, tuple[int, int]]:
-    """``question_id -> (n, c)``: trials and correct trials per question, in first-seen order."""
+def counts_by_question(trials: Iterable[Trial] | Any) -> dict[str, QuestionCounts]:
+    """``question_id -> QuestionCounts(trials, correct)`` per question, in first-seen order."""
     out: dict[str, list[int]] = {}
     for t in _records(trials):
         nc = out.setdefault(str(t["question_id"]), [0, 0])
         nc[0] += 1
         nc[1] += _flag(t.get("correct"))
-    return {q: (n, c) for q, (n, c) in out.items()}
+    return {q: QuestionCounts(n, c) for q, (n, c) in out.items()}
 
 
 # --------------------------------------------------------------------------- pass^k, pass@k
@@ -384,8 +396,8 @@ def paired_comparison(
     if not common:
         raise ValueError("the two trial tables have no question in common")
     _z(confidence)
-    a = np.array([base[q][1] / base[q][0] for q in common])
-    b = np.array([cand[q][1] / cand[q][0] for q in common])
+    a = np.array([base[q].correct / base[q].trials for q in common])
+    b = np.array([cand[q].correct / cand[q].trials for q in common])
     diffs = b - a
     idx = np.random.default_rng(seed).integers(0, len(common), size=(n_boot, len(common)))
     alpha = (1 - confidence) / 2

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from workbench.core.format import money
 from workbench.prompt.prices import cost_usd, price_data_date
 
 __all__ = ["EvalPlan", "VariantPlan", "plan_eval"]
@@ -85,8 +86,8 @@ class EvalPlan:
             calls = f"{v.calls:,} calls" + (
                 f" (up to {v.max_calls:,} with repairs)" if v.max_calls > v.calls else ""
             )
-            money = _money_text(v)
-            out.append(f"{v.name} ({v.model}): {calls}, {v.prompt_tokens:,} prompt tokens; {money}")
+            cost_text = _money_text(v)
+            out.append(f"{v.name} ({v.model}): {calls}, {v.prompt_tokens:,} prompt tokens; {cost_text}")
         total = self.max_usd
         bound = (
             "not bounded (a model the price data lacks, or a variant without max_tokens)"
@@ -159,13 +160,13 @@ def _money_text(v: VariantPlan) -> str:
     if v.input_usd == 0 and not v.max_output_usd:
         return "free"
     cached = (
-        f", ${v.input_cached_usd:,.2f} with the stable prefix cached"
+        f", {money(v.input_cached_usd)} with the stable prefix cached"
         if v.input_cached_usd != v.input_usd
         else ""
     )
     output = (
         "output unbounded (no max_tokens)"
         if v.max_output_usd is None
-        else f"output at most ${v.max_output_usd:,.2f} ({v.max_output_tokens:,} tokens at max_tokens)"
+        else f"output at most {money(v.max_output_usd)} ({v.max_output_tokens:,} tokens at max_tokens)"
     )
-    return f"input ${v.input_usd:,.2f}{cached}; {output}"
+    return f"input {money(v.input_usd)}{cached}; {output}"

@@ -29,12 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.core.errors import ConfigError, SpecError
 from workbench.core.findings import Finding
 from workbench.core.paths import shipped_dir
-from workbench.core.yamlio import display_path, read_yaml, unknown_key_error
+from workbench.core.yamlio import display_path, dump_yaml, read_yaml, unknown_key_error
 from workbench.spec.query import parse_spec
 
 __all__ = ["Question", "QuestionSet", "ensure_question_set", "load_question_set", "save_question_set"]
@@ -144,7 +142,7 @@ class QuestionSet:
         return out
 
     def to_yaml(self) -> str:
-        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+        return dump_yaml(self.to_dict(), width=110, flow=_one_line)
 
     def save(self, path: str | Path) -> Path:
         return save_question_set(self, path)
@@ -293,19 +291,8 @@ def _check_unique(questions: Iterable[Question], path: Path | None) -> None:
         seen.add(q.id)
 
 
-class _Dumper(yaml.SafeDumper):
+def _one_line(value: Any) -> bool:
     """Block style for the set and each question; flow style (one line) for specs."""
-
-
-def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
-    flow = "questions" not in data and "question" not in data
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
-
-
-def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
-    flow = not any(isinstance(v, dict) and ("question" in v) for v in data)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
-
-
-_Dumper.add_representer(dict, _represent_dict)
-_Dumper.add_representer(list, _represent_list)
+    if isinstance(value, dict):
+        return "questions" not in value and "question" not in value
+    return not any(isinstance(v, dict) and "question" in v for v in value)

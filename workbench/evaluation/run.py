@@ -64,7 +64,7 @@ class VariantRun:
         counts = counts_by_question(self.trials)
         if not counts:
             return None
-        fewest = min(n for n, _ in counts.values())
+        fewest = min(c.trials for c in counts.values())
         return fewest if self.k is None else min(self.k, fewest)
 
     @cached_property

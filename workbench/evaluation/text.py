@@ -10,9 +10,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from workbench.core import format as fmt
 from workbench.evaluation.matching import DIFF_PARTS, OUTCOMES
 from workbench.evaluation.metrics import (
     PairedComparison,
+    QuestionCounts,
     VariantMetrics,
     counts_by_question,
     paired_comparison,
@@ -23,27 +25,7 @@ __all__ = ["compare_runs", "comparison_line", "metrics_table", "pair_variants", 
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _num(x: float | None, fmt: str = "{:.0f}") -> str:
-    return "-" if x is None else fmt.format(x)
-
-
-def _ms(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.0f}" if x >= 10 else f"{x:.1f}"  # cache hits take a fraction of a millisecond
-
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return "$0" if x == 0 else f"${x:.4f}" if x < 1 else f"${x:,.2f}"
-
-
-def _ci(pair: Sequence[float]) -> str:
-    return f"[{100 * pair[0]:.0f}, {100 * pair[1]:.0f}]"
+    return fmt.pct(x, missing="-")
 
 
 Row = tuple[str, Callable[[VariantRun, VariantMetrics], str]]
@@ -64,7 +46,7 @@ def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
 
 def _rows(k: int) -> list[Row]:
     return [
-        ("accuracy [95% CI]", lambda v, m: f"{_pct(m.accuracy)} {_ci(m.accuracy_ci_questions)}"),
+        ("accuracy [95% CI]", lambda v, m: f"{_pct(m.accuracy)} {fmt.ci(m.accuracy_ci_questions, digits=0)}"),
         ("pass@1", lambda v, m: _pct(m.pass_at_1)),
         (f"pass^{k}", lambda v, m: _pct(m.pass_k)),
         ("valid rate", lambda v, m: _pct(m.valid_rate)),
@@ -75,10 +57,16 @@ def _rows(k: int) -> list[Row]:
         ),
         ("outcomes", lambda v, m: _outcomes(m)),
         ("wrong parts", _wrong_parts),
-        ("tokens in (mean)", lambda v, m: _num(m.tokens_in_mean)),
-        ("tokens out (mean)", lambda v, m: _num(m.tokens_out_mean)),
-        ("cost / 1k questions", lambda v, m: _money(m.cost_per_1k_questions)),
-        ("latency p50 / p95", lambda v, m: f"{_ms(m.latency_ms_p50)} / {_ms(m.latency_ms_p95)} ms"),
+        ("tokens in (mean)", lambda v, m: fmt.count(m.tokens_in_mean, missing="-")),
+        ("tokens out (mean)", lambda v, m: fmt.count(m.tokens_out_mean, missing="-")),
+        ("cost / 1k questions", lambda v, m: fmt.money(m.cost_per_1k_questions)),
+        (
+            "latency p50 / p95",
+            lambda v, m: (
+                f"{fmt.ms(m.latency_ms_p50, unit=False, missing='-')} / "
+                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms"
+            ),
+        ),
         ("cache hits", lambda v, m: f"{m.cache_hits}/{m.n_trials}"),
         ("column recall", lambda v, m: "-" if v.recall is None else _pct(v.recall.recall)),
         ("trials", lambda v, m: f"{m.n_trials} ({m.n_questions} questions)"),
@@ -105,10 +93,9 @@ def metrics_table(variants: Sequence[VariantRun], k: int | None = None) -> str:
 
 def comparison_line(baseline: str, candidate: str, c: PairedComparison) -> str:
     """``naive -> compact: +6.7 points [-1.7, +15.0], 5 wins / 1 loss / 54 ties, sign test p=0.22``"""
-    lo, hi = c.ci
     return (
         f"{candidate} vs {baseline}: {100 * c.difference:+.1f} points "
-        f"[{100 * lo:+.1f}, {100 * hi:+.1f}] on {c.n_questions} questions, "
+        f"{fmt.signed_ci(c.ci)} on {c.n_questions} questions, "
         f"{c.wins} better / {c.losses} worse / {c.ties} same, sign test p={c.p_value:.3g}"
     )
 
@@ -153,10 +140,6 @@ def pair_variants(a: EvalRun, b: EvalRun) -> list[tuple[VariantRun, VariantRun]]
     return list(zip(a.variants, b.variants, strict=False))
 
 
-def _per_question(v: VariantRun) -> dict[str, tuple[int, int]]:
-    return counts_by_question(v.trials)
-
-
 def compare_runs(a: EvalRun, b: EvalRun) -> tuple[str, dict[str, Any]]:
     """Side-by-side metrics and per-question wins/losses of run ``b`` against run ``a``: (text, JSON)."""
     lines = [f"A = {run_header(a)}", f"B = {run_header(b)}"]
@@ -183,16 +166,20 @@ def compare_runs(a: EvalRun, b: EvalRun) -> tuple[str, dict[str, Any]]:
             lines.append("no question in common")
             pairs_json.append(entry)
             continue
-        na, nb = _per_question(va), _per_question(vb)
+        na, nb = counts_by_question(va.trials), counts_by_question(vb.trials)
         wins = [q for q, d in c.per_question.items() if d > 0]
         losses = [q for q, d in c.per_question.items() if d < 0]
         lines.append(comparison_line(f"A: {va.name}", f"B: {vb.name}", c))
         for label, ids in (("B right, A wrong", wins), ("A right, B wrong", losses)):
-            shown = ", ".join(f"{q} ({na[q][1]}/{na[q][0]} -> {nb[q][1]}/{nb[q][0]})" for q in ids)
+            shown = ", ".join(f"{q} ({_frac(na[q])} -> {_frac(nb[q])})" for q in ids)
             lines.append(f"{label} ({len(ids)}): {shown or '-'}")
         entry.update(comparison=c.to_dict(), wins=wins, losses=losses)
         pairs_json.append(entry)
     return "\n".join(lines), {"a": a.run_id, "b": b.run_id, "pairs": pairs_json}
+
+
+def _frac(counts: QuestionCounts) -> str:
+    return f"{counts.correct}/{counts.trials}"
 
 
 def _m(v: VariantRun) -> dict[str, Any] | None:

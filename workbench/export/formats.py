@@ -27,10 +27,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from workbench.core.errors import ConfigError
 from workbench.core.paths import project_root
+from workbench.core.yamlio import dump_yaml
 from workbench.evaluation.questions import ensure_question_set
 from workbench.export.artifact import PROBE, compression_candidates, workbench_version
 from workbench.prompt.examples import format_examples, select_examples
@@ -228,17 +227,4 @@ def build_promptfoo(prompt: Any, questions: Any = None) -> str:
         "# promptfoo configuration exported by Query Workbench (`workbench export --format promptfoo`).\n"
         "# Run: npx promptfoo eval -c THIS_FILE\n"
     )
-    return header + yaml.dump(doc, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=110)
-
-
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line strings as ``|`` blocks (the system message and the assertion stay readable)."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    # PyYAML falls back to a quoted style when a block cannot hold the text exactly
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockDumper.add_representer(str, _str)
+    return header + dump_yaml(doc, width=110)

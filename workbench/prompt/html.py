@@ -1,12 +1,20 @@
-"""HTML previews for notebooks: ``Prompt._repr_html_`` and ``RenderedPrompt._repr_html_``."""
+"""HTML previews for notebooks: ``Prompt._repr_html_`` and ``RenderedPrompt._repr_html_``.
+
+Written by autoescaped Jinja2 templates (``templates/*.html.j2``): the question, the
+examples and the messages are text, never markup.
+"""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
+
+from workbench.core import format as fmt
+from workbench.core.templates import render
 
 # ``r`` is a ``rendered.RenderedPrompt`` and ``p`` a ``render.Prompt``; not imported here,
 # because both import this module for their ``_repr_html_`` (no cycle).
+
+__all__ = ["prompt_html", "rendered_html", "sections_bar"]
 
 _COLORS = {
     "instructions": "#4e79a7",
@@ -18,58 +26,57 @@ _COLORS = {
 }
 
 
+def _sections(sections: dict[str, int], total: int) -> dict[str, Any]:
+    total = max(total, 1)
+    rows = [
+        {
+            "name": name,
+            "tokens": f"{n:,}",
+            "width": f"{100 * max(n, 0) / total:.2f}",
+            "share": fmt.pct(n / total),
+            "color": _COLORS.get(name, "#888"),
+        }
+        for name, n in sections.items()
+    ]
+    return {"sections": rows, "total": f"{sum(sections.values()):,}"}
+
+
 def sections_bar(sections: dict[str, int], total: int) -> str:
     """One stacked bar plus a table: the share of each section in the prompt."""
-    total = max(total, 1)
-    bar = "".join(
-        f'<div title="{escape(name)}: {n}" style="width:{100 * max(n, 0) / total:.2f}%;'
-        f'background:{_COLORS.get(name, "#888")};height:14px"></div>'
-        for name, n in sections.items()
-    )
-    rows = "".join(
-        f"<tr><td><span style='color:{_COLORS.get(name, '#888')}'>&#9632;</span> {escape(name)}</td>"
-        f"<td style='text-align:right'>{n:,}</td><td style='text-align:right'>{100 * n / total:.1f}%</td></tr>"
-        for name, n in sections.items()
-    )
-    return (
-        f'<div style="display:flex;width:100%;max-width:640px;border:1px solid #ddd">{bar}</div>'
-        f"<table style='font-size:12px'>{rows}<tr><td><b>total</b></td>"
-        f"<td style='text-align:right'><b>{sum(sections.values()):,}</b></td><td></td></tr></table>"
-    )
-
-
-def _pre(text: str) -> str:
-    return f"<pre style='white-space:pre-wrap;max-height:320px;overflow:auto;font-size:11px'>{escape(text)}</pre>"
+    return render("workbench.prompt", "sections.html.j2", **_sections(sections, total))
 
 
 def rendered_html(r: Any) -> str:
-    chosen = "".join(
-        f"<li>#{s.index} <i>{escape(s.example.question)}</i> ({escape(s.reason)})</li>"
-        for s in r.selected_examples
-    )
-    messages = "".join(
-        f"<details><summary>{escape(m['role'])} ({len(m['content']):,} chars)</summary>{_pre(m['content'])}</details>"
-        for m in r.messages
-    )
-    return (
-        f"<div><b>{escape(r.variant)}</b> &middot; {escape(r.model)} &middot; {escape(r.encoding)} &middot; "
-        f"{r.total_tokens:,} prompt tokens, stable prefix {r.stable_prefix_tokens:,}"
-        f"{sections_bar(r.sections, r.total_tokens)}"
-        f"{messages}"
-        f"{f'<details><summary>examples</summary><ul>{chosen}</ul></details>' if chosen else ''}</div>"
+    return render(
+        "workbench.prompt",
+        "rendered.html.j2",
+        variant=r.variant,
+        model=r.model,
+        encoding=r.encoding,
+        total_tokens=f"{r.total_tokens:,}",
+        stable_prefix=f"{r.stable_prefix_tokens:,}",
+        messages=[
+            {"role": m["role"], "chars": f"{len(m['content']):,}", "content": m["content"]}
+            for m in r.messages
+        ],
+        examples=[
+            {"index": s.index, "question": s.example.question, "reason": s.reason}
+            for s in r.selected_examples
+        ],
+        **_sections(r.sections, r.total_tokens),
     )
 
 
 def prompt_html(p: Any) -> str:
     v = p.variant
-    invalid = (
-        f"<div style='color:#b00'>{len(p.invalid_examples)} invalid example(s) excluded</div>"
-        if p.invalid_examples
-        else ""
-    )
-    return (
-        f"<div><b>{escape(v.name)}</b>: {escape(v.summary())}<br>"
-        f"{len(p.schema):,} columns in the dataset; stable prefix {p.stable_prefix_tokens:,} tokens "
-        f"({escape(p.encoding)}){invalid}"
-        f"<details><summary>instructions</summary>{_pre(v.instructions)}</details></div>"
+    return render(
+        "workbench.prompt",
+        "prompt.html.j2",
+        name=v.name,
+        summary=v.summary(),
+        columns=f"{len(p.schema):,}",
+        stable_prefix=f"{p.stable_prefix_tokens:,}",
+        encoding=p.encoding,
+        invalid=len(p.invalid_examples),
+        instructions=v.instructions,
     )

@@ -1,14 +1,16 @@
 """Static HTML reports of eval runs: one self-contained file to attach to a pull request or open offline.
 
-``render_report(runs)`` takes runs from the experiment log or a bundle (``runs.Run``) and
-returns one HTML page: the runs and their variants, metrics side by side with their
+``render_report(runs)`` takes runs from the experiment log or a bundle (``store.runs.Run``)
+and returns one HTML page: the runs and their variants, metrics side by side with their
 intervals, paired comparisons, charts (cost or tokens vs accuracy with the accuracy
 interval, latency p50/p95) drawn as inline SVG, a question x variant grid of correct
 trials, and every failure with the gold query, the model's query, its findings and SQL.
 
-Everything is inline (style, a few lines of script, SVG) and a Content-Security-Policy
-forbids fetching anything, so the report looks the same offline. Every value that came
-from a model or a file is HTML-escaped: model output is untrusted.
+The page comes from Jinja2 templates (``templates/report.html.j2`` and its parts) with
+autoescaping: every value from a model, the log or a bundle is text, never markup. Style
+and script are inline and the Content-Security-Policy allows only those two blocks, by
+hash, and fetches nothing, so the report looks the same offline and a crafted bundle
+cannot run script in it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
-from workbench.report.assets import CSP, CSS, JS
-from workbench.report.questions import failures_html, grid_html
+from workbench.core import format as fmt
+from workbench.core.templates import render
+from workbench.evaluation.metrics import QuestionCounts, counts_by_question
+from workbench.report.assets import CSS, JS, content_security_policy
+from workbench.report.questions import failures, grid
 from workbench.report.svg import Bar, Point, bars, scatter
 
 __all__ = ["render_report", "write_report"]
@@ -37,20 +41,15 @@ class _Column:
 
     index: int
     label: str
-    run: Any  # runs.Run
-    variant: Any  # eval_run.VariantRun
+    run: Any  # store.runs.Run
+    variant: Any  # evaluation.run.VariantRun
 
     @property
     def metrics(self) -> Any:
         return self.variant.metrics
 
-    def counts(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, list[int]] = {}
-        for t in self.variant.trials:
-            nc = out.setdefault(str(t["question_id"]), [0, 0])
-            nc[0] += bool(t.get("correct"))
-            nc[1] += 1
-        return {q: (c, n) for q, (c, n) in out.items()}
+    def counts(self) -> dict[str, QuestionCounts]:
+        return counts_by_question(self.variant.trials)
 
 
 def write_report(runs: Sequence[Any], out: str | Path, **options: Any) -> Path:
@@ -61,9 +60,19 @@ def write_report(runs: Sequence[Any], out: str | Path, **options: Any) -> Path:
     return target
 
 
-def render_report(runs: Sequence[Any], *, title: str | None = None, max_failures: int = MAX_FAILURES) -> str:
-    """One self-contained HTML page for ``runs`` (``runs.Run`` objects, e.g. ``RunStore.load_run`` or a bundle's)."""
+def render_report(
+    runs: Sequence[Any],
+    *,
+    title: str | None = None,
+    max_failures: int = MAX_FAILURES,
+    generated_at: datetime | None = None,
+) -> str:
+    """One self-contained HTML page for ``runs`` (``store.runs.Run`` objects, from the log or a bundle).
+
+    ``generated_at`` (default now) is the time in the footer.
+    """
     from workbench.evaluation.run import EvalRun
+    from workbench.export.artifact import workbench_version
 
     if not runs:
         raise ValueError("no runs to report")
@@ -72,31 +81,24 @@ def render_report(runs: Sequence[Any], *, title: str | None = None, max_failures
     questions = _questions(runs)
     if title is None:
         title = f"Run {runs[0].run_id}" if len(runs) == 1 else f"Comparison of {len(runs)} runs"
-    body = [
-        f"<h1>{escape(title)}</h1>",
-        f'<p class="muted">Query Workbench eval report: {len(columns)} variant(s), {len(questions)} question(s).</p>',
-        _runs_table(runs),
-        "<h2>Metrics</h2>",
-        _metrics_table(columns),
-        _comparisons(evals),
-        "<h2>Charts</h2>",
-        _charts(columns),
-        "<h2>Questions</h2>",
-        grid_html(columns, questions),
-        "<h2>Failures</h2>",
-        failures_html(columns, questions, max_failures),
-        "<h2>Variants</h2>",
-        _variants(columns),
-        _footer(),
-    ]
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(part for part in body if part)
-        + f"\n<script>{JS}</script>\n</body>\n</html>\n"
+    return render(
+        "workbench.report",
+        "report.html.j2",
+        title=title,
+        csp=content_security_policy(CSS, JS),
+        css=CSS,
+        js=JS,
+        n_variants=len(columns),
+        n_questions=len(questions),
+        runs=[_run_row(r) for r in runs],
+        metrics=_metrics(columns),
+        comparisons=_comparisons(evals),
+        charts=_charts(columns),
+        grid=grid(columns, questions),
+        failures=failures(columns, questions, max_failures),
+        variants=_variants(columns),
+        version=workbench_version(),
+        generated=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
@@ -125,102 +127,65 @@ def _questions(runs: Sequence[Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
+def _run_row(run: Any) -> dict[str, Any]:
+    s = run.summary
+    imported = (s.settings or {}).get("imported_from")
+    created = s.created_at
+    return {
+        "id": s.run_id,
+        "imported_from": str(imported.get("run_id")) if isinstance(imported, dict) else None,
+        "name": s.name or "",
+        "created": f"{created:%Y-%m-%d %H:%M} UTC" if isinstance(created, datetime) else str(created),
+        "status": s.status,
+        "question_set": f"{s.question_set_name or fmt.DASH} "
+        f"({s.n_questions if s.n_questions is not None else '?'} questions)",
+        "trials_per_question": s.trials_per_question,
+        "n_trials": s.n_trials,
+        "dataset": s.dataset_identity or fmt.DASH,
+        "variants": ", ".join(map(str, s.variants)),
+    }
 
 
-def _ms(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f} ms"
+#: a metrics-table cell: the value and, for accuracies, its interval
+_Cell = tuple[str, str | None]
 
 
-def _num(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f}"
+def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
+    def one(text: str) -> _Cell:
+        return text, None
 
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "–"
-    return "$0" if x == 0 else f"${x:.4f}" if x < 1 else f"${x:,.2f}"
-
-
-def _ci(pair: Sequence[float]) -> str:
-    return f' <span class="ci">[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}]</span>'
-
-
-def _runs_table(runs: Sequence[Any]) -> str:
-    rows = []
-    for run in runs:
-        s = run.summary
-        qs = f"{s.question_set_name or '–'} ({s.n_questions if s.n_questions is not None else '?'} questions)"
-        imported = (s.settings or {}).get("imported_from")
-        origin = (
-            f'<br><span class="muted">imported from {escape(str(imported.get("run_id")))}</span>'
-            if imported
-            else ""
-        )
-        rows.append(
-            "<tr>"
-            f"<td><code>{escape(s.run_id)}</code>{origin}</td><td>{escape(s.name or '')}</td>"
-            f"<td>{s.created_at:%Y-%m-%d %H:%M} UTC</td><td>{escape(s.status)}</td><td>{escape(qs)}</td>"
-            f'<td class="num">{s.trials_per_question}</td><td class="num">{s.n_trials}</td>'
-            f"<td>{escape(s.dataset_identity or '–')}</td><td>{escape(', '.join(s.variants))}</td>"
-            "</tr>"
-        )
-    head = (
-        "<tr><th>run</th><th>name</th><th>created</th><th>status</th><th>question set</th>"
-        '<th class="num">trials / question</th><th class="num">trials</th><th>dataset</th><th>variants</th></tr>'
-    )
-    return f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
-
-
-_MetricRow = tuple[str, Callable[[Any], str]]
-
-
-def _metric_rows(k_label: str) -> list[_MetricRow]:
     return [
-        ("accuracy [95% CI, by question]", lambda m: _pct(m.accuracy) + _ci(m.accuracy_ci_questions)),
-        ("accuracy [95% Wilson, by trial]", lambda m: _pct(m.accuracy) + _ci(m.accuracy_ci)),
-        ("pass@1", lambda m: _pct(m.pass_at_1)),
-        (k_label, lambda m: _pct(m.pass_k)),
-        ("valid rate", lambda m: _pct(m.valid_rate)),
-        ("semantic valid rate", lambda m: _pct(m.semantic_valid_rate)),
-        ("repair rate", lambda m: _pct(m.repair_rate)),
-        ("outcomes", lambda m: escape(", ".join(f"{o} {n}" for o, n in sorted(m.outcomes.items()))) or "–"),
-        ("tokens in (mean)", lambda m: _num(m.tokens_in_mean)),
-        ("tokens out (mean)", lambda m: _num(m.tokens_out_mean)),
-        ("cost (total)", lambda m: _money(m.cost_usd)),
-        ("cost / 1k questions", lambda m: _money(m.cost_per_1k_questions)),
-        ("latency p50", lambda m: _ms(m.latency_ms_p50)),
-        ("latency p95", lambda m: _ms(m.latency_ms_p95)),
-        ("latency p99", lambda m: _ms(m.latency_ms_p99)),
-        ("cache hits", lambda m: f"{m.cache_hits}/{m.n_trials}"),
-        ("trials", lambda m: f"{m.n_trials} ({m.n_questions} questions)"),
+        ("accuracy [95% CI, by question]", lambda m: (fmt.pct(m.accuracy), fmt.ci(m.accuracy_ci_questions))),
+        ("accuracy [95% Wilson, by trial]", lambda m: (fmt.pct(m.accuracy), fmt.ci(m.accuracy_ci))),
+        ("pass@1", lambda m: one(fmt.pct(m.pass_at_1))),
+        (k_label, lambda m: one(fmt.pct(m.pass_k))),
+        ("valid rate", lambda m: one(fmt.pct(m.valid_rate))),
+        ("semantic valid rate", lambda m: one(fmt.pct(m.semantic_valid_rate))),
+        ("repair rate", lambda m: one(fmt.pct(m.repair_rate))),
+        ("outcomes", lambda m: one(", ".join(f"{o} {n}" for o, n in sorted(m.outcomes.items())) or fmt.DASH)),
+        ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean))),
+        ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean))),
+        ("cost (total)", lambda m: one(fmt.money(m.cost_usd))),
+        ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions))),
+        ("latency p50", lambda m: one(fmt.ms(m.latency_ms_p50))),
+        ("latency p95", lambda m: one(fmt.ms(m.latency_ms_p95))),
+        ("latency p99", lambda m: one(fmt.ms(m.latency_ms_p99))),
+        ("cache hits", lambda m: one(f"{m.cache_hits}/{m.n_trials}")),
+        ("trials", lambda m: one(f"{m.n_trials} ({m.n_questions} questions)")),
     ]
 
 
-def _metrics_table(columns: Sequence[_Column]) -> str:
+def _metrics(columns: Sequence[_Column]) -> dict[str, Any] | None:
     shown = [c for c in columns if c.metrics is not None]
     if not shown:
-        return '<p class="muted">No finished trials.</p>'
+        return None
     ks = sorted({c.metrics.k for c in shown})
     k_label = f"pass^{ks[0]}" if len(ks) == 1 else "pass^k (k per column)"
-    head = "<tr><th></th>" + "".join(f'<th class="num">{escape(c.label)}</th>' for c in shown) + "</tr>"
-    rows = [
-        f"<tr><td>{escape(label)}</td>"
-        + "".join(f'<td class="num">{fn(c.metrics)}</td>' for c in shown)
-        + "</tr>"
-        for label, fn in _metric_rows(k_label)
-    ]
-    return (
-        '<table class="metrics">\n<thead>'
-        + head
-        + "</thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>"
-    )
+    rows = [(label, [fn(c.metrics) for c in shown]) for label, fn in _metric_rows(k_label)]
+    return {"labels": [c.label for c in shown], "rows": rows}
 
 
-def _comparisons(evals: Sequence[Any]) -> str:
+def _comparisons(evals: Sequence[Any]) -> list[str]:
     from workbench.evaluation.metrics import paired_comparison
     from workbench.evaluation.text import comparison_line, pair_variants
 
@@ -238,19 +203,13 @@ def _comparisons(evals: Sequence[Any]) -> str:
             except ValueError:
                 continue
             lines.append(comparison_line(f"{va.name} ({first.run_id})", f"{vb.name} ({other.run_id})", c))
-    if not lines:
-        return ""
-    items = "\n".join(f"<li>{escape(line)}</li>" for line in lines)
-    return (
-        '<h3>Paired comparisons</h3>\n<p class="muted">Per-question accuracy difference against the baseline, '
-        f"with a paired bootstrap 95% interval and the exact sign test.</p>\n<ul>\n{items}\n</ul>"
-    )
+    return lines
 
 
-def _charts(columns: Sequence[_Column]) -> str:
+def _charts(columns: Sequence[_Column]) -> dict[str, Any] | None:
     shown = [c for c in columns if c.metrics is not None]
     if not shown:
-        return ""
+        return None
     priced = any((c.metrics.cost_usd or 0) > 0 for c in shown)
     points = [
         Point(
@@ -264,37 +223,26 @@ def _charts(columns: Sequence[_Column]) -> str:
     x_label = (
         "cost per 1,000 questions (USD)" if priced else "mean input tokens per question (the model is free)"
     )
-    first = scatter(points, x_label=x_label, y_label="accuracy (95% CI)", title="cost vs accuracy")
-    latency = bars(
-        [Bar(c.label, (c.metrics.latency_ms_p50, c.metrics.latency_ms_p95)) for c in shown],
-        series=("p50", "p95"),
-        unit=" ms",
-        title="latency",
-    )
-    return f'<div class="charts">\n<figure>{first}<figcaption>{escape(x_label.capitalize())} vs accuracy.</figcaption></figure>\n<figure>{latency}<figcaption>Latency per trial (all attempts), p50 and p95.</figcaption></figure>\n</div>'
+    latency = [Bar(c.label, (c.metrics.latency_ms_p50, c.metrics.latency_ms_p95)) for c in shown]
+    return {
+        "scatter": scatter(points, x_label=x_label, y_label="accuracy (95% CI)", title="cost vs accuracy"),
+        "scatter_caption": f"{x_label.capitalize()} vs accuracy.",
+        "latency": bars(latency, series=("p50", "p95"), unit=" ms", title="latency"),
+    }
 
 
-def _variants(columns: Sequence[_Column]) -> str:
+def _variants(columns: Sequence[_Column]) -> list[dict[str, Any]]:
     out = []
     for col in columns:
         record = next((v for v in col.run.variants if v.get("variant") == col.variant.name), {})
         params = record.get("params") or {}
-        meta = (
-            f"model <code>{escape(str(record.get('model') or '–'))}</code>, hash "
-            f"<code>{escape(str(record.get('variant_hash') or '–')[:12])}</code>"
-            + (f", {escape(json.dumps(params, default=str))}" if params else "")
+        out.append(
+            {
+                "label": col.label,
+                "model": str(record.get("model") or fmt.DASH),
+                "hash": str(record.get("variant_hash") or fmt.DASH)[:12],
+                "params": json.dumps(params, default=str) if params else "",
+                "text": str(record.get("variant_text") or ""),
+            }
         )
-        text = record.get("variant_text")
-        yaml_html = f"<pre>{escape(text)}</pre>" if text else '<p class="muted">no variant text recorded</p>'
-        out.append(f"<details><summary>{escape(col.label)}: {meta}</summary>\n{yaml_html}\n</details>")
-    return "\n".join(out)
-
-
-def _footer() -> str:
-    from workbench.export.artifact import workbench_version
-
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f"<footer>Generated by Query Workbench {escape(workbench_version())} on {now}. "
-        "Self-contained: opens offline, fetches nothing.</footer>"
-    )
+    return out

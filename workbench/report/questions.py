@@ -1,8 +1,9 @@
-"""The report's per-question sections: the question x variant grid, and each failure with its query and findings.
+"""The report's per-question sections as data: the question x variant grid, and each failure with its query and findings.
 
 A *column* is one (run, variant) pair with ``index``, ``label``, ``variant`` (an
-``eval_run.VariantRun``) and ``counts()`` (question id -> correct, trials); see ``report.py``.
-Everything from a model or a file is HTML-escaped.
+``evaluation.run.VariantRun``) and ``counts()`` (question id -> ``QuestionCounts``); see
+``html.py``. The functions here return plain records for the templates
+(``templates/_grid.html.j2``, ``templates/_failures.html.j2``), which escape every value.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
-__all__ = ["failures_html", "grid_html"]
+from workbench.core import format as fmt
+from workbench.evaluation.metrics import QuestionCounts
 
+__all__ = ["failures", "grid"]
 
-def _latency(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f} ms"
+#: the model's raw answer shown when it was no query: the first characters
+MAX_RAW_CHARS = 4000
 
 
 def _anchor(column: Any, question_id: str) -> str:
@@ -29,142 +31,117 @@ def _anchor(column: Any, question_id: str) -> str:
     return f"f{column.index}-{safe}"
 
 
-def _cell_class(c: int, n: int) -> str:
-    return "none" if n == 0 else "ok" if c == n else "bad" if c == 0 else "partial"
-
-
-def grid_html(columns: Sequence[Any], questions: dict[str, dict[str, Any]]) -> str:
-    counts = [c.counts() for c in columns]
-    head = (
-        "<tr><th>id</th><th>question</th>"
-        + "".join(f'<th class="num">{escape(c.label)}</th>' for c in columns)
-        + "</tr>"
+def _cell_class(c: QuestionCounts) -> str:
+    return (
+        "none" if c.trials == 0 else "ok" if c.correct == c.trials else "bad" if c.correct == 0 else "partial"
     )
+
+
+def grid(columns: Sequence[Any], questions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The grid: a row per question, a cell per column with correct/trials and a link to the failures."""
+    counts = [c.counts() for c in columns]
     rows = []
     for qid, q in questions.items():
         cells, all_correct = [], True
         for col, cnt in zip(columns, counts, strict=True):
-            c, n = cnt.get(qid, (0, 0))
-            all_correct = all_correct and n > 0 and c == n
-            text = f"{c}/{n}" if n else "–"
-            if n and c < n:
-                text = f'<a href="#{_anchor(col, qid)}">{text}</a>'
+            c = cnt.get(qid, QuestionCounts(0, 0))
+            all_correct = all_correct and c.trials > 0 and c.correct == c.trials
             cells.append(
-                f'<td class="cell {_cell_class(c, n)}" title="{escape(col.label)}: {c} of {n} correct">{text}</td>'
+                {
+                    "css": _cell_class(c),
+                    "title": f"{col.label}: {c.correct} of {c.trials} correct",
+                    "text": f"{c.correct}/{c.trials}" if c.trials else fmt.DASH,
+                    "href": f"#{_anchor(col, qid)}" if c.correct < c.trials else None,
+                }
             )
-        tags = ", ".join(q.get("tags") or ())
-        tag_html = f' <span class="muted">[{escape(tags)}]</span>' if tags else ""
         rows.append(
-            f'<tr data-all-correct="{int(all_correct)}"><td><code>{escape(qid)}</code></td>'
-            f'<td class="q">{escape(q.get("question") or "")}{tag_html}</td>' + "".join(cells) + "</tr>"
+            {
+                "id": qid,
+                "question": str(q.get("question") or ""),
+                "tags": ", ".join(map(str, q.get("tags") or ())),
+                "all_correct": int(all_correct),
+                "cells": cells,
+            }
         )
-    toggle = '<p><label><input type="checkbox" id="only-failing"> only questions some variant got wrong</label></p>'
-    legend = (
-        '<p class="muted">Correct trials out of trials per question. '
-        '<span class="ok">&nbsp;all&nbsp;</span> <span class="partial">&nbsp;some&nbsp;</span> '
-        '<span class="bad">&nbsp;none&nbsp;</span>; a link opens the failures below.</p>'
-    )
-    return (
-        toggle
-        + legend
-        + '\n<table class="grid">\n<thead>'
-        + head
-        + "</thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>"
-    )
+    return {"labels": [c.label for c in columns], "rows": rows}
 
 
 def _json(value: Any) -> str:
-    return escape(json.dumps(value, ensure_ascii=False, default=str))
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _findings(findings: Sequence[Any] | None) -> str:
-    if not findings:
-        return '<p class="muted">no findings</p>'
-    items = []
-    for item in findings:
-        f = (
-            item
-            if isinstance(item, dict)
-            else item.to_dict()
-            if hasattr(item, "to_dict")
-            else {"message": str(item)}
+def _finding(item: Any) -> dict[str, str]:
+    f = item if isinstance(item, dict) else item.to_dict() if hasattr(item, "to_dict") else {"message": item}
+    return {
+        key: str(f.get(key) or default)
+        for key, default in (
+            ("severity", "info"),
+            ("code", ""),
+            ("path", ""),
+            ("message", ""),
+            ("suggestion", ""),
         )
-        sev = str(f.get("severity") or "info")
-        where = f" at <code>{escape(str(f['path']))}</code>" if f.get("path") else ""
-        fix = (
-            f' <span class="muted">Suggestion: {escape(str(f["suggestion"]))}</span>'
-            if f.get("suggestion")
-            else ""
-        )
-        items.append(
-            f'<div class="finding"><span class="sev-{escape(sev)}">{escape(sev)}</span> '
-            f"<code>{escape(str(f.get('code') or ''))}</code>{where}: {escape(str(f.get('message') or ''))}{fix}</div>"
-        )
-    return "\n".join(items)
+    }
 
 
-def _trial_html(t: dict[str, Any]) -> str:
-    parts = [
-        f'<div class="trial"><div class="kv"><b>trial</b><span>{int(t.get("trial") or 0)}</span>'
-        f"<b>outcome</b><span>{escape(str(t.get('outcome') or ('wrong' if t.get('valid') else 'invalid')))}</span>"
-        f"<b>valid</b><span>{'yes' if t.get('valid') else 'no'}</span>"
-        f"<b>latency</b><span>{_latency(t.get('latency_ms'))}</span>"
-    ]
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _trial(t: dict[str, Any]) -> dict[str, Any]:
     diff = t.get("diff")
-    if isinstance(diff, dict):
-        differing = [k for k, v in diff.items() if v and k != "details"]
-        if differing:
-            parts.append(f"<b>differs in</b><span>{escape(', '.join(differing))}</span>")
-    parts.append("</div>")
-    if t.get("spec") is not None:
-        parts.append(f"<h3>model's query</h3><pre>{_json(t['spec'])}</pre>")
-    else:
-        raw = t.get("raw_output")
-        text = (
-            raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str) if raw else ""
-        )
-        parts.append('<h3>model\'s query</h3><p class="muted">none</p>')
-        if text:
-            parts.append(f"<pre>{escape(text[:4000])}</pre>")
-    parts.append("<h3>findings</h3>" + _findings(t.get("findings")))
-    if t.get("sql"):
-        parts.append(f"<h3>SQL</h3><pre>{escape(str(t['sql']))}</pre>")
-    if t.get("error"):
-        parts.append(f"<h3>error</h3><pre>{escape(str(t['error']))}</pre>")
-    parts.append("</div>")
-    return "\n".join(parts)
+    differing = [k for k, v in diff.items() if v and k != "details"] if isinstance(diff, dict) else []
+    raw = t.get("raw_output")
+    raw_text = raw if isinstance(raw, str) else _json(raw) if raw else ""
+    return {
+        "trial": str(t.get("trial") if t.get("trial") is not None else 0),
+        "outcome": str(t.get("outcome") or ("wrong" if t.get("valid") else "invalid")),
+        "valid": "yes" if t.get("valid") else "no",
+        "latency": fmt.ms(_number(t.get("latency_ms"))),
+        "differs": ", ".join(map(str, differing)),
+        "spec": None if t.get("spec") is None else _json(t["spec"]),
+        "raw": raw_text[:MAX_RAW_CHARS],
+        "findings": [_finding(f) for f in t.get("findings") or ()],
+        "sql": str(t.get("sql") or ""),
+        "error": str(t.get("error") or ""),
+    }
 
 
-def failures_html(columns: Sequence[Any], questions: dict[str, dict[str, Any]], max_failures: int) -> str:
+def _trial_order(t: dict[str, Any]) -> tuple[str, float]:
+    return str(t["question_id"]), _number(t.get("trial")) or 0.0
+
+
+def failures(
+    columns: Sequence[Any], questions: dict[str, dict[str, Any]], max_failures: int
+) -> list[dict[str, Any]]:
+    """Per column, its failing questions (up to ``max_failures``) with gold, model query, findings and SQL."""
     out = []
     for col in columns:
         failed: dict[str, list[dict[str, Any]]] = {}
-        for t in sorted(col.variant.trials, key=lambda t: (str(t["question_id"]), int(t.get("trial") or 0))):
+        for t in sorted(col.variant.trials, key=_trial_order):
             if not t.get("correct"):
                 failed.setdefault(str(t["question_id"]), []).append(t)
-        out.append(f"<h3>{escape(col.label)}: {len(failed)} question(s) with failures</h3>")
         order = [q for q in questions if q in failed]
         counts = col.counts()
+        items = []
         for qid in order[:max_failures]:
             q = questions.get(qid, {})
-            trials = failed[qid]
-            n = counts.get(qid, (0, 0))[1]
-            gold = q.get("gold")
-            accept = q.get("accept") or []
-            body = []
-            if gold is not None:
-                body.append(f"<h3>gold query</h3><pre>{_json(gold)}</pre>")
-            if accept:
-                body.append(f"<h3>also accepted</h3><pre>{_json(accept)}</pre>")
-            body += [_trial_html(t) for t in trials]
-            out.append(
-                f'<details id="{_anchor(col, qid)}"><summary><code>{escape(qid)}</code> '
-                f"{len(trials)} of {n} trial(s) wrong: {escape(q.get('question') or '')}</summary>\n"
-                + "\n".join(body)
-                + "\n</details>"
+            items.append(
+                {
+                    "anchor": _anchor(col, qid),
+                    "id": qid,
+                    "wrong": len(failed[qid]),
+                    "trials": counts.get(qid, QuestionCounts(0, 0)).trials,
+                    "question": str(q.get("question") or ""),
+                    "gold": None if q.get("gold") is None else _json(q["gold"]),
+                    "accept": _json(q["accept"]) if q.get("accept") else None,
+                    "attempts": [_trial(t) for t in failed[qid]],
+                }
             )
-        if len(order) > max_failures:
-            out.append(f'<p class="muted">{len(order) - max_failures} more not shown.</p>')
-    return "\n".join(out)
+        out.append(
+            {"label": col.label, "n_failed": len(failed), "questions": items, "more": len(order) - len(items)}
+        )
+    return out

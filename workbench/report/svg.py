@@ -1,17 +1,18 @@
 """Inline SVG charts for the static HTML report: a scatter with error bars and grouped horizontal bars.
 
-Plain SVG text, no library and nothing fetched: the report must open offline. Every
-label is escaped (variant names come from files a colleague wrote).
+The geometry is computed here as a ``Chart`` of ``Shape`` records; the report's template
+(``templates/_chart.html.j2``) writes them as SVG, escaping every label and tooltip
+(variant names come from files a colleague wrote). No library and nothing fetched: the
+report must open offline.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, field
 
-__all__ = ["PALETTE", "Bar", "Point", "bars", "nice_ticks", "scatter"]
+__all__ = ["PALETTE", "Bar", "Chart", "Point", "Shape", "bars", "nice_ticks", "scatter"]
 
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d")
 
@@ -29,6 +30,42 @@ class Point:
 class Bar:
     label: str
     values: tuple[float | None, ...]  # one per series
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One SVG element: tag, attributes (in order), text content and tooltip; the template escapes all."""
+
+    tag: str
+    attrs: dict[str, str | int] = field(default_factory=dict)
+    text: str = ""
+    tip: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart of ``width`` x ``height`` pixels, labelled ``title`` for screen readers."""
+
+    width: int
+    height: int
+    title: str
+    shapes: list[Shape]
+
+
+def _line(x1: float, x2: float, y1: float, y2: float, **attrs: str | int) -> Shape:
+    return Shape("line", {**attrs, "x1": _n(x1), "x2": _n(x2), "y1": _n(y1), "y2": _n(y2)})
+
+
+def _text(x: float, y: float, text: str, css: str, anchor: str | None = None) -> Shape:
+    attrs: dict[str, str | int] = {"class": css, "x": _n(x), "y": _n(y)}
+    if anchor:
+        attrs["text-anchor"] = anchor
+    return Shape("text", attrs, text)
+
+
+def _n(v: float) -> str:
+    """A coordinate: integers as such, else one decimal."""
+    return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -68,7 +105,7 @@ def scatter(
     width: int = 600,
     height: int = 340,
     title: str = "",
-) -> str:
+) -> Chart:
     """A scatter of labelled points with optional vertical intervals (e.g. accuracy with its CI)."""
     left, right, top, bottom = 64, 150, 28, 48
     pw, ph = width - left - right, height - top - bottom
@@ -84,45 +121,36 @@ def scatter(
     def sy(v: float) -> float:
         return top + ph - (v - y0) / ((y1 - y0) or 1) * ph
 
-    out = [_open(width, height, title)]
+    shapes = []
     for t in y_ticks:
+        shapes.append(_line(left, left + pw, sy(t), sy(t), **{"class": "grid"}))
         label = f"{100 * t:.0f}%" if y_percent else _fmt(t)
-        out.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{sy(t):.1f}" y2="{sy(t):.1f}"/>')
-        out.append(f'<text class="tick" x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{label}</text>')
+        shapes.append(_text(left - 6, sy(t) + 4, label, "tick", "end"))
     for t in x_ticks:
-        out.append(f'<line class="grid" x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{top}" y2="{top + ph}"/>')
-        out.append(
-            f'<text class="tick" x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>'
-        )
-    out.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
-    out.append(
-        f'<text class="axis" x="{left + pw / 2:.0f}" y="{height - 8}" text-anchor="middle">{escape(x_label)}</text>'
-    )
-    out.append(
-        f'<text class="axis" transform="translate(14 {top + ph / 2:.0f}) rotate(-90)" text-anchor="middle">{escape(y_label)}</text>'
-    )
+        shapes.append(_line(sx(t), sx(t), top, top + ph, **{"class": "grid"}))
+        shapes.append(_text(sx(t), top + ph + 16, _fmt(t), "tick", "middle"))
+    shapes.append(Shape("rect", {"class": "frame", "x": left, "y": top, "width": pw, "height": ph}))
+    shapes.append(_text(left + pw / 2, height - 8, x_label, "axis", "middle"))
+    y_axis = {
+        "class": "axis",
+        "transform": f"translate(14 {top + ph / 2:.0f}) rotate(-90)",
+        "text-anchor": "middle",
+    }
+    shapes.append(Shape("text", y_axis, y_label))
     for i, p in enumerate(points):
         color = PALETTE[i % len(PALETTE)]
         cx, cy = sx(p.x), sy(p.y)
-        tip = f"{p.label}: {100 * p.y:.1f}%" if y_percent else f"{p.label}: {_fmt(p.y)}"
         if p.y_lo is not None and p.y_hi is not None:
             lo, hi = sy(p.y_lo), sy(p.y_hi)
-            out.append(
-                f'<line stroke="{color}" stroke-width="2" x1="{cx:.1f}" x2="{cx:.1f}" y1="{lo:.1f}" y2="{hi:.1f}"/>'
-            )
-            for yy in (lo, hi):
-                out.append(
-                    f'<line stroke="{color}" stroke-width="2" x1="{cx - 5:.1f}" x2="{cx + 5:.1f}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
-                )
-        out.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{color}"><title>{escape(tip)}</title></circle>'
-        )
+            shapes.append(_line(cx, cx, lo, hi, stroke=color, **{"stroke-width": 2}))
+            shapes += [_line(cx - 5, cx + 5, yy, yy, stroke=color, **{"stroke-width": 2}) for yy in (lo, hi)]
+        tip = f"{p.label}: {100 * p.y:.1f}%" if y_percent else f"{p.label}: {_fmt(p.y)}"
+        shapes.append(Shape("circle", {"cx": _n(cx), "cy": _n(cy), "r": 6, "fill": color}, tip=tip))
         # legend on the right: labels next to points would collide when variants tie
         ly = top + 14 + i * 18
-        out.append(f'<circle cx="{left + pw + 16}" cy="{ly - 4}" r="5" fill="{color}"/>')
-        out.append(f'<text class="legend" x="{left + pw + 26}" y="{ly}">{escape(_short(p.label))}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
+        shapes.append(Shape("circle", {"cx": left + pw + 16, "cy": ly - 4, "r": 5, "fill": color}))
+        shapes.append(_text(left + pw + 26, ly, _short(p.label), "legend"))
+    return Chart(width, height, title, shapes)
 
 
 def bars(
@@ -132,7 +160,7 @@ def bars(
     unit: str = "",
     width: int = 600,
     title: str = "",
-) -> str:
+) -> Chart:
     """Horizontal grouped bars: one group per item, one bar per series (e.g. latency p50 and p95)."""
     left, right, top = 170, 70, 28
     bar_h, gap = 14, 10
@@ -142,44 +170,30 @@ def bars(
     vmax = max([v for b in items for v in b.values if v is not None] or [1.0]) or 1.0
     ticks = nice_ticks(0.0, vmax)
     scale = pw / (ticks[-1] or 1)
-    out = [_open(width, height, title)]
+    shapes = []
     for t in ticks:
         x = left + t * scale
-        out.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{height - 24}"/>')
-        out.append(f'<text class="tick" x="{x:.1f}" y="{height - 10}" text-anchor="middle">{_fmt(t)}</text>')
+        shapes.append(_line(x, x, top - 6, height - 24, **{"class": "grid"}))
+        shapes.append(_text(x, height - 10, _fmt(t), "tick", "middle"))
     for gi, b in enumerate(items):
         gy = top + gi * group_h
-        out.append(
-            f'<text class="label" x="{left - 8}" y="{gy + bar_h * len(series) / 2 + 4:.1f}" text-anchor="end">{escape(_short(b.label, 26))}</text>'
-        )
+        shapes.append(_text(left - 8, gy + bar_h * len(series) / 2 + 4, _short(b.label, 26), "label", "end"))
         for si, value in enumerate(b.values):
             y = gy + si * bar_h
-            color = PALETTE[si % len(PALETTE)]
             if value is None:
-                out.append(f'<text class="tick" x="{left + 4}" y="{y + bar_h - 3}">n/a</text>')
+                shapes.append(_text(left + 4, y + bar_h - 3, "n/a", "tick"))
                 continue
             w = max(value * scale, 1.0)
-            tip = f"{b.label} {series[si]}: {_fmt(value)}{unit}"
-            out.append(
-                f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}"><title>{escape(tip)}</title></rect>'
-            )
-            out.append(
-                f'<text class="value" x="{left + w + 4:.1f}" y="{y + bar_h - 4}">{_fmt(value)}{escape(unit)}</text>'
-            )
+            bar = {"x": left, "y": y, "width": _n(w), "height": bar_h - 2, "fill": PALETTE[si % len(PALETTE)]}
+            shapes.append(Shape("rect", bar, tip=f"{b.label} {series[si]}: {_fmt(value)}{unit}"))
+            shapes.append(_text(left + w + 4, y + bar_h - 4, f"{_fmt(value)}{unit}", "value"))
     for si, name in enumerate(series):
         x = left + si * 90
-        out.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{PALETTE[si % len(PALETTE)]}"/>')
-        out.append(f'<text class="legend" x="{x + 14}" y="15">{escape(name)}</text>')
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def _open(width: int, height: int, title: str) -> str:
-    label = f' aria-label="{escape(title)}"' if title else ""
-    return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img"{label}>'
-    )
+        shapes.append(
+            Shape("rect", {"x": x, "y": 6, "width": 10, "height": 10, "fill": PALETTE[si % len(PALETTE)]})
+        )
+        shapes.append(_text(x + 14, 15, name, "legend"))
+    return Chart(width, height, title, shapes)
 
 
 def _short(text: str, limit: int = 22) -> str:

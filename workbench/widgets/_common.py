@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
 
 __all__ = [
@@ -186,17 +187,13 @@ def ensure_questions(questions: Any) -> Any:
 
 
 def fmt_cost(usd: float | None) -> str:
-    if usd is None:
-        return "n/a"
-    if usd == 0:
-        return "$0"
-    return f"${usd:.4f}" if usd >= 0.01 else f"${usd:.6f}"
+    """``core.format.money``: ``n/a`` when the price is unknown."""
+    return fmt.money(usd)
 
 
 def fmt_ms(ms: float | None) -> str:
-    if ms is None:
-        return "n/a"
-    return f"{ms:,.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+    """``core.format.ms`` with ``n/a`` for a missing value."""
+    return fmt.ms(ms, missing="n/a")
 
 
 def json_html(value: Any, *, empty: str = "no query") -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.evaluation.metrics import VariantMetrics, counts_by_question
+from workbench.core import format as fmt
+from workbench.evaluation.metrics import QuestionCounts, VariantMetrics, counts_by_question
 from workbench.evaluation.run import EvalRun
 from workbench.widgets._common import ERROR_COLOR, OK_COLOR
 
@@ -44,20 +45,20 @@ class RunView:
     def metrics(self) -> dict[str, VariantMetrics]:
         return {v.name: v.metrics for v in self.run.variants if v.metrics is not None}
 
-    def counts(self) -> dict[tuple[str, str], tuple[int, int]]:
-        """``(question_id, variant) -> (correct, trials)``."""
-        out: dict[tuple[str, str], tuple[int, int]] = {}
-        for v in self.run.variants:
-            for qid, (n, c) in counts_by_question(v.trials).items():
-                out[(qid, v.name)] = (c, n)
-        return out
+    def counts(self) -> dict[tuple[str, str], QuestionCounts]:
+        """``(question_id, variant) -> QuestionCounts(trials, correct)``."""
+        return {
+            (qid, v.name): counts
+            for v in self.run.variants
+            for qid, counts in counts_by_question(v.trials).items()
+        }
 
     def cell_trials(self, question_id: str, variant: str) -> list[dict[str, Any]]:
         return self.run.variant(variant).trials_by_question().get(question_id, [])
 
 
 def pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+    return fmt.pct(x, missing="n/a")
 
 
 def versus(c: Any) -> str:
@@ -68,7 +69,7 @@ def versus(c: Any) -> str:
     color = OK_COLOR if lo > 0 else ERROR_COLOR if hi < 0 else "#555"
     return (
         f"<span style='color:{color}'>{100 * c.difference:+.1f} pts</span> "
-        f"<span style='color:#666'>[{100 * lo:+.1f}, {100 * hi:+.1f}], {c.wins} wins / {c.losses} losses, "
+        f"<span style='color:#666'>{fmt.signed_ci(c.ci)}, {c.wins} wins / {c.losses} losses, "
         f"p={c.p_value:.2g}</span>"
     )
 

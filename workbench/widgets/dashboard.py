@@ -15,6 +15,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from workbench.core import format as fmt
+from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
 from workbench.widgets._charts import plotly_output
 from workbench.widgets._common import (
@@ -266,7 +268,7 @@ class Dashboard(widgets.VBox):
                 f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
                 f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
                 f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
-                f"<td align=center>{recall}</td><td align=center>{m.tokens_in_mean or 0:,.0f}</td>"
+                f"<td align=center>{recall}</td><td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}</td>"
                 f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}</td>"
                 f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
                 f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
@@ -332,7 +334,8 @@ class Dashboard(widgets.VBox):
                 )
             )
             for v in view.variants:
-                c, n = counts.get((qid, v), (0, 0))
+                cell = counts.get((qid, v), QuestionCounts(0, 0))
+                c, n = cell.correct, cell.trials
                 b = widgets.Button(
                     description=f"{c}/{n}",
                     tooltip=f"{qid} · {v}: {c} of {n} trials correct",

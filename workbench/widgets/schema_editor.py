@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from workbench.core import format as fmt
 from workbench.schema.compress import CompressedSchema, RecallReport, column_recall, compress
 from workbench.widgets._common import (
     clear_error,
@@ -284,8 +285,8 @@ class SchemaEditor(widgets.VBox):
         misses = ", ".join(f"{escape(c)} ({n})" for c, n in list(r.misses.items())[:8])
         self.recall_html.value = (
             f"<div>column recall on <b>{escape(self.questions.name)}</b>: "
-            f"<b style='color:{color}'>{100 * r.recall:.1f}%</b> of {r.n_gold} gold columns kept "
-            f"({r.n_missed} missed over {r.n_questions} questions; mean block {r.mean_tokens:,.0f} tokens)"
+            f"<b style='color:{color}'>{fmt.pct(r.recall)}</b> of {r.n_gold} gold columns kept "
+            f"({r.n_missed} missed over {r.n_questions} questions; mean block {fmt.count(r.mean_tokens)} tokens)"
             f"{'<br>most missed: ' + misses if misses else ''}</div>"
         )
 

@@ -131,8 +131,11 @@ def _first_column(calcs: Any) -> str | None:
 
 _GROUP = re.compile(
     r"\b(?:by|per|for each|for every|each|across|across all|grouped by|broken down by|split by|breakdown by|"
-    r"which|what|slowest|fastest|busiest|noisiest|worst|biggest|top|bottom)\s+(?:\d+\s+)?"
+    r"which|what|slow|slowest|fastest|busiest|noisiest|worst|biggest|top|bottom)\s+(?:\d+\s+)?"
     r"(?:the\s+|each\s+|every\s+|all\s+|most\s+|least\s+)?(?P<w>[a-z][\w.\-]*(?:\s+[a-z][\w.\-]*){0,2})"
+)
+_RANKERS = frozenset(
+    {"slow", "slowest", "fastest", "busiest", "noisiest", "worst", "biggest", "top", "bottom"}
 )
 _NOT_GROUP = frozenset({"is", "are", "was", "were", "do", "does", "did", "has", "have", "the", "a", "an", "of",
                         "in", "on", "for", "to", "with", "and", "or", "than", "at"})  # fmt: skip
@@ -145,6 +148,9 @@ def wanted_groups(question: str, schema: Any, conventions: Any) -> list[tuple[st
     out = []
     for m in _GROUP.finditer(question.lower()):
         phrase = m["w"].split()
+        trigger = m.group(0).split()[0]
+        if trigger in _RANKERS and not (phrase[0].endswith("s") or re.search(r"\d", m.group(0))):
+            continue  # "biggest order": one item (MAX), not a ranking of groups
         cut = next(
             (k for k, w in enumerate(phrase) if w in _NOT_GROUP or w in ("by", "per", "over", "from")),
             len(phrase),

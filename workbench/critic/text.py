@@ -48,7 +48,7 @@ def singular(word: str) -> str:
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("ses"):
         return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 
@@ -103,12 +103,9 @@ def resolve(phrase: Sequence[str], schema: Any, extra: dict[str, str] | None = N
     content = [singular(w) for w in phrase if w not in STOP and not w.isdigit()]
     if not content or schema is None:
         return None
-    if extra:
-        for w in (*content, " ".join(content)):
-            if w in extra:
-                return ColumnMatch((extra[w],), 2.0)
-    best: list[str] = []
-    top = 0.0
+    if extra and " ".join(content) in extra:
+        return ColumnMatch((extra[" ".join(content)],), 2.0)
+    scored: list[tuple[float, str]] = []
     for col in columns_of(schema):
         if (col.description or "").lower().startswith("deprecated"):
             continue
@@ -124,13 +121,11 @@ def resolve(phrase: Sequence[str], schema: Any, extra: dict[str, str] | None = N
             else:
                 score = -1.0
                 break
-        if score <= 0:
-            continue
-        score -= 0.01 * len(tokens)  # the plainest column wins a tie (service.name over k8s.service.name)
-        if score > top + 1e-9:
-            best, top = [col.name], score
-        elif abs(score - top) < 0.02:
-            best.append(col.name)
+        if score > 0:
+            scored.append((score, col.name))
+    top = max((sc for sc, _ in scored), default=0.0)
+    # every column that matches as well by name is a candidate (the question cannot tell them apart)
+    best = sorted((name for sc, name in scored if sc >= top - 1e-9), key=lambda n: len(name_tokens(n)))
     if not best or top < 0.9:
         return None
     return ColumnMatch(tuple(best), top)

@@ -34,13 +34,15 @@ _RANGE = re.compile(
     r"(?:" + _MONTH.format("m2", "d2") + r"|(?P<d3>\d{1,2})(?:st|nd|rd|th)?\b)"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SINCE = re.compile(r"\bsince\s+(?P<w>" + "|".join(_WEEKDAYS) + r"|yesterday)\b")
+_SINCE = re.compile(
+    r"\bsince\s+(?:(?P<w>" + "|".join(_WEEKDAYS) + r"|yesterday)\b|" + _MONTH.format("sm", "sd") + ")"
+)
 _ON_WEEKDAY = re.compile(r"\bon\s+(?P<w>" + "|".join(_WEEKDAYS) + r")\b")
 _NOW = re.compile(r"\b(?:right now|currently|at the moment|at present|just now)\b")
 #: time words this reader does not turn into a window: when present, the time is not checked
 _UNKNOWN = re.compile(
     r"\b(?:ago|morning|afternoon|evening|night|tonight|noon|midnight|\d{1,2}\s*(?:am|pm)|\d{1,2}:\d{2}|"
-    r"weekend|since|until|before|after|during|between|compared?|versus|vs|earlier|recently|latest|"
+    r"weekend|since|until|before|after|during|between|earlier|recently|latest|"
     r"month|months|quarter|year|hour of|deploy|incident|outage|window|period|so far)\b"
 )
 
@@ -105,7 +107,13 @@ def read_time(question: str, now: int, conventions: Any) -> TimeConstraint | Non
                 c = TimeConstraint(word, ((start, start + DAY), (start, now)), c.suggestion, False)
             found.append(c)
     if m := _SINCE.search(rest):
-        start = midnight - DAY if m["w"] == "yesterday" else _weekday(m["w"], now)
+        start = (
+            midnight - DAY
+            if m["w"] == "yesterday"
+            else _weekday(m["w"], now)
+            if m["w"]
+            else _day_of(m["sm"], m["sd"], now) or midnight
+        )
         found.append(TimeConstraint(m.group(0), ((start, now), (start, midnight + DAY)),
                                     f"start_time: {start}, end_time: {now}", False))  # fmt: skip
         rest = rest.replace(m.group(0), " ")

@@ -18,7 +18,7 @@ from typing import Any
 from workbench.core.findings import Finding, warning
 from workbench.critic.text import column, columns_of, name_tokens, singular, words
 
-_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{2,}$")
+_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{2,}$|^/[\w\-/{}.]+$|^\d+\.\d+\.\d+$")
 #: domain values that are everyday words in a question about telemetry, not conditions
 ORDINARY = frozenset({
     "true", "false", "none", "null", "other", "unknown", "default", "control", "success", "ok",
@@ -41,8 +41,11 @@ def all_filters(spec: Any) -> Iterable[Any]:
         yield from calc.filters or ()
 
 
-def filter_values(spec: Any) -> Iterable[Any]:
+def filter_values(spec: Any, positive: bool | None = None) -> Iterable[Any]:
+    """Values the spec's filters name (only those of keeping / excluding filters with ``positive``)."""
     for f in all_filters(spec):
+        if positive is not None and (f.op in _NEGATIVE_OPS) == positive:
+            continue
         if isinstance(f.value, list | tuple):
             yield from f.value
         elif f.value is not None:
@@ -99,7 +102,7 @@ def kept(spec: Any, col: str, domain: Iterable[Any]) -> set[Any] | None:
 
 def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str, list[str], bool]]:
     """Lowercased value → (as spelled, its columns, negated in the question)."""
-    raw = re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", question)
+    raw = re.findall(r"/[\w\-/{}.]*[\w}]|\d+\.\d+\.\d+|[A-Za-z][A-Za-z0-9_\-]*", question)
     toks = [w.lower() for w in raw]
     name_parts = {p for name in spec.columns_used() for p in re.split(r"[._\-]", name.lower()) if p}
     lower = ({w for w in toks} | {w[:-1] for w in toks if len(w) > 4 and w.endswith("s")}) - name_parts
@@ -140,7 +143,8 @@ def check_values(question: str, spec: Any, schema: Any) -> list[Finding]:
     if spec is None or schema is None or not question:
         return []
     named = _named_values(question, spec, schema)
-    used_values = " ".join(str(v).lower() for v in filter_values(spec))
+    used_values = " ".join(str(v).lower() for v in filter_values(spec, positive=True))
+    negated_values = " ".join(str(v).lower() for v in filter_values(spec, positive=False))
     breakdowns = set(spec.breakdowns)
     out = []
     for key, (value, columns, negated) in named.items():
@@ -174,6 +178,12 @@ def check_values(question: str, spec: Any, schema: Any) -> list[Finding]:
                 "critic_value",
                 f"the question names {value!r}, but the query's filters on {col_name} leave it out",
                 path=_filter_path(spec, col_name), suggestion=f"filters[+]: {col_name} = {value}",
+            ))  # fmt: skip
+        elif key in negated_values and key not in used_values:
+            out.append(warning(
+                "critic_negation",
+                f"the question asks for {value!r}, but the query excludes it",
+                path="filters", suggestion=f"filters[+]: {first} = {value} (not a negated filter)",
             ))  # fmt: skip
         elif key not in used_values:
             more = (
@@ -225,7 +235,14 @@ def check_errors(question: str, spec: Any, schema: Any, conventions: Any) -> lis
             return []
     related = {conv.column, getattr(conventions, "status_column", None)}
     touched = {f.column for f in all_filters(spec)} | set(spec.breakdowns)
-    if any(c in related or {"error", "exception"} & set(name_tokens(c)) for c in touched):
+    on_conv = [f for f in all_filters(spec) if f.column == conv.column]
+    if on_conv or conv.column in spec.breakdowns:
+        kept_values = {v for v in (True, False) if all(keeps(f, v) for f in on_conv)}
+        if conv.column in spec.breakdowns or kept_values == (
+            {conv.value} if not negated else {not conv.value}
+        ):
+            return []
+    elif any(c in related or {"error", "exception"} & set(name_tokens(c)) for c in touched):
         kept_values = {
             v for v in (True, False) if all(keeps(f, v) for f in all_filters(spec) if f.column == conv.column)
         }

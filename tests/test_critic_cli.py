@@ -43,7 +43,7 @@ def test_json_keeps_the_contract_and_adds_the_critic(capsys, tmp_path, small_dat
 
 
 def test_without_a_question_nothing_changes(capsys, tmp_path, small_dataset_path) -> None:
-    code, out = run(capsys, tmp_path, small_dataset_path, "--json")
+    _code, out = run(capsys, tmp_path, small_dataset_path, "--json")
     data = json.loads(out)
     assert "readback" not in data and not any(f["code"].startswith("critic_") for f in data["findings"])
 

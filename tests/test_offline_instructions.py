@@ -110,8 +110,16 @@ def test_the_stated_op_tops_the_choice_and_the_others_stay_below() -> None:
 # --------------------------------------------------------------------------- the shipped instructions
 
 
+def _shipped_text() -> str:
+    """The instructions and the variant's conventions block, as the rendered system message holds them."""
+    from workbench.prompt.conventions import render_conventions
+    from workbench.prompt.variant import load_variant
+
+    return DEFAULT_MD.read_text() + "\n\n## Conventions\n" + render_conventions(load_variant("naive").conventions)
+
+
 def test_the_shipped_instructions_state_the_everyday_conventions() -> None:
-    conv = read_conventions(DEFAULT_MD.read_text())
+    conv = read_conventions(_shipped_text())
     assert conv.slow_op == "P99"
     assert conv.concept_column("duration", ["p95", "latency"], NAMES) == "duration_ms"
     assert conv.concept_column("duration", ["slowest", "route"], NAMES) == "duration_ms"
@@ -130,7 +138,7 @@ def test_the_shipped_instructions_state_the_everyday_conventions() -> None:
 def test_the_shipped_conventions_restate_what_the_model_already_does(
     monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
-    assert ask(monkeypatch, question, DEFAULT_MD.read_text()) == ask(monkeypatch, question)
+    assert ask(monkeypatch, question, _shipped_text()) == ask(monkeypatch, question)
 
 
 def test_instructions_without_statements_change_nothing() -> None:

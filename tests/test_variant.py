@@ -55,7 +55,10 @@ def test_shipped_variants_are_the_three_recipes() -> None:
 
 
 def test_default_instructions_teach_the_conventions_and_refusals() -> None:
-    text = load_variant("naive").instructions
+    from workbench.prompt.conventions import render_conventions
+
+    variant = load_variant("naive")  # the conventions are a structured block, rendered after the instructions
+    text = variant.instructions + "\n" + render_conventions(variant.conventions)
     for phrase in ("1209600", "start_time", "end_time", "7200", "duration_ms", "P99", "error = true",
                    ">= 500", ">= 400", "< 500", "user.id", "COUNT_DISTINCT", "app.order.total_usd",
                    "trace.parent_id does-not-exist", "limit", "breakdown", "granularity",

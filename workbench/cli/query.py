@@ -37,6 +37,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
+        "--question",
+        metavar="Q",
+        default=None,
+        help="the question the spec answers: adds the critic's findings and the readback",
+    )
+    p.add_argument(
+        "--prompt",
+        metavar="FILE",
+        default=None,
+        help="prompt variant whose conventions the critic reads (default: the default variant)",
+    )
+    p.add_argument(
         "--dialect",
         default="duckdb",
         help="SQL dialect: duckdb (runs), clickhouse, bigquery, postgres, trino (print only)",
@@ -78,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     schema = dataset.schema()
     validation = _validate(raw, schema)
     findings = list(validation.findings)
+    question = (args.question or "").strip() or None
+    conventions = _conventions(args.prompt) if question else None
     out: dict[str, Any] = {
         "valid": False,
         "findings": to_dicts(findings),
@@ -85,20 +99,53 @@ def run(args: argparse.Namespace) -> int:
         "columns": [],
         "rows": [],
     }
+    if question is not None:
+        out["question"] = question
     if not validation.ok or validation.spec is None or has_errors(findings):
         return _emit(args, out, None)
-    compiled = compile_spec(parse_spec(validation.spec), schema, dialect=args.dialect)
+    spec = parse_spec(validation.spec)
+    if question is not None:
+        from workbench.spec.readback import builder, readback
+
+        out["readback"] = readback(spec, schema.now_epoch)
+        out["builder"] = builder(spec, schema.now_epoch)
+    compiled = compile_spec(spec, schema, dialect=args.dialect)
     out.update(valid=True, sql=compiled.sql, columns=list(compiled.columns), dialect=compiled.dialect)
     if compiled.series_sql is not None:
         out["series_sql"] = compiled.series_sql
     if compiled.dialect != "duckdb":
+        _add_critic(out, question, spec, schema, conventions, None)
         return _emit(args, out, None)
     result = run_compiled(dataset, compiled, timeout_s=args.timeout, max_rows=args.max_rows)
+    _add_critic(out, question, spec, schema, conventions, result)
     data = result.to_dict()
     out.update(rows=data["rows"], truncated=data["truncated"], elapsed_ms=data["elapsed_ms"])
     if "series" in data:
         out["series"] = {k: data["series"][k] for k in ("columns", "rows", "truncated")}
     return _emit(args, out, result)
+
+
+def _conventions(prompt: str | None) -> Any:
+    from workbench.prompt.variant import available_variants, load_variant
+
+    if prompt is None:
+        names = available_variants()
+        if not names:
+            return None
+        prompt = "compact" if "compact" in names else names[0]
+    return load_variant(prompt).conventions
+
+
+def _add_critic(
+    out: dict[str, Any], question: str | None, spec: Any, schema: Any, conv: Any, result: Any
+) -> None:
+    """The critic's findings (question constraints and result sanity) join the validation findings."""
+    if question is None:
+        return
+    from workbench.core.findings import to_dicts
+    from workbench.critic import critique
+
+    out["findings"] += to_dicts(critique(question, spec, schema, conv, result))
 
 
 def _emit(args: argparse.Namespace, out: dict[str, Any], result: QueryResult | None) -> int:
@@ -107,6 +154,15 @@ def _emit(args: argparse.Namespace, out: dict[str, Any], result: QueryResult | N
         return 0
     write = sys.stdout.write
     status = "valid" if out["valid"] else "invalid"
+    if out.get("question"):
+        write(f"question: {out['question']}\n")
+    if out.get("readback"):
+        write(f"readback: {out['readback']}\n")
+        for key, value in out.get("builder", {}).items():
+            if key != "WHERE_COMBINATION":
+                text = ", ".join(value) if isinstance(value, list) else value
+                write(f"  {key:<12} {text if text not in (None, '') else '-'}\n")
+        write("\n")
     write(f"spec: {status}\n")
     for f in out["findings"]:
         where = f" at {f['path']}" if f.get("path") else ""

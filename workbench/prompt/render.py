@@ -6,6 +6,7 @@ Layout (ARCHITECTURE.md, "Rendered prompt layout"; the offline model parses it):
 
              Table: events. Current time (now): 2026-11-20T12:00:00Z = epoch 1795176000.
 
+             ## Conventions             (the variant's ``conventions:`` block, when it has one)
              ## Columns                 (when the schema does not depend on the question)
              ## Examples                (when the examples do not depend on the question)
     user:    ## Columns / ## Examples   (the question-dependent ones)
@@ -20,7 +21,7 @@ recomputed per question.
 
 Token sections add up exactly to ``tokens.count_request(body).total``:
 ``instructions`` (instruction text, mode sentence and the table/clock line),
-``schema``, ``examples``, ``question`` (each block's own text), ``tools`` (tool
+``conventions`` (the team's conventions block), ``schema``, ``examples``, ``question`` (each block's own text), ``tools`` (tool
 definitions or response format) and ``format`` (message framing, headings and
 separators: the remainder).
 """
@@ -37,6 +38,7 @@ from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding
 from workbench.llm.modes import get_mode
 from workbench.prompt import tokens
+from workbench.prompt.conventions import render_conventions
 from workbench.prompt.examples import (
     ExampleSet,
     SelectedExample,
@@ -70,6 +72,7 @@ class _Stable:
     system: str
     system_tokens: int  # the system message with its framing
     instruction_tokens: int
+    conventions_tokens: int
     compressed: CompressedSchema | None  # None = depends on the question
     schema_tokens: int
     selected: tuple[SelectedExample, ...] | None  # None = depends on the question
@@ -162,6 +165,9 @@ class Prompt:
         now = self.schema.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         table_line = f"Table: {self.schema.table}. Current time (now): {now} = epoch {self.schema.now_epoch}."
         parts = [instructions, table_line]
+        conventions = render_conventions(v.conventions)
+        if conventions:
+            parts.append("## Conventions\n" + conventions)
         compressed = None
         schema_tokens = 0
         if not v.schema_.depends_on_question:
@@ -184,6 +190,7 @@ class Prompt:
             system=system,
             system_tokens=tokens.count_messages([{"role": "system", "content": system}], enc) - empty,
             instruction_tokens=tokens.count_tokens(instructions, enc) + tokens.count_tokens(table_line, enc),
+            conventions_tokens=tokens.count_tokens(conventions, enc) if conventions else 0,
             compressed=compressed,
             schema_tokens=schema_tokens,
             selected=selected,
@@ -225,6 +232,7 @@ class Prompt:
         total = st.tools_tokens + st.system_tokens + tokens.count_messages([user], enc)
         sections = {
             "instructions": st.instruction_tokens,
+            "conventions": st.conventions_tokens,
             "schema": schema_tokens,
             "examples": examples_tokens,
             "question": tokens.count_tokens(question, enc),

@@ -30,6 +30,7 @@ from pydantic import (
 from workbench.core.errors import ConfigError
 from workbench.core.paths import project_root, prompts_dir
 from workbench.core.yamlio import config_error, display_path, dump_yaml, read_yaml, unknown_key_error
+from workbench.prompt.conventions import Conventions
 from workbench.prompt.examples import ExampleSettings
 from workbench.schema.compress import SchemaSettings
 
@@ -61,6 +62,8 @@ class PromptVariant(BaseModel):
         examples: example set and selection (``examples.ExampleSettings``).
         instructions: the system instructions text.
         instructions_file: where the instructions were read from (relative to the variant's folder).
+        conventions: the team's conventions (``conventions.Conventions``): rendered into the prompt
+            and read by the critic; ``None`` states none.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -78,6 +81,7 @@ class PromptVariant(BaseModel):
     repair: bool = False
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     examples: ExampleSettings = Field(default_factory=ExampleSettings)
+    conventions: Conventions | None = None
     instructions_file: str | None = None
     instructions: str = Field(min_length=1)
 
@@ -141,7 +145,7 @@ class PromptVariant(BaseModel):
                 raise unknown_key_error("with_()", "", key, known)
             if isinstance(value, BaseModel):
                 value = value.model_dump()
-            if key in ("schema", "examples") and isinstance(value, dict):
+            if key in ("schema", "examples", "conventions") and isinstance(value, dict) and data[key]:
                 data[key] = {**data[key], **value}
             else:
                 data[key] = value
@@ -162,6 +166,8 @@ class PromptVariant(BaseModel):
         window = data["schema"].get("window_days")
         if isinstance(window, float) and window.is_integer():
             data["schema"]["window_days"] = int(window)  # write 7, not 7.0
+        if data.get("conventions") is None:
+            data.pop("conventions", None)  # variants without conventions keep their YAML and hash
         if self.instructions_file:
             del data["instructions"]
         else:
@@ -187,6 +193,8 @@ class PromptVariant(BaseModel):
     def variant_hash(self) -> str:
         """sha256 of the canonical JSON of every setting that reaches the request (instructions as text)."""
         data = self.model_dump(mode="json", by_alias=True, exclude={"instructions_file"})
+        if data.get("conventions") is None:
+            data.pop("conventions", None)
         return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def schema_summary(self) -> str:

@@ -1,0 +1,59 @@
+"""``critique``: the third validation layer. Does the valid query answer the question that was asked?
+
+A pure function of the question, the spec, the schema, the team's conventions and (optionally) the
+executed result. Every rule runs through one guarded runner: a bug in a rule becomes an ``info``
+finding naming the rule, never an exception in the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from workbench.core.findings import Finding, info
+from workbench.critic.constraints import RULES
+from workbench.critic.result import check_result
+
+__all__ = ["critique"]
+
+
+def _guarded(name: str, rule: Callable[[], list[Finding]]) -> list[Finding]:
+    try:
+        return list(rule())
+    except Exception as exc:
+        return [info("critic_rule_failed", f"the critic's {name} rule failed ({type(exc).__name__}: {exc})")]
+
+
+def critique(
+    question: str | None, spec: Any, schema: Any, conventions: Any = None, result: Any = None
+) -> tuple[Finding, ...]:
+    """Warnings where a (valid) spec does not answer ``question``, plus result sanity when ``result`` is given.
+
+    Args:
+        question: the question asked; nothing is checked without one.
+        spec: a ``QuerySpec`` (or its JSON dict); an unparseable spec draws nothing.
+        schema: the dataset's ``Schema`` (value domains, column metadata, ``now``).
+        conventions: the team's ``Conventions`` (``PromptVariant.conventions``); ``None`` checks only
+            what needs no convention.
+        result: the executed result (``.columns``/``.rows`` or a mapping), for result sanity.
+    """
+    if not question or not isinstance(question, str) or spec is None:
+        return ()
+    try:
+        from workbench.spec.query import parse_spec
+
+        spec = parse_spec(spec)
+    except Exception:
+        return ()
+    findings: list[Finding] = []
+    for name, rule in RULES:
+        findings += _guarded(name, lambda rule=rule: rule(question, spec, schema, conventions))
+    findings += _guarded("result", lambda: check_result(question, spec, schema, result))
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for f in findings:
+        key = (f.code, f.path, f.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return tuple(unique)

@@ -115,7 +115,11 @@ def _shipped_text() -> str:
     from workbench.prompt.conventions import render_conventions
     from workbench.prompt.variant import load_variant
 
-    return DEFAULT_MD.read_text() + "\n\n## Conventions\n" + render_conventions(load_variant("naive").conventions)
+    return (
+        DEFAULT_MD.read_text()
+        + "\n\n## Conventions\n"
+        + render_conventions(load_variant("naive").conventions)
+    )
 
 
 def test_the_shipped_instructions_state_the_everyday_conventions() -> None:

@@ -36,7 +36,15 @@ def test_show_json_shape(capsys, small_dataset_path: Path, name: str) -> None:
     assert data["messages"][-1]["content"].endswith(f"## Question\n{question}")
     assert data["tools"][0]["function"]["name"] == "run_query"
     sections = data["tokens"]["sections"]
-    assert set(sections) == {"instructions", "conventions", "schema", "examples", "question", "tools", "format"}
+    assert set(sections) == {
+        "instructions",
+        "conventions",
+        "schema",
+        "examples",
+        "question",
+        "tools",
+        "format",
+    }
     assert sum(sections.values()) == data["tokens"]["total"]
     body = {"model": data["model"], "messages": data["messages"], "tools": data["tools"]}
     assert count_request(body).total == data["tokens"]["total"]

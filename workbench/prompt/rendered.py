@@ -15,7 +15,15 @@ from workbench.schema.compress import CompressedSchema
 __all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "SECTIONS", "RenderedPrompt"]
 
 #: token sections, in the order they appear in the request
-SECTIONS: tuple[str, ...] = ("instructions", "conventions", "schema", "examples", "question", "tools", "format")
+SECTIONS: tuple[str, ...] = (
+    "instructions",
+    "conventions",
+    "schema",
+    "examples",
+    "question",
+    "tools",
+    "format",
+)
 
 #: OpenAI prompt caching: prefixes of at least 1,024 tokens are cached, in steps of 128 tokens
 CACHE_MIN_TOKENS = 1024

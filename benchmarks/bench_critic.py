@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.critic import critique
 from workbench.dataset.source import open_dataset
-from workbench.evaluation.matching import results_match, spec_is_ordered
 from workbench.evaluation.questions import load_question_set
 from workbench.prompt.variant import load_variant
+from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.spec.query import PERCENTILE_OPS
 from workbench.spec.validate.layers import validate
 from workbench.sql.execute import run_query

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from workbench.core.findings import error, warning
-from workbench.evaluation.matching import (
+from workbench.spec.matching import (
     DIFF_PARTS,
     classify,
     findings_flags,

@@ -15,8 +15,8 @@ import pytest
 
 from workbench.core.errors import ConfigError, WorkbenchError
 from workbench.core.findings import error
-from workbench.evaluation.matching import results_match
 from workbench.evaluation.questions import Question, QuestionSet
+from workbench.spec.matching import results_match
 from workbench.store.runs import RESULT_ROW_CAP, RunStore, cap_result
 
 QS = QuestionSet(

@@ -106,8 +106,8 @@ print(
 import pandas as pd
 
 from workbench.core.paths import project_root
-from workbench.evaluation.matching import results_match, spec_is_ordered
 from workbench.evaluation.questions import load_question_set
+from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.spec.query import parse_spec
 from workbench.sql.execute import run_query
 

@@ -8,6 +8,6 @@ parser would hide exactly the mistakes the two share.
 from __future__ import annotations
 
 from workbench.critic.consistency import agreement, auroc
-from workbench.critic.critic import critique
+from workbench.critic.critic import critic_check, critique, is_critic_finding
 
-__all__ = ["agreement", "auroc", "critique"]
+__all__ = ["agreement", "auroc", "critic_check", "critique", "is_critic_finding"]

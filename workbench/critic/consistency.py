@@ -1,6 +1,6 @@
 """Self-consistency: agreement of several answers' executed results as a confidence, and its AUROC.
 
-Results compare with ``workbench.evaluation.matching.results_match`` (pure Python, no duckdb), so
+Results compare with ``workbench.spec.matching.results_match`` (pure Python, no duckdb), so
 two answers agree exactly when the eval would call one right given the other as gold.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from workbench.evaluation.matching import results_match
+from workbench.spec.matching import results_match
 
 __all__ = ["agreement", "auroc"]
 

@@ -57,3 +57,31 @@ def critique(
             seen.add(key)
             unique.append(f)
     return tuple(unique)
+
+
+def is_critic_finding(code: str) -> bool:
+    """A finding the critic raises (its own codes, and the question-value check it absorbed)."""
+    return (code.startswith("critic_") and code != "critic_rule_failed") or code == "question_value_unused"
+
+
+def critic_check(conventions: Any = None) -> Callable[[str, Any, Any], tuple[Finding, ...]]:
+    """The critic as a judge check (``pipeline.judge.Check``), bound to a variant's conventions."""
+
+    def check(question: str, spec: Any, schema: Any) -> tuple[Finding, ...]:
+        return critique(question, spec, schema, conventions)
+
+    check.__name__ = "critique"
+    return check
+
+
+def critique_result(question: str | None, spec: Any, schema: Any, result: Any) -> tuple[Finding, ...]:
+    """Result sanity alone (the constraints were judged before execution)."""
+    if not question or spec is None or result is None:
+        return ()
+    try:
+        from workbench.spec.query import parse_spec
+
+        spec = parse_spec(spec)
+    except Exception:
+        return ()
+    return tuple(_guarded("result", lambda: check_result(question, spec, schema, result)))

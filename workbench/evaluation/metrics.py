@@ -55,6 +55,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from workbench.critic import is_critic_finding
+
 __all__ = [
     "PairedComparison",
     "QuestionCounts",
@@ -232,6 +234,10 @@ class VariantMetrics:
     cache_hit_rate: float
     outcomes: dict[str, int] = field(default_factory=dict)
     confidence: float = 0.95
+    #: executed-but-wrong trials with a critic warning, over all of them (None: no wrong trial)
+    critic_recall: float | None = None
+    #: correct trials with a critic warning, over all correct trials (None: no correct trial)
+    critic_false_alarm: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -304,7 +310,23 @@ def summarize(
         cache_hit_rate=cache_hits / n_trials,
         outcomes=dict(outcomes),
         confidence=confidence,
+        critic_recall=critic_rate(rows, "wrong"),
+        critic_false_alarm=critic_rate(rows, "correct"),
     )
+
+
+def critic_rate(trials: Iterable[Trial] | Any, outcome: str) -> float | None:
+    """The share of ``outcome`` trials (``wrong`` or ``correct``) whose findings hold a critic warning."""
+    chosen = [t for t in _records(trials) if t.get("outcome") == outcome]
+    if not chosen:
+        return None
+    flagged = sum(
+        any(
+            isinstance(f, dict) and is_critic_finding(str(f.get("code", ""))) for f in t.get("findings") or ()
+        )
+        for t in chosen
+    )
+    return flagged / len(chosen)
 
 
 def by_tag(

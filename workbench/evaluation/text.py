@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from workbench.core import format as fmt
-from workbench.evaluation.matching import DIFF_PARTS, OUTCOMES
 from workbench.evaluation.metrics import (
     PairedComparison,
     QuestionCounts,
@@ -20,6 +19,7 @@ from workbench.evaluation.metrics import (
     paired_comparison,
 )
 from workbench.evaluation.run import EvalRun, VariantRun
+from workbench.spec.matching import DIFF_PARTS, OUTCOMES
 
 __all__ = ["compare_runs", "comparison_line", "metrics_table", "pair_variants", "run_header", "runs_table"]
 
@@ -44,6 +44,10 @@ def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
     return " ".join(f"{p} {n}" for p, n in parts.most_common(3)) or "-"
 
 
+def _opt_pct(value: float | None) -> str:
+    return "-" if value is None else _pct(value)
+
+
 def _rows(k: int) -> list[Row]:
     return [
         ("accuracy [95% CI]", lambda v, m: f"{_pct(m.accuracy)} {fmt.ci(m.accuracy_ci_questions, digits=0)}"),
@@ -56,6 +60,10 @@ def _rows(k: int) -> list[Row]:
             lambda v, m: "-" if m.repair_success_rate is None else _pct(m.repair_success_rate),
         ),
         ("outcomes", lambda v, m: _outcomes(m)),
+        (
+            "critic recall / false alarm",
+            lambda v, m: f"{_opt_pct(m.critic_recall)} / {_opt_pct(m.critic_false_alarm)}",
+        ),
         ("wrong parts", _wrong_parts),
         ("tokens in (mean)", lambda v, m: fmt.count(m.tokens_in_mean, missing="-")),
         ("tokens out (mean)", lambda v, m: fmt.count(m.tokens_out_mean, missing="-")),

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workbench.core.findings import Finding, error
+from workbench.critic.critic import critique_result
 from workbench.evaluation.execution import Execution, Executions, spec_key
-from workbench.evaluation.matching import classify, results_match, spec_is_ordered, structural_diff
 from workbench.evaluation.questions import Question
 from workbench.pipeline.answer import Answer
 from workbench.pipeline.ask import finish
 from workbench.pipeline.judge import Attempt
 from workbench.prompt.render import Prompt
+from workbench.spec.matching import classify, results_match, spec_is_ordered, structural_diff
 from workbench.sql.execute import jsonable
 from workbench.store.runs import cap_result
 
@@ -91,6 +92,8 @@ class TrialJudge:
             extra.append(ex.failure)
         elif ex.result is not None and ex.result.is_empty:
             extra.extend(explain_empty(spec, prompt.schema))
+        elif ex.result is not None:
+            extra.extend(critique_result(question.question, spec, prompt.schema, ex.result))
         answer = Answer(
             question=question.question,
             variant=prompt.variant.name,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.findings import Finding
 from workbench.pipeline.judge import Attempt
+from workbench.spec.readback import readback
 
 if TYPE_CHECKING:
     from workbench.prompt.rendered import RenderedPrompt
@@ -111,6 +112,7 @@ class Answer:
         }
         if result.get("series") is not None:
             out["series"] = result["series"]
+        out["readback"] = readback(self.spec) if self.valid and self.spec else None
         return out
 
     def to_json(self, indent: int | None = 2) -> str:

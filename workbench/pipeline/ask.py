@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.findings import Finding, error
+from workbench.critic.critic import critique_result
 from workbench.dataset.source import open_dataset
 from workbench.llm.backends import backend_for
 from workbench.llm.runner import run_calls_sync
@@ -61,6 +62,8 @@ def finish(
         else:
             if result.is_empty:
                 extra.extend(explain_empty(spec, prompt.schema))
+            else:
+                extra.extend(critique_result(question, spec, prompt.schema, result))
     elif final.ok and final.validation is not None:
         with contextlib.suppress(WorkbenchError):
             sql = compile_spec(final.validation.spec, prompt.schema).sql

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench.critic import critic_check
 from workbench.pipeline.judge import (
     DEFAULT_CHECKS,
     Attempt,
@@ -66,10 +67,12 @@ class RepairPolicy:
         schema: Schema | None,
         *,
         repair_on: RepairOn = "errors",
-        checks: Sequence[Check] = DEFAULT_CHECKS,
+        checks: Sequence[Check] | None = None,
     ) -> RepairPolicy:
-        """The policy of a prompt variant (its output mode and ``repair`` setting)."""
-        return cls(variant.output_mode, schema, variant.repair, repair_on, tuple(checks))
+        """The policy of a prompt variant: its output mode, ``repair`` setting, and the critic with
+        the variant's conventions as the judge's check (unless ``checks`` says otherwise)."""
+        chosen = (critic_check(variant.conventions),) if checks is None else tuple(checks)
+        return cls(variant.output_mode, schema, variant.repair, repair_on, chosen)
 
     def judge(self, call: ModelCall, question: str | None) -> Attempt:
         return judge(call, self.output_mode, self.schema, question, self.checks)

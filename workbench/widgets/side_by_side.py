@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from workbench.evaluation.matching import results_match, spec_is_ordered
+from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.widgets._charts import plotly_output, result_figure
 from workbench.widgets._common import (
     ERROR_COLOR,

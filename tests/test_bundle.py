@@ -12,8 +12,8 @@ from _run_records import QUESTIONS, record_run
 from workbench.cli import main
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
+from workbench.export.bundle import BUNDLE_VERSION, BundleError, export_bundle, import_bundle, load_bundle
 from workbench.prompt.variant import variant_from_yaml
-from workbench.store.bundle import BUNDLE_VERSION, BundleError, export_bundle, import_bundle, load_bundle
 from workbench.store.runs import RunStore
 
 

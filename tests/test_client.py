@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai_wire import FIXTURES, FakeEndpoint, body, load
 
 from workbench.core.errors import ConfigError, WorkbenchError
+from workbench.core.prices import cost_usd
 from workbench.llm import backends
 from workbench.llm.backends import Backend, backend_for, get_backend, in_process_backend
 from workbench.llm.client import (
@@ -31,7 +32,6 @@ from workbench.llm.client import (
 from workbench.llm.failures import retry_after_seconds
 from workbench.llm.modes import get_mode
 from workbench.llm.streaming import assemble, to_chunks
-from workbench.prompt.prices import cost_usd
 
 REQUEST = {
     "model": "gpt-4.1-mini",

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from workbench.core.errors import WorkbenchError
-from workbench.prompt.tokens import count_tokens
+from workbench.core.tokens import count_tokens
 from workbench.schema import cache as _schema_cache
 from workbench.schema import relevance
 from workbench.schema.columns import ColumnInfo, Schema

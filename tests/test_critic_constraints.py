@@ -115,8 +115,8 @@ def test_the_critic_never_raises_on_odd_input() -> None:
 
 
 def test_the_legacy_check_keeps_its_code_where_it_was_imported() -> None:
+    from workbench.critic.values import unused_question_values
     from workbench.spec.query import parse_spec
-    from workbench.spec.validate.question import unused_question_values
 
     (f,) = unused_question_values("requests on android", parse_spec(WEEK), SCHEMA)
     assert f.code == "question_value_unused" and NOW_EPOCH

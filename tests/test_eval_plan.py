@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
+from workbench.core.prices import cost_usd
 from workbench.evaluation.plan import plan_eval
 from workbench.evaluation.questions import load_question_set
-from workbench.prompt.prices import cost_usd
 from workbench.prompt.render import Prompt
 
 REPO = Path(__file__).resolve().parents[1]

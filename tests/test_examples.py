@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.core.errors import ConfigError
+from workbench.core.tokens import count_tokens
 from workbench.prompt.examples import (
     Example,
     ExampleSet,
@@ -23,7 +24,6 @@ from workbench.prompt.examples import (
     select_examples,
     validate_examples,
 )
-from workbench.prompt.tokens import count_tokens
 from workbench.schema.columns import ColumnInfo, Schema
 
 REPO = Path(__file__).resolve().parents[1]

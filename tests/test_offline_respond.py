@@ -9,8 +9,8 @@ import openai
 import pytest
 from offline_prompt import body
 
+from workbench.core.tokens import count_request, count_tokens
 from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks
-from workbench.prompt.tokens import count_request, count_tokens
 from workbench.spec.query import query_json_schema
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from workbench.prompt.prices import ModelPrice, cost_usd, price_data_date, price_data_version, price_for
+from workbench.core.prices import ModelPrice, cost_usd, price_data_date, price_data_version, price_for
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.prompt.tokens import count_request
+from workbench.core.tokens import count_request
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from workbench.core.tokens import count_messages, count_request, count_tokens
 from workbench.prompt import render as render_module
 from workbench.prompt.examples import Example, ExampleSet
 from workbench.prompt.render import SECTIONS, Prompt, RenderedPrompt
-from workbench.prompt.tokens import count_messages, count_request, count_tokens
 from workbench.prompt.variant import PromptVariant, load_variant
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.format import parse_schema_block

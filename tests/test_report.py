@@ -12,9 +12,9 @@ from browser_harness import chromium  # noqa: F401  (fixture)
 
 from workbench.cli import main
 from workbench.evaluation.run import EvalRun
+from workbench.export.bundle import export_bundle
 from workbench.report.html import render_report
 from workbench.report.svg import nice_ticks
-from workbench.store.bundle import export_bundle
 from workbench.store.runs import RunStore
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

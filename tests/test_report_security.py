@@ -19,8 +19,8 @@ import pytest
 from _run_records import record_run
 from browser_harness import chromium  # noqa: F401  (fixture)
 
+from workbench.export.bundle import MANIFEST, export_bundle, load_bundle
 from workbench.report.html import render_report
-from workbench.store.bundle import MANIFEST, export_bundle, load_bundle
 
 SCRIPT = "<script>window.__pwned = (window.__pwned || 0) + 1; document.title = 'pwned'</script>"
 ATTR = '"><img src=x onerror="window.__pwned=1">'

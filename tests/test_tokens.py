@@ -11,10 +11,10 @@ import tiktoken
 import tiktoken.load
 from tiktoken_ext import openai_public
 
+from workbench.core import tokens
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import package_data
-from workbench.prompt import tokens
-from workbench.prompt.tokens import (
+from workbench.core.tokens import (
     RequestTokens,
     count_messages,
     count_request,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench.critic.values import unused_question_values
 from workbench.evaluation.questions import load_question_set
 from workbench.spec.query import parse_spec
-from workbench.spec.validate.question import unused_question_values
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = {"calculations": [{"op": "COUNT"}]}

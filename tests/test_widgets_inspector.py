@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.prompt.prices import price_data_date, price_for
+from workbench.core.prices import price_data_date, price_for
 from workbench.prompt.render import SECTIONS, Prompt
 from workbench.widgets import PromptInspector
 

@@ -19,11 +19,11 @@
 import pandas as pd
 
 from workbench.core.paths import project_root
+from workbench.core.tokens import count_tokens
 from workbench.dataset.source import open_dataset
 from workbench.evaluation.questions import load_question_set
 from workbench.prompt.examples import load_example_set
 from workbench.prompt.render import Prompt
-from workbench.prompt.tokens import count_tokens
 
 ds = open_dataset()
 questions = load_question_set(project_root() / "questions" / "core.yaml")

@@ -74,7 +74,7 @@ run
 # - tokens, latency, and the cost per 1,000 questions if the same requests went to gpt-4o-mini.
 
 # %%
-from workbench.prompt.prices import cost_usd
+from workbench.core.prices import cost_usd
 
 
 def metrics_row(name):

@@ -84,7 +84,7 @@ def _dataset(args: argparse.Namespace, store) -> object:
 
 def _free(prompt) -> bool:
     """The variant's model costs nothing (the offline model), so there is no bill to announce."""
-    from workbench.prompt.prices import cost_usd
+    from workbench.core.prices import cost_usd
 
     return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
 

@@ -118,7 +118,7 @@ def _print_artifact_summary(data: dict) -> None:
 def _export_bundle(args: argparse.Namespace) -> int:
     if args.format != "artifact" or args.data or args.questions:
         raise ConfigError("--format, --data and --questions go with --prompt, not --run", "drop them")
-    from workbench.store.bundle import export_bundle
+    from workbench.export.bundle import export_bundle
 
     path = export_bundle(args.run, args.out, store=args.store)
     print(
@@ -132,7 +132,7 @@ def _export_bundle(args: argparse.Namespace) -> int:
 
 def run_open(args: argparse.Namespace) -> int:
     from workbench.evaluation.text import comparison_line, metrics_table, run_header
-    from workbench.store.bundle import import_bundle, load_bundle
+    from workbench.export.bundle import import_bundle, load_bundle
 
     bundle = load_bundle(args.file)
     imported = import_bundle(bundle, args.store) if args.import_ else []
@@ -176,7 +176,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _load_runs(refs: list[str], store: str | None) -> list:
     """Runs by id/prefix from the log, or every run of a bundle file."""
-    from workbench.store.bundle import load_bundle
+    from workbench.export.bundle import load_bundle
 
     out = []
     log = None

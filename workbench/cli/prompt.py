@@ -133,7 +133,7 @@ def section_table(sections: dict[str, int], total: int) -> list[str]:
 def format_rendered(
     prompt: Any, r: Any, completion_tokens: int = 150, price_model: str | None = None, *, full: bool = False
 ) -> str:
-    from workbench.prompt.prices import price_data_date
+    from workbench.core.prices import price_data_date
 
     v = prompt.variant
     lines = [f"prompt {v.name}: {v.summary()}", ""]

@@ -347,3 +347,8 @@ def check_root_spans(question: str, spec: Any, schema: Any, conventions: Any) ->
         return []
     return [warning("critic_root_spans", "the question is about traces, but the query counts every span",
                     path="filters", suggestion=f"filters[+]: {conv.text()}")]  # fmt: skip
+
+
+def unused_question_values(question: str, spec: Any, schema: Any) -> list[Finding]:
+    """Only the ``question_value_unused`` warnings: values the question names that the spec ignores."""
+    return [f for f in check_values(question, spec, schema) if f.code == "question_value_unused"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.format import money
-from workbench.prompt.prices import cost_usd, price_data_date
+from workbench.core.prices import cost_usd, price_data_date
 
 __all__ = ["EvalPlan", "VariantPlan", "plan_eval"]
 

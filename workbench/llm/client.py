@@ -382,7 +382,7 @@ def _answer_text(response: dict[str, Any]) -> str:
 
 
 def _estimate(body: dict[str, Any], response: dict[str, Any]) -> tuple[int, int, int]:
-    from workbench.prompt import tokens
+    from workbench.core import tokens
 
     text = _answer_text(response)
     encoding = tokens.encoding_name_for_model(str(body.get("model") or "offline"))
@@ -390,8 +390,8 @@ def _estimate(body: dict[str, Any], response: dict[str, Any]) -> tuple[int, int,
 
 
 def _cost(model: str, prompt: int, cached: int, completion: int) -> float | None:
-    """USD from the price table (``workbench.prompt.prices``); ``None`` when the model or the table is unknown."""
-    from workbench.prompt.prices import cost_usd
+    """USD from the price table (``workbench.core.prices``); ``None`` when the model or the table is unknown."""
+    from workbench.core.prices import cost_usd
 
     try:
         value = cost_usd(

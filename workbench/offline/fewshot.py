@@ -27,10 +27,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core.text import rank_by_similarity
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.text import stem
 from workbench.offline.understand import Knowledge, Reading, readings
-from workbench.prompt.similarity import rank_by_similarity
 
 _PAIR = re.compile(r"^Q:\s*(?P<q>.+?)\s*\nA:\s*(?P<a>.+?)\s*$", re.M)
 _TIME_KEYS = ("time_range", "start_time", "end_time")

@@ -15,9 +15,9 @@ import string
 import time
 from typing import Any
 
+from workbench.core.tokens import count_request, count_tokens, encoding_name_for_model, get_encoding
 from workbench.offline.model import Answer
 from workbench.offline.request import PromptView
-from workbench.prompt.tokens import count_request, count_tokens, encoding_name_for_model, get_encoding
 
 SYSTEM_FINGERPRINT = "fp_offline_1"
 _ALNUM = string.ascii_letters + string.digits

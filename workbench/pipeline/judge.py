@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.findings import Finding, error
+from workbench.critic.values import unused_question_values
 from workbench.llm.modes import ParseOutcome, get_mode
 from workbench.spec.validate.layers import validate
-from workbench.spec.validate.question import unused_question_values
 
 if TYPE_CHECKING:
     from workbench.llm.client import ModelCall

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding, has_errors
 from workbench.core.paths import prompts_dir
+from workbench.core.text import rank_by_similarity
 from workbench.core.yamlio import dump_yaml, line_of, read_yaml, scalar, unknown_key_error
-from workbench.prompt.similarity import rank_by_similarity
 from workbench.schema.columns import Schema
 
 __all__ = [
@@ -312,7 +312,7 @@ class _Candidate:
 
 
 def _count(text: str, encoding: str) -> int:
-    from workbench.prompt.tokens import count_tokens
+    from workbench.core.tokens import count_tokens
 
     return count_tokens(text, encoding)
 

@@ -34,10 +34,11 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, Protocol
 
+from workbench.core import tokens
 from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding
+from workbench.core.text import maskable
 from workbench.llm.modes import get_mode
-from workbench.prompt import tokens
 from workbench.prompt.conventions import render_conventions
 from workbench.prompt.examples import (
     ExampleSet,
@@ -48,7 +49,6 @@ from workbench.prompt.examples import (
     validate_examples,
 )
 from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, SECTIONS, RenderedPrompt
-from workbench.prompt.similarity import maskable
 from workbench.prompt.variant import PromptVariant, load_variant
 from workbench.schema.columns import Schema
 from workbench.schema.compress import CompressedSchema, compress

@@ -98,7 +98,7 @@ class RenderedPrompt:
                 OpenAI caches it: nothing under 1,024 tokens, then whole 128-token steps.
             model: price as if sent to this model instead (same token counts).
         """
-        from workbench.prompt.prices import cost_usd
+        from workbench.core.prices import cost_usd
 
         cached_tokens = self.cacheable_tokens if cached else 0
         return cost_usd(
@@ -113,7 +113,7 @@ class RenderedPrompt:
 
     def to_dict(self, completion_tokens: int = 150) -> dict[str, Any]:
         """JSON for ``prompt show --json``: messages, tools, tokens, encoding, plus examples, schema and cost."""
-        from workbench.prompt.prices import price_data_date
+        from workbench.core.prices import price_data_date
 
         per_call = self.cost_usd_per_call(completion_tokens)
         compressed = self.compressed

@@ -9,8 +9,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from workbench.core import tokens
 from workbench.core.findings import Finding, has_errors
-from workbench.prompt import tokens
 from workbench.prompt.examples import Example
 from workbench.spec.validate.layers import validate
 from workbench.widgets._common import OK_COLOR, findings_html

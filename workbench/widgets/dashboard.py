@@ -135,7 +135,7 @@ class Dashboard(widgets.VBox):
     def _start_plan(self) -> threading.Thread | None:
         """When a variant's model costs money, compute the eval's plan in the background (it renders
         every request, a second or two for a large set) and show it; returns the thread, if any."""
-        from workbench.prompt.prices import cost_usd
+        from workbench.core.prices import cost_usd
 
         if self.questions is None or all(cost_usd(p.variant.model, 1_000, 1_000) == 0 for p in self.prompts):
             return None

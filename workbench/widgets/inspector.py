@@ -9,8 +9,8 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from workbench.core.prices import price_data_date, price_data_version, price_for
 from workbench.prompt.html import sections_bar
-from workbench.prompt.prices import price_data_date, price_data_version, price_for
 from workbench.widgets._common import (
     PRE_STYLE,
     clear_error,

@@ -174,3 +174,30 @@ def test_extra_checks_and_repair_on_warnings(prompt, questions) -> None:
     silent = RepairPolicy.for_variant(prompt.variant, prompt.schema, checks=[], repair_on="warnings")
     (clean,) = drive(silent.steps(body, q.question), _calls(model))
     assert clean.ok and not clean.findings
+
+
+def test_a_variant_opts_in_to_repairing_the_critics_warnings(prompt, questions) -> None:
+    """``repair_on: warnings`` in the variant sends the critic's warning back; the default does not."""
+    q = questions[questions.ids[3]]
+    body = prompt.render(q.question).body
+    wrong = {**q.gold, "time_range": 60}  # valid, but not the window the question asks for
+    model = ScriptedModel(lambda question, b: wrong, repair=lambda question, b: q.gold)
+
+    default = RepairPolicy.for_variant(prompt.variant.with_(repair=True), prompt.schema)
+    assert default.repair_on == "errors"
+    (only,) = drive(default.steps(body, q.question), _calls(model))
+    assert only.ok and any(f.code.startswith("critic_") for f in only.findings)
+
+    opted = RepairPolicy.for_variant(prompt.variant.with_(repair=True, repair_on="warnings"), prompt.schema)
+    first, second = drive(opted.steps(body, q.question), _calls(model))
+    assert any(f.code.startswith("critic_") for f in first.findings)
+    assert second.ok and second.validation is not None
+    assert "time" in model.history[-1]["messages"][-1]["content"]
+
+
+def test_repair_on_round_trips_and_the_default_keeps_old_hashes(prompt) -> None:
+    base = prompt.variant
+    assert "repair_on" not in base.to_dict()
+    opted = base.with_(repair_on="warnings")
+    assert opted.to_dict()["repair_on"] == "warnings" and opted.variant_hash != base.variant_hash
+    assert base.with_(repair_on="errors").variant_hash == base.variant_hash

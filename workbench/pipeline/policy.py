@@ -66,13 +66,13 @@ class RepairPolicy:
         variant: PromptVariant,
         schema: Schema | None,
         *,
-        repair_on: RepairOn = "errors",
+        repair_on: RepairOn | None = None,
         checks: Sequence[Check] | None = None,
     ) -> RepairPolicy:
         """The policy of a prompt variant: its output mode, ``repair`` setting, and the critic with
         the variant's conventions as the judge's check (unless ``checks`` says otherwise)."""
         chosen = (critic_check(variant.conventions),) if checks is None else tuple(checks)
-        return cls(variant.output_mode, schema, variant.repair, repair_on, chosen)
+        return cls(variant.output_mode, schema, variant.repair, repair_on or variant.repair_on, chosen)
 
     def judge(self, call: ModelCall, question: str | None) -> Attempt:
         return judge(call, self.output_mode, self.schema, question, self.checks)

@@ -58,6 +58,8 @@ class PromptVariant(BaseModel):
         output_mode: ``tool_call``, ``json_schema`` or ``plain_json``.
         temperature, top_p, max_tokens, seed: sampling parameters sent with the request.
         repair: on invalid output, send one repair turn with the findings.
+        repair_on: what a repair turn answers: ``errors`` (invalid output, the default) or ``warnings``
+            too (e.g. the critic's: a valid query that does not answer the question).
         schema: schema compression settings (``compress.SchemaSettings``).
         examples: example set and selection (``examples.ExampleSettings``).
         instructions: the system instructions text.
@@ -79,6 +81,7 @@ class PromptVariant(BaseModel):
     max_tokens: int | None = Field(default=1000, ge=1)
     seed: int | None = None
     repair: bool = False
+    repair_on: Literal["errors", "warnings"] = "errors"
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     examples: ExampleSettings = Field(default_factory=ExampleSettings)
     conventions: Conventions | None = None
@@ -168,6 +171,8 @@ class PromptVariant(BaseModel):
             data["schema"]["window_days"] = int(window)  # write 7, not 7.0
         if data.get("conventions") is None:
             data.pop("conventions", None)  # variants without conventions keep their YAML and hash
+        if data.get("repair_on") == "errors":
+            data.pop("repair_on")  # the default: older variants keep their YAML and hash
         if self.instructions_file:
             del data["instructions"]
         else:
@@ -195,6 +200,8 @@ class PromptVariant(BaseModel):
         data = self.model_dump(mode="json", by_alias=True, exclude={"instructions_file"})
         if data.get("conventions") is None:
             data.pop("conventions", None)
+        if data.get("repair_on") == "errors":
+            data.pop("repair_on")
         return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def schema_summary(self) -> str:

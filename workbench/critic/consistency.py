@@ -11,7 +11,7 @@ from typing import Any
 
 from workbench.spec.matching import results_match
 
-__all__ = ["agreement", "auroc"]
+__all__ = ["agreement", "auroc", "support"]
 
 
 def agreement(results: Sequence[Any], ordered: bool = False) -> float:
@@ -31,6 +31,15 @@ def agreement(results: Sequence[Any], ordered: bool = False) -> float:
         same = sum(1 for b in items if b is not None and _same(a, b, ordered))
         best = max(best, same)
     return best / len(items)
+
+
+def support(results: Sequence[Any], ordered: bool = False) -> list[float]:
+    """For each result, the share of all results equal to it (its confidence); ``None`` gets 0."""
+    items = list(results)
+    return [
+        0.0 if a is None else sum(1 for b in items if b is not None and _same(a, b, ordered)) / len(items)
+        for a in items
+    ]
 
 
 def _same(a: Any, b: Any, ordered: bool) -> bool:

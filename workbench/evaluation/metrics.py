@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from workbench.critic import is_critic_finding
+from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate
 
 __all__ = [
     "PairedComparison",
@@ -238,6 +238,8 @@ class VariantMetrics:
     critic_recall: float | None = None
     #: correct trials with a critic warning, over all correct trials (None: no correct trial)
     critic_false_alarm: float | None = None
+    #: how well the agreement of a question's trials predicts a trial's correctness (k > 1)
+    confidence_auroc: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -312,21 +314,8 @@ def summarize(
         confidence=confidence,
         critic_recall=critic_rate(rows, "wrong"),
         critic_false_alarm=critic_rate(rows, "correct"),
+        confidence_auroc=confidence_auroc(rows),
     )
-
-
-def critic_rate(trials: Iterable[Trial] | Any, outcome: str) -> float | None:
-    """The share of ``outcome`` trials (``wrong`` or ``correct``) whose findings hold a critic warning."""
-    chosen = [t for t in _records(trials) if t.get("outcome") == outcome]
-    if not chosen:
-        return None
-    flagged = sum(
-        any(
-            isinstance(f, dict) and is_critic_finding(str(f.get("code", ""))) for f in t.get("findings") or ()
-        )
-        for t in chosen
-    )
-    return flagged / len(chosen)
 
 
 def by_tag(

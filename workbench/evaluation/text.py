@@ -64,6 +64,10 @@ def _rows(k: int) -> list[Row]:
             "critic recall / false alarm",
             lambda v, m: f"{_opt_pct(m.critic_recall)} / {_opt_pct(m.critic_false_alarm)}",
         ),
+        (
+            "agreement AUROC",
+            lambda v, m: "-" if m.confidence_auroc is None else f"{m.confidence_auroc:.2f}",
+        ),
         ("wrong parts", _wrong_parts),
         ("tokens in (mean)", lambda v, m: fmt.count(m.tokens_in_mean, missing="-")),
         ("tokens out (mean)", lambda v, m: fmt.count(m.tokens_out_mean, missing="-")),

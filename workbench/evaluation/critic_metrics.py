@@ -1,0 +1,45 @@
+"""The critic's measures over an eval's trials: recall, false alarms, and self-consistency's AUROC."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from workbench.critic import auroc, is_critic_finding
+from workbench.critic.consistency import support
+from workbench.spec.matching import spec_is_ordered
+
+__all__ = ["confidence_auroc", "critic_rate"]
+
+
+def critic_rate(trials: Iterable[dict[str, Any]], outcome: str) -> float | None:
+    """The share of ``outcome`` trials (``wrong`` or ``correct``) whose findings hold a critic warning."""
+    chosen = [t for t in trials if t.get("outcome") == outcome]
+    if not chosen:
+        return None
+    flagged = sum(
+        any(
+            isinstance(f, dict) and is_critic_finding(str(f.get("code", ""))) for f in t.get("findings") or ()
+        )
+        for t in chosen
+    )
+    return flagged / len(chosen)
+
+
+def confidence_auroc(trials: Iterable[dict[str, Any]]) -> float | None:
+    """AUROC of each trial's confidence (the share of its question's trials whose results agree with
+    its own) for predicting that it is correct; ``None`` with one trial per question or one class only."""
+    by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for t in trials:
+        by_question[str(t.get("question_id"))].append(t)
+    scores: list[float] = []
+    labels: list[bool] = []
+    for group in by_question.values():
+        if len(group) < 2:
+            continue
+        results = [t.get("result") if t.get("outcome") in ("correct", "wrong") else None for t in group]
+        ordered = any(spec_is_ordered(t["spec"]) for t in group if t.get("spec"))
+        scores += support(results, ordered)
+        labels += [bool(t.get("correct")) for t in group]
+    return auroc(scores, labels) if scores else None

@@ -1,0 +1,209 @@
+"""Records of the experiment log: runs and their summaries, trial rows, JSON and time helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from workbench.core.errors import ConfigError
+
+#: rows of a trial's result kept in the log (the row count is always kept).
+RESULT_ROW_CAP = 200
+JSON_FIELDS = ("raw_output", "spec", "findings", "result", "diff", "extra")
+#: the fields ``record_trial`` accepts besides the key.
+TRIAL_FIELDS: tuple[str, ...] = (
+    "request_hash", "raw_output", "spec", "findings", "sql", "result", "diff", "correct", "outcome",
+    "valid", "semantic_valid", "repaired", "tokens_in", "tokens_out", "cached_tokens", "latency_ms",
+    "cost_usd", "cache_hit", "error", "extra", "started_at", "finished_at",
+)  # fmt: skip
+KEY_FIELDS = ("variant", "question_id", "trial")
+STATUS = {"created": "running", "resumed": "running"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Naive UTC datetime from a datetime, epoch seconds or ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=_json_default)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _field(result: Any, key: str, default: Any = None) -> Any:
+    return result.get(key, default) if isinstance(result, Mapping) else getattr(result, key, default)
+
+
+def cap_result(result: Any, max_rows: int = RESULT_ROW_CAP) -> dict[str, Any] | None:
+    """``{"columns", "rows", "row_count", "truncated"}`` (plus a capped ``series``), at most ``max_rows`` rows.
+
+    Takes a QueryResult-like object (``.columns``, ``.rows``, optional ``.series`` and
+    ``.truncated``), a mapping with those keys (a capped result stays as it is), or None.
+    """
+    if result is None:
+        return None
+    rows = list(_field(result, "rows", []))
+    total = _field(result, "row_count") or len(rows)
+    kept = [list(r) for r in rows[:max_rows]]
+    out = {
+        "columns": list(_field(result, "columns", [])),
+        "rows": kept,
+        "row_count": total,
+        "truncated": bool(_field(result, "truncated", False)) or total > len(kept),
+    }
+    series = _field(result, "series")
+    if series is not None:
+        out["series"] = cap_result(series, max_rows)
+    return out
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as ``list_runs`` shows it."""
+
+    run_id: str
+    name: str | None
+    created_at: datetime
+    status: str
+    updated_at: datetime
+    question_set_name: str | None
+    question_set_hash: str | None
+    question_set_path: str | None
+    n_questions: int | None
+    dataset_identity: str | None
+    dataset_path: str | None
+    trials_per_question: int
+    variants: tuple[str, ...]
+    n_trials: int
+    n_correct: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def expected_trials(self) -> int | None:
+        if self.n_questions is None:
+            return None
+        return self.n_questions * self.trials_per_question * len(self.variants)
+
+    @property
+    def complete(self) -> bool:
+        return self.expected_trials is not None and self.n_trials >= self.expected_trials
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.n_correct / self.n_trials if self.n_trials else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["variants"] = list(self.variants)
+        out["created_at"] = self.created_at.isoformat()
+        out["updated_at"] = self.updated_at.isoformat()
+        out.update(expected_trials=self.expected_trials, complete=self.complete, accuracy=self.accuracy)
+        return out
+
+
+@dataclass(frozen=True)
+class Run:
+    """A loaded run: its summary, variants, questions and trials (JSON fields decoded)."""
+
+    summary: RunSummary
+    variants: list[dict[str, Any]]
+    questions: list[dict[str, Any]]
+    trials: list[dict[str, Any]]
+
+    @property
+    def run_id(self) -> str:
+        return self.summary.run_id
+
+    @property
+    def variant_names(self) -> list[str]:
+        return [v["variant"] for v in self.variants]
+
+    @property
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Question id -> tags, as recorded with the run."""
+        return {q["question_id"]: tuple(q["tags"] or ()) for q in self.questions}
+
+    def trials_for(self, variant: str) -> list[dict[str, Any]]:
+        if variant not in self.variant_names:
+            raise ConfigError(
+                f"run {self.run_id} has no variant {variant!r}", f"use one of {self.variant_names}"
+            )
+        return [t for t in self.trials if t["variant"] == variant]
+
+    def trials_frame(self) -> Any:
+        """The trials as a pandas DataFrame (one row per trial)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.trials)
+
+
+def dicts(conn: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = conn.execute(query, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def trial_row(run_id: str, trial: Mapping[str, Any]) -> list[Any]:
+    """The ``trials`` row for one trial mapping; ``ValueError`` names a missing or unknown field."""
+    data = dict(trial)
+    missing = [k for k in KEY_FIELDS if data.get(k) is None]
+    if missing:
+        raise ValueError(f"a trial needs {', '.join(KEY_FIELDS)}; missing {missing[0]!r}")
+    unknown = sorted(set(data) - set(KEY_FIELDS) - set(TRIAL_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown trial field {unknown[0]!r}; put extra data under 'extra'")
+    if "result" in data:
+        data["result"] = cap_result(data["result"])
+    values: list[Any] = [run_id, str(data["variant"]), str(data["question_id"]), int(data["trial"])]
+    for name in TRIAL_FIELDS:
+        value = data.get(name)
+        if name in JSON_FIELDS:
+            value = dumps(value)
+        elif name in ("started_at", "finished_at"):
+            value = _timestamp(value)
+        values.append(value)
+    values.append(utcnow())
+    return values

@@ -22,11 +22,12 @@ from workbench.export.artifact import (
     load_artifact,
     verify_artifact,
 )
-from workbench.export.build import build_artifact, export_prompt, write_json
+from workbench.export.build import build_artifact, export_prompt, variant_yaml, write_json
 from workbench.export.formats import PROMPTFOO_ASSERT, PROMPTFOO_PROMPT, SERVE_MODEL_URL
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import PromptVariant
 from workbench.spec.validate.layers import validate
+from workbench.store.runs import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
 VARIANTS = ("naive", "honeycomb", "compact")
@@ -183,8 +184,42 @@ def test_eval_summary_of_the_latest_run_of_this_exact_variant(prompts, tmp_path:
     assert ev["latency_ms_p50"] == pytest.approx(111.0)
     assert ev["question_set"] == {"name": "mini", "hash": RUN_QUESTIONS.hash, "n_questions": 3}
     assert ev["same_dataset"] is False  # the recorded run says it ran on "test-dataset"
+    assert (
+        ev["critic_recall"] == 0.0 and ev["critic_false_alarm"] == 0.0
+    )  # findings, but none of the critic's
     changed = prompts["compact"].with_(temperature=0.5)  # another variant hash: that run does not count
     assert build_artifact(changed, store=store)["eval"] is None
+
+
+CRITIC = {"severity": "warning", "code": "critic_time", "message": "another window", "path": "time_range"}
+
+
+def _log_trials(store: Path, variant: PromptVariant, outcomes: list[tuple[str, list]]) -> str:
+    """A run of one variant on one question: a trial per ``(outcome, findings)``."""
+    with RunStore(store) as log:
+        run_id = log.create_run(name="critic", questions=RUN_QUESTIONS, trials_per_question=len(outcomes))
+        log.add_variant(run_id, variant.name, hash=variant.variant_hash, text=variant_yaml(variant),
+                        model=variant.model)  # fmt: skip
+        for trial, (outcome, findings) in enumerate(outcomes):
+            log.record_trial(run_id, variant=variant.name, question_id="q1", trial=trial, correct=outcome == "correct",
+                             valid=outcome != "invalid", outcome=outcome, findings=findings,
+                             spec={"calculations": [{"op": "COUNT"}]})  # fmt: skip
+        log.finish_run(run_id)
+    return run_id
+
+
+def test_eval_summary_carries_the_critics_rates_when_the_run_measured_them(prompts, tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    outcomes = [("wrong", [CRITIC]), ("wrong", []), ("correct", []), ("correct", [CRITIC]), ("correct", [])]
+    run_id = _log_trials(store, prompts["compact"].variant, outcomes)
+    ev = build_artifact(prompts["compact"], store=store)["eval"]
+    assert ev["run_id"] == run_id
+    assert ev["critic_recall"] == pytest.approx(1 / 2) and ev["critic_false_alarm"] == pytest.approx(1 / 3)
+    # a run where nothing executed: nothing for the critic to be measured on, so no critic keys
+    store = tmp_path / "other.duckdb"
+    run_id = _log_trials(store, prompts["compact"].variant, [("invalid", []), ("invalid", [])])
+    ev = build_artifact(prompts["compact"], store=store)["eval"]
+    assert ev["run_id"] == run_id and "critic_recall" not in ev and "critic_false_alarm" not in ev
 
 
 # --------------------------------------------------------------------------- request template

@@ -27,6 +27,12 @@ from workbench.store.runs import Run, RunSummary
 
 GOLDEN = Path(__file__).parent / "golden"
 AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+#: a critic warning on the wrong trials of one variant: its critic recall is 100%, the other's 0%
+CRITIC_FINDING = {
+    "severity": "warning", "code": "critic_time", "path": "time_range",
+    "message": "the question asks for today, the query covers the default window (last 2 hours)",
+    "suggestion": "start_time: 1795132800, end_time: 1795219200",
+}  # fmt: skip
 VARIANT_TEXT = "name: {name}\nmodel: offline\noutput_mode: tool_call\ninstructions: |\n  Turn the question into a query.\n"
 
 
@@ -36,7 +42,7 @@ def _trial(run_id: str, v: str, qi: int, qid: str, trial: int, correct: bool, go
         "run_id": run_id, "variant": v, "question_id": qid, "trial": trial,
         "raw_output": "I cannot answer that." if failed_to_answer else None,
         "spec": None if failed_to_answer else gold if correct else BAD_SPEC,
-        "findings": [] if correct else [BAD_FINDING],
+        "findings": [] if correct else [BAD_FINDING, *([CRITIC_FINDING] if v == "compact" else [])],
         "sql": None if failed_to_answer else f'SELECT COUNT(*) FROM "events" -- {v} {qid} {trial}',
         "result": {"columns": ["COUNT"], "rows": [[qi + trial]], "row_count": 1, "truncated": False},
         "diff": None if correct else {"filters": True, "calculations": False, "details": ["x"]},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from workbench.report.html import render_report
 from workbench.report.svg import nice_ticks
 from workbench.store.runs import RunStore
 
+CRITIC = {
+    "severity": "warning", "code": "critic_value", "path": "filters[0].value",
+    "message": "the question names android, the query filters on another value", "suggestion": "app.platform = android",
+}  # fmt: skip
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -143,6 +148,42 @@ def test_failures_show_query_findings_and_sql_escaped(run) -> None:
     assert BAD_FINDING["code"] in text and BAD_FINDING["suggestion"] in text
     assert 'SELECT COUNT(*) FROM "events" -- naive q3 0' in text
     assert "gold query" in text and "COUNT_DISTINCT" in text
+
+
+def test_failures_read_each_query_back_and_mark_the_critics_warnings(run) -> None:
+    from workbench.spec.readback import readback
+
+    loaded, _ = run
+    failing = [t for t in loaded.trials if not t["correct"] and t.get("valid") and t.get("spec")]
+    assert failing
+    loaded.trials[loaded.trials.index(failing[0])]["findings"] = [CRITIC]
+    page = render_report([loaded])
+    text = " ".join(check(page).text)
+    for t in failing:
+        assert readback(t["spec"]) in text
+    assert readback(QUESTIONS["q3"].gold) in text  # the gold, read back, next to the question
+    (marked,) = re.findall(r'<div class="finding critic">(.*?)</div>', page)
+    assert CRITIC["message"] in marked and CRITIC["suggestion"] in marked
+    assert page.count("finding critic") == 1  # only the critic's warning is marked
+
+
+def test_the_metrics_table_has_critic_rates_with_a_dash_when_unmeasured(run) -> None:
+    from workbench.report.html import _metric_rows
+
+    loaded, _ = run
+    m = EvalRun.from_run(loaded).variant("compact").metrics
+    rows = dict(_metric_rows("pass^3"))
+    recall, false_alarm = (
+        rows["critic recall (wrong trials warned)"],
+        rows["critic false alarm (correct trials warned)"],
+    )
+    assert recall(m) == ("0.0%", None) and false_alarm(m) == (
+        "0.0%",
+        None,
+    )  # no trial carries a critic warning
+    assert recall(replace(m, critic_recall=None)) == ("-", None)
+    assert false_alarm(replace(m, critic_false_alarm=0.25)) == ("25.0%", None)
+    assert "critic recall (wrong trials warned)" in " ".join(check(render_report([loaded])).text)
 
 
 def test_report_compares_runs(run, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from workbench.pipeline.ask import ask as workbench_ask
 from workbench.pipeline.judge import judge, repair_body
 from workbench.prompt.render import Prompt
 from workbench.runtime import Assistant
+from workbench.spec.readback import readback
 from workbench.sql.compiler import compile_spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,12 +122,15 @@ def test_runtime_renders_and_asks_like_the_workbench(prompts, artifact_paths) ->
             assert answer["valid"] == reference.valid
             assert answer["findings"] == [f.to_dict() for f in reference.findings]
             assert answer["attempts"] == len(reference.attempts)
+            assert answer["readback"] == reference.to_dict()["readback"]  # what ran, in words
+            assert (answer["readback"] is None) == (not answer["valid"]), (name, q)
         reference = workbench_ask(ASKED[0], prompt, execute=False, cache=False)
         spec = reference.final.validation.spec
         assert got["postgres"] == compile_spec(spec, prompt.schema, dialect="postgres").sql
     # the offline model declines a question no query answers: no spec, a finding says why
     declined = out["compact"]["ask"][-1]
     assert declined["spec"] is None and declined["sql"] is None and declined["findings"]
+    assert "readback" in declined and declined["readback"] is None
 
 
 @pytest.mark.parametrize("name", VARIANTS)
@@ -241,6 +245,7 @@ def test_the_workbench_repair_policy_applies(repair: bool, prompts) -> None:
     if not repair:
         assert len(endpoint.history) == 1 and not answer.valid and answer.sql is None
         assert any(f.code == "unknown_column" for f in answer.findings)
+        assert answer.to_dict()["readback"] is None  # nothing valid ran: nothing to read back
         return
     assert len(endpoint.history) == 2 and answer.repaired and answer.valid
     first = judge(answer.attempts[0].call, "tool_call", prompt.schema)
@@ -248,6 +253,7 @@ def test_the_workbench_repair_policy_applies(repair: bool, prompts) -> None:
     assert answer.spec["calculations"] == [{"op": "P99", "column": "duration_ms"}]
     assert answer.sql == compile_spec(answer.final.validation.spec, prompt.schema, dialect="trino").sql
     assert answer.to_dict()["dialect"] == "trino" and answer.to_dict()["columns"] == ["P99(duration_ms)"]
+    assert answer.to_dict()["readback"] == readback(GOOD) == "P99 of duration_ms, last 1 hour"
 
 
 def test_aask_gives_the_same_answer(artifact_paths) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -34,10 +36,23 @@ def questions():
     return load_question_set(REPO / "questions" / "core.yaml").select(ids=IDS)
 
 
+CRITIC = {
+    "severity": "warning",
+    "code": "critic_time",
+    "message": "the question asks for yesterday, the query covers the last 2 hours",
+    "path": "time_range",
+    "suggestion": "start_time: 1795046400, end_time: 1795132800",
+}
+
+
 @pytest.fixture
 def logged_run(tmp_path: Path, questions) -> tuple[Path, str]:
     """A small run written straight into a log: 3 questions x 2 variants x 2 trials."""
-    path = tmp_path / "runs.duckdb"
+    return log_run(tmp_path / "runs.duckdb", questions)
+
+
+def log_run(path: Path, questions, critic_on: tuple[str, ...] = ()) -> tuple[Path, str]:
+    """The run of ``logged_run``; wrong trials of the variants in ``critic_on`` carry a critic warning."""
     with RunStore(path) as store:
         run_id = store.create_run(name="t", questions=questions, trials_per_question=2)
         for v in ("a", "b"):
@@ -54,7 +69,10 @@ def logged_run(tmp_path: Path, questions) -> tuple[Path, str]:
                     valid=True,
                     semantic_valid=ok,
                     spec=questions[qid].gold if ok else {"calculations": [{"op": "COUNT"}]},
-                    findings=[] if ok else [{"severity": "error", "code": "unknown_column", "message": "no"}],
+                    findings=[]
+                    if ok
+                    else [{"severity": "error", "code": "unknown_column", "message": "no"}]
+                    + ([CRITIC] if v in critic_on else []),
                     result={"columns": ["COUNT"], "rows": [[7]]},
                     outcome="correct" if ok else "wrong",
                     tokens_in=1000 if v == "a" else 3000,
@@ -149,3 +167,43 @@ def test_a_priced_model_shows_the_plan_and_follows_the_trials(questions, small_d
     from workbench.evaluation.plan import plan_eval
 
     assert plan_eval(questions, [priced], 4).lines()[0] in dash.plan.value.replace("&#x27;", "'")
+
+
+def test_the_metrics_table_shows_critic_recall_and_false_alarm(tmp_path, questions, small_dataset) -> None:
+    path, run_id = log_run(tmp_path / "runs.duckdb", questions, critic_on=("a",))
+    d = Dashboard(questions, ["compact"], small_dataset, store=path)
+    view = d.load(run_id)
+    assert view.metrics["a"].critic_recall == 1.0 and view.metrics["b"].critic_recall == 0.0
+    html = d.metrics_html.value
+    assert "critic recall" in html and "critic false alarm" in html
+    cells = re.findall(r"class='wb-critic-(recall|false-alarm)'>([^<]*)<", html)
+    assert cells == [
+        ("recall", "100.0%"),
+        ("false-alarm", "0.0%"),
+        ("recall", "0.0%"),
+        ("false-alarm", "0.0%"),
+    ]
+
+
+def test_critic_rates_without_trials_to_measure_show_a_dash() -> None:
+    from workbench.widgets._run_view import critic_pct
+
+    assert critic_pct(None) == "-" and critic_pct(0.25) == "25.0%"
+
+
+def test_a_trial_shows_its_readback_and_the_critics_warnings(tmp_path, questions, small_dataset) -> None:
+    from workbench.spec.readback import readback
+
+    path, run_id = log_run(tmp_path / "runs.duckdb", questions, critic_on=("a",))
+    d = Dashboard(questions, ["compact"], small_dataset, store=path)
+    d.load(run_id)
+    d.cells[("q010", "a")].click()
+    html = d.detail.value
+    now = small_dataset.schema().now_epoch
+    wrong = escape(readback({"calculations": [{"op": "COUNT"}]}, now))
+    assert html.count("class='wb-readback'") == 3  # the gold and both trials
+    assert wrong in html and escape(readback(questions["q010"].gold, now)) in html
+    assert html.count("wb-critic-box") == 2 and escape(CRITIC["message"]) in html
+    assert escape(CRITIC["suggestion"]) in html
+    d.cells[("q002", "b")].click()  # wrong, but the critic said nothing: no box, the readback still shows
+    assert "wb-critic-box" not in d.detail.value and wrong in d.detail.value

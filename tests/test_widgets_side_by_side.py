@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -126,3 +127,48 @@ def test_run_button_runs_in_the_background(prompts, small_dataset) -> None:
     assert not sbs.run_button.disabled
     assert sbs.status.value.startswith("done in")
     assert sbs.columns[0].answer is not None
+
+
+def test_each_column_reads_its_query_back_and_boxes_the_critics_warnings(prompts, small_dataset) -> None:
+    from workbench.critic import is_critic_finding
+    from workbench.spec.readback import builder, readback
+
+    sbs = SideBySide(prompts, small_dataset)
+    answers = sbs.ask("heatmap of search latency per hour yesterday")
+    now = small_dataset.schema().now_epoch
+    flagged = 0
+    for col, answer in zip(sbs.columns, answers, strict=True):
+        assert answer is not None and answer.valid
+        assert col.readback_text == readback(answer.spec, now) and "yesterday" in col.readback_text
+        assert col.builder == builder(answer.spec, now)
+        box = col.readback.value
+        assert "wb-readback" in box and "wb-builder" in box and "VISUALIZE" in box
+        critic = [f for f in answer.findings if is_critic_finding(f.code)]
+        assert col.critic_findings == critic
+        if critic:
+            flagged += 1
+            assert "wb-critic-box" in col.critic.value and "#fff8c5" in col.critic.value
+            for f in critic:
+                assert escape(f.message) in col.critic.value
+                if f.suggestion:
+                    assert escape(f.suggestion) in col.critic.value
+            assert not any(escape(f.message) in col.findings.value for f in critic)
+        else:
+            assert col.critic.value == ""
+    assert flagged, "the offline model's answer to this question draws critic warnings in some column"
+
+
+def test_a_clean_answer_has_no_critic_box_and_an_invalid_one_no_readback(prompts, small_dataset) -> None:
+    sbs = SideBySide(prompts[:1], small_dataset)
+    (answer,) = sbs.ask("count of events for android yesterday")
+    col = sbs.columns[0]
+    assert col.critic_findings == [] and col.critic.value == ""
+    assert col.readback_text and "app.platform = android" in col.readback_text
+    fields = ("sql", "result", "cache_hit", "repaired", "tokens_in", "tokens_out", "latency_ms", "cost_usd")
+    declined = SimpleNamespace(
+        spec=None, valid=False, findings=(), message="no", **{k: getattr(answer, k) for k in fields}
+    )
+    col.show(declined)
+    assert col.readback_text is None and col.builder is None and col.readback.value == ""
+    col.clear()
+    assert col.readback_text is None and col.critic_findings == [] and col.readback.value == ""

@@ -72,7 +72,11 @@ class RuntimeAnswer(Answer):
         return None if self.compiled is None else self.compiled.series_sql
 
     def to_dict(self) -> dict[str, Any]:
-        """``ask --json`` without the result rows, plus ``dialect``, ``series_sql`` and result ``columns``."""
+        """``ask --json`` without the result rows, plus ``dialect``, ``series_sql`` and result ``columns``.
+
+        ``readback`` (the spec in one line of plain English, ``None`` without a valid spec) and the
+        critic's warnings among ``findings`` are kept from ``Answer.to_dict``.
+        """
         out = super().to_dict()
         out.pop("rows", None)
         out["columns"] = list(self.compiled.columns) if self.compiled is not None else []

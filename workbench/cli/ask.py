@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 from workbench.cli._common import print_json, print_result_table
 from workbench.core.format import money
@@ -38,13 +40,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"question: {answer.question}")
     print(f"variant:  {answer.variant} (model {answer.model})")
     if answer.spec is not None:
-        import json
-
         print("query:    " + json.dumps(answer.spec))
+        _print_readback(answer, dataset)
     elif answer.message:
         print(f"model:    {answer.message}")
-    for f in answer.findings:
-        print(f"  {f}")
+    _print_findings(answer.findings)
     if answer.sql:
         print("sql:\n" + answer.sql)
     if answer.result is not None:
@@ -57,3 +57,31 @@ def run(args: argparse.Namespace) -> int:
         f"cost {cost}; {len(answer.attempts)} attempt(s){repaired}"
     )
     return 0
+
+
+def _print_readback(answer: Any, dataset: Any) -> None:
+    """What ran, as a person reads it: one line, then Honeycomb's query builder (only for a valid spec)."""
+    from workbench.spec.readback import builder_text, readback
+
+    if not answer.valid:
+        return
+    now = dataset.schema().now_epoch
+    print(f"readback: {readback(answer.spec, now)}")
+    for line in builder_text(answer.spec, now).splitlines():
+        print(f"  {line}")
+
+
+def _print_findings(findings: Any) -> None:
+    """Validation findings, then the critic's warnings under their own heading (both with suggestions)."""
+    from workbench.critic import is_critic_finding
+
+    checks = [f for f in findings if not is_critic_finding(f.code)]
+    critic = [f for f in findings if is_critic_finding(f.code)]
+    if not findings:
+        print("findings: none")
+    for f in checks:
+        print(f"  {f}")
+    if critic:
+        print("critic:   the query may answer a different question")
+        for f in critic:
+            print(f"  {f.code}: {f}")

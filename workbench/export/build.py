@@ -139,7 +139,8 @@ def variant_yaml(v: PromptVariant) -> str:
 
 
 def eval_summary(variant: PromptVariant, store: Any = None) -> dict[str, Any] | None:
-    """The latest eval run of exactly this variant (name and ``variant_hash``): accuracy, pass^k, cost, latency.
+    """The latest eval run of exactly this variant (name and ``variant_hash``): accuracy, pass^k, cost, latency,
+    and the critic's recall and false-alarm rate when the run measured them.
 
     ``None`` when the log has no such run (a run of another version of the variant does not count).
     """
@@ -154,7 +155,7 @@ def eval_summary(variant: PromptVariant, store: Any = None) -> dict[str, Any] | 
     m = vr.metrics
     if m is None:
         return None
-    return {
+    out = {
         "run_id": summary.run_id,
         "created_at": summary.created_at.isoformat(),
         "status": summary.status,
@@ -178,6 +179,10 @@ def eval_summary(variant: PromptVariant, store: Any = None) -> dict[str, Any] | 
         "latency_ms_p50": m.latency_ms_p50,
         "latency_ms_p95": m.latency_ms_p95,
     }
+    if m.critic_recall is not None or m.critic_false_alarm is not None:
+        # the critic measured on this run (None: no executed-but-wrong, or no correct, trial to measure on)
+        out |= {"critic_recall": m.critic_recall, "critic_false_alarm": m.critic_false_alarm}
+    return out
 
 
 def _eval_or_none(variant: PromptVariant, store: Any, dataset_identity: str) -> dict[str, Any] | None:

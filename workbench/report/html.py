@@ -162,6 +162,11 @@ def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
         ("valid rate", lambda m: one(fmt.pct(m.valid_rate))),
         ("semantic valid rate", lambda m: one(fmt.pct(m.semantic_valid_rate))),
         ("repair rate", lambda m: one(fmt.pct(m.repair_rate))),
+        ("critic recall (wrong trials warned)", lambda m: one(fmt.pct(m.critic_recall, missing="-"))),
+        (
+            "critic false alarm (correct trials warned)",
+            lambda m: one(fmt.pct(m.critic_false_alarm, missing="-")),
+        ),
         ("outcomes", lambda m: one(", ".join(f"{o} {n}" for o, n in sorted(m.outcomes.items())) or fmt.DASH)),
         ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean))),
         ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean))),

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from workbench.core import format as fmt
+from workbench.critic import is_critic_finding
 from workbench.evaluation.metrics import QuestionCounts
+from workbench.spec.readback import readback_or_none
 
 __all__ = ["failures", "grid"]
 
@@ -72,7 +74,7 @@ def _json(value: Any) -> str:
 
 def _finding(item: Any) -> dict[str, str]:
     f = item if isinstance(item, dict) else item.to_dict() if hasattr(item, "to_dict") else {"message": item}
-    return {
+    return {"critic": "critic" if is_critic_finding(str(f.get("code") or "")) else ""} | {
         key: str(f.get(key) or default)
         for key, default in (
             ("severity", "info"),
@@ -103,6 +105,7 @@ def _trial(t: dict[str, Any]) -> dict[str, Any]:
         "latency": fmt.ms(_number(t.get("latency_ms"))),
         "differs": ", ".join(map(str, differing)),
         "spec": None if t.get("spec") is None else _json(t["spec"]),
+        "readback": readback_or_none(t.get("spec")) if t.get("valid") else None,
         "raw": raw_text[:MAX_RAW_CHARS],
         "findings": [_finding(f) for f in t.get("findings") or ()],
         "sql": str(t.get("sql") or ""),
@@ -137,6 +140,7 @@ def failures(
                     "trials": counts.get(qid, QuestionCounts(0, 0)).trials,
                     "question": str(q.get("question") or ""),
                     "gold": None if q.get("gold") is None else _json(q["gold"]),
+                    "gold_readback": readback_or_none(q.get("gold")),
                     "accept": _json(q["accept"]) if q.get("accept") else None,
                     "attempts": [_trial(t) for t in failed[qid]],
                 }

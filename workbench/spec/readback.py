@@ -12,7 +12,7 @@ from typing import Any
 
 from workbench.spec.query import DEFAULT_TIME_RANGE, parse_spec
 
-__all__ = ["builder", "builder_text", "readback"]
+__all__ = ["builder", "builder_text", "readback", "readback_or_none"]
 
 DAY = 86400
 _OPS = {
@@ -166,3 +166,13 @@ def builder_text(spec: Any, now: int | None = None) -> str:
             value = joiner.join(value) if value else "-"
         rows.append(f"{key:<12} {value if value is not None else '-'}")
     return "\n".join(rows)
+
+
+def readback_or_none(spec: Any, now: int | None = None) -> str | None:
+    """``readback`` for views of logged or untrusted specs: ``None`` when there is no spec or it does not parse."""
+    if not spec:
+        return None
+    try:
+        return readback(spec, now)
+    except Exception:  # a view shows "no readback" rather than failing on one bad record
+        return None

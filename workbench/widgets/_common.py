@@ -22,7 +22,9 @@ from workbench.core.errors import WorkbenchError
 
 __all__ = [
     "Task",
+    "builder_html",
     "clear_error",
+    "critic_html",
     "ensure_prompt",
     "ensure_questions",
     "error_line",
@@ -32,14 +34,18 @@ __all__ = [
     "fmt_ms",
     "json_html",
     "message_of",
+    "readback_html",
     "result_table_html",
     "set_values",
     "show_error",
+    "split_findings",
     "with_class",
 ]
 
 ERROR_COLOR = "#b00020"
 OK_COLOR = "#1b7a3a"
+CRITIC_BOX_STYLE = "background:#fff8c5;border:1px solid #d4a72c;border-radius:4px;padding:3px 6px;margin:3px 0;font-size:12px"
+MONO_STYLE = "font-family:monospace;font-size:11px"
 SEVERITY_COLORS = {"error": ERROR_COLOR, "warning": "#a15c00", "info": "#1f5fa8"}
 PRE_STYLE = "white-space:pre-wrap;max-height:260px;overflow:auto;font-size:11px;margin:2px 0"
 MAX_TABLE_ROWS = 200
@@ -232,6 +238,62 @@ def findings_html(findings: Iterable[Any] | None, *, none: str = "no findings") 
             f"<b>{escape(severity)}</b> {escape(code)}{where}: {escape(message)}{fix}</div>"
         )
     return "".join(lines)
+
+
+def split_findings(findings: Iterable[Any] | None) -> tuple[list[Any], list[Any]]:
+    """``(validation findings, critic warnings)`` of ``Finding`` objects or their dicts, order kept."""
+    from workbench.critic import is_critic_finding
+
+    checks: list[Any] = []
+    critic: list[Any] = []
+    for f in findings or ():
+        (critic if is_critic_finding(_finding_parts(f)[1]) else checks).append(f)
+    return checks, critic
+
+
+def critic_html(findings: Iterable[Any] | None) -> str:
+    """The critic's warnings in a yellow box (``wb-critic-box``), each with its message and suggestion; ``""``
+    when there are none."""
+    items = list(findings or ())
+    if not items:
+        return ""
+    lines = []
+    for f in items:
+        _severity, code, message, path, suggestion = _finding_parts(f)
+        where = f" <code>{escape(path)}</code>" if path else ""
+        fix = (
+            f"<div style='color:#555'>suggestion: <code>{escape(str(suggestion))}</code></div>"
+            if suggestion
+            else ""
+        )
+        lines.append(
+            f"<div class='wb-critic-warning'>&#9888; <b>{escape(code)}</b>{where}: {escape(message)}{fix}</div>"
+        )
+    head = "<b>the critic: this query may answer a different question</b>"
+    return f"<div class='wb-critic-box' style='{CRITIC_BOX_STYLE}'>{head}{''.join(lines)}</div>"
+
+
+def readback_html(text: str | None) -> str:
+    """The readback line (``spec.readback``), or ``""`` when there is none."""
+    if not text:
+        return ""
+    return f"<div class='wb-readback' style='font-size:12px;margin:2px 0'>&#8594; {escape(text)}</div>"
+
+
+def builder_html(clauses: Mapping[str, Any] | None) -> str:
+    """Honeycomb's query builder (``spec.readback.builder``), compact and monospace: empty clauses left out."""
+    if not clauses:
+        return ""
+    joiner = f" {clauses.get('WHERE_COMBINATION', 'AND')} "
+    rows = []
+    for key, value in clauses.items():
+        if key == "WHERE_COMBINATION" or value in (None, "", []):
+            continue
+        text = (
+            (joiner if key == "WHERE" else ", ").join(map(str, value)) if isinstance(value, list) else value
+        )
+        rows.append(f"{key:<11} {text}")
+    return f"<pre class='wb-builder' style='{PRE_STYLE};{MONO_STYLE}'>{escape(chr(10).join(rows))}</pre>"
 
 
 def _cell(value: Any) -> str:

@@ -1,16 +1,30 @@
-"""``RunView``: one evaluation run as the dashboard shows it, and the small formatters of its cells."""
+"""``RunView``: one evaluation run as the dashboard shows it, its metrics table, one trial's detail, and the
+small formatters of its cells."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from workbench.core import format as fmt
 from workbench.evaluation.metrics import QuestionCounts, VariantMetrics, counts_by_question
 from workbench.evaluation.run import EvalRun
-from workbench.widgets._common import ERROR_COLOR, OK_COLOR
+from workbench.spec.readback import readback_or_none
+from workbench.widgets._common import (
+    ERROR_COLOR,
+    OK_COLOR,
+    critic_html,
+    findings_html,
+    fmt_cost,
+    fmt_ms,
+    json_html,
+    readback_html,
+    result_table_html,
+    split_findings,
+)
 
-__all__ = ["RunView", "cell_color", "pct", "versus"]
+__all__ = ["RunView", "cell_color", "metrics_table_html", "pct", "trial_html", "versus"]
 
 
 @dataclass
@@ -78,3 +92,67 @@ def cell_color(c: int, n: int) -> str:
     if n == 0:
         return "#eeeeee"
     return "#7fc97f" if c == n else "#f28e8e" if c == 0 else "#fdc86e"
+
+
+def critic_pct(x: float | None) -> str:
+    """A critic rate: ``-`` when there was no trial to measure it on."""
+    return fmt.pct(x, missing="-")
+
+
+def metrics_table_html(view: RunView) -> str:
+    """The dashboard's metrics table (``wb-metrics-table``): a row per variant, critic recall / false alarm included."""
+    comparisons = view.run.comparisons()
+    base = view.variants[0] if view.variants else ""
+    head = (
+        "<tr><th align=left>variant</th><th>accuracy [95% CI by question]</th><th>pass^k</th><th>valid</th>"
+        "<th>semantic valid</th><th>column recall</th><th>critic recall</th><th>critic false alarm</th>"
+        "<th>tokens in</th><th>cost / 1k q</th>"
+        f"<th>latency p50 / p95</th><th>cache hits</th><th>vs {escape(base)}</th></tr>"
+    )
+    rows = []
+    for vr in view.run.variants:
+        m = vr.metrics
+        if m is None:
+            rows.append(
+                f"<tr><td>{escape(vr.name)}</td><td colspan=12 style='color:#777'>no trials yet</td></tr>"
+            )
+            continue
+        lo, hi = m.accuracy_ci_questions
+        recall = pct(vr.recall.recall) if vr.recall is not None else "n/a"
+        rows.append(
+            f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
+            f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
+            f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
+            f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
+            f"<td align=center>{recall}</td><td align=center class='wb-critic-recall'>{critic_pct(m.critic_recall)}</td>"
+            f"<td align=center class='wb-critic-false-alarm'>{critic_pct(m.critic_false_alarm)}</td>"
+            f"<td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}</td>"
+            f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}</td>"
+            f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
+            f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
+        )
+    return (
+        f"<div>run <b>{escape(str(view.run_id))}</b>: {len(view.questions)} questions, "
+        f"{len(view.trials)} trials ({escape(view.run.status)})</div>"
+        f"<table class='wb-metrics-table' style='font-size:12px'><thead>{head}</thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def trial_html(t: dict[str, Any], now: int | None = None) -> str:
+    """One logged trial in the dashboard's detail: outcome, what ran in words, the critic's warnings, the query,
+    the other findings and the result (open when the trial is wrong)."""
+    ok = bool(t.get("correct"))
+    badge = (
+        f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{'correct' if ok else 'wrong'}</b>"
+        f" <span style='color:#666'>({escape(str(t.get('outcome') or ''))})</span>"
+    )
+    error = f"<div style='color:{ERROR_COLOR}'>{escape(str(t['error']))}</div>" if t.get("error") else ""
+    checks, critic = split_findings(t.get("findings"))
+    said = readback_or_none(t.get("spec"), now) if t.get("valid", True) else None
+    return (
+        f"<details {'open' if not ok else ''} class='wb-trial'><summary>trial {t['trial']}: {badge}</summary>"
+        f"{error}{readback_html(said)}{critic_html(critic)}{json_html(t.get('spec'))}"
+        f"{findings_html(checks, none='no validation findings' if critic else 'no findings')}"
+        f"{result_table_html(t.get('result')) if t.get('result') else ''}</details>"
+    )

@@ -15,27 +15,24 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from workbench.core import format as fmt
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
+from workbench.spec.readback import readback_or_none
 from workbench.widgets._charts import plotly_output
 from workbench.widgets._common import (
     ERROR_COLOR,
-    OK_COLOR,
     Task,
     clear_error,
     ensure_prompt,
     ensure_questions,
     error_widget,
-    findings_html,
-    fmt_cost,
-    fmt_ms,
     json_html,
     message_of,
+    readback_html,
     result_table_html,
     show_error,
 )
-from workbench.widgets._run_view import RunView, cell_color, pct, versus
+from workbench.widgets._run_view import RunView, cell_color, metrics_table_html, trial_html
 
 __all__ = ["Dashboard", "RunView"]
 
@@ -246,39 +243,7 @@ class Dashboard(widgets.VBox):
         return view
 
     def _show_metrics(self, view: RunView) -> None:
-        comparisons = view.run.comparisons()
-        base = view.variants[0] if view.variants else ""
-        head = (
-            "<tr><th align=left>variant</th><th>accuracy [95% CI by question]</th><th>pass^k</th><th>valid</th>"
-            "<th>semantic valid</th><th>column recall</th><th>tokens in</th><th>cost / 1k q</th>"
-            f"<th>latency p50 / p95</th><th>cache hits</th><th>vs {escape(base)}</th></tr>"
-        )
-        rows = []
-        for vr in view.run.variants:
-            m = vr.metrics
-            if m is None:
-                rows.append(
-                    f"<tr><td>{escape(vr.name)}</td><td colspan=10 style='color:#777'>no trials yet</td></tr>"
-                )
-                continue
-            lo, hi = m.accuracy_ci_questions
-            recall = pct(vr.recall.recall) if vr.recall is not None else "n/a"
-            rows.append(
-                f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
-                f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
-                f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
-                f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
-                f"<td align=center>{recall}</td><td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}</td>"
-                f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}</td>"
-                f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
-                f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
-            )
-        self.metrics_html.value = (
-            f"<div>run <b>{escape(str(view.run_id))}</b>: {len(view.questions)} questions, "
-            f"{len(view.trials)} trials ({escape(view.run.status)})</div>"
-            f"<table class='wb-metrics-table' style='font-size:12px'><thead>{head}</thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+        self.metrics_html.value = metrics_table_html(view)
 
     def _show_chart(self, view: RunView) -> None:
         import plotly.graph_objects as go
@@ -368,24 +333,20 @@ class Dashboard(widgets.VBox):
         gold = view.golds.get(question_id)
         if gold is not None:
             parts.append(
-                f"<details open><summary><b>gold</b></summary>{json_html(gold)}{self._gold_table(question_id, gold)}"
+                f"<details open><summary><b>gold</b></summary>{readback_html(readback_or_none(gold, self._now()))}"
+                f"{json_html(gold)}{self._gold_table(question_id, gold)}"
                 "</details>"
             )
-        for t in view.cell_trials(question_id, variant):
-            ok = bool(t.get("correct"))
-            badge = (
-                f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{'correct' if ok else 'wrong'}</b>"
-                f" <span style='color:#666'>({escape(str(t.get('outcome') or ''))})</span>"
-            )
-            error = (
-                f"<div style='color:{ERROR_COLOR}'>{escape(str(t['error']))}</div>" if t.get("error") else ""
-            )
-            parts.append(
-                f"<details {'open' if not ok else ''} class='wb-trial'><summary>trial {t['trial']}: {badge}</summary>"
-                f"{error}{json_html(t.get('spec'))}{findings_html(t.get('findings'))}"
-                f"{result_table_html(t.get('result')) if t.get('result') else ''}</details>"
-            )
+        now = self._now()
+        parts += [trial_html(t, now) for t in view.cell_trials(question_id, variant)]
         self.detail.value = "".join(parts)
+
+    def _now(self) -> int | None:
+        """The dataset's clock (for "yesterday" in readbacks), or None without a dataset."""
+        try:
+            return self.dataset.schema().now_epoch if self.dataset is not None else None
+        except Exception:  # a readback without day words is fine; the detail must still show
+            return None
 
     def _gold_table(self, question_id: str, gold: Any) -> str:
         if self.dataset is None:

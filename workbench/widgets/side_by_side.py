@@ -1,4 +1,5 @@
-"""``SideBySide``: one question, N prompt variants in columns: query, findings, SQL, result, chart, cost, gold."""
+"""``SideBySide``: one question, N prompt variants in columns: query with its readback and the critic's
+warnings, findings, SQL, result, chart, cost, gold."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from workbench.widgets._common import (
     OK_COLOR,
     PRE_STYLE,
     Task,
+    builder_html,
     clear_error,
+    critic_html,
     ensure_prompt,
     ensure_questions,
     error_widget,
@@ -26,8 +29,10 @@ from workbench.widgets._common import (
     fmt_ms,
     json_html,
     message_of,
+    readback_html,
     result_table_html,
     show_error,
+    split_findings,
 )
 
 __all__ = ["SideBySide", "VariantColumn"]
@@ -40,7 +45,11 @@ def _html(css_class: str, value: str = "") -> widgets.HTML:
 
 
 class VariantColumn(widgets.VBox):
-    """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``."""
+    """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``.
+
+    Under the query: its readback (``readback_text``), the query builder (``builder``) and the critic's
+    warnings (``critic_findings``) in a yellow box, so what ran and what may be wrong show at a glance.
+    """
 
     def __init__(
         self, prompt: Any = None, label: str = "", problem: BaseException | str | None = None
@@ -55,10 +64,15 @@ class VariantColumn(widgets.VBox):
         self.answer: Any = None
         self.matched: bool | None = None
         self.figure: Any = None
+        self.readback_text: str | None = None
+        self.builder: dict[str, Any] | None = None
+        self.critic_findings: list[Any] = []
         self.header = _html("wb-variant-name")
         self.error = error_widget()
         self.stats = _html("wb-stats")
         self.query = _html("wb-query", json_html(None, empty="not run yet"))
+        self.readback = _html("wb-readback-box")
+        self.critic = _html("wb-critic")
         self.findings = _html("wb-findings")
         self.sql = _html("wb-sql")
         self.result = _html("wb-result")
@@ -73,6 +87,8 @@ class VariantColumn(widgets.VBox):
             self.gold,
             section("query"),
             self.query,
+            self.readback,
+            self.critic,
             section("findings"),
             self.findings,
             section("SQL"),
@@ -97,8 +113,9 @@ class VariantColumn(widgets.VBox):
 
     def clear(self) -> None:
         clear_error(self.error)
-        self.answer = self.matched = self.figure = None
-        for w in (self.stats, self.findings, self.sql, self.result, self.gold):
+        self.answer = self.matched = self.figure = self.readback_text = self.builder = None
+        self.critic_findings = []
+        for w in (self.stats, self.readback, self.critic, self.findings, self.sql, self.result, self.gold):
             w.value = ""
         self.query.value = json_html(None, empty="running…")
         self.chart.outputs = ()
@@ -112,7 +129,7 @@ class VariantColumn(widgets.VBox):
         self.clear()
         try:
             answer = ask(question, self.prompt, dataset=dataset, cache=cache)
-            self.show(answer, gold)
+            self.show(answer, gold, now=dataset.schema().now_epoch)
         except Exception as exc:
             if self.answer is None:
                 self.query.value = json_html(None)
@@ -120,12 +137,18 @@ class VariantColumn(widgets.VBox):
             return None
         return answer
 
-    def show(self, answer: Any, gold: Any = None) -> None:
+    def show(self, answer: Any, gold: Any = None, *, now: int | None = None) -> None:
+        """Show ``answer`` (``now``, the dataset's clock, turns days into words such as "yesterday")."""
         self.answer = answer
         self.query.value = json_html(answer.spec)
         if answer.spec is None and answer.message:
             self.query.value += f"<div style='color:#555'>model said: {escape(answer.message)}</div>"
-        self.findings.value = findings_html(answer.findings)
+        self._show_readback(answer, now)
+        checks, self.critic_findings = split_findings(answer.findings)
+        self.critic.value = critic_html(self.critic_findings)
+        self.findings.value = findings_html(
+            checks, none="no validation findings" if self.critic_findings else "no findings"
+        )
         self.sql.value = (
             f"<pre style='{PRE_STYLE}'>{escape(answer.sql)}</pre>"
             if answer.sql
@@ -141,6 +164,13 @@ class VariantColumn(widgets.VBox):
             f"{fmt_ms(answer.latency_ms)} &middot; {fmt_cost(answer.cost_usd)} &middot; {cache}{repaired}</div>"
         )
         self._show_gold(answer, gold)
+
+    def _show_readback(self, answer: Any, now: int | None) -> None:
+        from workbench.spec.readback import builder, readback_or_none
+
+        self.readback_text = readback_or_none(answer.spec, now) if answer.valid else None
+        self.builder = builder(answer.spec, now) if self.readback_text else None
+        self.readback.value = readback_html(self.readback_text) + builder_html(self.builder)
 
     def _show_gold(self, answer: Any, gold: Any) -> None:
         if gold is None:

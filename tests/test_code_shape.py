@@ -27,7 +27,6 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("dataset/generate/sql.py", ""): (425, "the generator's SQL, one statement per table"),
     ("core/tokens.py", ""): (419, "to split: encodings from request counting"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
-    ("widgets/dashboard.py", ""): (411, "Dashboard: to split (plan, run loading, grid, detail)"),
     ("prompt/examples.py", ""): (405, "to split: loading from selection"),
     ("llm/client.py", ""): (402, "to split: usage and cost accounting from the call"),
     ("offline/timephrases.py", ""): (402, "to split with the offline model's restructuring"),

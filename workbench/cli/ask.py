@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from workbench.cli._common import print_json, print_result_table
+from workbench.core.errors import WorkbenchError
 from workbench.core.format import money
 
 
@@ -19,6 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="override the variant's model (e.g. offline, gpt-4.1-mini)")
     p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
     p.add_argument("--trial", type=int, default=0, help="trial index (a new index is a new, uncached call)")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="K",
+        help="ask K times (trials TRIAL..TRIAL+K-1) and report how many executed results agree: a confidence "
+        "score (meaningful at temperature > 0; at 0 the samples are identical)",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     p.add_argument("--json", action="store_true", help="print DESIGN.md's ask JSON")
     p.set_defaults(func=run)
@@ -33,9 +42,18 @@ def run(args: argparse.Namespace) -> int:
     prompt = Prompt.load(args.prompt, dataset)
     if args.model:
         prompt = prompt.with_(model=args.model)
-    answer = ask(args.question, prompt, dataset=dataset, trial=args.trial, cache=not args.no_cache)
+    if args.samples < 1:
+        raise WorkbenchError(f"--samples must be at least 1, not {args.samples}", "give a positive count")
+    answers = [
+        ask(args.question, prompt, dataset=dataset, trial=args.trial + i, cache=not args.no_cache)
+        for i in range(args.samples)
+    ]
+    answer, confidence = answers[0], _agreement(answers) if args.samples > 1 else None
     if args.json:
-        print_json(answer.to_dict())
+        out = answer.to_dict()
+        if confidence is not None:
+            out |= {"samples": args.samples, "agreement": confidence}
+        print_json(out)
         return 0
     print(f"question: {answer.question}")
     print(f"variant:  {answer.variant} (model {answer.model})")
@@ -56,7 +74,18 @@ def run(args: argparse.Namespace) -> int:
         f"tokens:   {answer.tokens_in} in / {answer.tokens_out} out; latency {answer.latency_ms:.1f} ms{hit}; "
         f"cost {cost}; {len(answer.attempts)} attempt(s){repaired}"
     )
+    if confidence is not None:
+        print(f"agreement: {confidence:.2f} of {args.samples} samples give the most common result")
     return 0
+
+
+def _agreement(answers: list[Any]) -> float:
+    """The share of the samples whose executed results equal the most common one (self-consistency)."""
+    from workbench.critic import agreement
+    from workbench.spec.matching import spec_is_ordered
+
+    ordered = any(a.spec is not None and spec_is_ordered(a.spec) for a in answers)
+    return agreement([a.result.to_dict() if a.result is not None else None for a in answers], ordered=ordered)
 
 
 def _print_readback(answer: Any, dataset: Any) -> None:

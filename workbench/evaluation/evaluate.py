@@ -271,14 +271,15 @@ def is_imported(recorded: Any) -> bool:
     return bool((recorded.summary.settings or {}).get("imported_from"))
 
 
-def check_resumable(recorded: Any, have_prompts: bool) -> None:
-    """Refuse to resume an imported run from its own variant texts (they would choose the endpoint,
-    the API key variable and the files read): it resumes with the local prompt files only."""
-    if is_imported(recorded) and not have_prompts:
+def check_resumable(recorded: Any, have_prompts: bool, have_data: bool = True) -> None:
+    """Refuse to resume an imported run from its own variant texts or dataset path (they would choose
+    the endpoint, the API key variable and the files read): it resumes with local files only."""
+    if is_imported(recorded) and not (have_prompts and have_data):
         names = " ".join(f"--prompt {n}" for n in recorded.variant_names)
         raise ConfigError(
-            f"run {recorded.run_id} was imported from a bundle: it resumes only with your own prompt files",
-            f"add {names} (your local copies of its variants) and --data",
+            f"run {recorded.run_id} was imported from a bundle: it resumes only with your own prompt "
+            "files and dataset",
+            f"add {names} --data PATH (your local copies of its variants and dataset)",
         )
 
 

@@ -73,12 +73,17 @@ def _questions(args: argparse.Namespace):
 
 
 def _dataset(args: argparse.Namespace, store) -> object:
+    """``--data``; on resume without it, the run's own dataset, unless the run came from a bundle
+    (a bundle never chooses which local file is opened: ``--data`` is required, then checked)."""
     from workbench.dataset.source import open_dataset
+    from workbench.evaluation.evaluate import check_resumable, is_imported
 
-    if args.data is None and args.resume:
-        recorded = store.load_run(args.resume).summary.dataset_path
-        if recorded and Path(recorded).exists():
-            return open_dataset(recorded)
+    if args.resume:
+        recorded = store.load_run(args.resume)
+        check_resumable(recorded, bool(args.prompt), args.data is not None)
+        path = recorded.summary.dataset_path
+        if args.data is None and not is_imported(recorded) and path and Path(path).exists():
+            return open_dataset(path)
     return open_dataset(args.data)
 
 

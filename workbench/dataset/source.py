@@ -12,6 +12,9 @@ configuration locked, so a query cannot write, read other files, attach
 databases or load extensions. Views over Parquet/CSV files need to read their
 files: exactly those files are whitelisted (DuckDB's ``allowed_paths``) before
 external access is turned off, so external access stays off for them too.
+Only views the workbench wrote itself (its cache) get a whitelist: a ``.duckdb``
+file from elsewhere is read with no file access at all, from the first query on
+(its ``events`` view, its metadata), so a hostile view cannot read secrets.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from workbench.dataset.generate.build import (
     GENERATOR_VERSION,
     generate,
 )
+from workbench.dataset.lockdown import attach_locked as _attach
 from workbench.dataset.metadata import compute_metadata, quote, write_metadata
 from workbench.schema.columns import ColumnInfo, Schema
 
@@ -83,17 +87,7 @@ class Dataset:
         (as database ``dataset``, the default), so its lock-down never affects other connections
         to the same file. ``settings`` (e.g. ``{"threads": 2}``) are applied before the lock.
         """
-        con = _attach(self.path)
-        try:
-            for key, value in (settings or {}).items():
-                con.execute(f"SET {key} = {_sql_literal(value)}")
-            if self.files:
-                con.execute(f"SET allowed_paths = {_sql_literal([str(f) for f in self.files])}")
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
-        except Exception:
-            con.close()
-            raise
+        con = _attach(self.path, self.files, settings)
         return con
 
     def schema(self) -> Schema:
@@ -145,41 +139,43 @@ class Dataset:
         }
 
     def _read_metadata(self) -> list[dict[str, Any]]:
+        import duckdb
+
         with self.connect() as con:
-            cur = con.execute(
-                "SELECT key_name, type, description, last_written, distinct_count, sample_values, domain, "
-                "null_fraction FROM column_metadata"
-            )
+            try:
+                cur = con.execute(
+                    "SELECT key_name, type, description, last_written, distinct_count, sample_values, "
+                    "domain, null_fraction FROM column_metadata"
+                )
+            except duckdb.Error as exc:
+                raise DatasetError(
+                    f"cannot read column_metadata in {self.path}: {str(exc).splitlines()[0]}",
+                    "make column_metadata a table (a view may not read files)",
+                ) from exc
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _attach(path: Path):
-    """An in-memory DuckDB instance with ``path`` attached read-only as the default database.
+def _trusted_files(path: Path) -> tuple[Path, ...]:
+    """The files behind a dataset the workbench cached itself (its own view); ``()`` for any other file.
 
-    A private instance (rather than ``duckdb.connect(path)``, which shares one instance per file
-    in the process) keeps our settings away from other connections to the same file.
+    A ``.duckdb`` file from elsewhere names no files its views may read: its ``dataset_info``
+    is data, not a whitelist.
     """
-    import duckdb
-
-    con = duckdb.connect(":memory:")
+    cache = (paths.home() / ".cache" / "datasets").resolve()
+    if path.parent != cache:
+        return ()
     try:
-        con.execute(f"ATTACH {_sql_literal(str(path))} AS dataset (READ_ONLY)")
-        con.execute("USE dataset")
+        con = _attach(path)
     except Exception:
+        return ()
+    try:
+        row = con.execute("SELECT value FROM dataset_info WHERE key = 'files'").fetchone()
+        return tuple(Path(f) for f in json.loads(row[0])) if row else ()
+    except Exception:
+        return ()
+    finally:
         con.close()
-        raise
-    return con
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_sql_literal(v) for v in value) + "]"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _utc(dt: datetime) -> datetime:
@@ -325,40 +321,24 @@ def _generator_version(path: Path) -> str | None:
         con.close()
 
 
-def _open_duckdb(path: Path) -> Dataset:
+def _open_duckdb(path: Path, files: Sequence[Path] | None = None) -> Dataset:
+    """Open a DuckDB dataset file; ``files``: the Parquet/CSV files of a view the workbench wrote."""
     import duckdb
 
     path = path.resolve()
+    trusted = tuple(files) if files is not None else _trusted_files(path)
     try:
-        con = _attach(path)
+        con = _attach(path, trusted)
     except duckdb.Error as exc:
         raise DatasetError(f"not a DuckDB file: {path}", "pass a .duckdb, .parquet or .csv file") from exc
     with con:
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'dataset'"
-            ).fetchall()
-        }
-        if TABLE not in tables:
-            raise DatasetError(f"no `{TABLE}` table in {path}", f"create a table or view named {TABLE}")
-        columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
-        _check_timestamp(columns, path)
-        info = {}
-        if "dataset_info" in tables:
-            info = {k: v for k, v in con.execute("SELECT key, value FROM dataset_info").fetchall()}
-        metadata = None
-        if "column_metadata" not in tables:
-            try:
-                metadata = compute_metadata(con, TABLE)
-            except duckdb.Error as exc:
-                raise DatasetError(f"cannot read `{TABLE}` in {path}: {str(exc).splitlines()[0]}") from exc
-        if "now" in info:
-            now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
-        else:
-            last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
-            now = _utc(last) if last else DEFAULT_NOW
-    files = tuple(Path(f) for f in json.loads(info["files"])) if "files" in info else ()
+        try:
+            info, metadata, now = _read_dataset(con, path)
+        except duckdb.Error as exc:  # e.g. a view that reads files: refused, external access is off
+            raise DatasetError(
+                f"cannot read `{TABLE}` in {path}: {str(exc).splitlines()[0]}",
+                "make `events` a table (a view may not read files)",
+            ) from exc
     generated = info.get("source") == "generated"
     if generated:
         identity = generated_identity(int(info["rows"]), int(info["seed"]), info["now"])
@@ -369,8 +349,32 @@ def _open_duckdb(path: Path) -> Dataset:
         identity = _identity("duckdb", path, st.st_size, st.st_mtime_ns)
     source = info.get("source", "duckdb")
     return Dataset(
-        path=path, now=now, identity=identity, source=source, files=files, info=info, _metadata=metadata
+        path=path, now=now, identity=identity, source=source, files=trusted, info=info, _metadata=metadata
     )
+
+
+def _read_dataset(con: Any, path: Path) -> tuple[dict[str, str], list[dict[str, Any]] | None, datetime]:
+    """The info, computed metadata (when the file has none) and "now" of an attached dataset."""
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'dataset'"
+        ).fetchall()
+    }
+    if TABLE not in tables:
+        raise DatasetError(f"no `{TABLE}` table in {path}", f"create a table or view named {TABLE}")
+    columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
+    _check_timestamp(columns, path)
+    info = {}
+    if "dataset_info" in tables:
+        info = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM dataset_info").fetchall()}
+    metadata = None if "column_metadata" in tables else compute_metadata(con, TABLE)
+    if "now" in info:
+        now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
+    else:
+        last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
+        now = _utc(last) if last else DEFAULT_NOW
+    return info, metadata, now
 
 
 def _check_timestamp(columns: dict[str, str], where: object) -> None:
@@ -401,7 +405,7 @@ def _open_files(files: list[Path]) -> Dataset:
     identity = _identity(kind, *stats)
     cache = paths.home() / ".cache" / "datasets" / f"{kind}-{identity}.duckdb"
     if cache.exists():
-        return _open_duckdb(cache)
+        return _open_duckdb(cache, files)
     cache.parent.mkdir(parents=True, exist_ok=True)
     reader = "read_parquet" if kind == "parquet" else "read_csv"
     file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
@@ -436,4 +440,4 @@ def _open_files(files: list[Path]) -> Dataset:
         tmp.replace(cache)
     finally:
         tmp.unlink(missing_ok=True)
-    return _open_duckdb(cache)
+    return _open_duckdb(cache, files)

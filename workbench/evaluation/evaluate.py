@@ -38,7 +38,7 @@ from workbench.evaluation.run import EvalRun, VariantRun
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
 
-__all__ = ["EvalInterrupted", "EvalRun", "evaluate", "variant_text"]
+__all__ = ["EvalInterrupted", "EvalRun", "check_resumable", "evaluate", "is_imported", "variant_text"]
 
 
 class EvalInterrupted(KeyboardInterrupt):
@@ -177,6 +177,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     qs = _questions(question_set, recorded)
     if recorded is not None:
         trials = _resume_trials(recorded, trials)
+        check_resumable(recorded, bool(prompts))
         _check_dataset(recorded, dataset)
         if not prompts:
             prompts = [Prompt(variant_from_yaml(v["variant_text"] or "", f"run {run_id}"), dataset.schema())
@@ -185,11 +186,8 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     if not prompts:
         raise ConfigError("no prompt variant to evaluate", "give at least one --prompt")
     bound = _ensure_prompts(prompts, dataset)
-    if recorded is not None and sorted(p.variant.name for p in bound) != sorted(recorded.variant_names):
-        raise ConfigError(
-            f"run {run_id} has variants {recorded.variant_names}, not {[p.variant.name for p in bound]}",
-            "resume with the same prompts, or start a new run",
-        )
+    if recorded is not None:
+        _check_variants(recorded, bound)
     from workbench.llm.backends import backend_for
 
     backends = [backend or backend_for(p.variant, timeout_s=options["timeout_s"]) for p in bound]
@@ -268,11 +266,47 @@ def _resume_trials(recorded: Any, trials: int | None) -> int:
     return have
 
 
+def is_imported(recorded: Any) -> bool:
+    """True for a run copied from a bundle: its variants and dataset path are data, never settings."""
+    return bool((recorded.summary.settings or {}).get("imported_from"))
+
+
+def check_resumable(recorded: Any, have_prompts: bool, have_data: bool = True) -> None:
+    """Refuse to resume an imported run from its own variant texts or dataset path (they would choose
+    the endpoint, the API key variable and the files read): it resumes with local files only."""
+    if is_imported(recorded) and not (have_prompts and have_data):
+        names = " ".join(f"--prompt {n}" for n in recorded.variant_names)
+        raise ConfigError(
+            f"run {recorded.run_id} was imported from a bundle: it resumes only with your own prompt "
+            "files and dataset",
+            f"add {names} --data PATH (your local copies of its variants and dataset)",
+        )
+
+
 def _check_dataset(recorded: Any, dataset: Any) -> None:
     was, now = recorded.summary.dataset_identity, getattr(dataset, "identity", None)
-    if was and now and was != now:
+    if (was and now and was != now) or (is_imported(recorded) and (not was or was != now)):
         raise ConfigError(f"run {recorded.run_id} ran on dataset {was}, this one is {now}",
-                          "resume with the same --data")  # fmt: skip
+                          "resume with --data PATH of that same dataset")  # fmt: skip
+
+
+def _check_variants(recorded: Any, bound: list[Prompt]) -> None:
+    """The resumed variants are the recorded ones: same names, same content (an imported run's
+    missing hash is a mismatch, never a skipped check)."""
+    names = [p.variant.name for p in bound]
+    if sorted(names) != sorted(recorded.variant_names):
+        raise ConfigError(f"run {recorded.run_id} has variants {recorded.variant_names}, not {names}",
+                          "resume with the same prompts, or start a new run")  # fmt: skip
+    hashes = {v["variant"]: v.get("variant_hash") for v in recorded.variants}
+    strict = is_imported(recorded)
+    for p in bound:
+        was = hashes.get(p.variant.name)
+        if (was or strict) and was != p.variant.variant_hash:
+            raise ConfigError(
+                f"variant {p.variant.name!r} differs from the one run {recorded.run_id} ran "
+                f"({(was or 'no hash')[:12]} != {p.variant.variant_hash[:12]})",
+                "resume with the same prompt file (and --model), or start a new run",
+            )
 
 
 def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,

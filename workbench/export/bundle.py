@@ -17,6 +17,12 @@ every member's hash and gives back the runs as ``runs.Run`` objects, which the w
 from the local log. ``import_bundle`` copies the runs into a local experiment log
 (``workbench open FILE --import``): the log gives each imported run a new id and keeps the
 original id and time in its settings (``imported_from``), so importing twice is a no-op.
+
+A bundle is data: nothing in it chooses where requests go, which environment variables or
+files are read, or which dataset is opened. Imported runs keep their variant texts and dataset
+path for display only; ``eval --resume`` of an imported run runs the local ``--prompt`` files on
+the local ``--data``, checked against the recorded variant hashes and dataset identity (a
+missing one is a mismatch).
 """
 
 from __future__ import annotations

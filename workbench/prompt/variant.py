@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,11 +25,12 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from workbench.core.errors import ConfigError
-from workbench.core.paths import project_root, prompts_dir
+from workbench.core.paths import home, project_root, prompts_dir
 from workbench.core.yamlio import config_error, display_path, dump_yaml, read_yaml, unknown_key_error
 from workbench.prompt.conventions import Conventions
 from workbench.prompt.examples import ExampleSettings
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 OutputModeName = Literal["tool_call", "json_schema", "plain_json"]
+#: what ``api_key_env`` may name: a key-like variable, never HOME or any other environment variable
+API_KEY_ENV = re.compile(r"[A-Z][A-Z0-9_]*(API_KEY|_KEY|_TOKEN)")
 
 
 class PromptVariant(BaseModel):
@@ -97,13 +101,29 @@ class PromptVariant(BaseModel):
             return data
         base = (info.context or {}).get("base_dir")
         ref = str(data["instructions_file"])
-        candidates = [Path(base) / ref] if base else []
-        candidates += [prompts_dir() / ref, Path(ref)]
-        for path in candidates:
-            if path.is_file():
+        folders = [Path(base)] if base else []
+        folders += [prompts_dir(), home() / "prompts"]
+        for folder in dict.fromkeys(folders):
+            path = _inside(folder, ref)
+            if path is not None and path.is_file():
                 return {**data, "instructions": path.read_text(encoding="utf-8")}
-        folders = ", ".join(dict.fromkeys(display_path(c.parent) for c in candidates))
-        raise ValueError(f"instructions_file: {ref!r} not found (looked in {folders})")
+        if Path(ref).is_absolute() or ".." in Path(ref).parts or _escapes(folders, ref):
+            raise ValueError(
+                f"instructions_file: {ref!r} is outside the variant's folder and the prompts folder; "
+                "put the file next to the variant"
+            )
+        looked = ", ".join(dict.fromkeys(display_path(f) for f in folders))
+        raise ValueError(f"instructions_file: {ref!r} not found (looked in {looked})")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_like(cls, value: str | None) -> str | None:
+        if value is not None and not API_KEY_ENV.fullmatch(value):
+            raise ValueError(
+                f"{value!r} does not name an API key variable; use a name like MY_LLM_API_KEY "
+                "(capitals, ending in _KEY or _TOKEN)"
+            )
+        return value
 
     def __eq__(self, other: object) -> bool:
         # the settings that reach the request: where the variant or its instructions were read from
@@ -212,6 +232,21 @@ class PromptVariant(BaseModel):
     def summary(self) -> str:
         """One line: model, mode, schema and examples settings."""
         return f"{self.model}, {self.output_mode}, schema: {self.schema_summary()}; examples: {self.examples.summary()}"
+
+
+def _inside(folder: Path, ref: str) -> Path | None:
+    """``folder / ref`` with symlinks resolved, if it stays inside ``folder`` (else ``None``)."""
+    try:
+        root = folder.resolve()
+        path = (root / ref).resolve()
+    except (OSError, RuntimeError):
+        return None
+    return path if path.is_relative_to(root) else None
+
+
+def _escapes(folders: list[Path], ref: str) -> bool:
+    """True when ``ref`` exists under one of ``folders`` but resolves (a symlink) outside it."""
+    return any((f / ref).exists() and _inside(f, ref) is None for f in folders)
 
 
 def _instructions_reachable(variant: PromptVariant, folder: Path) -> bool:

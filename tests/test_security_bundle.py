@@ -20,9 +20,9 @@ from workbench.cli import main
 from workbench.core.errors import ConfigError
 from workbench.evaluation.evaluate import evaluate
 from workbench.evaluation.questions import load_question_set
+from workbench.export.bundle import MANIFEST, export_bundle, import_bundle
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import load_variant, variant_from_yaml
-from workbench.store.bundle import MANIFEST, export_bundle, import_bundle
 from workbench.store.runs import RunStore
 
 REPO = Path(__file__).resolve().parents[1]

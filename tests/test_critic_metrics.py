@@ -62,3 +62,7 @@ def test_agreement_among_trials_ranks_correct_ones_higher() -> None:
     ]
     assert confidence_auroc(agreeing_is_right) == pytest.approx(1.0)
     assert confidence_auroc([_trial("a", 0, "correct", 1), _trial("b", 0, "wrong", 1)]) is None
+    identical = [_trial("a", n, "correct", 1) for n in range(3)] + [
+        _trial("b", n, "wrong", 2) for n in range(3)
+    ]
+    assert confidence_auroc(identical) is None  # temperature 0: every trial agrees, nothing to rank

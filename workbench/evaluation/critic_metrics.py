@@ -29,7 +29,8 @@ def critic_rate(trials: Iterable[dict[str, Any]], outcome: str) -> float | None:
 
 def confidence_auroc(trials: Iterable[dict[str, Any]]) -> float | None:
     """AUROC of each trial's confidence (the share of its question's trials whose results agree with
-    its own) for predicting that it is correct; ``None`` with one trial per question or one class only."""
+    its own) for predicting that it is correct; ``None`` with one trial per question, one class only, or
+    every confidence equal (identical trials, as at temperature 0: no ranking to measure)."""
     by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for t in trials:
         by_question[str(t.get("question_id"))].append(t)
@@ -42,4 +43,4 @@ def confidence_auroc(trials: Iterable[dict[str, Any]]) -> float | None:
         ordered = any(spec_is_ordered(t["spec"]) for t in group if t.get("spec"))
         scores += support(results, ordered)
         labels += [bool(t.get("correct")) for t in group]
-    return auroc(scores, labels) if scores else None
+    return auroc(scores, labels) if len(set(scores)) > 1 else None

@@ -73,3 +73,18 @@ def test_auroc_is_rank_based() -> None:
     assert auroc([0.1, 0.2, 0.9, 0.8], [1, 1, 0, 0]) == 0.0
     assert auroc([0.5, 0.5], [1, 0]) == 0.5
     assert auroc([0.3, 0.4], [1, 1]) is None
+
+
+def test_a_negated_text_filter_keeps_only_what_it_does_not_match() -> None:
+    from types import SimpleNamespace
+
+    from workbench.critic.values import keeps
+
+    def f(op: str, value: str) -> SimpleNamespace:
+        return SimpleNamespace(op=op, value=value, column="http.route")
+
+    assert not keeps(f("does-not-contain", "api"), "/api/search")
+    assert keeps(f("does-not-contain", "api"), "/health")
+    assert not keeps(f("does-not-start-with", "/api"), "/api/search")
+    assert not keeps(f("does-not-end-with", "search"), "/api/search")
+    assert keeps(f("does-not-end-with", "search"), "/api/cart")

@@ -77,9 +77,10 @@ def keeps(f: Any, value: Any) -> bool:
     if op in checks:
         return checks[op]
     if op.startswith("does-not-") and op != "does-not-exist":
-        return not checks.get(
-            op.removeprefix("does-not-").replace("start", "starts").replace("end", "ends"), False
+        positive = {"does-not-contain": "contains", "does-not-start-with": "starts-with"}.get(
+            op, "ends-with" if op == "does-not-end-with" else ""
         )
+        return not checks.get(positive, False)
     return op != "does-not-exist"
 
 

@@ -28,18 +28,19 @@ def critic_rate(trials: Iterable[dict[str, Any]], outcome: str) -> float | None:
 
 
 def confidence_auroc(trials: Iterable[dict[str, Any]]) -> float | None:
-    """AUROC of each trial's confidence (the share of its question's trials whose results agree with
-    its own) for predicting that it is correct; ``None`` with one trial per question, one class only, or
+    """AUROC of each executed trial's confidence (the share of its question's executed trials whose
+    results agree with its own) for predicting that it is correct; ``None`` with one trial per question, one class only, or
     every confidence equal (identical trials, as at temperature 0: no ranking to measure)."""
     by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for t in trials:
-        by_question[str(t.get("question_id"))].append(t)
+    for t in trials:  # executed trials only: an invalid answer is known to be wrong without any score
+        if t.get("outcome") in ("correct", "wrong"):
+            by_question[str(t.get("question_id"))].append(t)
     scores: list[float] = []
     labels: list[bool] = []
     for group in by_question.values():
         if len(group) < 2:
             continue
-        results = [t.get("result") if t.get("outcome") in ("correct", "wrong") else None for t in group]
+        results = [t.get("result") for t in group]
         ordered = any(spec_is_ordered(t["spec"]) for t in group if t.get("spec"))
         scores += support(results, ordered)
         labels += [bool(t.get("correct")) for t in group]

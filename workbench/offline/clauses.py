@@ -251,6 +251,8 @@ def counts(p: Parse) -> None:
                     p.take(j, j + size2)
                     break
             else:
+                if p.toks[j].kind != "word":  # a number or a version ("5.3.0") is a value, not a column
+                    continue
                 p.calc_at[i] = p.add_calc("COUNT_DISTINCT", p.literal(words[:1], "calculation"))
                 p.take(j)
             continue

@@ -12,7 +12,8 @@ from typing import Any
 
 from workbench.core.findings import Finding, info
 from workbench.critic.constraints import RULES
-from workbench.critic.result import check_result
+from workbench.critic.result import check_result, constant_columns
+from workbench.spec.query import parse_spec
 
 __all__ = ["critique"]
 
@@ -37,18 +38,15 @@ def critique(
             what needs no convention.
         result: the executed result (``.columns``/``.rows`` or a mapping), for result sanity.
     """
-    if not question or not isinstance(question, str) or spec is None:
-        return ()
-    try:
-        from workbench.spec.query import parse_spec
-
-        spec = parse_spec(spec)
-    except Exception:
+    spec = _parsed(question, spec)
+    if spec is None:
         return ()
     findings: list[Finding] = []
     for name, rule in RULES:
         findings += _guarded(name, lambda rule=rule: rule(question, spec, schema, conventions))
-    findings += _guarded("result", lambda: check_result(question, spec, schema, result))
+    findings += _guarded("constant", lambda: constant_columns(spec, schema))
+    if result is not None:
+        findings += _guarded("result", lambda: check_result(question, spec, schema, result))
     seen: set[tuple[str, str, str]] = set()
     unique = []
     for f in findings:
@@ -57,6 +55,16 @@ def critique(
             seen.add(key)
             unique.append(f)
     return tuple(unique)
+
+
+def _parsed(question: Any, spec: Any) -> Any:
+    """The spec as a ``QuerySpec`` when there is a question to check it against, else ``None``."""
+    if not question or not isinstance(question, str) or spec is None:
+        return None
+    try:
+        return parse_spec(spec)
+    except Exception:  # an unparseable spec draws nothing: validation already said why
+        return None
 
 
 def is_critic_finding(code: str) -> bool:
@@ -76,12 +84,7 @@ def critic_check(conventions: Any = None) -> Callable[[str, Any, Any], tuple[Fin
 
 def critique_result(question: str | None, spec: Any, schema: Any, result: Any) -> tuple[Finding, ...]:
     """Result sanity alone (the constraints were judged before execution)."""
-    if not question or spec is None or result is None:
-        return ()
-    try:
-        from workbench.spec.query import parse_spec
-
-        spec = parse_spec(spec)
-    except Exception:
+    spec = _parsed(question, spec)
+    if spec is None or result is None:
         return ()
     return tuple(_guarded("result", lambda: check_result(question, spec, schema, result)))

@@ -34,11 +34,11 @@ def _series(result: Any) -> Any:
 
 
 def check_result(question: str, spec: Any, schema: Any, result: Any) -> list[Finding]:
-    """Warnings for a breakdown of only NULL groups, all-NULL aggregates, constant columns, one bucket or group."""
+    """Warnings for a breakdown of only NULL groups, all-NULL aggregates, one bucket or group (what only the
+    executed result shows; an aggregate over a constant column is ``constant_columns``, judged before execution)."""
     table = _table(result)
     out: list[Finding] = []
     q = (question or "").lower()
-    out += _constant_columns(spec, schema)
     if table is None:
         return out
     _cols, rows = table
@@ -81,7 +81,7 @@ def _buckets(q: str, spec: Any, rows: list[list[Any]], nb: int, series: Any) -> 
     return out
 
 
-def _constant_columns(spec: Any, schema: Any) -> list[Finding]:
+def constant_columns(spec: Any, schema: Any) -> list[Finding]:
     out = []
     for i, calc in enumerate(spec.calculations):
         if calc.op in ("COUNT", "COUNT_DISTINCT", "CONCURRENCY") or not calc.column:

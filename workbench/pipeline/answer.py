@@ -52,15 +52,7 @@ class Answer:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        """The final attempt's findings, then execution's, each said once (the critic sees the spec
-        before execution and the result after it; a rule that needs neither would say it twice)."""
-        seen: set[tuple[str, str | None, str]] = set()
-        unique = []
-        for f in self.final.findings + self.execution_findings:
-            if (key := (f.code, f.path, f.message)) not in seen:
-                seen.add(key)
-                unique.append(f)
-        return tuple(unique)
+        return self.final.findings + self.execution_findings
 
     @property
     def message(self) -> str | None:

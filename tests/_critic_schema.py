@@ -36,6 +36,7 @@ SCHEMA = Schema(
         col("trace.parent_id", "string", 90_000, None, "Parent span id; NULL on root spans."),
         col("app.retry_budget", "integer", 1, (3,), "Configured retry budget."),
         col("app.invoice.amount_usd", "float", 900, None, "Invoice amount in US dollars."),
+        col("feature_flag.one_click", "boolean", 2, (False, True), "Whether one-click payment was on."),
     ),
     now=NOW,
 )

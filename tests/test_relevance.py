@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.text import stem
 from workbench.schema import relevance
 from workbench.schema.columns import ColumnInfo, Schema
-from workbench.schema.relevance import embedding_scores, lexical_scores, set_embedder, stem, terms
+from workbench.schema.relevance import embedding_scores, lexical_scores, set_embedder, terms
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -57,17 +57,30 @@ def maskable(value: str) -> bool:
     word = value.lower()
     if len(word) < 2 or " " in word or word in _STOP or _NUMBER.match(word):
         return False
-    stem = _stem(word)
+    stem = singular(word)
     return (
         word not in QUERY_WORDS and stem not in QUERY_WORDS and _SYNONYMS.get(stem, stem) not in QUERY_WORDS
     )
 
 
-def _stem(word: str) -> str:
-    if len(word) > 3 and word.endswith("ies"):
+def singular(word: str) -> str:
+    """The plural-insensitive form: ``latencies`` → ``latency``, ``classes`` → ``class``, ``status`` stays."""
+    if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes", "uses")):
+        return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
+    return word
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: plurals and -ing/-ed endings (``failing``, ``failed`` → ``fail``)."""
+    word = singular(word)
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
     return word
 
 
@@ -88,7 +101,7 @@ def _terms(text: str, masked: frozenset[str]) -> tuple[str, ...]:
         elif _NUMBER.match(word):
             out.append("__num__")
         elif word not in _STOP:
-            stem = _stem(word)
+            stem = singular(word)
             out.append(_SYNONYMS.get(stem, stem))
     return tuple(out)
 

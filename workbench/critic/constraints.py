@@ -12,6 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.core.findings import Finding, warning
+from workbench.critic.shape import (
+    check_count_threshold,
+    check_exclusion,
+    check_or,
+    check_unasked_statistic,
+    check_versus,
+)
 from workbench.critic.text import DURATION_WORDS, column, name_tokens, resolve, singular, unit_seconds, words
 from workbench.critic.timewin import check_time
 from workbench.critic.values import (
@@ -179,7 +186,12 @@ def wanted_groups(question: str, schema: Any, conventions: Any) -> list[tuple[st
 def check_group(question: str, spec: Any, schema: Any, conventions: Any) -> list[Finding]:
     """ "by X", "per X", "for each X", "which X", "slowest X": a breakdown on X's column."""
     out = []
-    filtered = {f.column for f in spec.filters}
+    # a column filtered to one value needs no breakdown ("by provider" for stripe alone)
+    filtered = {
+        f.column
+        for f in spec.filters
+        if f.op == "=" or (f.op == "in" and isinstance(f.value, list | tuple) and len(f.value) == 1)
+    }
     for phrase, cols in wanted_groups(question, schema, conventions):
         if set(cols) & (set(spec.breakdowns) | filtered):
             continue
@@ -199,8 +211,16 @@ _ASC = re.compile(
 _ADJ_DESC = re.compile(r"\b(?:slowest|worst|busiest|noisiest|highest|most(?! recent))\b")
 
 
+_BOTH_ENDS = re.compile(r"\b(?:smallest|lowest|min\w*|shortest|cheapest)\s+(?:and|or|&)\s+(?:largest|biggest|highest|"
+                        r"max\w*|longest)\b|\b(?:largest|biggest|highest|max\w*|longest)\s+(?:and|or|&)\s+"
+                        r"(?:smallest|lowest|min\w*|shortest|cheapest)\b")  # fmt: skip
+
+
 def _direction(question: str) -> str | None:
-    q = re.sub(r"\bat (?:most|least)\b|\bmore than\b", " ", question.lower())
+    q = re.sub(r"\bat (?:most|least)\b|\b(?:more|less|fewer) than\b|\bor (?:more|less|fewer|longer|higher)\b",
+               " ", question.lower())  # fmt: skip
+    if _BOTH_ENDS.search(q):
+        return None  # "smallest and largest": two statistics (MIN, MAX), not a ranking
     desc, asc = bool(_DESC.search(q)), bool(_ASC.search(q))
     if desc and asc:
         if _ADJ_DESC.search(q) and not re.search(r"\b(?:fewest|least|lowest|fastest|quietest)\b", q):
@@ -290,6 +310,11 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("status", check_status),
     ("thresholds", check_thresholds),
     ("root_spans", check_root_spans),
+    ("exclusion", check_exclusion),
+    ("count_threshold", check_count_threshold),
+    ("or", check_or),
+    ("unasked_statistic", check_unasked_statistic),
+    ("versus", check_versus),
     ("group", check_group),
     ("order", check_order),
     ("limit", check_limit),

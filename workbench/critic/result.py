@@ -12,7 +12,11 @@ from typing import Any
 from workbench.core.findings import Finding, warning
 from workbench.critic.text import column
 
-_COMPARE = re.compile(r"\b(?:compare|comparing|comparison|vs|versus|each|per|by|across|which|breakdown)\b")
+#: a question that asks to compare groups ("by X" alone may well have one group, e.g. after a filter)
+_COMPARE = re.compile(r"\b(?:compare|compared|comparing|comparison|vs|versus|against each other|between)\b")
+_RANKS = re.compile(
+    r"\b(?:top|most|least|slowest|fastest|highest|lowest|fewest|busiest|biggest|worst|noisiest)\b"
+)
 _DISTRIBUTION = re.compile(r"\b(?:heatmap|distribution|histogram|spread)\b")
 _TREND = re.compile(r"\b(?:per (?:minute|hour|day)|hourly|daily|over time|trends?|timeline|time series)\b")
 
@@ -58,6 +62,13 @@ def check_result(question: str, spec: Any, schema: Any, result: Any) -> list[Fin
         out.append(warning("critic_result_one_group", f"the question compares groups, but the breakdown on "
                            f"{spec.breakdowns[0]} returned one group", path="filters",
                            suggestion="check that a filter does not keep only one group"))  # fmt: skip
+    if nb and spec.orders and _RANKS.search(q) and not all(all(v is None for v in row[:nb]) for row in rows):
+        shown = rows[: spec.limit] if spec.limit else rows
+        if any(all(v is None for v in row[:nb]) for row in shown):
+            col = spec.breakdowns[0]
+            out.append(warning("critic_result_null_groups", f"the ranking includes a NULL group: events without "
+                               f"{col} are ranked as if they were one {col}", path="filters",
+                               suggestion=f"filters[+]: {col} exists"))  # fmt: skip
     out += _buckets(q, spec, rows, nb, _series(result))
     return out
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core.text import singular
+
 WORD = re.compile(r"\$?[a-z0-9][a-z0-9_.\-/{}']*|[<>]=?", re.I)
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -38,19 +40,18 @@ DURATION_WORDS = frozenset({"latency", "latencies", "duration", "durations", "sl
                             "fast", "fastest", "faster", "response", "took", "long", "longest"})  # fmt: skip
 
 
+_CONTRACTION = re.compile(r"\b(\w+)n't\b", re.I)
+_IRREGULAR = {"wo": "will", "ca": "can", "ai": "is"}
+
+
+def expand_contractions(text: str) -> str:
+    """``isn't`` → ``is not``, ``don't`` → ``do not``: negation reads the same spelled either way."""
+    return _CONTRACTION.sub(lambda m: f"{_IRREGULAR.get(m[1].lower(), m[1])} not", text)
+
+
 def words(text: str) -> list[str]:
     """Lowercased word tokens; dots and slashes stay inside a token (``http.route``, ``/api/cart``)."""
     return [w.strip(".'") or w for w in WORD.findall(text.lower())]
-
-
-def singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("ses"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
 
 
 def number(word: str) -> float | None:

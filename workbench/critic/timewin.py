@@ -97,7 +97,11 @@ def read_time(question: str, now: int, conventions: Any) -> TimeConstraint | Non
         if size is None or (m["u2"] and size < 60):
             continue
         n = float(NUMBER_WORDS.get(n_text, 0) or n_text) if n_text else 1.0
-        found.append(_relative(int(n * size), now, m.group(0)))
+        c = _relative(int(n * size), now, m.group(0))
+        if not n_text and size == 7 * DAY and re.search(r"\blast week\b", m.group(0)):
+            monday = _weekday("monday", now)  # "last week" is also the calendar week before this one
+            c = TimeConstraint(c.phrase, (*c.windows, (monday - 7 * DAY, monday)), c.suggestion, True)
+        found.append(c)
         rest = rest.replace(m.group(0), " ")
     midnight = _midnight(now)
     for word, start in (("yesterday", midnight - DAY), ("today", midnight)):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from workbench.core.findings import Finding, warning
-from workbench.critic.text import column, columns_of, name_tokens, singular, words
+from workbench.critic.text import column, columns_of, expand_contractions, name_tokens, singular, words
 
 _VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{2,}$|^/[\w\-/{}.]+$|^\d+\.\d+\.\d+$")
 #: domain values that are everyday words in a question about telemetry, not conditions
@@ -103,7 +103,8 @@ def kept(spec: Any, col: str, domain: Iterable[Any]) -> set[Any] | None:
 
 def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str, list[str], bool]]:
     """Lowercased value → (as spelled, its columns, negated in the question)."""
-    raw = re.findall(r"/[\w\-/{}.]*[\w}]|\d+\.\d+\.\d+|[A-Za-z][A-Za-z0-9_\-]*", question)
+    text = re.sub(r"\bnon-(?=[A-Za-z])", "non ", expand_contractions(question), flags=re.I)
+    raw = re.findall(r"/[\w\-/{}.]*[\w}]|\d+\.\d+\.\d+|[A-Za-z][A-Za-z0-9_\-]*", text)
     toks = [w.lower() for w in raw]
     name_parts = {p for name in spec.columns_used() for p in re.split(r"[._\-]", name.lower()) if p}
     lower = ({w for w in toks} | {w[:-1] for w in toks if len(w) > 4 and w.endswith("s")}) - name_parts
@@ -261,24 +262,42 @@ def _lit(value: Any) -> str:
 
 _STATUS = re.compile(r"\b(?P<neg>non[\s\-]?|not\s+|excluding\s+|except\s+|without\s+)?(?:(?P<cls>[1-5])xx|"
                      r"(?:status(?:\s+code)?|http)\s+(?P<code>[1-5]\d\d)|(?P<plain>[1-5]\d\d)s?"
-                     r"(?=\s+(?:errors?|responses?|status|codes?|s\b)))")  # fmt: skip
+                     r"(?=\s+(?:errors?|responses?|status|codes?|s\b))|(?P<bare>[45]\d\d)s?(?=\s+[a-z]|,)|"
+                     r"(?:returned|returning|returns|return|got|with)\s+(?:an?\s+)?(?P<ret>[1-5]\d\d)\b)")  # fmt: skip
+#: a number after these counts something ("more than 250 errors", "top 100 routes"), it is no status code
+_COUNTING = re.compile(
+    r"(?:than|over|above|under|below|least|most|top|first|last|bottom|past|exceeding|>=?|<=?)\s*$"
+)
+
+
+def _status_mentions(q: str) -> list[re.Match[str]]:
+    return [m for m in _STATUS.finditer(q) if m["neg"] or m["cls"] or not _COUNTING.search(q[: m.start()])]
 
 
 def check_status(question: str, spec: Any, schema: Any, conventions: Any) -> list[Finding]:
     """5xx / 4xx / "status 404": the status column must keep exactly those codes."""
     col_name = getattr(conventions, "status_column", None)
     col = column(schema, col_name)
-    m = _STATUS.search(question.lower())
-    if col is None or m is None or len(_STATUS.findall(question.lower())) > 1:
+    found = _status_mentions(question.lower())
+    if col is None or not found or (len(found) > 1 and any(m["neg"] for m in found)):
         return []
-    if m["cls"]:
-        lo = int(m["cls"]) * 100
-        wanted, text, fix = set(range(lo, lo + 100)), f"{m['cls']}xx", f"{col_name} >= {lo}"
-        if lo < 500:
-            fix += f", filters[+]: {col_name} < {lo + 100}"
-    else:
-        code = int(m["code"] or m["plain"])
-        wanted, text, fix = {code}, str(code), f"{col_name} = {code}"
+    wanted, texts, fixes = set(), [], []
+    for m in found:
+        if m["cls"]:
+            lo = int(m["cls"]) * 100
+            wanted |= set(range(lo, lo + 100))
+            texts.append(f"{m['cls']}xx")
+            fixes.append(
+                f"{col_name} >= {lo}" + (f", filters[+]: {col_name} < {lo + 100}" if lo < 500 else "")
+            )
+        else:
+            code = int(m["code"] or m["plain"] or m["bare"] or m["ret"])
+            wanted.add(code)
+            texts.append(str(code))
+            fixes.append(f"{col_name} = {code}")
+    text = " or ".join(texts)
+    m = found[0]
+    fix = fixes[0] if len(found) == 1 else f"{col_name} in [{', '.join(texts)}]"
     codes = range(100, 600)
     if m["neg"]:
         wanted = set(codes) - wanted
@@ -291,9 +310,7 @@ def check_status(question: str, spec: Any, schema: Any, conventions: Any) -> lis
             and {c for c in codes if all(keeps(f, c) for f in mine)} == wanted
         ):
             return []
-    if col_name in spec.breakdowns or (
-        spec.filter_combination == "OR" and any(f.column == col_name for f in spec.filters)
-    ):
+    if spec.filter_combination == "OR" and any(f.column == col_name for f in spec.filters):
         return []
     return [warning("critic_threshold", f"the question asks for {text} responses, but the query's filters on "
                     f"{col_name} keep other codes", path=_filter_path(spec, col_name),
@@ -306,6 +323,13 @@ _THRESH = re.compile(
     r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|milliseconds?|millis|s|secs?|seconds?|mins?|minutes?)\b"
 )
 _UNIT_MS = {"ms": 1, "mil": 1, "s": 1000, "sec": 1000, "min": 60000}
+#: "1s or more", "200 ms or longer": the direction after the value
+_THRESH_AFTER = re.compile(
+    r"\b(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|milliseconds?|millis|s|secs?|seconds?|mins?|minutes?)\s+or\s+"
+    r"(?P<dir>more|longer|above|over|slower|less|shorter|under|below|faster)\b"
+)
+_UP_WORDS = ("over", "above", "more than", "greater than", "longer than", "slower than", "exceeding", "at least",
+             "more", "longer", "slower")  # fmt: skip
 
 
 def check_thresholds(question: str, spec: Any, schema: Any, conventions: Any) -> list[Finding]:
@@ -314,11 +338,11 @@ def check_thresholds(question: str, spec: Any, schema: Any, conventions: Any) ->
     if column(schema, dur) is None:
         return []
     out = []
-    for m in _THRESH.finditer(question.lower()):
+    q = question.lower()
+    for m in [*_THRESH.finditer(q), *_THRESH_AFTER.finditer(q)]:
         unit = next(v for k, v in _UNIT_MS.items() if m["u"].startswith(k))
         ms = float(m["n"]) * unit
-        up = m["dir"] in ("over", "above", "more than", "greater than", "longer than", "slower than",
-                          "exceeding", "at least")  # fmt: skip
+        up = m["dir"] in _UP_WORDS
         ops = (">", ">=") if up else ("<", "<=")
         cands = [*((f.column, f.op, f.value) for f in all_filters(spec)),
                  *((h.column, h.op, h.value) for h in spec.havings)]  # fmt: skip
@@ -340,7 +364,7 @@ def check_root_spans(question: str, spec: Any, schema: Any, conventions: Any) ->
     q = question.lower()
     if conv is None or column(schema, conv.column) is None or not _TRACE.search(q) or "span" in q:
         return []
-    if any(f.column == conv.column for f in all_filters(spec)):
+    if any(f.column == conv.column and f.op == conv.op and f.value == conv.value for f in all_filters(spec)):
         return []
     if any(
         "trace" in name_tokens(c) for c in (*spec.breakdowns, *(x.column or "" for x in spec.calculations))

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.text import stem
 from workbench.schema.cache import SCHEMA_CACHE
 from workbench.schema.columns import ColumnInfo, Schema
 
@@ -84,21 +85,6 @@ _WORD_RE = re.compile(
     r"[0-9]+(?:\.[0-9]+)?(?=(?:ms|s|secs?|m|mins?|h|hrs?|d|b|kb|mb|gb)\b)|[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])"
 )
 _CHUNK_RE = re.compile(r"[^\s,;!?()\"'`]+")
-
-
-def stem(word: str) -> str:
-    """A light English stemmer: plurals and -ing/-ed endings (``latencies`` → ``latency``)."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
-        return word[:-2]
-    return word
 
 
 @lru_cache(maxsize=65536)

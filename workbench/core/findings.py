@@ -6,7 +6,7 @@ A finding never raises. Validation collects every problem it sees, so a user
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -68,3 +68,28 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 def to_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     return [f.to_dict() for f in findings]
+
+
+def run_rules(
+    rules: Iterable[tuple[str, Callable[..., Iterable[Finding]]]],
+    *args: Any,
+    failure: Callable[[str, Exception], Finding],
+) -> list[Finding]:
+    """Every finding of ``rules`` (``(name, rule)`` pairs) called with ``args``; never raises.
+
+    A rule that raises is a bug in the checker, not in what it checks: it becomes the one finding
+    ``failure(name, exc)`` returns, and the other rules still run (the validators report it as an
+    error, the critic as an info).
+    """
+    findings: list[Finding] = []
+    for name, rule in rules:
+        try:
+            findings.extend(rule(*args))
+        except Exception as exc:  # a checker bug must not take the caller down
+            findings.append(failure(name, exc))
+    return findings
+
+
+def validator_failure(name: str, exc: Exception) -> Finding:
+    """How a validator's own bug is reported: an error, so nothing half-checked runs."""
+    return error("validator_error", f"internal error in {name}: {exc!r}", "")

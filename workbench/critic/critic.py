@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workbench.core.findings import Finding, info
+from workbench.core.findings import Finding, info, run_rules
 from workbench.critic.constraints import RULES
 from workbench.critic.result import check_result, constant_columns
 from workbench.spec.query import parse_spec
@@ -18,11 +18,15 @@ from workbench.spec.query import parse_spec
 __all__ = ["critique"]
 
 
-def _guarded(name: str, rule: Callable[[], list[Finding]]) -> list[Finding]:
-    try:
-        return list(rule())
-    except Exception as exc:
-        return [info("critic_rule_failed", f"the critic's {name} rule failed ({type(exc).__name__}: {exc})")]
+#: every rule that needs no result: the question's constraints, and a statistic over a constant column
+_SPEC_RULES = (
+    *RULES,
+    ("constant", lambda question, spec, schema, conventions: constant_columns(spec, schema)),
+)
+
+
+def _rule_failed(name: str, exc: Exception) -> Finding:
+    return info("critic_rule_failed", f"the critic's {name} rule failed ({type(exc).__name__}: {exc})")
 
 
 def critique(
@@ -41,12 +45,11 @@ def critique(
     spec = _parsed(question, spec)
     if spec is None:
         return ()
-    findings: list[Finding] = []
-    for name, rule in RULES:
-        findings += _guarded(name, lambda rule=rule: rule(question, spec, schema, conventions))
-    findings += _guarded("constant", lambda: constant_columns(spec, schema))
+    findings = run_rules(_SPEC_RULES, question, spec, schema, conventions, failure=_rule_failed)
     if result is not None:
-        findings += _guarded("result", lambda: check_result(question, spec, schema, result))
+        findings += run_rules(
+            [("result", check_result)], question, spec, schema, result, failure=_rule_failed
+        )
     seen: set[tuple[str, str, str]] = set()
     unique = []
     for f in findings:
@@ -87,4 +90,4 @@ def critique_result(question: str | None, spec: Any, schema: Any, result: Any) -
     spec = _parsed(question, spec)
     if spec is None or result is None:
         return ()
-    return tuple(_guarded("result", lambda: check_result(question, spec, schema, result)))
+    return tuple(run_rules([("result", check_result)], question, spec, schema, result, failure=_rule_failed))

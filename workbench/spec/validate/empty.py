@@ -8,11 +8,10 @@ window) and keeps only the findings that explain an empty result.
 
 from __future__ import annotations
 
-from workbench.core.findings import Finding, info
+from workbench.core.findings import Finding, info, run_rules, validator_failure
 from workbench.schema.columns import Schema
 from workbench.spec.query import QuerySpec
 from workbench.spec.validate.semantics import (
-    _run,
     check_contradictions,
     check_stale_columns,
     check_time_window,
@@ -30,7 +29,8 @@ def explain_empty(spec: QuerySpec, schema: Schema, *, data_start: int | None = N
     these applies, one ``info`` finding says that the filters together match nothing.
     """
     ctx = make_context(spec, schema, data_start)
-    found = _run((check_time_window, check_contradictions, check_value_domains, check_stale_columns), ctx)
+    rules = (check_time_window, check_contradictions, check_value_domains, check_stale_columns)
+    found = run_rules(((r.__name__, r) for r in rules), ctx, failure=validator_failure)
     found = [f for f in found if f.code != "time_partially_outside" and _explains(f, spec)]
     if spec.havings:
         found.append(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.errors import SpecError
-from workbench.core.findings import Finding, error, has_errors
+from workbench.core.findings import Finding, error, has_errors, run_rules, validator_failure
 from workbench.schema.columns import Schema
 from workbench.spec.query import QuerySpec, parse_spec, spec_to_dict
 from workbench.spec.validate.empty import explain_empty
@@ -69,13 +69,7 @@ def check_structure(raw: Any) -> list[Finding]:
                 'wrap the fields in {...}, e.g. {"calculations": [{"op": "COUNT"}]}',
             )
         ]
-    findings: list[Finding] = []
-    for rule in STRUCTURE_RULES:
-        try:
-            findings.extend(rule(raw))
-        except Exception as exc:  # a validator bug must not take the caller down
-            findings.append(error("validator_error", f"internal error in {rule.__name__}: {exc!r}", ""))
-    return findings
+    return run_rules(((rule.__name__, rule) for rule in STRUCTURE_RULES), raw, failure=validator_failure)
 
 
 @dataclass(frozen=True)

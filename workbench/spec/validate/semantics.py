@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from workbench.core.findings import Finding, error, info, warning
+from workbench.core.findings import Finding, error, info, run_rules, validator_failure, warning
 from workbench.schema.columns import Schema
 from workbench.spec.query import (
     NUMERIC_OPS,
@@ -300,16 +300,6 @@ SEMANTIC_RULES: tuple[SemanticRule, ...] = (
 )
 
 
-def _run(rules: Iterable[SemanticRule], ctx: SemanticContext) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule in rules:
-        try:
-            findings.extend(rule(ctx))
-        except Exception as exc:  # a validator bug must not take the caller down
-            findings.append(error("validator_error", f"internal error in {rule.__name__}: {exc!r}", ""))
-    return findings
-
-
 def check_semantics(spec: QuerySpec, schema: Schema, *, data_start: int | None = None) -> list[Finding]:
     """Every finding about ``spec`` against ``schema``'s columns and clock. Never raises.
 
@@ -318,4 +308,5 @@ def check_semantics(spec: QuerySpec, schema: Schema, *, data_start: int | None =
         schema: the dataset's columns, types, domains and ``now``.
         data_start: epoch of the first event; default ``now`` minus 14 days.
     """
-    return _run(SEMANTIC_RULES, make_context(spec, schema, data_start))
+    rules = ((rule.__name__, rule) for rule in SEMANTIC_RULES)
+    return run_rules(rules, make_context(spec, schema, data_start), failure=validator_failure)

@@ -229,6 +229,7 @@ class Prompt:
         for key in ("top_p", "max_tokens", "seed"):
             if getattr(v, key) is not None:
                 body[key] = getattr(v, key)
+        body.update(v.extra_body)  # server parameters: checked to never name a key set above
         total = st.tools_tokens + st.system_tokens + tokens.count_messages([user], enc)
         sections = {
             "instructions": st.instruction_tokens,

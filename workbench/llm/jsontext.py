@@ -12,7 +12,7 @@ from typing import Any
 
 from workbench.core.findings import Finding, error, warning
 
-__all__ = ["extract_object", "load_object"]
+__all__ = ["extract_object", "load_object", "sql_instead_of_spec"]
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript)?[ \t]*\n(.*?)\n?```", re.DOTALL)
 _KINDS = {
@@ -113,4 +113,25 @@ def _invalid_json(exc: json.JSONDecodeError, where: str) -> Finding:
         f"Invalid JSON in {where}: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos}).",
         path="",
         suggestion="ask for a single, complete JSON object",
+    )
+
+
+_SQL = re.compile(r"^\s*(SELECT|WITH)\b.*\bFROM\b", re.IGNORECASE | re.DOTALL)
+
+
+def sql_instead_of_spec(value: dict[str, Any]) -> Finding | None:
+    """An error when the object only wraps an SQL statement (``{"query": "SELECT ..."}``), else ``None``.
+
+    Small models asked for "the query" often write SQL; the workbench never runs model text as SQL.
+    """
+    if any(isinstance(v, dict | list) for v in value.values()):
+        return None
+    sql = next((v for v in value.values() if isinstance(v, str) and _SQL.match(v)), None)
+    if sql is None:
+        return None
+    start = " ".join(sql.split())[:60]
+    return error(
+        "sql_not_spec",
+        f"The model wrote SQL ({start}...), not a query specification; SQL from a model is never run.",
+        suggestion="answer with the JSON query specification (calculations, filters, breakdowns, ...)",
     )

@@ -23,7 +23,8 @@ from typing import Any, ClassVar, Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding, error, has_errors, warning
-from workbench.llm.jsontext import load_object
+from workbench.llm.jsontext import load_object, sql_instead_of_spec
+from workbench.spec.query import with_strict_hints
 
 __all__ = [
     "MODES",
@@ -98,7 +99,7 @@ class OutputMode:
         message, early = _read_message(response)
         if early is not None:
             return early
-        return self._parse_message(message, _finish_reason(response))
+        return _no_sql(self._parse_message(message, _finish_reason(response)))
 
     def _parse_message(self, message: dict[str, Any], finish_reason: str | None) -> ParseOutcome:
         raise NotImplementedError
@@ -159,7 +160,7 @@ class ToolCallMode(OutputMode):
         message, early = _read_message(response)
         if early is not None:
             return early
-        return self._read_call(message, _finish_reason(response), text_query)
+        return _no_sql(self._read_call(message, _finish_reason(response), text_query))
 
     def _parse_message(self, message: dict[str, Any], finish_reason: str | None) -> ParseOutcome:
         return self._read_call(message, finish_reason, "accept")
@@ -211,7 +212,11 @@ class JsonSchemaMode(OutputMode):
         return {
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": QUERY_SCHEMA_NAME, "schema": tool_schema, "strict": True},
+                "json_schema": {
+                    "name": QUERY_SCHEMA_NAME,
+                    "schema": with_strict_hints(tool_schema),
+                    "strict": True,
+                },
             }
         }
 
@@ -317,6 +322,15 @@ def _parse_content(message: dict[str, Any], finish_reason: str | None) -> ParseO
         return ParseOutcome(None, (error("empty_content", "The model's answer is empty."),))
     spec, findings = load_object(text, where="the answer", prose_is_decline=True)
     return ParseOutcome(spec, findings, text, text)
+
+
+def _no_sql(outcome: ParseOutcome) -> ParseOutcome:
+    """An answer that is SQL wrapped in JSON holds no spec: an error a repair turn can fix."""
+    finding = sql_instead_of_spec(outcome.spec) if outcome.spec is not None else None
+    if finding is None:
+        return outcome
+    kept = tuple(f for f in outcome.findings if f.code != "extra_prose")
+    return ParseOutcome(None, (*kept, finding), outcome.text, outcome.raw_arguments)
 
 
 def _query_as_text(text: str, finish_reason: str | None, text_query: TextQuery) -> ParseOutcome:

@@ -11,7 +11,6 @@ from openai_wire import body
 
 from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding
-from workbench.spec.query import with_strict_hints
 from workbench.llm.modes import (
     MODES,
     QUERY_SCHEMA_NAME,
@@ -21,6 +20,7 @@ from workbench.llm.modes import (
     get_mode,
     register_mode,
 )
+from workbench.spec.query import with_strict_hints
 
 SCHEMA = {
     "type": "object",

@@ -61,7 +61,18 @@ def variant_text(prompt_or_variant: Any) -> str:
 def _params(prompt: Prompt) -> dict[str, Any]:
     v = prompt.variant
     keys = ("output_mode", "temperature", "top_p", "max_tokens", "seed", "repair", "base_url")
-    return {key: getattr(v, key) for key in keys}
+    params = {key: getattr(v, key) for key in keys}
+    for key in (
+        "text_query",
+        "timeout_s",
+        "max_attempts",
+        "extra_body",
+        "price",
+    ):  # set only when not default
+        value = getattr(v, key, None)
+        if value not in (None, {}, "accept"):
+            params[key] = value.model_dump() if hasattr(value, "model_dump") else value
+    return params
 
 
 # --------------------------------------------------------------------------- evaluate

@@ -168,16 +168,21 @@ def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
             lambda m: one(fmt.pct(m.critic_false_alarm, missing="-")),
         ),
         ("outcomes", lambda m: one(", ".join(f"{o} {n}" for o, n in sorted(m.outcomes.items())) or fmt.DASH)),
-        ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean))),
-        ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean))),
-        ("cost (total)", lambda m: one(fmt.money(m.cost_usd))),
-        ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions))),
+        ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean) + _est(m))),
+        ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean) + _est(m))),
+        ("cost (total)", lambda m: one(fmt.money(m.cost_usd) + _est(m))),
+        ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions) + _est(m))),
         ("latency p50", lambda m: one(fmt.ms(m.latency_ms_p50))),
         ("latency p95", lambda m: one(fmt.ms(m.latency_ms_p95))),
         ("latency p99", lambda m: one(fmt.ms(m.latency_ms_p99))),
         ("cache hits", lambda m: one(f"{m.cache_hits}/{m.n_trials}")),
         ("trials", lambda m: one(f"{m.n_trials} ({m.n_questions} questions)")),
     ]
+
+
+def _est(m: Any) -> str:
+    """Marks token counts and costs built from estimated counts."""
+    return fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
 
 
 def _metrics(columns: Sequence[_Column]) -> dict[str, Any] | None:

@@ -246,3 +246,28 @@ def test_progress_lines_every_interval_and_at_the_end() -> None:
     assert text[0].endswith("30s elapsed, about 45s left")
     assert text[-1] == "workbench: model calls 10/10 (100%), 1 errors, 0 cached, 1m30s elapsed"
     assert isinstance(progress_callback("lines"), ProgressLines)
+
+
+@pytest.mark.filterwarnings("ignore:unknown model")
+def test_the_plan_marks_estimated_tokens_and_uses_a_declared_price(small_dataset) -> None:
+    from workbench.evaluation.plan import plan_eval
+    from workbench.evaluation.questions import Question
+    from workbench.prompt.render import Prompt
+
+    local = load_variant("compact").with_(
+        model="qwen2.5-coder-1.5b-instruct", base_url="http://127.0.0.1:9/v1"
+    )
+    questions = [Question(id="q1", question="errors by service", gold={"calculations": [{"op": "COUNT"}]})]
+    unknown = plan_eval(questions, [Prompt.load(local, small_dataset)])
+    (v,) = unknown.variants
+    assert v.tokens_estimated and v.max_usd is None and "prompt tokens (estimate)" in unknown.lines()[0]
+    declared = plan_eval(
+        questions, [Prompt.load(local.with_(price={"input": 0, "output": 0}), small_dataset)]
+    )
+    assert declared.max_usd == 0 and declared.lines()[0].endswith("free")
+    paid = plan_eval(questions, [Prompt.load(local.with_(price={"input": 1, "output": 2}), small_dataset)])
+    (p,) = paid.variants
+    assert p.input_usd == pytest.approx(p.prompt_tokens / 1e6)
+    assert p.max_output_usd == pytest.approx(1000 * 2 / 1e6)
+    offline = plan_eval(questions, [Prompt.load(load_variant("compact"), small_dataset)])
+    assert not offline.variants[0].tokens_estimated

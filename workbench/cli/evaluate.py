@@ -99,9 +99,12 @@ def _dataset(args: argparse.Namespace, store) -> object:
 
 
 def _free(prompt) -> bool:
-    """The variant's model costs nothing (the offline model), so there is no bill to announce."""
+    """The variant's model costs nothing (the offline model, or a declared price of 0): no bill to announce."""
     from workbench.core.prices import cost_usd
 
+    price = prompt.variant.price
+    if price is not None:
+        return price.input == price.output == 0
     return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
 
 

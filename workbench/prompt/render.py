@@ -256,6 +256,7 @@ class Prompt:
             selected_examples=selected,
             compressed=compressed,
             invalid_examples=self.invalid_examples,
+            price=None if v.price is None else (v.price.input, v.price.cached_input, v.price.output),
         )
 
     @property

@@ -172,3 +172,84 @@ def test_a_seeded_repeat_is_the_same_request_and_answer(http) -> None:
     b, _ = replay(http, "seed_repeat_b")
     assert a.request_hash == b.request_hash == request_hash(doc("seed_repeat_a")["request"])
     assert a.response["choices"] == b.response["choices"]
+
+
+# --------------------------------------------------------------------------- the forms, one by one
+
+
+def _answer(content: str, finish_reason: str = "stop") -> dict[str, Any]:
+    message = {"role": "assistant", "content": content}
+    return {"choices": [{"index": 0, "message": message, "finish_reason": finish_reason}]}
+
+
+SPEC = {"calculations": [{"op": "COUNT"}], "breakdowns": ["service.name"]}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(SPEC),
+        "```json\n" + json.dumps(SPEC) + "\n```",
+        json.dumps({"name": "run_query", "arguments": SPEC}),
+        json.dumps({"name": "run_query", "arguments": json.dumps(SPEC)}),  # arguments as a JSON string
+        "Here is the query:\n```\n" + json.dumps({"name": "query", "parameters": SPEC}) + "\n```",
+    ],
+)
+def test_every_text_form_of_a_call_is_read(content: str) -> None:
+    from workbench.llm.modes import get_mode
+
+    outcome = get_mode("tool_call").parse(_answer(content))
+    assert outcome.spec == SPEC and outcome.ok
+    assert [f.code for f in outcome.findings] == ["query_as_text"]
+    rejected = get_mode("tool_call").parse(_answer(content), text_query="reject")
+    assert rejected.spec is None and [f.code for f in rejected.findings] == ["query_as_text"]
+
+
+def test_words_without_json_are_still_a_decline() -> None:
+    from workbench.llm.modes import get_mode
+
+    outcome = get_mode("tool_call").parse(_answer("I cannot answer that with this table."))
+    assert [f.code for f in outcome.findings] == ["no_query"]
+
+
+def test_a_call_cut_off_inside_the_json_is_truncated() -> None:
+    from workbench.llm.modes import get_mode
+
+    outcome = get_mode("tool_call").parse(
+        _answer('```json\n{"name": "run_query", "arguments": {"calc', "length")
+    )
+    assert outcome.spec is None and [f.code for f in outcome.findings] == ["truncated"]
+
+
+def test_a_variant_chooses_through_the_repair_policy(small_schema) -> None:
+    from workbench.pipeline.policy import RepairPolicy
+    from workbench.prompt.variant import load_variant
+
+    variant = load_variant("compact").with_(text_query="reject", repair=True)
+    policy = RepairPolicy.for_variant(variant, small_schema, checks=())
+    assert policy.text_query == "reject"
+
+
+def test_a_repair_turn_fixes_the_strict_answer(http, small_schema) -> None:
+    """The recorded strict-mode answer draws a repair turn that keeps the schema and names each error."""
+    from workbench.pipeline.policy import RepairPolicy, drive
+
+    fixed = {
+        "calculations": [{"op": "P99", "column": "duration_ms"}],
+        "breakdowns": ["http.route"],
+        "time_range": 86400,
+    }
+    good = reply("json_schema_strict")
+    good = {**good, "body": json.loads(json.dumps(good["body"]))}
+    good["body"]["choices"][0]["message"]["content"] = json.dumps(fixed)
+    endpoint = FakeEndpoint(http, reply("json_schema_strict"), good)
+    backend = endpoint.backend()
+    policy = RepairPolicy("json_schema", small_schema, repair=True, checks=())
+    request = doc("json_schema_strict")["request"]
+    attempts = drive(policy.steps(request, "p99 latency by route"), lambda body: send(body, backend=backend))
+    assert len(attempts) == 2 and not attempts[0].ok and attempts[1].ok
+    repair = endpoint.history[1]
+    assert repair["response_format"] == request["response_format"]
+    note = repair["messages"][-1]["content"]
+    assert "at most two of time_range, start_time and end_time" in note
+    assert "limit 1000000000" in note and "DESC" in note

@@ -271,3 +271,16 @@ def test_the_plan_marks_estimated_tokens_and_uses_a_declared_price(small_dataset
     assert p.max_output_usd == pytest.approx(1000 * 2 / 1e6)
     offline = plan_eval(questions, [Prompt.load(load_variant("compact"), small_dataset)])
     assert not offline.variants[0].tokens_estimated
+
+
+def test_time_lost_to_retries_is_summed_apart_from_latency() -> None:
+    from workbench.evaluation.run import VariantRun
+    from workbench.evaluation.text import metrics_table
+
+    rows = [
+        {**_row(0.0), "latency_ms": 900.0, "extra": {"retry_ms": 61_000.0}},
+        {**_row(0.0), "latency_ms": 800.0},
+    ]
+    m = summarize(rows)
+    assert m.retry_ms_total == 61_000.0 and m.latency_ms_p95 < 1000
+    assert "(+61.0 s lost to retries)" in metrics_table([VariantRun("local", rows)])

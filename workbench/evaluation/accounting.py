@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["estimated_share", "total_cost"]
+__all__ = ["estimated_share", "retry_total_ms", "total_cost"]
 
 
 def _missing(value: Any) -> bool:
@@ -51,3 +51,12 @@ def estimated_share(rows: Sequence[dict[str, Any]]) -> float:
     if not rows:
         return 0.0
     return sum(bool(_extra(r).get("tokens_estimated")) for r in rows) / len(rows)
+
+
+def retry_total_ms(rows: Sequence[dict[str, Any]]) -> float:
+    """Time lost to failed HTTP attempts and backoff over ``rows`` (not part of any trial's latency)."""
+    total = 0.0
+    for row in rows:
+        value = _extra(row).get("retry_ms")
+        total += float(value) if isinstance(value, int | float) else 0.0
+    return total

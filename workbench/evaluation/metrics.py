@@ -53,7 +53,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from workbench.evaluation.accounting import estimated_share, total_cost
+from workbench.evaluation.accounting import estimated_share, retry_total_ms, total_cost
 from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate
 
 __all__ = [
@@ -241,6 +241,8 @@ class VariantMetrics:
     confidence_auroc: float | None = None
     #: share of trials whose token counts are estimates (the server reported no usage)
     tokens_estimated_share: float = 0.0
+    #: time lost to failed HTTP attempts and backoff, over all trials (latency counts only the answers)
+    retry_ms_total: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -317,6 +319,7 @@ def summarize(
         critic_false_alarm=critic_rate(rows, "correct"),
         confidence_auroc=confidence_auroc(rows),
         tokens_estimated_share=estimated_share(rows),
+        retry_ms_total=retry_total_ms(rows),
     )
 
 

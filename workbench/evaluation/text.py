@@ -52,6 +52,11 @@ def _tokens(value: float | None, m: VariantMetrics) -> str:
     return fmt.count(value, missing="-") + ("" if value is None else _note(m))
 
 
+def _retries(m: VariantMetrics) -> str:
+    lost = getattr(m, "retry_ms_total", 0.0)
+    return f" (+{lost / 1000:.1f} s lost to retries)" if lost >= 100 else ""
+
+
 def _opt_pct(value: float | None) -> str:
     return "-" if value is None else _pct(value)
 
@@ -84,7 +89,7 @@ def _rows(k: int) -> list[Row]:
             "latency p50 / p95",
             lambda v, m: (
                 f"{fmt.ms(m.latency_ms_p50, unit=False, missing='-')} / "
-                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms"
+                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms{_retries(m)}"
             ),
         ),
         ("cache hits", lambda v, m: f"{m.cache_hits}/{m.n_trials}"),

@@ -284,3 +284,27 @@ def test_time_lost_to_retries_is_summed_apart_from_latency() -> None:
     m = summarize(rows)
     assert m.retry_ms_total == 61_000.0 and m.latency_ms_p95 < 1000
     assert "(+61.0 s lost to retries)" in metrics_table([VariantRun("local", rows)])
+
+
+def test_an_answer_costs_nothing_for_a_failed_call_and_unknown_for_an_unpriced_one() -> None:
+    from workbench.llm.modes import ParseOutcome
+    from workbench.pipeline.answer import Answer
+    from workbench.pipeline.judge import Attempt
+
+    failed = ModelCall("h", "m", None, 1.0, error="timeout", attempts=4, retry_ms=5000.0)
+    unpriced = ModelCall(
+        "h", "m", {"choices": []}, 900.0, prompt_tokens=5, completion_tokens=1, cost_usd=None
+    )
+
+    def answer(*calls: ModelCall) -> Answer:
+        return Answer("q", "v", "m", tuple(Attempt(c, ParseOutcome(None)) for c in calls))
+
+    assert answer(failed).cost_usd == 0.0
+    assert answer(unpriced).cost_usd is None and answer(failed, unpriced).cost_usd is None
+    both = answer(failed, unpriced).to_dict()
+    assert (both["attempts"], both["http_attempts"], both["retry_ms"], both["latency_ms"]) == (
+        2,
+        5,
+        5000.0,
+        901.0,
+    )

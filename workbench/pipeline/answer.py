@@ -97,7 +97,8 @@ class Answer:
 
     @property
     def cost_usd(self) -> float | None:
-        costs = [a.call.cost_usd for a in self.attempts]
+        # a call that got no answer was not billed; an answered one without a price is unknown, never $0
+        costs = [a.call.cost_usd for a in self.attempts if a.call.response is not None]
         return None if any(c is None for c in costs) else float(sum(costs))  # type: ignore[arg-type]
 
     @property

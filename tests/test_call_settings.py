@@ -308,3 +308,17 @@ def test_an_answer_costs_nothing_for_a_failed_call_and_unknown_for_an_unpriced_o
         5000.0,
         901.0,
     )
+
+
+def test_the_report_never_draws_an_unknown_cost_at_zero() -> None:
+    from types import SimpleNamespace
+
+    from workbench.report.html import _charts
+
+    def column(label: str, cost: float | None) -> SimpleNamespace:
+        rows = [{**_row(cost), "latency_ms": 500.0, "extra": {"tokens_estimated": True}}]
+        return SimpleNamespace(label=label, metrics=summarize(rows))
+
+    charts = _charts([column("paid", 0.02), column("local", None)])
+    assert "cost per 1,000 questions" not in str(charts) and "(a price is unknown)" in str(charts)
+    assert "cost per 1,000 questions" in str(_charts([column("paid", 0.02), column("other", 0.01)]))

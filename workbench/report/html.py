@@ -220,7 +220,9 @@ def _charts(columns: Sequence[_Column]) -> dict[str, Any] | None:
     shown = [c for c in columns if c.metrics is not None]
     if not shown:
         return None
-    priced = any((c.metrics.cost_usd or 0) > 0 for c in shown)
+    # by cost only when every cost is known: an unknown price must not be drawn at $0
+    known = all(c.metrics.cost_usd is not None for c in shown)
+    priced = known and any(c.metrics.cost_usd > 0 for c in shown)
     points = [
         Point(
             c.label,
@@ -231,7 +233,9 @@ def _charts(columns: Sequence[_Column]) -> dict[str, Any] | None:
         for c in shown
     ]
     x_label = (
-        "cost per 1,000 questions (USD)" if priced else "mean input tokens per question (the model is free)"
+        "cost per 1,000 questions (USD)"
+        if priced
+        else "mean input tokens per question " + ("(the model is free)" if known else "(a price is unknown)")
     )
     latency = [Bar(c.label, (c.metrics.latency_ms_p50, c.metrics.latency_ms_p95)) for c in shown]
     return {

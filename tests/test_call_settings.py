@@ -222,7 +222,11 @@ def test_eval_fails_under_an_accuracy_for_ci(small_dataset_path, tmp_path, capsy
     base = ["eval", "--questions", str(questions), "--prompt", "compact", "--data", str(small_dataset_path),
             "--no-cache", "--json", "-"]  # fmt: skip
     assert main(base) == 0  # the default stays: exit 0 whatever the accuracy
-    accuracy = json.loads(capsys.readouterr().out)["variants"][0]["metrics"]["accuracy"]
+    variant = json.loads(capsys.readouterr().out)["variants"][0]
+    accuracy = variant["metrics"]["accuracy"]
+    trial = variant["results"][0]["trials"][0]
+    assert (trial["http_attempts"], trial["retry_ms"], trial["tokens_estimated"]) == ([1], 0.0, False)
+    assert variant["metrics"]["retry_ms_total"] == 0 and variant["metrics"]["tokens_estimated_share"] == 0
     assert accuracy < 1
     assert main([*base, "--fail-under", str(accuracy)]) == 0
     capsys.readouterr()

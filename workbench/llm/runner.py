@@ -121,6 +121,10 @@ async def _call(
             return hit
     started_at, t0 = now_iso(), time.perf_counter()
     attempt = 0
+
+    def lost(attempt_start: float) -> float:  # failed attempts and backoff before this one
+        return (attempt_start - t0) * 1000 if attempt > 1 else 0.0
+
     while True:
         attempt += 1
         attempt_start = time.perf_counter()
@@ -153,12 +157,10 @@ async def _call(
                     started_at=started_at,
                     key=key,
                 )
-                return replace(failed, retry_ms=(attempt_start - t0) * 1000)
+                return replace(failed, retry_ms=lost(attempt_start))
             await backoff.sleep(wait)
             continue
-        result = replace(
-            result, attempts=attempt, started_at=started_at, retry_ms=(attempt_start - t0) * 1000
-        )
+        result = replace(result, attempts=attempt, started_at=started_at, retry_ms=lost(attempt_start))
         if cache is not None:
             cache.put(result, salt)
         return result

@@ -253,3 +253,12 @@ def test_a_repair_turn_fixes_the_strict_answer(http, small_schema) -> None:
     note = repair["messages"][-1]["content"]
     assert "at most two of time_range, start_time and end_time" in note
     assert "limit 1000000000" in note and "DESC" in note
+
+
+def test_a_stray_brace_in_words_is_a_decline_and_broken_json_is_invalid() -> None:
+    from workbench.llm.modes import get_mode
+
+    words = get_mode("tool_call").parse(_answer("Sorry {user}, this table holds no invoices."))
+    assert [f.code for f in words.findings] == ["no_query"]
+    broken = get_mode("tool_call").parse(_answer('{"calculations": [{"op": "COUNT"}] "breakdowns": []}'))
+    assert [f.code for f in broken.findings] == ["invalid_json"] and not broken.ok

@@ -343,6 +343,8 @@ def _query_as_text(text: str, finish_reason: str | None, text_query: TextQuery) 
     value, findings = load_object(text, where="the answer")
     if value is None and finish_reason == "length":
         return ParseOutcome(None, (_truncated(),), text, text)
+    if value is None and '":' not in text:  # words with a stray brace, no JSON key in sight: a decline
+        return ParseOutcome(None, (_no_query(text, f"The model did not call {TOOL_NAME}."),), text)
     if value is None:
         return ParseOutcome(None, findings, text, text)
     value, how = _unwrap_call(value)

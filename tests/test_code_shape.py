@@ -31,9 +31,7 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("core/tokens.py", ""): (419, "to split: encodings from request counting"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
     ("prompt/examples.py", ""): (405, "to split: loading from selection"),
-    ("llm/client.py", ""): (402, "to split: usage and cost accounting from the call"),
     ("offline/timephrases.py", ""): (402, "to split with the offline model's restructuring"),
-    ("llm/modes.py", ""): (401, "to split: one module per output mode"),
 }
 
 

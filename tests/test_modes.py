@@ -20,6 +20,7 @@ from workbench.llm.modes import (
     get_mode,
     register_mode,
 )
+from workbench.spec.query import with_strict_hints
 
 SCHEMA = {
     "type": "object",
@@ -248,7 +249,7 @@ def test_json_schema_request_fields() -> None:
     assert fields == {
         "response_format": {
             "type": "json_schema",
-            "json_schema": {"name": QUERY_SCHEMA_NAME, "schema": SCHEMA, "strict": True},
+            "json_schema": {"name": QUERY_SCHEMA_NAME, "schema": with_strict_hints(SCHEMA), "strict": True},
         }
     }
 
@@ -284,3 +285,14 @@ def test_register_a_new_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert get_mode("yaml").parse(_response({"content": "limit: 7"})).spec == {"limit": 7}
     # the shared checks (refusal, empty response) apply to every mode
     assert get_mode("yaml").parse(body("refusal")).findings[0].code == "refusal"
+
+
+def test_strict_hints_say_when_an_optional_field_is_null() -> None:
+    from workbench.spec.query import query_json_schema
+
+    schema = query_json_schema()
+    hinted = get_mode("json_schema").request_fields(schema)["response_format"]["json_schema"]["schema"]
+    props = hinted["properties"]
+    assert "null" in props["start_time"]["description"] and "[]" in props["orders"]["description"]
+    assert hinted["required"] == schema["required"]  # strict mode: every key stays required
+    assert "description" not in schema["properties"]["orders"]  # the tool schema is not changed

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.errors import ConfigError, WorkbenchError
 from workbench.core.findings import error
 from workbench.export.artifact import ArtifactError, load_artifact, verify_artifact, workbench_version
-from workbench.llm.backends import Backend, backend_for
+from workbench.llm.backends import Backend, backend_for, call_settings
 from workbench.llm.runner import Job, call, run_calls
 from workbench.pipeline.answer import Answer
 from workbench.pipeline.judge import Attempt
@@ -178,8 +178,8 @@ class Assistant:
         *,
         dialect: str = "duckdb",
         client: Any = None,
-        timeout_s: float = 60.0,
-        max_attempts: int = 4,
+        timeout_s: float | None = None,
+        max_attempts: int | None = None,
     ) -> RuntimeAnswer:
         """Ask the model, judge its answer like the workbench does, and compile the accepted spec.
 
@@ -189,10 +189,12 @@ class Assistant:
             client: an ``openai.OpenAI`` client (its base URL and key are used) or a
                 ``workbench.llm.backends.Backend``; default: the variant's endpoint (``OPENAI_API_KEY`` /
                 ``OPENAI_BASE_URL`` or the variant's ``base_url``; the in-process model for ``offline``).
-            timeout_s: per HTTP attempt.
-            max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts).
+            timeout_s: per HTTP attempt (default: the variant's, ``WORKBENCH_TIMEOUT_S``, else 60 s).
+            max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts; default:
+                the variant's, ``WORKBENCH_MAX_ATTEMPTS``, else 4).
         """
         self._check_dialect(dialect)
+        timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
         backend = self._backend(client, timeout_s)
         rendered = self._prompt.render(question)
 
@@ -207,11 +209,12 @@ class Assistant:
         *,
         dialect: str = "duckdb",
         client: Any = None,
-        timeout_s: float = 60.0,
-        max_attempts: int = 4,
+        timeout_s: float | None = None,
+        max_attempts: int | None = None,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
         self._check_dialect(dialect)
+        timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
         backend = self._backend(client, timeout_s)
         rendered = self._prompt.render(question)
 

@@ -50,3 +50,24 @@ def _cell(value: Any) -> str:
         text = json.dumps(value)
         return text if len(text) <= 40 else text[:37] + "..."
     return "" if value is None else str(value)
+
+
+def add_call_options(parser: Any) -> None:
+    """``--timeout`` and ``--max-attempts``: per model call, over the variant and the environment."""
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="per HTTP attempt to the model (default: the variant's timeout_s, "
+                        "else $WORKBENCH_TIMEOUT_S, else 60)")  # fmt: skip
+    parser.add_argument("--max-attempts", type=int, metavar="N",
+                        help="HTTP attempts per model call, retries included (default: the variant's "
+                        "max_attempts, else $WORKBENCH_MAX_ATTEMPTS, else 4)")  # fmt: skip
+
+
+def call_options(args: Any) -> tuple[float | None, int | None]:
+    """The ``--timeout`` / ``--max-attempts`` values, checked (``None``: not given)."""
+    if args.timeout is not None and args.timeout <= 0:
+        raise WorkbenchError(f"--timeout must be above 0 seconds, not {args.timeout:g}", "e.g. --timeout 120")
+    if args.max_attempts is not None and args.max_attempts < 1:
+        raise WorkbenchError(
+            f"--max-attempts must be at least 1, not {args.max_attempts}", "e.g. --max-attempts 2"
+        )
+    return args.timeout, args.max_attempts

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from workbench.cli._common import print_json, print_result_table
+from workbench.cli._common import add_call_options, call_options, print_json, print_result_table
 from workbench.core.errors import WorkbenchError
 from workbench.core.format import money
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "score (meaningful at temperature > 0; at 0 the samples are identical)",
     )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    add_call_options(p)
     p.add_argument("--json", action="store_true", help="print DESIGN.md's ask JSON")
     p.set_defaults(func=run)
 
@@ -44,17 +45,20 @@ def run(args: argparse.Namespace) -> int:
         prompt = prompt.with_(model=args.model)
     if args.samples < 1:
         raise WorkbenchError(f"--samples must be at least 1, not {args.samples}", "give a positive count")
+    timeout_s, max_attempts = call_options(args)
     answers = [
-        ask(args.question, prompt, dataset=dataset, trial=args.trial + i, cache=not args.no_cache)
+        ask(args.question, prompt, dataset=dataset, trial=args.trial + i, cache=not args.no_cache,
+            timeout_s=timeout_s, max_attempts=max_attempts)
         for i in range(args.samples)
-    ]
+    ]  # fmt: skip
     answer, confidence = answers[0], _agreement(answers) if args.samples > 1 else None
+    status = 0 if answer.valid else 1  # no usable query: a script or CI step must see it
     if args.json:
         out = answer.to_dict()
         if confidence is not None:
             out |= {"samples": args.samples, "agreement": confidence}
         print_json(out)
-        return 0
+        return status
     print(f"question: {answer.question}")
     print(f"variant:  {answer.variant} (model {answer.model})")
     if answer.spec is not None:
@@ -67,16 +71,25 @@ def run(args: argparse.Namespace) -> int:
         print("sql:\n" + answer.sql)
     if answer.result is not None:
         print_result_table(answer.result.columns, answer.result.rows)
-    cost = money(answer.cost_usd)
-    hit = " (cache hit)" if answer.cache_hit else ""
-    repaired = ", repaired" if answer.repaired else ""
-    print(
-        f"tokens:   {answer.tokens_in} in / {answer.tokens_out} out; latency {answer.latency_ms:.1f} ms{hit}; "
-        f"cost {cost}; {len(answer.attempts)} attempt(s){repaired}"
-    )
+    print(_usage_line(answer))
     if confidence is not None:
         print(f"agreement: {confidence:.2f} of {args.samples} samples give the most common result")
-    return 0
+    return status
+
+
+def _usage_line(answer: Any) -> str:
+    """Tokens (marked when estimated), latency (retries apart), cost, model calls and HTTP attempts."""
+    estimate = " (estimate: the server reported no usage)" if answer.tokens_estimated else ""
+    hit = " (cache hit)" if answer.cache_hit else ""
+    lost = f" + {answer.retry_ms / 1000:.1f} s lost to retries" if answer.retry_ms >= 1 else ""
+    calls = len(answer.attempts)
+    tries = f", {answer.http_attempts} HTTP attempts" if answer.http_attempts > calls else ""
+    repaired = ", repaired" if answer.repaired else ""
+    return (
+        f"tokens:   {answer.tokens_in} in / {answer.tokens_out} out{estimate}; latency "
+        f"{answer.latency_ms:.1f} ms{lost}{hit}; cost {money(answer.cost_usd)}; "
+        f"{calls} model call{'s' if calls > 1 else ''}{tries}{repaired}"
+    )
 
 
 def _agreement(answers: list[Any]) -> float:

@@ -8,6 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from workbench.cli._common import add_call_options, call_options
 from workbench.core.errors import ConfigError
 
 
@@ -33,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (for quick looks)")
     p.add_argument("--name", help="a label for the run in `workbench runs`")
+    add_call_options(p)
+    p.add_argument("--fail-under", type=float, metavar="ACCURACY",
+                   help="exit 1 when a variant's accuracy is below ACCURACY (0..1), for CI")  # fmt: skip
+    p.add_argument("--fail-on-errors", action="store_true",
+                   help="exit 1 when a model call failed in any trial (after its retries), for CI")  # fmt: skip
     p.add_argument("--plan", action="store_true",
                    help="print the calls, prompt tokens and cost bound of the eval, then stop (no model call)")  # fmt: skip
     p.set_defaults(func=run)
@@ -54,6 +60,11 @@ def _check(args: argparse.Namespace) -> None:
         if args.k > trials and not args.resume:
             raise ConfigError(f"--k {args.k} is larger than --trials {trials}: pass^k needs k <= trials",
                               f"use --trials {args.k} or --k {trials}")  # fmt: skip
+    if args.fail_under is not None and not 0 <= args.fail_under <= 1:
+        raise ConfigError(
+            f"--fail-under is an accuracy from 0 to 1, got {args.fail_under:g}", "e.g. --fail-under 0.8"
+        )
+    call_options(args)
     if not args.resume:
         if not args.questions:
             raise ConfigError("no question set given", "add --questions FILE (e.g. questions/core.yaml)")
@@ -88,9 +99,12 @@ def _dataset(args: argparse.Namespace, store) -> object:
 
 
 def _free(prompt) -> bool:
-    """The variant's model costs nothing (the offline model), so there is no bill to announce."""
+    """The variant's model costs nothing (the offline model, or a declared price of 0): no bill to announce."""
     from workbench.core.prices import cost_usd
 
+    price = prompt.variant.price
+    if price is not None:
+        return price.input == price.output == 0
     return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
 
 
@@ -124,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
             result = evaluate(
                 questions, prompts, dataset=dataset, trials=args.trials, concurrency=args.concurrency,
                 cache=None if args.no_cache else True, store=store, run_id=args.resume,
-                progress=sys.stderr.isatty(), name=args.name, settings=settings,
+                progress=True if sys.stderr.isatty() else "lines", name=args.name, settings=settings,
+                timeout_s=args.timeout, max_attempts=args.max_attempts,
             )  # fmt: skip
         except EvalInterrupted as exc:
             resume = ["workbench", "eval", "--resume", str(exc.run_id)]
@@ -145,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json == "-":
         json.dump(data, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
-        return 0
+        return _ci_status(args, result)
     print(run_header(result))
     print()
     print(metrics_table(result.variants, k))
@@ -165,4 +180,20 @@ def run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nwrote {out}")
-    return 0
+    return _ci_status(args, result)
+
+
+def _ci_status(args: argparse.Namespace, result) -> int:
+    """0, or 1 with a line on stderr when ``--fail-under`` or ``--fail-on-errors`` is not met."""
+    problems = []
+    for v in result.variants:
+        m = v.metrics
+        if args.fail_under is not None and (m is None or m.accuracy < args.fail_under):
+            accuracy = "no trials" if m is None else f"accuracy {m.accuracy:.3f}"
+            problems.append(f"{v.name}: {accuracy} is below --fail-under {args.fail_under:g}")
+        failed = sum(1 for t in v.trials if t.get("error"))
+        if args.fail_on_errors and failed:
+            problems.append(f"{v.name}: {failed} trial(s) with a failed model call (--fail-on-errors)")
+    for line in problems:
+        print(f"workbench: {line}", file=sys.stderr)
+    return 1 if problems else 0

@@ -153,7 +153,7 @@ def format_rendered(
         if full:
             lines.append(json.dumps(r.response_format, indent=2))
         lines.append("")
-    lines.append(f"tokens ({r.encoding})")
+    lines.append(f"tokens ({r.encoding}{_estimate(r.model)})")
     lines.extend(section_table(r.sections, r.total_tokens))
     share = 100 * r.stable_prefix_tokens / r.total_tokens if r.total_tokens else 0.0
     lines.append(
@@ -244,3 +244,12 @@ def _list(args: argparse.Namespace) -> int:
     for p in problems:
         print(f"{p['name']:<12} ERROR {p['error']}")
     return 0
+
+
+def _estimate(model: str) -> str:
+    """Token counts for a model without its own tiktoken encoding are estimates: say so."""
+    from workbench.core.tokens import model_encoding
+
+    if model_encoding(model) is not None:
+        return ""
+    return "; an estimate: this model's tokenizer differs, and a server may turn a json_schema into a grammar"

@@ -60,3 +60,11 @@ def signed_ci(pair: Sequence[float], *, digits: int = 1) -> str:
 def count(x: float | None, *, missing: str = DASH) -> str:
     """A count or a mean of counts (tokens) with thousands separators: ``12345.6`` -> ``12,346``."""
     return missing if x is None else f"{x:,.0f}"
+
+
+def estimate_note(share: float | None) -> str:
+    """What to append to a token count or cost when some of it is estimated: ``" (estimate)"`` when all
+    of it is, ``" (40% estimated)"`` when part is, else nothing."""
+    if not share:
+        return ""
+    return " (estimate)" if share >= 1 else f" ({share:.0%} estimated)"

@@ -48,6 +48,7 @@ __all__ = [
     "encoding_name_for_model",
     "get_encoding",
     "load_encoding",
+    "model_encoding",
 ]
 
 DEFAULT_ENCODING = "o200k_base"
@@ -173,20 +174,11 @@ def get_encoding(name: str) -> tiktoken.Encoding:
 
 # Prefix rules, checked in order (first match wins). Mirrors tiktoken.model for the models we ship.
 _MODEL_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("gpt-4o", "o200k_base"),
-    ("chatgpt-4o", "o200k_base"),
-    ("gpt-4.1", "o200k_base"),
-    ("gpt-4.5", "o200k_base"),
-    ("gpt-5", "o200k_base"),
-    ("o1", "o200k_base"),
-    ("o3", "o200k_base"),
-    ("o4", "o200k_base"),
-    ("gpt-4", "cl100k_base"),
-    ("gpt-3.5", "cl100k_base"),
-    ("gpt-35", "cl100k_base"),
-    ("text-embedding-3", "cl100k_base"),
-    ("text-embedding-ada-002", "cl100k_base"),
-)
+    ("gpt-4o", "o200k_base"), ("chatgpt-4o", "o200k_base"), ("gpt-4.1", "o200k_base"), ("gpt-4.5", "o200k_base"),
+    ("gpt-5", "o200k_base"), ("o1", "o200k_base"), ("o3", "o200k_base"), ("o4", "o200k_base"),
+    ("gpt-4", "cl100k_base"), ("gpt-3.5", "cl100k_base"), ("gpt-35", "cl100k_base"),
+    ("text-embedding-3", "cl100k_base"), ("text-embedding-ada-002", "cl100k_base"),
+)  # fmt: skip
 _OFFLINE_MODELS = frozenset({"offline"})
 _warned_models: set[str] = set()
 _warn_lock = threading.Lock()
@@ -206,12 +198,9 @@ def encoding_name_for_model(model: str) -> str:
     Provider prefixes (``openai/``, ``azure/``) and fine-tune wrappers (``ft:…``) are ignored.
     Unknown names fall back to ``o200k_base`` with a warning (once per name).
     """
-    base = _base_model(model)
-    if base in _OFFLINE_MODELS:
-        return DEFAULT_ENCODING
-    for prefix, encoding in _MODEL_PREFIXES:
-        if base == prefix or (base.startswith(prefix) and not base[len(prefix)].isdigit()):
-            return encoding
+    encoding = model_encoding(model)
+    if encoding is not None:
+        return encoding
     with _warn_lock:
         first = model not in _warned_models
         _warned_models.add(model)
@@ -222,6 +211,17 @@ def encoding_name_for_model(model: str) -> str:
             stacklevel=2,
         )
     return DEFAULT_ENCODING
+
+
+def model_encoding(model: str) -> str | None:
+    """The model's own encoding, or ``None`` when tiktoken has none for it: its counts are estimates."""
+    base = _base_model(model)
+    if base in _OFFLINE_MODELS:
+        return DEFAULT_ENCODING
+    match = (
+        e for p, e in _MODEL_PREFIXES if base == p or (base.startswith(p) and not base[len(p)].isdigit())
+    )
+    return next(match, None)
 
 
 # --------------------------------------------------------------------------- counting

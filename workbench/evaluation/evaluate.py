@@ -61,7 +61,18 @@ def variant_text(prompt_or_variant: Any) -> str:
 def _params(prompt: Prompt) -> dict[str, Any]:
     v = prompt.variant
     keys = ("output_mode", "temperature", "top_p", "max_tokens", "seed", "repair", "base_url")
-    return {key: getattr(v, key) for key in keys}
+    params = {key: getattr(v, key) for key in keys}
+    for key in (
+        "text_query",
+        "timeout_s",
+        "max_attempts",
+        "extra_body",
+        "price",
+    ):  # set only when not default
+        value = getattr(v, key, None)
+        if value not in (None, {}, "accept"):
+            params[key] = value.model_dump() if hasattr(value, "model_dump") else value
+    return params
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -120,7 +131,8 @@ def evaluate(
     backend: Any = None,
     name: str | None = None,
     settings: dict[str, Any] | None = None,
-    timeout_s: float = 60.0,
+    timeout_s: float | None = None,
+    max_attempts: int | None = None,
     workers: int = 3,
 ) -> EvalRun:
     """Run every question of ``question_set`` through every prompt variant, ``trials`` times.
@@ -140,6 +152,8 @@ def evaluate(
         on_trial: called with each trial record once it is recorded.
         backend: send every request here instead of each variant's own backend (tests, a proxy).
         name, settings: a label and extra settings recorded with a new run.
+        timeout_s, max_attempts: per HTTP attempt and per call (default: each variant's, the
+            environment's, else 60 s and 4; see ``llm.backends.call_settings``).
         workers: threads that judge, execute and record while calls are in flight.
 
     Raises:
@@ -156,7 +170,7 @@ def evaluate(
         return _evaluate(
             question_set, prompts, dataset=dataset, trials=trials, concurrency=concurrency, cache=cache, store=log,
             run_id=run_id, progress=progress, on_trial=on_trial, backend=backend, name=name,
-            settings=settings, timeout_s=timeout_s, workers=workers,
+            settings=settings, timeout_s=timeout_s, max_attempts=max_attempts, workers=workers,
         )  # fmt: skip
     finally:
         if owned and log is not None:
@@ -190,13 +204,15 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
         _check_variants(recorded, bound)
     from workbench.llm.backends import backend_for
 
-    backends = [backend or backend_for(p.variant, timeout_s=options["timeout_s"]) for p in bound]
+    backends = [backend or backend_for(p.variant, timeout_s=options["timeout_s"],
+                                       max_attempts=options["max_attempts"]) for p in bound]  # fmt: skip
     done: set[tuple[str, str, int]] = set()
     if store is not None:
         if recorded is None:
             cached = options["cache"] is not None and options["cache"] is not False
             run_settings = {"concurrency": options["concurrency"], "cache": cached,
-                            "timeout_s": options["timeout_s"], **(settings or {})}  # fmt: skip
+                            "timeout_s": options["timeout_s"], "max_attempts": options["max_attempts"],
+                            **(settings or {})}  # fmt: skip
             run_id = store.create_run(
                 name=name, questions=qs, dataset_identity=getattr(dataset, "identity", None),
                 dataset_path=getattr(dataset, "path", None), trials_per_question=trials, settings=run_settings,

@@ -17,8 +17,8 @@ Definitions (``n`` trials of a question, ``c`` of them correct):
   consistency measure that falls as ``k`` grows. pass@k (Chen et al.): the
   mean of ``1 - C(n - c, k) / C(n, k)``, the chance that at least one is.
   ``k > n`` for any question is an error; ``k`` defaults to the smallest ``n``.
-- cost per question: the mean cost of one trial (one question asked once);
-  per 1,000 questions is that times 1,000.
+- cost per question: the mean cost of one trial (one question asked once); per 1,000 questions is
+  that times 1,000. ``None`` when a trial's price is unknown (``accounting.total_cost``).
 
 Uncertainty. Trials of one question are correlated (the same question is
 easy or hard every time), so treating 60 x 5 trials as 300 independent
@@ -42,8 +42,6 @@ each difference.
 numpy only; no scipy.
 """
 
-# Over 400 lines: the definitions above and their estimators read best in one place.
-
 from __future__ import annotations
 
 import math
@@ -55,6 +53,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from workbench.evaluation.accounting import estimated_share, retry_total_ms, total_cost
 from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate
 
 __all__ = [
@@ -223,9 +222,9 @@ class VariantMetrics:
     tokens_out_mean: float | None
     tokens_out_total: int
     cached_tokens_total: int
-    cost_usd: float
-    cost_per_question: float
-    cost_per_1k_questions: float
+    cost_usd: float | None
+    cost_per_question: float | None
+    cost_per_1k_questions: float | None
     latency_ms_mean: float | None
     latency_ms_p50: float | None
     latency_ms_p95: float | None
@@ -240,6 +239,10 @@ class VariantMetrics:
     critic_false_alarm: float | None = None
     #: how well the agreement of a question's trials predicts a trial's correctness (k > 1)
     confidence_auroc: float | None = None
+    #: share of trials whose token counts are estimates (the server reported no usage)
+    tokens_estimated_share: float = 0.0
+    #: time lost to failed HTTP attempts and backoff, over all trials (latency counts only the answers)
+    retry_ms_total: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -273,7 +276,7 @@ def summarize(
     n_correct = sum(c for _, c in counts.values())
     tokens_in, tokens_out = _numbers(rows, "tokens_in"), _numbers(rows, "tokens_out")
     latency = _numbers(rows, "latency_ms")
-    cost = sum(_numbers(rows, "cost_usd"))
+    cost = total_cost(rows)
     repaired = [t for t in rows if _flag(t.get("repaired"))]
     cache_hits = sum(_flag(t.get("cache_hit")) for t in rows)
     outcomes: dict[str, int] = defaultdict(int)
@@ -302,8 +305,8 @@ def summarize(
         tokens_out_total=int(sum(tokens_out)),
         cached_tokens_total=int(sum(_numbers(rows, "cached_tokens"))),
         cost_usd=cost,
-        cost_per_question=cost / n_trials,
-        cost_per_1k_questions=cost / n_trials * 1000,
+        cost_per_question=None if cost is None else cost / n_trials,
+        cost_per_1k_questions=None if cost is None else cost / n_trials * 1000,
         latency_ms_mean=float(np.mean(latency)) if latency else None,
         latency_ms_p50=percentile(latency, 50),
         latency_ms_p95=percentile(latency, 95),
@@ -315,6 +318,8 @@ def summarize(
         critic_recall=critic_rate(rows, "wrong"),
         critic_false_alarm=critic_rate(rows, "correct"),
         confidence_auroc=confidence_auroc(rows),
+        tokens_estimated_share=estimated_share(rows),
+        retry_ms_total=retry_total_ms(rows),
     )
 
 

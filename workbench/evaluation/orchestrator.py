@@ -70,13 +70,13 @@ class Orchestrator:
     def __init__(
         self, *, prompts: list[Prompt], questions: QuestionSet, trials: int, dataset: Any, store: RunStore | None,
         run_id: str | None, backends: list[Any], concurrency: int, cache: Any, progress: Any,
-        on_trial: TrialCallback | None, timeout_s: float, workers: int,
+        on_trial: TrialCallback | None, timeout_s: float | None, max_attempts: int | None, workers: int,
     ) -> None:  # fmt: skip
         self.prompts, self.questions, self.trials = prompts, questions, trials
         self.store, self.run_id, self.backends = store, run_id, backends
         self.concurrency, self.cache, self.on_trial = concurrency, cache, on_trial
         self.progress = progress_callback(progress)
-        self.timeout_s = timeout_s
+        self.timeout_s, self.max_attempts = timeout_s, max_attempts
         self.policies = [RepairPolicy.for_variant(p.variant, p.schema) for p in prompts]
         self.shared = SharedDataset(dataset)
         self.executions = Executions(self.shared)
@@ -127,7 +127,7 @@ class Orchestrator:
         try:
             run_calls_sync(
                 jobs, concurrency=self.concurrency, cache=self.cache, progress=self.progress,
-                timeout_s=self.timeout_s, on_result=self._arrived,
+                timeout_s=self.timeout_s, max_attempts=self.max_attempts, on_result=self._arrived,
             )  # fmt: skip
         finally:
             self.timings["repair_s" if repair else "calls_s"] += time.perf_counter() - t0

@@ -15,6 +15,7 @@ from typing import Any
 
 from workbench.core.format import money
 from workbench.core.prices import cost_usd, price_data_date
+from workbench.core.tokens import model_encoding
 
 __all__ = ["EvalPlan", "VariantPlan", "plan_eval"]
 
@@ -33,6 +34,9 @@ class VariantPlan:
     input_usd: float | None  # input at full price; None when the price data lacks the model
     input_cached_usd: float | None  # input with the stable prefix cached
     max_output_usd: float | None  # output at max_tokens for every call
+    #: the model has no tiktoken encoding: the prompt tokens are an o200k estimate (and a strict
+    #: json_schema counted as prompt text, which a server like llama.cpp turns into a grammar instead)
+    tokens_estimated: bool = False
 
     @property
     def max_usd(self) -> float | None:
@@ -87,7 +91,10 @@ class EvalPlan:
                 f" (up to {v.max_calls:,} with repairs)" if v.max_calls > v.calls else ""
             )
             cost_text = _money_text(v)
-            out.append(f"{v.name} ({v.model}): {calls}, {v.prompt_tokens:,} prompt tokens; {cost_text}")
+            estimate = " (estimate)" if v.tokens_estimated else ""
+            out.append(
+                f"{v.name} ({v.model}): {calls}, {v.prompt_tokens:,} prompt tokens{estimate}; {cost_text}"
+            )
         total = self.max_usd
         bound = (
             "not bounded (a model the price data lacks, or a variant without max_tokens)"
@@ -133,6 +140,8 @@ def plan_eval(questions: Any, prompts: Sequence[Any], trials: int = 1) -> EvalPl
             cached_usd = _add(cached_usd, rendered.cost_usd_per_call(0, cached=True), trials)
         max_out = None if variant.max_tokens is None else variant.max_tokens * max_calls
         out_usd = None if max_out is None else cost_usd(model, 0, max_out)
+        if variant.price is not None and max_out is not None:  # declared: the renders priced the input
+            out_usd = max_out * variant.price.output / 1e6
         plans.append(
             VariantPlan(
                 name=variant.name,
@@ -145,6 +154,7 @@ def plan_eval(questions: Any, prompts: Sequence[Any], trials: int = 1) -> EvalPl
                 input_usd=input_usd,
                 input_cached_usd=cached_usd,
                 max_output_usd=out_usd,
+                tokens_estimated=model_encoding(model) is None,
             )
         )
     return EvalPlan(len(qs), trials, tuple(plans))

@@ -291,6 +291,10 @@ def _trial_dict(t: Mapping[str, Any]) -> dict[str, Any]:
     }
     for key in _TRIAL_EXTRA:
         out[key] = t.get(key)
+    extra = t.get("extra")
+    extra = json.loads(extra) if isinstance(extra, str) else extra
+    if isinstance(extra, dict):  # per call: HTTP attempts, time lost to retries, estimated token counts
+        out |= {k: extra[k] for k in ("http_attempts", "retry_ms", "tokens_estimated") if k in extra}
     return out
 
 

@@ -44,6 +44,19 @@ def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
     return " ".join(f"{p} {n}" for p, n in parts.most_common(3)) or "-"
 
 
+def _note(m: VariantMetrics) -> str:
+    return fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
+
+
+def _tokens(value: float | None, m: VariantMetrics) -> str:
+    return fmt.count(value, missing="-") + ("" if value is None else _note(m))
+
+
+def _retries(m: VariantMetrics) -> str:
+    lost = getattr(m, "retry_ms_total", 0.0)
+    return f" (+{lost / 1000:.1f} s lost to retries)" if lost >= 100 else ""
+
+
 def _opt_pct(value: float | None) -> str:
     return "-" if value is None else _pct(value)
 
@@ -69,14 +82,14 @@ def _rows(k: int) -> list[Row]:
             lambda v, m: "-" if m.confidence_auroc is None else f"{m.confidence_auroc:.2f}",
         ),
         ("wrong parts", _wrong_parts),
-        ("tokens in (mean)", lambda v, m: fmt.count(m.tokens_in_mean, missing="-")),
-        ("tokens out (mean)", lambda v, m: fmt.count(m.tokens_out_mean, missing="-")),
-        ("cost / 1k questions", lambda v, m: fmt.money(m.cost_per_1k_questions)),
+        ("tokens in (mean)", lambda v, m: _tokens(m.tokens_in_mean, m)),
+        ("tokens out (mean)", lambda v, m: _tokens(m.tokens_out_mean, m)),
+        ("cost / 1k questions", lambda v, m: fmt.money(m.cost_per_1k_questions) + _note(m)),
         (
             "latency p50 / p95",
             lambda v, m: (
                 f"{fmt.ms(m.latency_ms_p50, unit=False, missing='-')} / "
-                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms"
+                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms{_retries(m)}"
             ),
         ),
         ("cache hits", lambda v, m: f"{m.cache_hits}/{m.n_trials}"),

@@ -151,6 +151,9 @@ class TrialJudge:
             "message": final.parsed.text,
             "query_shared": bool(ex and ex.shared),
             "execution_ms": round(ex.elapsed_ms, 3) if ex else None,
+            "http_attempts": [a.call.attempts for a in attempts],
+            "retry_ms": round(answer.retry_ms, 3),
+            "tokens_estimated": answer.tokens_estimated,
         }
         failures = {label: ref.failure.message for label, _, ref in self.references(question) if ref.failure}
         if failures:

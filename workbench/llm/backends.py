@@ -20,6 +20,7 @@ SDK's own), else ``httpx``.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import hashlib
 import os
@@ -37,10 +38,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_TIMEOUT_S",
     "IN_PROCESS_URL",
     "Backend",
     "backend_for",
+    "call_settings",
     "get_backend",
     "in_process_backend",
     "offline_backend",
@@ -49,6 +52,9 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_ATTEMPTS = 4
+#: environment variables for the per-call timeout and attempts (a CLI flag or the variant's field wins)
+TIMEOUT_ENV, ATTEMPTS_ENV = "WORKBENCH_TIMEOUT_S", "WORKBENCH_MAX_ATTEMPTS"
 #: the in-process base URL: ``.invalid`` never resolves, so nothing can leave the process by mistake
 IN_PROCESS_URL = "http://offline.invalid/v1"
 
@@ -82,7 +88,14 @@ class Backend:
         http: the httpx flavour of ``transport`` (``httpx2`` or ``httpx``).
         free: calls cost nothing (in-process models).
         timeout_s: default per-request timeout.
+
+    ``max_attempts`` (attempts per call, the runner's default for this backend) and ``price``
+    (a price the variant declared: USD per million tokens ``(input, cached_input, output)``,
+    else the price table's) are set by :meth:`configured`.
     """
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    price: tuple[float, float, float] | None = None
 
     def __init__(
         self,
@@ -137,6 +150,17 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<Backend {self.name} {self.base_url}>"
+
+    def configured(
+        self, *, max_attempts: int | None = None, price: tuple[float, float, float] | None = None
+    ) -> Backend:
+        """This backend (same clients) with other attempts per call or a declared price; itself if unchanged."""
+        attempts = self.max_attempts if max_attempts is None else max_attempts
+        if attempts == self.max_attempts and price == self.price:
+            return self
+        other = copy.copy(self)
+        other.max_attempts, other.price = attempts, price
+        return other
 
     def scrub(self, text: str) -> str:
         """``text`` with this backend's key blanked (error messages can echo it)."""
@@ -210,14 +234,59 @@ def get_backend(
     return BACKENDS[name](base_url=base_url, api_key_env=api_key_env, timeout_s=timeout_s)
 
 
-def backend_for(variant: Any, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Backend:
-    """The backend for a prompt variant (anything with ``model``, ``base_url``, ``api_key_env``)."""
-    return get_backend(
+def backend_for(variant: Any, *, timeout_s: float | None = None, max_attempts: int | None = None) -> Backend:
+    """The backend for a prompt variant (anything with ``model``, ``base_url``, ``api_key_env``).
+
+    Timeout and attempts per call: the arguments (a CLI flag), else the variant's ``timeout_s`` /
+    ``max_attempts``, else ``WORKBENCH_TIMEOUT_S`` / ``WORKBENCH_MAX_ATTEMPTS``, else 60 s and 4.
+    A variant's declared ``price`` replaces the price table's.
+    """
+    timeout, attempts = call_settings(variant, timeout_s, max_attempts)
+    backend = get_backend(
         variant.model,
         base_url=getattr(variant, "base_url", None),
         api_key_env=getattr(variant, "api_key_env", None),
-        timeout_s=timeout_s,
+        timeout_s=timeout,
     )
+    price = getattr(variant, "price", None)
+    declared = None if price is None else (price.input, price.cached_input, price.output)
+    return backend.configured(max_attempts=attempts, price=declared)
+
+
+def call_settings(
+    variant: Any = None, timeout_s: float | None = None, max_attempts: int | None = None
+) -> tuple[float, int]:
+    """(timeout per attempt in seconds, attempts per call): argument, else variant, else environment, else default."""
+    timeout = _first(
+        timeout_s, getattr(variant, "timeout_s", None), _env(TIMEOUT_ENV, float), DEFAULT_TIMEOUT_S
+    )
+    attempts = _first(
+        max_attempts, getattr(variant, "max_attempts", None), _env(ATTEMPTS_ENV, int), DEFAULT_MAX_ATTEMPTS
+    )
+    if timeout <= 0 or attempts < 1:
+        raise ConfigError(
+            f"timeout {timeout:g} s and {attempts} attempts per call are not usable",
+            "give a timeout above 0 seconds and at least 1 attempt",
+        )
+    return float(timeout), int(attempts)
+
+
+def _first(*values: Any) -> Any:
+    return next(v for v in values if v is not None)
+
+
+def _env(name: str, kind: type) -> Any:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        what = "a number of seconds above 0" if kind is float else "a whole number, 1 or more"
+        raise ConfigError(f"{name}={text!r} is not {what}", f"set {name} to {what}, or unset it")
+    return value
 
 
 def openai_backend(

@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from workbench.core.errors import WorkbenchError
 from workbench.llm import streaming
 from workbench.llm.backends import BACKENDS, Backend, backend_for, get_backend, register_backend
 from workbench.llm.failures import CallFailure, failure_from
+from workbench.llm.usage import call_cost, usage_of
 
 __all__ = [
     "BACKENDS",
@@ -55,9 +55,10 @@ __all__ = [
 class ModelCall:
     """One model call as recorded: the raw response plus what it cost and how long it took.
 
-    ``latency_ms`` is the wall time of this call (all attempts, backoff included); on a
-    cache hit it is the time of the lookup and ``original_latency_ms`` keeps the latency of
-    the call that filled the cache. Token counts are ``None`` when there was no response.
+    ``latency_ms`` is the time of the attempt that answered (or last failed); ``retry_ms`` the
+    time lost before it to failed attempts and backoff. On a cache hit ``latency_ms`` is the
+    lookup and ``original_latency_ms`` the latency of the call that filled the cache. Token
+    counts are ``None`` without a response; ``usage_estimated``: they are a tiktoken estimate.
     """
 
     request_hash: str
@@ -76,6 +77,7 @@ class ModelCall:
     started_at: str = ""
     trial: int = 0
     original_latency_ms: float | None = None
+    retry_ms: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -97,12 +99,13 @@ class ModelCall:
         return cls.from_dict(json.loads(text))
 
     def as_cache_hit(self, lookup_ms: float, started_at: str) -> ModelCall:
-        """This stored call served from the cache: no HTTP attempt, no cost, both latencies kept."""
+        """This stored call served from the cache: no HTTP attempt, no cost (an unknown price stays unknown)."""
         return replace(
             self,
             cache_hit=True,
-            cost_usd=0.0,
+            cost_usd=None if self.cost_usd is None else 0.0,
             attempts=0,
+            retry_ms=0.0,
             latency_ms=lookup_ms,
             ttft_ms=None,
             original_latency_ms=self.original_latency_ms if self.cache_hit else self.latency_ms,
@@ -354,49 +357,7 @@ def _record(
         cached_tokens=cached,
         completion_tokens=completion,
         usage_estimated=estimated,
-        cost_usd=0.0 if backend.free else _cost(model, prompt, cached, completion),
+        cost_usd=call_cost(backend, model, prompt, cached, completion),
         started_at=started_at,
         trial=trial,
     )
-
-
-def usage_of(body: dict[str, Any], response: dict[str, Any]) -> tuple[int, int, int, bool]:
-    """(prompt, cached, completion, estimated): the server's usage, or a tiktoken estimate when it gave none."""
-    usage = response.get("usage") if isinstance(response, dict) else None
-    if isinstance(usage, dict) and isinstance(usage.get("prompt_tokens"), int):
-        details = usage.get("prompt_tokens_details") or {}
-        cached = details.get("cached_tokens") or 0
-        return usage["prompt_tokens"], int(cached), int(usage.get("completion_tokens") or 0), False
-    return (*_estimate(body, response), True)
-
-
-def _answer_text(response: dict[str, Any]) -> str:
-    parts: list[str] = []
-    for choice in response.get("choices") or ():
-        message = choice.get("message") or {}
-        parts += [message.get("content") or "", message.get("refusal") or ""]
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") or {}
-            parts += [function.get("name") or "", function.get("arguments") or ""]
-    return "".join(p for p in parts if isinstance(p, str))
-
-
-def _estimate(body: dict[str, Any], response: dict[str, Any]) -> tuple[int, int, int]:
-    from workbench.core import tokens
-
-    text = _answer_text(response)
-    encoding = tokens.encoding_name_for_model(str(body.get("model") or "offline"))
-    return tokens.count_request(body).total, 0, tokens.count_tokens(text, encoding)
-
-
-def _cost(model: str, prompt: int, cached: int, completion: int) -> float | None:
-    """USD from the price table (``workbench.core.prices``); ``None`` when the model or the table is unknown."""
-    from workbench.core.prices import cost_usd
-
-    try:
-        value = cost_usd(
-            model, prompt_tokens=prompt, completion_tokens=completion, cached_tokens=min(cached, prompt)
-        )
-    except (LookupError, ValueError, WorkbenchError):
-        return None
-    return None if value is None else float(value)

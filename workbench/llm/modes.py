@@ -18,12 +18,13 @@ dict, not yet validated: ``validate.py`` comes next.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding, error, has_errors, warning
+from workbench.llm.jsontext import load_object, sql_instead_of_spec
+from workbench.spec.query import with_strict_hints
 
 __all__ = [
     "MODES",
@@ -33,6 +34,7 @@ __all__ = [
     "OutputMode",
     "ParseOutcome",
     "PlainJsonMode",
+    "TextQuery",
     "ToolCallMode",
     "get_mode",
     "register_mode",
@@ -46,6 +48,8 @@ TOOL_DESCRIPTION = (
     "Run a query on the events table. The arguments are a Honeycomb-style query specification "
     "(calculations, filters, breakdowns, orders, limit and the time window)."
 )
+#: tool_call mode, a query written as text instead of a call: accept it (with a warning) or reject it
+TextQuery = Literal["accept", "reject"]
 _DECLINE_HINT = (
     "If the question cannot be answered with a read-only query on this table, do not invent one: "
     "reply in one or two plain sentences saying why and what you can do instead."
@@ -86,12 +90,16 @@ class OutputMode:
         """Text the renderer appends to the instructions for this mode."""
         return ""
 
-    def parse(self, response: dict[str, Any]) -> ParseOutcome:
-        """Read a query spec out of a raw chat.completion dict; never raises on a bad answer."""
+    def parse(self, response: dict[str, Any], *, text_query: TextQuery = "accept") -> ParseOutcome:
+        """Read a query spec out of a raw chat.completion dict; never raises on a bad answer.
+
+        ``text_query`` (tool_call mode): what to do with a query the model wrote as text instead of
+        calling the tool: ``accept`` it with a ``query_as_text`` warning, or ``reject`` it (an error).
+        """
         message, early = _read_message(response)
         if early is not None:
             return early
-        return self._parse_message(message, _finish_reason(response))
+        return _no_sql(self._parse_message(message, _finish_reason(response)))
 
     def _parse_message(self, message: dict[str, Any], finish_reason: str | None) -> ParseOutcome:
         raise NotImplementedError
@@ -148,12 +156,25 @@ class ToolCallMode(OutputMode):
     def instructions_suffix(self) -> str:
         return f"Answer by calling the {TOOL_NAME} function with the query specification as its arguments. {_DECLINE_HINT}"
 
+    def parse(self, response: dict[str, Any], *, text_query: TextQuery = "accept") -> ParseOutcome:
+        message, early = _read_message(response)
+        if early is not None:
+            return early
+        return _no_sql(self._read_call(message, _finish_reason(response), text_query))
+
     def _parse_message(self, message: dict[str, Any], finish_reason: str | None) -> ParseOutcome:
+        return self._read_call(message, finish_reason, "accept")
+
+    def _read_call(
+        self, message: dict[str, Any], finish_reason: str | None, text_query: TextQuery
+    ) -> ParseOutcome:
         text = _text(message)
         calls = message.get("tool_calls") or []
         calls = [c if isinstance(c, dict) else {} for c in (calls if isinstance(calls, list) else [calls])]
         if not calls and isinstance(message.get("function_call"), dict):  # legacy single function call
             calls = [{"type": "function", "function": message["function_call"]}]
+        if not calls and text is not None and "{" in text:
+            return _query_as_text(text, finish_reason, text_query)
         if finish_reason == "length":
             raw = _arguments(calls[0]) if len(calls) == 1 else None
             return ParseOutcome(None, (_truncated(),), text, raw)
@@ -178,7 +199,7 @@ class ToolCallMode(OutputMode):
             )
             return ParseOutcome(None, (finding,), text, _arguments(call))
         raw = _arguments(call)
-        spec, findings = _load_object(raw, where="the function arguments")
+        spec, findings = load_object(raw, where="the function arguments")
         return ParseOutcome(spec, findings, text, raw)
 
 
@@ -191,7 +212,11 @@ class JsonSchemaMode(OutputMode):
         return {
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": QUERY_SCHEMA_NAME, "schema": tool_schema, "strict": True},
+                "json_schema": {
+                    "name": QUERY_SCHEMA_NAME,
+                    "schema": with_strict_hints(tool_schema),
+                    "strict": True,
+                },
             }
         }
 
@@ -295,107 +320,66 @@ def _parse_content(message: dict[str, Any], finish_reason: str | None) -> ParseO
             finding = error("unexpected_tool_call", "The model called a tool instead of replying with JSON.")
             return ParseOutcome(None, (finding,))
         return ParseOutcome(None, (error("empty_content", "The model's answer is empty."),))
-    spec, findings = _load_object(text, where="the answer", prose_is_decline=True)
+    spec, findings = load_object(text, where="the answer", prose_is_decline=True)
     return ParseOutcome(spec, findings, text, text)
 
 
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript)?[ \t]*\n(.*?)\n?```", re.DOTALL)
-_KINDS = {
-    list: "an array",
-    str: "a string",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    type(None): "null",
-}
+def _no_sql(outcome: ParseOutcome) -> ParseOutcome:
+    """An answer that is SQL wrapped in JSON holds no spec: an error a repair turn can fix."""
+    finding = sql_instead_of_spec(outcome.spec) if outcome.spec is not None else None
+    if finding is None:
+        return outcome
+    kept = tuple(f for f in outcome.findings if f.code != "extra_prose")
+    return ParseOutcome(None, (*kept, finding), outcome.text, outcome.raw_arguments)
 
 
-def _load_object(
-    raw: str | None, *, where: str, prose_is_decline: bool = False
-) -> tuple[dict[str, Any] | None, tuple[Finding, ...]]:
-    """Parse ``raw`` as a JSON object, digging one out of fences or prose if needed (warning ``extra_prose``).
+def _query_as_text(text: str, finish_reason: str | None, text_query: TextQuery) -> ParseOutcome:
+    """tool_call mode, no call: the model wrote JSON in its text (small and local models often do).
 
-    With ``prose_is_decline``, text that holds no ``{`` at all is the model declining in words
-    (``no_query`` with its text), not broken JSON.
+    Never a decline. The ``{"name": ..., "arguments": {...}}`` form (a call written out) is
+    unwrapped, fences and prose are dropped. ``accept`` keeps the query with a ``query_as_text``
+    warning; ``reject`` makes that an error, so a repair turn can ask for the call.
     """
-    if raw is None or not raw.strip():
-        return None, (error("empty_content", f"Nothing to read: {where} is empty."),)
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        if prose_is_decline and "{" not in raw:
-            return None, (error("no_query", raw.strip()),)
-        found = _extract_object(raw)
-        if found is None:
-            return None, (_invalid_json(exc, where),)
-        value, how = found
-        extra = warning(
-            "extra_prose",
-            f"There was text around the JSON in {where} ({how}); only the JSON object was used.",
-            suggestion="ask for the JSON object alone",
+    value, findings = load_object(text, where="the answer")
+    if value is None and finish_reason == "length":
+        return ParseOutcome(None, (_truncated(),), text, text)
+    if value is None and '":' not in text:  # words with a stray brace, no JSON key in sight: a decline
+        return ParseOutcome(None, (_no_query(text, f"The model did not call {TOOL_NAME}."),), text)
+    if value is None:
+        return ParseOutcome(None, findings, text, text)
+    value, how = _unwrap_call(value)
+    if value is None:
+        finding = error("not_an_object", f"The arguments the model wrote {how} are not a JSON object.")
+        return ParseOutcome(None, (finding,), text, text)
+    message = f"The model wrote the query as text{how} instead of calling {TOOL_NAME}"
+    if text_query == "reject":
+        finding = error(
+            "query_as_text",
+            message + "; this variant rejects such answers (text_query: reject).",
+            suggestion=f"call the {TOOL_NAME} function, or set text_query: accept in the variant",
         )
-        return value, (extra,)
-    if not isinstance(value, dict):
-        kind = _KINDS.get(type(value), "not an object")
-        return None, (error("not_an_object", f"Expected a JSON object in {where}, got {kind}."),)
-    return value, ()
-
-
-def _extract_object(text: str) -> tuple[dict[str, Any], str] | None:
-    """The JSON object in a ```json fence, else the first top-level ``{...}`` span that parses.
-
-    Only top-level spans count: an object nested in a broken one is never taken for the
-    answer (``{"calculations": [{...}] "filters": []}`` is invalid JSON, not a calculation).
-    """
-    for match in _FENCE.finditer(text):
-        try:
-            value = json.loads(match.group(1))
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            return value, "a fenced code block"
-    start = text.find("{")
-    while start != -1:
-        end = _span_end(text, start)
-        if end is None:  # never closed: everything after is inside it
-            return None
-        try:
-            value = json.loads(text[start:end])
-        except json.JSONDecodeError:
-            value = None
-        if isinstance(value, dict):
-            return value, "prose before or after it"
-        start = text.find("{", end)
-    return None
-
-
-def _span_end(text: str, start: int) -> int | None:
-    """Index after the ``}`` that closes the ``{`` at ``start`` (braces in JSON strings ignored)."""
-    depth, in_string, escaped = 0, False, False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
-
-
-def _invalid_json(exc: json.JSONDecodeError, where: str) -> Finding:
-    return error(
-        "invalid_json",
-        f"Invalid JSON in {where}: {exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos}).",
-        path="",
-        suggestion="ask for a single, complete JSON object",
+        return ParseOutcome(None, (finding,), text, text)
+    notes = [f for f in findings if f.code != "extra_prose"]
+    if finish_reason == "length":
+        notes.append(warning("truncated", "The answer ran on to the token limit after a complete query."))
+    finding = warning(
+        "query_as_text",
+        message + "; it was read from the text.",
+        suggestion="prefer a model or server that makes tool calls, or use output_mode plain_json",
     )
+    return ParseOutcome(value, (finding, *notes), text, json.dumps(value))
+
+
+def _unwrap_call(value: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The arguments of a call written as ``{"name": ..., "arguments": ...}``, and how it was written."""
+    if set(value) - {"name", "arguments", "parameters"} or not ({"arguments", "parameters"} & set(value)):
+        return value, ""
+    name = value.get("name")
+    args = value.get("arguments", value.get("parameters"))
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except json.JSONDecodeError:
+            args = None
+    named = f" (as a call to {name!r})" if isinstance(name, str) and name else " (as a call)"
+    return (args if isinstance(args, dict) else None), named

@@ -99,9 +99,20 @@ def _ensure_job(job: JobLike) -> Job:
 
 
 async def _call(
-    job: Job, *, cache: ResponseCache | None, timeout_s: float, max_attempts: int, backoff: Backoff
+    job: Job,
+    *,
+    cache: ResponseCache | None,
+    timeout_s: float | None,
+    max_attempts: int | None,
+    backoff: Backoff,
 ) -> ModelCall:
-    """One job: cache, then attempts with backoff. Never raises for a failed call."""
+    """One job: cache, then attempts with backoff. Never raises for a failed call.
+
+    The record's ``latency_ms`` is the last attempt's (the one that answered, or failed for
+    good); ``retry_ms`` the time lost before it to failed attempts and backoff.
+    """
+    timeout_s = job.backend.timeout_s if timeout_s is None else timeout_s
+    max_attempts = job.backend.max_attempts if max_attempts is None else max_attempts
     key = request_hash(job.body, job.trial)
     salt = getattr(job.backend, "cache_salt", "")
     if cache is not None:
@@ -110,6 +121,10 @@ async def _call(
             return hit
     started_at, t0 = now_iso(), time.perf_counter()
     attempt = 0
+
+    def lost(attempt_start: float) -> float:  # failed attempts and backoff before this one
+        return (attempt_start - t0) * 1000 if attempt > 1 else 0.0
+
     while True:
         attempt += 1
         attempt_start = time.perf_counter()
@@ -133,26 +148,19 @@ async def _call(
                 if attempt > 1:
                     gave_up = "gave up " if failure.retryable else ""
                     error += f" ({gave_up}after {attempt} attempts)"
-                latency = (time.perf_counter() - t0) * 1000
-                return failed_call(
+                failed = failed_call(
                     job.body,
                     trial=job.trial,
                     error=error,
-                    latency_ms=latency,
+                    latency_ms=(time.perf_counter() - attempt_start) * 1000,
                     attempts=attempt,
                     started_at=started_at,
                     key=key,
                 )
+                return replace(failed, retry_ms=lost(attempt_start))
             await backoff.sleep(wait)
             continue
-        offset = (attempt_start - t0) * 1000
-        result = replace(
-            result,
-            attempts=attempt,
-            started_at=started_at,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-            ttft_ms=None if result.ttft_ms is None else result.ttft_ms + offset,
-        )
+        result = replace(result, attempts=attempt, started_at=started_at, retry_ms=lost(attempt_start))
         if cache is not None:
             cache.put(result, salt)
         return result
@@ -180,8 +188,8 @@ async def run_calls(
     jobs: Iterable[JobLike],
     *,
     concurrency: int = 8,
-    timeout_s: float = 60.0,
-    max_attempts: int = 4,
+    timeout_s: float | None = None,
+    max_attempts: int | None = None,
     backoff: Backoff | None = None,
     cache: ResponseCache | str | Path | bool | None = None,
     progress: ProgressFn | None = None,
@@ -191,8 +199,9 @@ async def run_calls(
 
     Args:
         concurrency: most requests in flight at once.
-        timeout_s: bound on each HTTP attempt (streaming included).
-        max_attempts: attempts per call, the first included.
+        timeout_s: bound on each HTTP attempt (streaming included); default: each job's
+            ``backend.timeout_s`` (see ``backends.call_settings``).
+        max_attempts: attempts per call, the first included; default: each job's ``backend.max_attempts``.
         backoff: retry timing (default :class:`Backoff`).
         cache: a :class:`~workbench.llm.cache.ResponseCache`, a path, ``True`` for the default file, or ``None``.
         progress: ``fn(done, total, result)`` after each result; its ``close()``, if any, is called at
@@ -205,7 +214,7 @@ async def run_calls(
         ...     async for r in results:
         ...         print(r.job.tag, r.call.latency_ms, r.call.error)
     """
-    if concurrency < 1 or max_attempts < 1:
+    if concurrency < 1 or (max_attempts is not None and max_attempts < 1):
         raise ValueError("concurrency and max_attempts must be at least 1")
     todo = [_ensure_job(job) for job in jobs]
     store = ensure_cache(cache)
@@ -331,8 +340,8 @@ def call(
     trial: int = 0,
     stream: bool = False,
     cache: ResponseCache | str | Path | bool | None = None,
-    timeout_s: float = 60.0,
-    max_attempts: int = 4,
+    timeout_s: float | None = None,
+    max_attempts: int | None = None,
     backoff: Backoff | None = None,
 ) -> ModelCall:
     """One model call with the runner's retries and cache (sync; also inside a running loop)."""

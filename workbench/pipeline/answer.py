@@ -77,11 +77,28 @@ class Answer:
 
     @property
     def latency_ms(self) -> float:
+        """Time of the attempts that answered (time lost to retries is ``retry_ms``)."""
         return sum(a.call.latency_ms for a in self.attempts)
 
     @property
+    def retry_ms(self) -> float:
+        """Time lost to failed HTTP attempts and backoff before the answering ones."""
+        return sum(getattr(a.call, "retry_ms", 0.0) for a in self.attempts)
+
+    @property
+    def http_attempts(self) -> int:
+        """HTTP attempts over all model calls (a cache hit makes none)."""
+        return sum(a.call.attempts for a in self.attempts)
+
+    @property
+    def tokens_estimated(self) -> bool:
+        """Some token count is a tiktoken estimate: the server reported no usage."""
+        return any(a.call.usage_estimated for a in self.attempts)
+
+    @property
     def cost_usd(self) -> float | None:
-        costs = [a.call.cost_usd for a in self.attempts]
+        # a call that got no answer was not billed; an answered one without a price is unknown, never $0
+        costs = [a.call.cost_usd for a in self.attempts if a.call.response is not None]
         return None if any(c is None for c in costs) else float(sum(costs))  # type: ignore[arg-type]
 
     @property
@@ -109,6 +126,9 @@ class Answer:
             "cache_hit": self.cache_hit,
             "repaired": self.repaired,
             "attempts": len(self.attempts),
+            "http_attempts": self.http_attempts,
+            "retry_ms": round(self.retry_ms, 3),
+            "tokens_estimated": self.tokens_estimated,
         }
         if result.get("series") is not None:
             out["series"] = result["series"]

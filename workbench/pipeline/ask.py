@@ -88,7 +88,8 @@ def ask(
     cache: ResponseCache | bool | None = None,
     backend: Backend | None = None,
     execute: bool = True,
-    timeout_s: float = 60.0,
+    timeout_s: float | None = None,
+    max_attempts: int | None = None,
 ) -> Answer:
     """Ask one question end to end (sync; also works inside a running notebook loop).
 
@@ -100,14 +101,22 @@ def ask(
         cache: the response cache (``True`` = the default file).
         backend: override where requests go (default: from the variant).
         execute: run the query; otherwise stop at the SQL.
+        timeout_s, max_attempts: per HTTP attempt and per call (default: the variant's, the
+            environment's, else 60 s and 4; see ``llm.backends.call_settings``).
     """
     prompt, dataset = _bind(prompt, dataset, execute)
     rendered = prompt.render(question)
-    backend = backend or _backend(prompt)
+    backend = backend or backend_for(prompt.variant, timeout_s=timeout_s, max_attempts=max_attempts)
     body = with_trial_seed(rendered.body, trial)
 
     def one(request: dict[str, Any]) -> ModelCall:
-        (res,) = run_calls_sync([(request, backend, trial)], cache=cache, timeout_s=timeout_s, concurrency=1)
+        (res,) = run_calls_sync(
+            [(request, backend, trial)],
+            cache=cache,
+            timeout_s=timeout_s,
+            max_attempts=max_attempts,
+            concurrency=1,
+        )
         return res.call
 
     policy = RepairPolicy.for_variant(prompt.variant, prompt.schema)
@@ -133,7 +142,3 @@ def _bind(prompt: Prompt | str, dataset: Any | None, execute: bool) -> tuple[Pro
     if dataset is None and (execute or not isinstance(prompt, Prompt)):
         dataset = open_dataset()
     return bind_prompt(prompt, dataset), dataset
-
-
-def _backend(prompt: Prompt) -> Backend:
-    return backend_for(prompt.variant)

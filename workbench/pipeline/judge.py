@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.findings import Finding, error
 from workbench.critic.values import unused_question_values
-from workbench.llm.modes import ParseOutcome, get_mode
+from workbench.llm.modes import ParseOutcome, TextQuery, get_mode
 from workbench.spec.validate.layers import validate
 
 if TYPE_CHECKING:
@@ -116,11 +116,13 @@ def judge(
     schema: Schema | None,
     question: str | None = None,
     checks: Sequence[Check] = DEFAULT_CHECKS,
+    text_query: TextQuery = "accept",
 ) -> Attempt:
     """Parse a model call with ``output_mode`` and validate the spec it holds against ``schema``.
 
     With the ``question``, a valid spec also goes through ``checks`` (by default the values the
-    question names but the query ignores: warnings, they never block execution).
+    question names but the query ignores: warnings, they never block execution). ``text_query``:
+    the variant's choice for a tool_call answer written as text (``llm.modes``).
     """
     if not call.ok:
         msg = f"the model call failed: {call.error}"
@@ -128,7 +130,7 @@ def judge(
             None, (error("model_call_failed", msg, suggestion=call_failure_fix(call.error)),)
         )
         return Attempt(call, parsed)
-    parsed = get_mode(output_mode).parse(call.response or {})
+    parsed = get_mode(output_mode).parse(call.response or {}, text_query=text_query)
     if parsed.spec is None:
         return Attempt(call, parsed)
     validation = validate(parsed.spec, schema)

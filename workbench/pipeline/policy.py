@@ -32,6 +32,7 @@ from workbench.pipeline.judge import (
 
 if TYPE_CHECKING:
     from workbench.llm.client import ModelCall
+    from workbench.llm.modes import TextQuery
     from workbench.prompt.variant import PromptVariant
     from workbench.schema.columns import Schema
 
@@ -52,6 +53,7 @@ class RepairPolicy:
         repair_on: ``errors`` (an answer that fails validation) or ``warnings`` (also a valid
             answer with warnings, e.g. a value the question names but the query ignores).
         checks: extra checks on a valid spec (``judge.Check``).
+        text_query: a tool_call answer written as text: ``accept`` (with a warning) or ``reject``.
     """
 
     output_mode: str
@@ -59,6 +61,7 @@ class RepairPolicy:
     repair: bool = True
     repair_on: RepairOn = "errors"
     checks: tuple[Check, ...] = DEFAULT_CHECKS
+    text_query: TextQuery = "accept"
 
     @classmethod
     def for_variant(
@@ -72,10 +75,17 @@ class RepairPolicy:
         """The policy of a prompt variant: its output mode, ``repair`` setting, and the critic with
         the variant's conventions as the judge's check (unless ``checks`` says otherwise)."""
         chosen = (critic_check(variant.conventions),) if checks is None else tuple(checks)
-        return cls(variant.output_mode, schema, variant.repair, repair_on or variant.repair_on, chosen)
+        return cls(
+            variant.output_mode,
+            schema,
+            variant.repair,
+            repair_on or variant.repair_on,
+            chosen,
+            getattr(variant, "text_query", "accept"),
+        )
 
     def judge(self, call: ModelCall, question: str | None) -> Attempt:
-        return judge(call, self.output_mode, self.schema, question, self.checks)
+        return judge(call, self.output_mode, self.schema, question, self.checks, self.text_query)
 
     def steps(self, body: dict[str, Any], question: str | None) -> Steps:
         """The policy for one question, as a generator (see the module docstring)."""

@@ -229,6 +229,7 @@ class Prompt:
         for key in ("top_p", "max_tokens", "seed"):
             if getattr(v, key) is not None:
                 body[key] = getattr(v, key)
+        body.update(v.extra_body)  # server parameters: checked to never name a key set above
         total = st.tools_tokens + st.system_tokens + tokens.count_messages([user], enc)
         sections = {
             "instructions": st.instruction_tokens,
@@ -255,6 +256,7 @@ class Prompt:
             selected_examples=selected,
             compressed=compressed,
             invalid_examples=self.invalid_examples,
+            price=None if v.price is None else (v.price.input, v.price.cached_input, v.price.output),
         )
 
     @property

@@ -50,6 +50,7 @@ class RenderedPrompt:
         selected_examples: examples considered, in prompt order, with reasons (dropped ones included).
         compressed: the schema block and what compression kept and dropped.
         invalid_examples: examples excluded because their query is invalid (index -> findings).
+        price: the variant's declared price, USD per million tokens (input, cached input, output).
     """
 
     question: str
@@ -67,6 +68,7 @@ class RenderedPrompt:
     selected_examples: tuple[SelectedExample, ...] = ()
     compressed: CompressedSchema | None = None
     invalid_examples: dict[int, list[Finding]] = field(default_factory=dict)
+    price: tuple[float, float, float] | None = None
 
     @property
     def system(self) -> str:
@@ -101,6 +103,10 @@ class RenderedPrompt:
         from workbench.core.prices import cost_usd
 
         cached_tokens = self.cacheable_tokens if cached else 0
+        if model is None and self.price is not None:  # the variant declared it
+            per_input, per_cached, per_output = self.price
+            uncached = self.total_tokens - cached_tokens
+            return (uncached * per_input + cached_tokens * per_cached + completion_tokens * per_output) / 1e6
         return cost_usd(
             model or self.model, self.total_tokens, completion_tokens, cached_tokens=cached_tokens
         )
@@ -114,6 +120,7 @@ class RenderedPrompt:
     def to_dict(self, completion_tokens: int = 150) -> dict[str, Any]:
         """JSON for ``prompt show --json``: messages, tools, tokens, encoding, plus examples, schema and cost."""
         from workbench.core.prices import price_data_date
+        from workbench.core.tokens import model_encoding
 
         per_call = self.cost_usd_per_call(completion_tokens)
         compressed = self.compressed
@@ -134,6 +141,7 @@ class RenderedPrompt:
                 "total": self.total_tokens,
                 "sections": dict(self.sections),
                 "stable_prefix": self.stable_prefix_tokens,
+                "estimated": model_encoding(self.model) is None,
             },
             "encoding": self.encoding,
             "stable_prefix_tokens": self.stable_prefix_tokens,

@@ -32,6 +32,7 @@ from pydantic import (
 from workbench.core.errors import ConfigError
 from workbench.core.paths import home, project_root, prompts_dir
 from workbench.core.yamlio import config_error, display_path, dump_yaml, read_yaml, unknown_key_error
+from workbench.prompt.callsettings import DeclaredPrice, check_extra_body
 from workbench.prompt.conventions import Conventions
 from workbench.prompt.examples import ExampleSettings
 from workbench.schema.compress import SchemaSettings
@@ -70,6 +71,13 @@ class PromptVariant(BaseModel):
         instructions_file: where the instructions were read from (relative to the variant's folder).
         conventions: the team's conventions (``conventions.Conventions``): rendered into the prompt
             and read by the critic; ``None`` states none.
+        text_query: tool_call mode, a query the model wrote as text instead of calling the tool:
+            ``accept`` it with a warning (the default) or ``reject`` it.
+        timeout_s, max_attempts: per HTTP attempt, and attempts per call (else the environment's
+            ``WORKBENCH_TIMEOUT_S`` / ``WORKBENCH_MAX_ATTEMPTS``, else 60 s and 4); a CLI flag wins.
+        price: the model's price in USD per million tokens, when the price table lacks it.
+        extra_body: server-specific request parameters (``cache_prompt``, ``top_k``, ...), sent
+            as they are; never model, messages, tools, output format or the endpoint.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -89,6 +97,11 @@ class PromptVariant(BaseModel):
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     examples: ExampleSettings = Field(default_factory=ExampleSettings)
     conventions: Conventions | None = None
+    text_query: Literal["accept", "reject"] = "accept"
+    timeout_s: float | None = Field(default=None, gt=0)
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    price: DeclaredPrice | None = None
+    extra_body: dict[str, Any] = Field(default_factory=dict)
     instructions_file: str | None = None
     instructions: str = Field(min_length=1)
 
@@ -114,6 +127,11 @@ class PromptVariant(BaseModel):
             )
         looked = ", ".join(dict.fromkeys(display_path(f) for f in folders))
         raise ValueError(f"instructions_file: {ref!r} not found (looked in {looked})")
+
+    @field_validator("extra_body")
+    @classmethod
+    def _server_parameters(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return check_extra_body(value)
 
     @field_validator("api_key_env")
     @classmethod
@@ -191,8 +209,7 @@ class PromptVariant(BaseModel):
             data["schema"]["window_days"] = int(window)  # write 7, not 7.0
         if data.get("conventions") is None:
             data.pop("conventions", None)  # variants without conventions keep their YAML and hash
-        if data.get("repair_on") == "errors":
-            data.pop("repair_on")  # the default: older variants keep their YAML and hash
+        _drop_defaults(data)  # older variants keep their YAML and hash
         if self.instructions_file:
             del data["instructions"]
         else:
@@ -220,8 +237,7 @@ class PromptVariant(BaseModel):
         data = self.model_dump(mode="json", by_alias=True, exclude={"instructions_file"})
         if data.get("conventions") is None:
             data.pop("conventions", None)
-        if data.get("repair_on") == "errors":
-            data.pop("repair_on")
+        _drop_defaults(data)
         return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def schema_summary(self) -> str:
@@ -232,6 +248,23 @@ class PromptVariant(BaseModel):
     def summary(self) -> str:
         """One line: model, mode, schema and examples settings."""
         return f"{self.model}, {self.output_mode}, schema: {self.schema_summary()}; examples: {self.examples.summary()}"
+
+
+#: settings added after variants were first saved, and their defaults: left out of the YAML and the hash
+_LATER_DEFAULTS: dict[str, Any] = {
+    "repair_on": "errors",
+    "text_query": "accept",
+    "timeout_s": None,
+    "max_attempts": None,
+    "price": None,
+    "extra_body": {},
+}
+
+
+def _drop_defaults(data: dict[str, Any]) -> None:
+    for key, default in _LATER_DEFAULTS.items():
+        if key in data and data[key] == default:
+            del data[key]
 
 
 def _inside(folder: Path, ref: str) -> Path | None:

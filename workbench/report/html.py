@@ -168,16 +168,21 @@ def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
             lambda m: one(fmt.pct(m.critic_false_alarm, missing="-")),
         ),
         ("outcomes", lambda m: one(", ".join(f"{o} {n}" for o, n in sorted(m.outcomes.items())) or fmt.DASH)),
-        ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean))),
-        ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean))),
-        ("cost (total)", lambda m: one(fmt.money(m.cost_usd))),
-        ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions))),
+        ("tokens in (mean)", lambda m: one(fmt.count(m.tokens_in_mean) + _est(m))),
+        ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean) + _est(m))),
+        ("cost (total)", lambda m: one(fmt.money(m.cost_usd) + _est(m))),
+        ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions) + _est(m))),
         ("latency p50", lambda m: one(fmt.ms(m.latency_ms_p50))),
         ("latency p95", lambda m: one(fmt.ms(m.latency_ms_p95))),
         ("latency p99", lambda m: one(fmt.ms(m.latency_ms_p99))),
         ("cache hits", lambda m: one(f"{m.cache_hits}/{m.n_trials}")),
         ("trials", lambda m: one(f"{m.n_trials} ({m.n_questions} questions)")),
     ]
+
+
+def _est(m: Any) -> str:
+    """Marks token counts and costs built from estimated counts."""
+    return fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
 
 
 def _metrics(columns: Sequence[_Column]) -> dict[str, Any] | None:
@@ -215,7 +220,9 @@ def _charts(columns: Sequence[_Column]) -> dict[str, Any] | None:
     shown = [c for c in columns if c.metrics is not None]
     if not shown:
         return None
-    priced = any((c.metrics.cost_usd or 0) > 0 for c in shown)
+    # by cost only when every cost is known: an unknown price must not be drawn at $0
+    known = all(c.metrics.cost_usd is not None for c in shown)
+    priced = known and any(c.metrics.cost_usd > 0 for c in shown)
     points = [
         Point(
             c.label,
@@ -226,7 +233,9 @@ def _charts(columns: Sequence[_Column]) -> dict[str, Any] | None:
         for c in shown
     ]
     x_label = (
-        "cost per 1,000 questions (USD)" if priced else "mean input tokens per question (the model is free)"
+        "cost per 1,000 questions (USD)"
+        if priced
+        else "mean input tokens per question " + ("(the model is free)" if known else "(a price is unknown)")
     )
     latency = [Bar(c.label, (c.metrics.latency_ms_p50, c.metrics.latency_ms_p95)) for c in shown]
     return {

@@ -323,3 +323,29 @@ def query_json_schema() -> dict[str, Any]:
         },
         description="A Honeycomb query specification over the events table.",
     )
+
+
+#: when a strict-mode answer leaves an optional field null or empty (every key must be filled)
+STRICT_HINTS = {
+    "orders": "[] unless the question asks for an order",
+    "havings": "[] unless the question filters on a calculated value",
+    "limit": "null unless the question asks for N results (1..1000)",
+    "time_range": "seconds before the end (default now); null when start_time is set",
+    "start_time": "epoch seconds; null unless the question names a start",
+    "end_time": "epoch seconds; null means now",
+    "granularity": "bucket seconds; null unless the question asks for a time series",
+}
+
+
+def with_strict_hints(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the top-level descriptions that say when to answer null or ``[]`` (structured output).
+
+    Strict structured output makes every key required, so a grammar-constrained small model
+    fills all of them: all three time fields at once, an invented order. The hints say which
+    value means "not asked for"; ``parse_spec`` reads nulls as absent.
+    """
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return schema
+    hinted = {k: {**v, "description": STRICT_HINTS[k]} if k in STRICT_HINTS else v for k, v in props.items()}
+    return {**schema, "properties": hinted}

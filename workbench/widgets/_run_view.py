@@ -119,6 +119,7 @@ def metrics_table_html(view: RunView) -> str:
             continue
         lo, hi = m.accuracy_ci_questions
         recall = pct(vr.recall.recall) if vr.recall is not None else "n/a"
+        est = fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
         rows.append(
             f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
             f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
@@ -126,8 +127,8 @@ def metrics_table_html(view: RunView) -> str:
             f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
             f"<td align=center>{recall}</td><td align=center class='wb-critic-recall'>{critic_pct(m.critic_recall)}</td>"
             f"<td align=center class='wb-critic-false-alarm'>{critic_pct(m.critic_false_alarm)}</td>"
-            f"<td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}</td>"
-            f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}</td>"
+            f"<td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}{est}</td>"
+            f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}{est}</td>"
             f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
             f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
         )

@@ -253,7 +253,7 @@ class Dashboard(widgets.VBox):
             self.figure = None
             plotly_output(self.chart, None)
             return
-        by_cost = any(m.cost_usd > 0 for _, m in points)
+        by_cost = all(m.cost_usd is not None for _, m in points) and any(m.cost_usd > 0 for _, m in points)
         xs = [m.cost_per_1k_questions if by_cost else (m.tokens_in_mean or 0) for _, m in points]
         ys = [100 * m.accuracy for _, m in points]
         lo = [100 * (m.accuracy - m.accuracy_ci_questions[0]) for _, m in points]

@@ -159,8 +159,9 @@ class VariantColumn(widgets.VBox):
         plotly_output(self.chart, self.figure)
         cache = "cache hit" if answer.cache_hit else "model call"
         repaired = " &middot; repaired" if answer.repaired else ""
+        estimate = " (estimate)" if getattr(answer, "tokens_estimated", False) else ""
         self.stats.value = (
-            f"<div style='font-size:12px'>{answer.tokens_in:,} tokens in &middot; {answer.tokens_out:,} out &middot; "
+            f"<div style='font-size:12px'>{answer.tokens_in:,} tokens in &middot; {answer.tokens_out:,} out{estimate} &middot; "
             f"{fmt_ms(answer.latency_ms)} &middot; {fmt_cost(answer.cost_usd)} &middot; {cache}{repaired}</div>"
         )
         self._show_gold(answer, gold)

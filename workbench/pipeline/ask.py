@@ -89,6 +89,7 @@ def ask(
     backend: Backend | None = None,
     execute: bool = True,
     timeout_s: float = 60.0,
+    current: Any = None,
 ) -> Answer:
     """Ask one question end to end (sync; also works inside a running notebook loop).
 
@@ -100,9 +101,11 @@ def ask(
         cache: the response cache (``True`` = the default file).
         backend: override where requests go (default: from the variant).
         execute: run the query; otherwise stop at the SQL.
+        current: the query this question follows up on (a spec or dict): shown in the prompt, and
+            the critic judges the answer as a follow-up of it (``critic.followup``).
     """
     prompt, dataset = _bind(prompt, dataset, execute)
-    rendered = prompt.render(question)
+    rendered = prompt.render(question, current)
     backend = backend or _backend(prompt)
     body = with_trial_seed(rendered.body, trial)
 
@@ -110,7 +113,7 @@ def ask(
         (res,) = run_calls_sync([(request, backend, trial)], cache=cache, timeout_s=timeout_s, concurrency=1)
         return res.call
 
-    policy = RepairPolicy.for_variant(prompt.variant, prompt.schema)
+    policy = RepairPolicy.for_variant(prompt.variant, prompt.schema, current=current)
     attempts = drive(policy.steps(body, question), one)
     return finish(rendered.question, prompt, attempts, dataset if execute else None, rendered=rendered)
 

@@ -11,6 +11,7 @@ Layout (ARCHITECTURE.md, "Rendered prompt layout"; the offline model parses it):
              ## Examples                (when the examples do not depend on the question)
     user:    ## Columns / ## Examples   (the question-dependent ones)
 
+             ## Current query          (a follow-up's current query, when one is given)
              ## Question
              <question>
 
@@ -21,13 +22,15 @@ recomputed per question.
 
 Token sections add up exactly to ``tokens.count_request(body).total``:
 ``instructions`` (instruction text, mode sentence and the table/clock line),
-``conventions`` (the team's conventions block), ``schema``, ``examples``, ``question`` (each block's own text), ``tools`` (tool
+``conventions`` (the team's conventions block), ``schema``, ``examples``, ``current_query``
+(a follow-up's current query), ``question`` (each block's own text), ``tools`` (tool
 definitions or response format) and ``format`` (message framing, headings and
 separators: the remainder).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC
@@ -53,7 +56,8 @@ from workbench.prompt.variant import PromptVariant, load_variant
 from workbench.schema.columns import Schema
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.relevance import SCHEMA_CACHE
-from workbench.spec.query import query_json_schema
+from workbench.spec.query import parse_spec, query_json_schema
+from workbench.spec.readback import readback
 
 
 class HasSchema(Protocol):
@@ -199,8 +203,12 @@ class Prompt:
             tools_tokens=tools_tokens,
         )
 
-    def render(self, question: str) -> RenderedPrompt:
-        """The exact request for ``question``, with token sections, stable prefix and examples chosen."""
+    def render(self, question: str, current: Any = None) -> RenderedPrompt:
+        """The exact request for ``question``, with token sections, stable prefix and examples chosen.
+
+        ``current``: the query the question follows up on (a spec, dict or JSON text), shown in a
+        ``## Current query`` section before the question as the variant's ``current_query`` says.
+        """
         v, enc = self.variant, self.encoding
         question = question.strip()
         st = self._stable()
@@ -217,6 +225,9 @@ class Prompt:
             if block:
                 examples_tokens = tokens.count_tokens(block, enc)
                 user_parts.append("## Examples\n" + block)
+        current_text = self.current_query_text(current)
+        if current_text:
+            user_parts.append("## Current query\n" + current_text)
         user_parts.append("## Question\n" + question)
         user = {"role": "user", "content": "\n\n".join(user_parts)}
         messages = [{"role": "system", "content": st.system}, user]
@@ -235,6 +246,7 @@ class Prompt:
             "conventions": st.conventions_tokens,
             "schema": schema_tokens,
             "examples": examples_tokens,
+            "current_query": tokens.count_tokens(current_text, enc) if current_text else 0,
             "question": tokens.count_tokens(question, enc),
             "tools": st.tools_tokens,
         }
@@ -256,6 +268,15 @@ class Prompt:
             compressed=compressed,
             invalid_examples=self.invalid_examples,
         )
+
+    def current_query_text(self, current: Any) -> str | None:
+        """The ``## Current query`` section's text for ``current`` (``None``: no section)."""
+        if current is None or self.variant.current_query == "none":
+            return None
+        spec = parse_spec(current)
+        if self.variant.current_query == "readback":
+            return readback(spec, self.schema.now_epoch)
+        return json.dumps(spec.to_dict(), separators=(",", ":"))
 
     @property
     def stable_prefix_tokens(self) -> int:

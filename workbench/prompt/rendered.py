@@ -20,6 +20,7 @@ SECTIONS: tuple[str, ...] = (
     "conventions",
     "schema",
     "examples",
+    "current_query",
     "question",
     "tools",
     "format",

@@ -70,6 +70,9 @@ class PromptVariant(BaseModel):
         instructions_file: where the instructions were read from (relative to the variant's folder).
         conventions: the team's conventions (``conventions.Conventions``): rendered into the prompt
             and read by the critic; ``None`` states none.
+        current_query: how a follow-up's current query is shown (a ``## Current query`` section
+            after the stable prefix): ``json`` (the spec, the default), ``readback`` (one line of
+            English) or ``none`` (not shown: every question stands alone).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -89,6 +92,7 @@ class PromptVariant(BaseModel):
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     examples: ExampleSettings = Field(default_factory=ExampleSettings)
     conventions: Conventions | None = None
+    current_query: Literal["json", "readback", "none"] = "json"
     instructions_file: str | None = None
     instructions: str = Field(min_length=1)
 
@@ -193,6 +197,8 @@ class PromptVariant(BaseModel):
             data.pop("conventions", None)  # variants without conventions keep their YAML and hash
         if data.get("repair_on") == "errors":
             data.pop("repair_on")  # the default: older variants keep their YAML and hash
+        if data.get("current_query") == "json":
+            data.pop("current_query")  # the default: older variants keep their YAML and hash
         if self.instructions_file:
             del data["instructions"]
         else:
@@ -222,6 +228,8 @@ class PromptVariant(BaseModel):
             data.pop("conventions", None)
         if data.get("repair_on") == "errors":
             data.pop("repair_on")
+        if data.get("current_query") == "json":
+            data.pop("current_query")
         return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     def schema_summary(self) -> str:

@@ -50,3 +50,10 @@ def _cell(value: Any) -> str:
         text = json.dumps(value)
         return text if len(text) <= 40 else text[:37] + "..."
     return "" if value is None else str(value)
+
+
+def read_spec_file(path: str | Path, what: str = "current query") -> dict[str, Any]:
+    """A query spec from a JSON file (``--current``): one-line errors for a missing file or bad JSON."""
+    from workbench.spec.query import load_json, parse_spec
+
+    return parse_spec(load_json(read_text(path, what), f"{what} {path}")).to_dict()

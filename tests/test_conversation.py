@@ -49,7 +49,7 @@ def test_current_query_section_is_after_the_stable_prefix_and_counted(small_sche
     assert follow.stable_prefix_tokens == alone.stable_prefix_tokens
     assert follow.messages[0] == alone.messages[0]
     assert "## Current query\n" in follow.messages[-1]["content"]
-    assert alone.sections["current_query"] == 0 < follow.sections["current_query"]
+    assert "current_query" not in alone.sections and follow.sections["current_query"] > 0
     assert sum(follow.sections.values()) == follow.total_tokens
     assert current_query(follow.body) == json.loads(json.dumps(BASE))
     readback = p.with_(current_query="readback").render("only android", BASE)
@@ -128,3 +128,10 @@ def test_conversation_ask_undo_history(small_dataset):
     assert c.undo() is second and c.current == first.spec
     assert len(c.history()) == 1 and c.history()[0].startswith("1. errors by service yesterday -> ")
     assert second.to_dict()["diff"]["lines"]
+
+
+def test_followup_sections_are_in_prompt_order(small_schema):
+    from workbench.prompt.rendered import FOLLOWUP_SECTIONS
+
+    r = Prompt.load("compact", small_schema).render("only android", BASE)
+    assert list(r.sections) == list(FOLLOWUP_SECTIONS)

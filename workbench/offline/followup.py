@@ -56,7 +56,7 @@ def current_query(body: dict[str, Any]) -> dict[str, Any] | None:
         if text is None:
             continue
         try:
-            value = json.loads(text)
+            value = json.loads(text[text.find("{") :]) if "{" in text else None
         except json.JSONDecodeError:
             return None
         return value if isinstance(value, dict) else None

@@ -51,13 +51,23 @@ from workbench.prompt.examples import (
     select_examples,
     validate_examples,
 )
-from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, SECTIONS, RenderedPrompt
+from workbench.prompt.rendered import (
+    CACHE_MIN_TOKENS,
+    CACHE_STEP_TOKENS,
+    FOLLOWUP_SECTIONS,
+    SECTIONS,
+    RenderedPrompt,
+)
 from workbench.prompt.variant import PromptVariant, load_variant
 from workbench.schema.columns import Schema
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.relevance import SCHEMA_CACHE
 from workbench.spec.query import parse_spec, query_json_schema
 from workbench.spec.readback import readback
+
+
+#: the first line of the ``## Current query`` section: what a follow-up asks of the model
+CURRENT_QUERY_LEAD = "The question changes this query: keep every part of it that the question does not change."
 
 
 class HasSchema(Protocol):
@@ -246,10 +256,12 @@ class Prompt:
             "conventions": st.conventions_tokens,
             "schema": schema_tokens,
             "examples": examples_tokens,
-            "current_query": tokens.count_tokens(current_text, enc) if current_text else 0,
             "question": tokens.count_tokens(question, enc),
             "tools": st.tools_tokens,
         }
+        if current_text:  # only follow-ups have the section (single questions keep their sections)
+            sections["current_query"] = tokens.count_tokens(current_text, enc)
+            sections = {k: sections[k] for k in FOLLOWUP_SECTIONS if k in sections}
         sections["format"] = total - sum(sections.values())
         return RenderedPrompt(
             question=question,
@@ -275,8 +287,8 @@ class Prompt:
             return None
         spec = parse_spec(current)
         if self.variant.current_query == "readback":
-            return readback(spec, self.schema.now_epoch)
-        return json.dumps(spec.to_dict(), separators=(",", ":"))
+            return f"{CURRENT_QUERY_LEAD}\n{readback(spec, self.schema.now_epoch)}"
+        return f"{CURRENT_QUERY_LEAD}\n{json.dumps(spec.to_dict(), separators=(',', ':'))}"
 
     @property
     def stable_prefix_tokens(self) -> int:

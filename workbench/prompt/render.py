@@ -65,9 +65,10 @@ from workbench.schema.relevance import SCHEMA_CACHE
 from workbench.spec.query import parse_spec, query_json_schema
 from workbench.spec.readback import readback
 
-
 #: the first line of the ``## Current query`` section: what a follow-up asks of the model
-CURRENT_QUERY_LEAD = "The question changes this query: keep every part of it that the question does not change."
+CURRENT_QUERY_LEAD = (
+    "The question changes this query: keep every part of it that the question does not change."
+)
 
 
 class HasSchema(Protocol):

@@ -43,6 +43,8 @@ _FILLER = re.compile(
     r"(?: but| for| over)?|what about|how about|and|please|again|then|now|show(?: me)?|the)\b",
     re.I,
 )
+#: "slowest first" is an ordering ("slowest on top"), not a column named "first"
+_FIRST = re.compile(r"\b(\w+est)\s+first\b", re.I)
 _TIME_KEYS = ("time_range", "start_time", "end_time")
 
 
@@ -84,7 +86,7 @@ def followup(body: dict[str, Any], view: PromptView) -> Answer | None:
 
 def _asked(question: str) -> str:
     """The follow-up's content words: the change markers taken out."""
-    text = _FILLER.sub(" ", question)
+    text = _FILLER.sub(" ", _FIRST.sub(r"\1 on top", question))
     return " ".join(text.split()) or question
 
 

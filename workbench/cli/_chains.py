@@ -1,0 +1,94 @@
+"""``workbench eval --conversations FILE``: the chain eval's CLI side (table, JSON, resume)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench.core.errors import ConfigError
+
+CONTEXT_CHOICES = {"both": ("own", "gold"), "own": ("own",), "gold": ("gold",)}
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(m: dict[str, Any], key: str) -> str:
+    lo, hi = m.get(f"{key}_ci") or (None, None)
+    return f"{_pct(m.get(key))} [{_pct(lo)}, {_pct(hi)}]" if lo is not None else _pct(m.get(key))
+
+
+def chain_table(result: Any, k: int | None = None) -> str:
+    """Per variant and context: turn accuracy, by turn position, chain success, pass^k, error propagation."""
+    header = ["variant", "context", "turn accuracy [95%]", "by turn", "chain success [95%]",
+              f"chain pass^{k or result.trials} [95%]", "error propagation"]  # fmt: skip
+    rows = []
+    for v in result.variants:
+        for context in result.contexts:
+            m = result.metrics(v, context, k)
+            by_turn = " ".join(_pct(x) for x in m["turn_accuracy_by_position"].values())
+            prop = "-"
+            if "error_propagation" in m:
+                prop = f"{_pct(m['error_propagation'])} ({m['propagated_turns']}/{m['wrong_followups']})"
+            rows.append([v, context, _ci(m, "turn_accuracy"), by_turn, _ci(m, "chain_success"),
+                         _ci(m, "chain_pass_k"), prop])  # fmt: skip
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_conversations(args: argparse.Namespace) -> int:
+    """Run (or resume) a chain eval and print its table; ``--json OUT`` writes DESIGN.md's JSON."""
+    from workbench.dataset.source import open_dataset
+    from workbench.evaluation.chains import evaluate_conversations
+    from workbench.evaluation.conversations import load_conversation_set
+    from workbench.prompt.render import Prompt
+    from workbench.store.runs import RunStore
+
+    if not args.prompt:
+        raise ConfigError("no prompt variant given", "add --prompt FILE (repeat it to compare variants)")
+    trials = args.trials or 1
+    if args.k is not None and not 1 <= args.k <= trials:
+        raise ConfigError(f"--k {args.k} must be between 1 and --trials {trials}", f"use --k {trials}")
+    chains = load_conversation_set(args.conversations)
+    if args.limit is not None:
+        chains = chains.select([c.id for c in chains.chains[: args.limit]])
+    dataset = open_dataset(args.data)
+    prompts = [Prompt.load(ref, dataset) for ref in args.prompt]
+    if args.model:
+        prompts = [p.with_(model=args.model) for p in prompts]
+    store = RunStore()
+    try:
+        run_id = store.resolve_run_id(args.resume) if args.resume else None
+        result = evaluate_conversations(
+            chains, prompts, dataset=dataset, trials=trials, contexts=CONTEXT_CHOICES[args.context],
+            store=store, run_id=run_id, cache=None if args.no_cache else True,
+            concurrency=args.concurrency, name=args.name,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print("workbench: interrupted; the finished turns are recorded; resume with the same command "
+              "plus --resume RUN_ID (see `workbench runs`)", file=sys.stderr)  # fmt: skip
+        return 130
+    finally:
+        store.close()
+    data = result.to_dict(args.k)
+    if args.json == "-":
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return 0
+    print(
+        f"run {result.run_id}: {len(chains)} conversations ({chains.n_turns} turns), {trials} trial(s) each"
+    )
+    print()
+    print(chain_table(result, args.k))
+    if args.json:
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwrote {out}")
+    return 0

@@ -127,3 +127,20 @@ def test_cli_eval_conversations_json_has_the_design_keys(capsys, tmp_path, small
     assert main(["eval", "--conversations", str(path), "--prompt", "compact", "--data", str(small_dataset_path),
                  "--no-cache"]) == 0  # fmt: skip
     assert "chain success" in capsys.readouterr().out
+
+
+def test_report_and_log_read_the_chain_metrics_back(small_dataset):
+    from workbench.evaluation.chains import chain_eval_from_run
+    from workbench.report.html import render_report
+
+    cs = ConversationSet.from_dict(SET)
+    store = RunStore()
+    result = evaluate_conversations(cs, [Prompt.load("compact", small_dataset)], dataset=small_dataset,
+                                    store=store, cache=False)  # fmt: skip
+    run = store.load_run(result.run_id)
+    store.close()
+    again = chain_eval_from_run(run)
+    assert again.metrics("compact", "own") == result.metrics("compact", "own")
+    assert again.metrics("compact", "gold") == result.metrics("compact", "gold")
+    html = render_report([run])
+    assert "<h2>Conversations</h2>" in html and "chain success" in html

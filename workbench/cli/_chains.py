@@ -13,31 +13,13 @@ from workbench.core.errors import ConfigError
 CONTEXT_CHOICES = {"both": ("own", "gold"), "own": ("own",), "gold": ("gold",)}
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _ci(m: dict[str, Any], key: str) -> str:
-    lo, hi = m.get(f"{key}_ci") or (None, None)
-    return f"{_pct(m.get(key))} [{_pct(lo)}, {_pct(hi)}]" if lo is not None else _pct(m.get(key))
-
-
 def chain_table(result: Any, k: int | None = None) -> str:
     """Per variant and context: turn accuracy, by turn position, chain success, pass^k, error propagation."""
-    header = ["variant", "context", "turn accuracy [95%]", "by turn", "chain success [95%]",
-              f"chain pass^{k or result.trials} [95%]", "error propagation"]  # fmt: skip
-    rows = []
-    for v in result.variants:
-        for context in result.contexts:
-            m = result.metrics(v, context, k)
-            by_turn = " ".join(_pct(x) for x in m["turn_accuracy_by_position"].values())
-            prop = "-"
-            if "error_propagation" in m:
-                prop = f"{_pct(m['error_propagation'])} ({m['propagated_turns']}/{m['wrong_followups']})"
-            rows.append([v, context, _ci(m, "turn_accuracy"), by_turn, _ci(m, "chain_success"),
-                         _ci(m, "chain_pass_k"), prop])  # fmt: skip
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    from workbench.evaluation.chains import chain_rows
+
+    rows = chain_rows(result, k)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -31,7 +31,14 @@ from workbench.evaluation.trial import TrialJudge
 from workbench.pipeline.ask import ask
 from workbench.spec.matching import classify
 
-__all__ = ["CONTEXTS", "ChainEval", "chain_metrics", "evaluate_conversations"]
+__all__ = [
+    "CONTEXTS",
+    "ChainEval",
+    "chain_eval_from_run",
+    "chain_metrics",
+    "chain_rows",
+    "evaluate_conversations",
+]
 
 CONTEXTS = ("own", "gold")
 GOLD_SUFFIX = "+gold"
@@ -71,6 +78,55 @@ class ChainEval:
                     entry[f"{context}_context"] = part
             out.append(entry)
         return {"run_id": self.run_id, "conversations": self.name, "trials": self.trials, "variants": out}
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(m: dict[str, Any], key: str) -> str:
+    lo, hi = m.get(f"{key}_ci") or (None, None)
+    return f"{_pct(m.get(key))} [{_pct(lo)}, {_pct(hi)}]" if lo is not None else _pct(m.get(key))
+
+
+def chain_rows(result: ChainEval, k: int | None = None) -> list[list[str]]:
+    """The chain metrics as text rows (header first), for the CLI table and the report."""
+    header = ["variant", "context", "turn accuracy [95%]", "by turn", "chain success [95%]",
+              f"chain pass^{k or result.trials} [95%]", "error propagation"]  # fmt: skip
+    rows = [header]
+    for v in result.variants:
+        for context in result.contexts:
+            m = result.metrics(v, context, k)
+            by_turn = " ".join(_pct(x) for x in m["turn_accuracy_by_position"].values())
+            prop = "-"
+            if "error_propagation" in m:
+                prop = f"{_pct(m['error_propagation'])} ({m['propagated_turns']}/{m['wrong_followups']})"
+            rows.append([v, context, _ci(m, "turn_accuracy"), by_turn, _ci(m, "chain_success"),
+                         _ci(m, "chain_pass_k"), prop])  # fmt: skip
+    return rows
+
+
+def chain_eval_from_run(run: Any) -> ChainEval | None:
+    """The chain eval a logged run holds (``eval --conversations``), or ``None`` for a question-set run."""
+    if (run.summary.settings or {}).get("kind") != "conversations":
+        return None
+    recorded = _recorded_from(run)
+    variants = [v for v in run.variant_names if not v.endswith(GOLD_SUFFIX)]
+    contexts = tuple((run.summary.settings or {}).get("contexts") or CONTEXTS)
+    trials = int(run.summary.trials_per_question or 1)
+    result = ChainEval(
+        run.run_id, run.summary.question_set_name or "conversations", trials, contexts, variants
+    )
+    order = [q["question_id"] for q in run.questions]
+    for (variant, qid, trial), record in sorted(recorded.items(), key=lambda kv: order.index(kv[0][1])):
+        name, context = (
+            (variant[: -len(GOLD_SUFFIX)], "gold") if variant.endswith(GOLD_SUFFIX) else (variant, "own")
+        )
+        chain = qid.rsplit(".", 1)[0]
+        result.records.setdefault((name, context), {}).setdefault(chain, {}).setdefault(trial, []).append(
+            record
+        )
+    return result
 
 
 def _results(records: dict[str, dict[int, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
@@ -240,7 +296,10 @@ class _Runner:
 
 def _recorded(store: Any, run_id: str) -> dict[tuple[str, str, int], dict[str, Any]]:
     """The turns a run already holds, as turn records (their spec becomes the next current query)."""
-    run = store.load_run(run_id)
+    return _recorded_from(store.load_run(run_id))
+
+
+def _recorded_from(run: Any) -> dict[tuple[str, str, int], dict[str, Any]]:
     out = {}
     for t in run.trials:
         extra = t.get("extra") or {}

@@ -144,3 +144,15 @@ def test_report_and_log_read_the_chain_metrics_back(small_dataset):
     assert again.metrics("compact", "gold") == result.metrics("compact", "gold")
     html = render_report([run])
     assert "<h2>Conversations</h2>" in html and "chain success" in html
+
+
+def test_check_flags_followups_that_prove_nothing(small_dataset):
+    same = {**G1, "filters": [*G1["filters"], {"column": "duration_ms", "op": ">=", "value": 0}]}
+    data = {"conversations": [{"id": "c1", "turns": [
+        {"question": "how many errors", "gold": G1},
+        {"question": "only errors", "gold": G1},
+        {"question": "with any duration", "gold": same}]}]}  # fmt: skip
+    report = check_conversation_set(ConversationSet.from_dict(data), small_dataset)
+    codes = {q.id: {f.code for f in q.findings} for q in report.questions}
+    assert "followup_gold_unchanged" in codes["c1.2"] and "followup_same_answer" in codes["c1.3"]
+    assert report.errors >= 1

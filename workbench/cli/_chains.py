@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def chain_table(result: Any, k: int | None = None) -> str:
 def run_conversations(args: argparse.Namespace) -> int:
     """Run (or resume) a chain eval and print its table; ``--json OUT`` writes DESIGN.md's JSON."""
     from workbench.dataset.source import open_dataset
-    from workbench.evaluation.chains import evaluate_conversations
+    from workbench.evaluation.chains import ChainInterrupted, evaluate_conversations
     from workbench.evaluation.conversations import load_conversation_set
     from workbench.prompt.render import Prompt
     from workbench.store.runs import RunStore
@@ -52,9 +53,11 @@ def run_conversations(args: argparse.Namespace) -> int:
             store=store, run_id=run_id, cache=None if args.no_cache else True,
             concurrency=args.concurrency, name=args.name,
         )  # fmt: skip
-    except KeyboardInterrupt:
-        print("workbench: interrupted; the finished turns are recorded; resume with the same command "
-              "plus --resume RUN_ID (see `workbench runs`)", file=sys.stderr)  # fmt: skip
+    except ChainInterrupted as exc:
+        argv = [a for a in sys.argv[1:] if a != "--resume"] if not args.resume else sys.argv[1:]
+        again = ["workbench", *argv] + ([] if args.resume else ["--resume", str(exc.run_id)])
+        print(f"workbench: interrupted: the finished turns of run {exc.run_id} are recorded; "
+              f"resume with: {shlex.join(again)}", file=sys.stderr)  # fmt: skip
         return 130
     finally:
         store.close()

@@ -44,6 +44,14 @@ CONTEXTS = ("own", "gold")
 GOLD_SUFFIX = "+gold"
 
 
+class ChainInterrupted(KeyboardInterrupt):
+    """An interrupted chain eval: the turns finished so far are in the log under ``run_id``."""
+
+    def __init__(self, run_id: str | None) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
 @dataclass
 class ChainEval:
     """A finished chain eval: per variant and context, the turn records of every (chain, trial)."""
@@ -230,12 +238,15 @@ class _Runner:
     def __init__(self, judge: TrialJudge, store: Any, run_id: str | None, recorded: dict, cache: Any) -> None:
         self.judge, self.store, self.run_id, self.recorded, self.cache = judge, store, run_id, recorded, cache
         self.lock = threading.Lock()
+        self.stop = threading.Event()
 
     def chain(self, prompt: Any, context: str, chain: Chain, trial: int) -> list[dict[str, Any]]:
         variant = prompt.variant.name + (GOLD_SUFFIX if context == "gold" else "")
         out: list[dict[str, Any]] = []
         current = None
         for n, turn in enumerate(chain.turns):
+            if self.stop.is_set():
+                raise ChainInterrupted(self.run_id)
             if context == "gold":
                 current = chain.turns[n - 1].gold if n else None
             record = self.recorded.get((variant, turn.id, trial)) or self._ask(
@@ -356,10 +367,15 @@ def evaluate_conversations(
     runner = _Runner(judge, store, run_id, recorded, cache)
     jobs = [(p, ctx, c, t) for p in prompts for ctx in contexts for c in conversations for t in range(trials)]
     result = ChainEval(run_id, conversations.name, trials, tuple(contexts), [p.variant.name for p in prompts])
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            done = list(pool.map(lambda job: runner.chain(*job), jobs))
+        done = list(pool.map(lambda job: runner.chain(*job), jobs))
+    except KeyboardInterrupt:  # Ctrl-C: finish no new turn; what is recorded stays, resumable at the turn
+        runner.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise ChainInterrupted(run_id) from None
     finally:
+        pool.shutdown(wait=True)
         shared.close()
     for (p, ctx, c, t), turns in zip(jobs, done, strict=True):
         result.records.setdefault((p.variant.name, ctx), {}).setdefault(c.id, {})[t] = turns

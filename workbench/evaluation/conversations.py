@@ -186,7 +186,9 @@ def check_conversation_set(
     """``evaluation.check.check_question_set`` over every turn (golds that fail or are empty, leaks).
 
     Follow-up turns ("only android", "per hour") recur across chains by nature: the near-duplicate
-    check applies to the opening turns only.
+    check applies to the opening turns only. A follow-up whose gold answers like the previous turn's
+    proves nothing (a model that changes nothing counts as correct): the same spec is an error, the
+    same executed result a warning.
     """
     from dataclasses import replace
 
@@ -194,10 +196,62 @@ def check_conversation_set(
 
     report = check_question_set(conversations.as_question_set(), dataset, example_sets, run=run)
     opening = {c.turns[0].id for c in conversations.chains}
+    same = _unchanged_followups(conversations, dataset if run else None)
     kept = tuple(
         q
         if q.id in opening
-        else replace(q, findings=tuple(f for f in q.findings if f.code != "near_duplicate"))
+        else replace(
+            q, findings=(*(f for f in q.findings if f.code != "near_duplicate"), *same.get(q.id, ()))
+        )
         for q in report.questions
     )
     return replace(report, questions=kept)
+
+
+def _same_answer(before: Any, turn: Any, gold: dict[str, Any]) -> bool:
+    """Whether the previous turn's result is graded correct against this turn's gold (as the eval grades)."""
+    from workbench.spec.matching import results_match, spec_is_ordered
+
+    return (
+        before is not None and turn is not None and results_match(before, turn, ordered=spec_is_ordered(gold))
+    )
+
+
+def _unchanged_followups(conversations: ConversationSet, dataset: Any | None) -> dict[str, list[Any]]:
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.findings import error, warning
+    from workbench.spec.query import parse_spec
+
+    out: dict[str, list[Any]] = {}
+    results: dict[str, Any] = {}
+
+    def result(turn: Question) -> Any:
+        if turn.id not in results:
+            from workbench.sql.execute import run_query
+
+            try:
+                results[turn.id] = run_query(dataset, turn.gold)
+            except WorkbenchError:
+                results[turn.id] = None
+        return results[turn.id]
+
+    for chain in conversations.chains:
+        for before, turn in zip(chain.turns, chain.turns[1:], strict=False):
+            if parse_spec(before.gold).to_dict() == parse_spec(turn.gold).to_dict():
+                finding = error(
+                    "followup_gold_unchanged",
+                    "the gold is the previous turn's gold",
+                    path="gold",
+                    suggestion="write the whole query after this turn's change",
+                )
+            elif dataset is not None and _same_answer(result(before), result(turn), turn.gold):
+                finding = warning(
+                    "followup_same_answer",
+                    "the gold's answer equals the previous turn's: a model that changes nothing counts as correct",
+                    path="gold",
+                    suggestion="pick a follow-up whose change shows in the data",
+                )
+            else:
+                continue
+            out.setdefault(turn.id, []).append(finding)
+    return out

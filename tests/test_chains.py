@@ -146,6 +146,17 @@ def test_report_and_log_read_the_chain_metrics_back(small_dataset):
     assert "<h2>Conversations</h2>" in html and "chain success" in html
 
 
+def test_runs_show_prints_the_chain_table(capsys, small_dataset):
+    cs = ConversationSet.from_dict(SET)
+    store = RunStore()
+    result = evaluate_conversations(cs, [Prompt.load("compact", small_dataset)], dataset=small_dataset,
+                                    store=store, cache=False, contexts=("own",))  # fmt: skip
+    store.close()
+    assert main(["runs", "show", result.run_id]) == 0
+    out = capsys.readouterr().out
+    assert "conversations (accuracy above is per turn)" in out and "chain success" in out
+
+
 def test_check_flags_followups_that_prove_nothing(small_dataset):
     same = {**G1, "filters": [*G1["filters"], {"column": "duration_ms", "op": ">=", "value": 0}]}
     data = {"conversations": [{"id": "c1", "turns": [

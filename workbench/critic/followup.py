@@ -18,7 +18,8 @@ from workbench.core.findings import Finding, warning
 from workbench.critic.critic import critique
 from workbench.critic.text import name_tokens, singular, words
 from workbench.spec.query import parse_spec
-from workbench.spec.readback import _filter, _time
+from workbench.spec.readback import filter_text as _filter
+from workbench.spec.readback import time_text as _time
 
 __all__ = ["critique_followup", "dropped_context", "followup_check"]
 

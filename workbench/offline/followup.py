@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set
 from typing import Any
 
 from workbench.offline.guard import refusal_kind
@@ -137,7 +138,7 @@ def revise(
     return {k: v for k, v in spec.items() if v not in ([], None)}
 
 
-def _filters(spec: dict[str, Any], p: Parse, replace: bool, widened: set[str]) -> None:
+def _filters(spec: dict[str, Any], p: Parse, replace: bool, widened: Set[str]) -> None:
     filters = [f for f in spec.get("filters", []) if f.get("column") not in widened]
     for nf in p.filters:
         col = nf["column"]

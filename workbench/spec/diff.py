@@ -10,11 +10,14 @@ dropped-context rule and the conversation views read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.spec.query import QuerySpec, parse_spec
-from workbench.spec.readback import _filter, _granularity, _order, _time
+from workbench.spec.readback import filter_text as _filter
+from workbench.spec.readback import granularity_text as _granularity
+from workbench.spec.readback import order_text as _order
+from workbench.spec.readback import time_text as _time
 
 __all__ = ["SpecDiff", "spec_diff"]
 
@@ -38,7 +41,6 @@ class SpecDiff:
     orders: tuple[str, str] | None = None
     limit: tuple[str, str] | None = None
     granularity: tuple[str, str] | None = None
-    filter_columns_removed: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def empty(self) -> bool:
@@ -124,5 +126,4 @@ def spec_diff(before: Any, after: Any, now: int | None = None) -> SpecDiff:
             _granularity(b.granularity) if b.granularity else "none",
             _granularity(a.granularity) if a.granularity else "none",
         ),
-        filter_columns_removed=tuple(dict.fromkeys(f.column for f in b.filters if _filter(f) in fr)),
     )

@@ -135,3 +135,12 @@ def test_followup_sections_are_in_prompt_order(small_schema):
 
     r = Prompt.load("compact", small_schema).render("only android", BASE)
     assert list(r.sections) == list(FOLLOWUP_SECTIONS)
+
+
+def test_lifting_a_filter_is_not_read_as_a_negation(small_schema):
+    android = {
+        **BASE,
+        "filters": [*BASE["filters"], {"column": "app.platform", "op": "=", "value": "android"}],
+    }
+    codes = {f.code for f in critique_followup("not just android", android, BASE, small_schema)}
+    assert not codes & {"critic_negation", "critic_dropped_context"}

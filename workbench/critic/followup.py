@@ -107,6 +107,8 @@ def critique_followup(
         return critique(question, spec, schema, conventions, result)
     base = critique(question, new, schema, conventions, result)
     kept = [f for f in base if not _same_part(_part(f.path), cur, new)]
+    if _WIDEN.search(question.lower()):  # "not just android" lifts a filter: it asks for no negation
+        kept = [f for f in kept if f.code != "critic_negation"]
     now = getattr(schema, "now_epoch", None)
     return (*kept, *dropped_context(question, cur, new, now))
 

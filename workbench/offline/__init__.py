@@ -44,7 +44,8 @@ def complete(body: dict[str, Any]) -> dict[str, Any]:
     """
     check_body(body)
     view = read_request(body)
-    ans = followup(body, view) or answer(view, _rng(body))
+    rng = _rng(body)
+    ans = followup(body, view, rng) or answer(view, rng)
     return build_response(body, view, ans)
 
 

@@ -20,15 +20,16 @@ query is English, not a spec: the offline model does not read it back.
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Set
 from typing import Any
 
 from workbench.offline.guard import refusal_kind
 from workbench.offline.instructions import read_conventions
-from workbench.offline.model import Answer, clock, knowledge, lexicon
+from workbench.offline.model import Answer, clock, knowledge, lexicon, sample
 from workbench.offline.request import PromptView, message_text, sections
-from workbench.offline.understand import Parse
+from workbench.offline.understand import Parse, readings
 
 __all__ = ["current_query", "followup", "revise"]
 
@@ -66,8 +67,12 @@ def current_query(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def followup(body: dict[str, Any], view: PromptView) -> Answer | None:
-    """The changed query for a follow-up request, or ``None`` when the request is not one (or is a repair turn)."""
+def followup(body: dict[str, Any], view: PromptView, rng: random.Random | None = None) -> Answer | None:
+    """The changed query for a follow-up request, or ``None`` when the request is not one (or is a repair turn).
+
+    At temperature 0 the follow-up's best reading is applied; above it, a reading is sampled like any
+    question's (``model.sample`` over the parse's alternatives), so trials of a chain can differ.
+    """
     current = current_query(body)
     if current is None or view.previous or refusal_kind(view.question, view.table):
         return None
@@ -77,7 +82,10 @@ def followup(body: dict[str, Any], view: PromptView) -> Answer | None:
     now = clock(view)
     _, know = knowledge(view.schema_text or "", view.examples_text or "", now)
     conv = read_conventions(view.instructions)
-    parse = Parse(_asked(view.question), lex, know, now, conv=conv)
+    asked = _asked(view.question)
+    found = readings(asked, lex, know, now, conv=conv)
+    pick = sample(found, view.temperature, view.top_p, rng or random.Random(0))
+    parse = Parse(asked, lex, know, now, {c.key: c.chosen for c in pick.choices}, conv)
     parse.run()
     if parse.understood == 0 and not _WIDEN.search(view.question):
         return None

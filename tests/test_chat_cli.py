@@ -46,3 +46,16 @@ def test_ask_current_shows_the_change_and_bad_files_are_one_line(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("workbench: error: current query") and len(err.strip().splitlines()) == 1
+
+
+def test_prompt_show_and_diff_count_the_current_query(capsys, tmp_path, small_dataset_path) -> None:
+    current = tmp_path / "current.json"
+    current.write_text(json.dumps(BASE))
+    data = ["--data", str(small_dataset_path), "--question", "only android", "--current", str(current)]
+    assert main(["prompt", "show", "--prompt", "compact", *data, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["tokens"]["sections"]["current_query"] > 0
+    assert "## Current query\n" in shown["messages"][-1]["content"]
+    assert main(["prompt", "diff", "--prompt", "compact", "--prompt", "naive", *data, "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["sections"]["current_query"]["a"] == diff["sections"]["current_query"]["b"] > 0

@@ -98,8 +98,10 @@ def test_eval_records_each_turn_and_resumes_at_the_turn(small_dataset, monkeypat
     assert {(t["variant"], t["question_id"]) for t in run.trials} == {
         ("compact", "c1.1"), ("compact", "c1.2"), ("compact", "c2.1"), ("compact", "c2.2")}  # fmt: skip
     asked = []
-    real = chains_mod.ask
-    monkeypatch.setattr(chains_mod, "ask", lambda q, *a, **kw: asked.append(q) or real(q, *a, **kw))
+    real = chains_mod.Conversation.ask
+    monkeypatch.setattr(
+        chains_mod.Conversation, "ask", lambda self, q, **kw: asked.append(q) or real(self, q, **kw)
+    )
     resumed = evaluate_conversations(
         cs, [prompt], dataset=small_dataset, store=store, run_id=first.run_id, cache=False
     )

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.conversation.session import Conversation
 from workbench.evaluation.conversations import Chain, ConversationSet
 from workbench.evaluation.execution import Executions, SharedDataset
 from workbench.evaluation.metrics import wilson_interval
 from workbench.evaluation.trial import TrialJudge
-from workbench.pipeline.ask import ask
 from workbench.spec.matching import classify
 
 __all__ = [
@@ -138,7 +138,7 @@ def chain_eval_from_run(run: Any) -> ChainEval | None:
 
 
 def _results(records: dict[str, dict[int, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
-    keys = ("question", "correct", "valid", "outcome", "spec", "findings", "current")
+    keys = ("question", "correct", "valid", "outcome", "spec", "findings", "current", "diff")
     return [
         {
             "id": cid,
@@ -242,6 +242,8 @@ class _Runner:
 
     def chain(self, prompt: Any, context: str, chain: Chain, trial: int) -> list[dict[str, Any]]:
         variant = prompt.variant.name + (GOLD_SUFFIX if context == "gold" else "")
+        # the same Conversation the CLI's chat uses; compile only: the run's executions run the queries
+        talk = Conversation(prompt, None, execute=False, trial=trial, cache=self.cache)
         out: list[dict[str, Any]] = []
         current = None
         for n, turn in enumerate(chain.turns):
@@ -250,16 +252,16 @@ class _Runner:
             if context == "gold":
                 current = chain.turns[n - 1].gold if n else None
             record = self.recorded.get((variant, turn.id, trial)) or self._ask(
-                prompt, variant, turn, trial, current
+                talk, variant, turn, trial, current
             )
             out.append(record)
             if context == "own" and record.get("valid_spec"):
                 current = record["spec"]
         return out
 
-    def _ask(self, prompt: Any, variant: str, turn: Any, trial: int, current: Any) -> dict[str, Any]:
-        asked = ask(turn.question, prompt, execute=False, trial=trial, cache=self.cache, current=current)
-        answer, _ = self.judge.answer(prompt, turn, list(asked.attempts))
+    def _ask(self, talk: Conversation, variant: str, turn: Any, trial: int, current: Any) -> dict[str, Any]:
+        asked = talk.ask(turn.question, current=current)
+        answer, _ = self.judge.answer(talk.prompt, turn, list(asked.answer.attempts))
         correct, matched = self.judge.correctness(turn, answer)
         final = answer.final
         valid = final.validation is not None and final.validation.spec is not None
@@ -273,6 +275,7 @@ class _Runner:
             "spec": answer.spec,
             "findings": [f.code for f in answer.findings],
             "current": current,
+            "diff": asked.diff.lines() if asked.diff is not None else None,
             "matched": matched,
             "tokens_in": answer.tokens_in,
             "tokens_out": answer.tokens_out,
@@ -300,7 +303,12 @@ class _Runner:
                     cost_usd=answer.cost_usd,
                     cache_hit=answer.cache_hit,
                     error=final.call.error,
-                    extra={"kind": "conversation", "current": current, "question": turn.question},
+                    extra={
+                        "kind": "conversation",
+                        "current": current,
+                        "question": turn.question,
+                        "change": asked.diff.lines() if asked.diff is not None else None,
+                    },
                 )
         return record
 
@@ -323,6 +331,7 @@ def _recorded_from(run: Any) -> dict[tuple[str, str, int], dict[str, Any]]:
             "spec": t["spec"],
             "findings": [f.get("code") for f in t.get("findings") or []],
             "current": extra.get("current"),
+            "diff": extra.get("change"),
         }
     return out
 

@@ -9,7 +9,7 @@ Example:
     >>> c = Conversation("compact")                     # doctest: +SKIP
     >>> c.ask("errors by service yesterday")             # doctest: +SKIP
     >>> c.ask("only checkout").diff.lines()              # doctest: +SKIP
-    ['+ filter service.name = checkout']
+    ['+ filter service.name = checkout', '- by service.name']
     >>> c.undo(); c.history()                            # doctest: +SKIP
 """
 

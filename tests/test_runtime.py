@@ -262,3 +262,13 @@ def test_aask_gives_the_same_answer(artifact_paths) -> None:
     concurrent = asyncio.run(assistant.aask(QUESTIONS[1], dialect="clickhouse"))
     assert (concurrent.spec, concurrent.sql, concurrent.findings) == (sync.spec, sync.sql, sync.findings)
     assert copy.deepcopy(sync.to_dict())["series_sql"] is None
+
+
+def test_ask_with_a_current_query_changes_it(artifact_paths) -> None:
+    assistant = Assistant.from_artifact(artifact_paths["compact"])
+    current = {"calculations": [{"op": "COUNT"}], "filters": [{"column": "error", "op": "=", "value": True}]}
+    assert "## Current query" in assistant.render("only android", current=current)["messages"][-1]["content"]
+    answer = assistant.ask("only android", current=current)
+    assert answer.valid
+    assert {"column": "error", "op": "=", "value": True} in answer.spec["filters"]
+    assert {"column": "app.platform", "op": "=", "value": "android"} in answer.spec["filters"]

@@ -155,20 +155,21 @@ class Assistant:
 
     # ----------------------------------------------------------------- requests
 
-    def render(self, question: str) -> dict[str, Any]:
+    def render(self, question: str, current: Any = None) -> dict[str, Any]:
         """``{"messages", "tools"}`` exactly as the workbench renders them for ``question``.
 
         In ``json_schema`` mode ``tools`` is ``None`` and ``response_format`` is included.
+        ``current``: the query a follow-up question changes (a spec dict), shown to the model.
         """
-        r = self._prompt.render(question)
+        r = self._prompt.render(question, current)
         out: dict[str, Any] = {"messages": r.messages, "tools": copy.deepcopy(r.tools)}
         if r.response_format is not None:
             out["response_format"] = copy.deepcopy(r.response_format)
         return out
 
-    def request(self, question: str) -> dict[str, Any]:
+    def request(self, question: str, current: Any = None) -> dict[str, Any]:
         """The whole chat.completions body for ``question`` (model, messages, tools, parameters)."""
-        return copy.deepcopy(self._prompt.render(question).body)
+        return copy.deepcopy(self._prompt.render(question, current).body)
 
     # ----------------------------------------------------------------- answers
 
@@ -180,6 +181,7 @@ class Assistant:
         client: Any = None,
         timeout_s: float | None = None,
         max_attempts: int | None = None,
+        current: Any = None,
     ) -> RuntimeAnswer:
         """Ask the model, judge its answer like the workbench does, and compile the accepted spec.
 
@@ -192,16 +194,19 @@ class Assistant:
             timeout_s: per HTTP attempt (default: the variant's, ``WORKBENCH_TIMEOUT_S``, else 60 s).
             max_attempts: attempts per model call (retries with backoff on 429/5xx/timeouts; default:
                 the variant's, ``WORKBENCH_MAX_ATTEMPTS``, else 4).
+            current: the query this question follows up on (the previous answer's ``spec``): shown
+                to the model; the answer is judged as a follow-up (a dropped filter is a warning).
         """
         self._check_dialect(dialect)
         timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
         backend = self._backend(client, timeout_s)
-        rendered = self._prompt.render(question)
+        rendered = self._prompt.render(question, current)
 
         def send(body: dict[str, Any]) -> ModelCall:
             return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
 
-        return self._finish(rendered, drive(self.policy.steps(rendered.body, question), send), dialect)
+        steps = self._policy(current).steps(rendered.body, question)
+        return self._finish(rendered, drive(steps, send), dialect)
 
     async def aask(
         self,
@@ -211,12 +216,13 @@ class Assistant:
         client: Any = None,
         timeout_s: float | None = None,
         max_attempts: int | None = None,
+        current: Any = None,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
         self._check_dialect(dialect)
         timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
         backend = self._backend(client, timeout_s)
-        rendered = self._prompt.render(question)
+        rendered = self._prompt.render(question, current)
 
         async def send(body: dict[str, Any]) -> ModelCall:
             calls = run_calls(
@@ -227,7 +233,7 @@ class Assistant:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
-        attempts = await adrive(self.policy.steps(rendered.body, question), send)
+        attempts = await adrive(self._policy(current).steps(rendered.body, question), send)
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str) -> RuntimeAnswer:
@@ -252,6 +258,11 @@ class Assistant:
         )
 
     # ----------------------------------------------------------------- internals
+
+    def _policy(self, current: Any) -> RepairPolicy:
+        if current is None:
+            return self.policy
+        return RepairPolicy.for_variant(self.variant, self.schema, current=current)
 
     @staticmethod
     def _check_dialect(dialect: str) -> None:

@@ -17,7 +17,7 @@ from workbench.core.errors import WorkbenchError
 
 #: verb modules, in the order ``--help`` lists them.
 VERB_MODULES: tuple[str, ...] = (
-    "data", "spec", "query", "prompt", "ask", "questions", "evaluate", "runs", "serve", "export", "lab",
+    "data", "spec", "query", "prompt", "ask", "chat", "questions", "evaluate", "runs", "serve", "export", "lab",
 )  # fmt: skip
 
 

@@ -71,3 +71,10 @@ def call_options(args: Any) -> tuple[float | None, int | None]:
             f"--max-attempts must be at least 1, not {args.max_attempts}", "e.g. --max-attempts 2"
         )
     return args.timeout, args.max_attempts
+
+
+def read_spec_file(path: str | Path, what: str = "current query") -> dict[str, Any]:
+    """A query spec from a JSON file (``--current``): one-line errors for a missing file or bad JSON."""
+    from workbench.spec.query import load_json, parse_spec
+
+    return parse_spec(load_json(read_text(path, what), f"{what} {path}")).to_dict()

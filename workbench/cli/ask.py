@@ -6,7 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from workbench.cli._common import add_call_options, call_options, print_json, print_result_table
+from workbench.cli._common import (
+    add_call_options,
+    call_options,
+    print_json,
+    print_result_table,
+    read_spec_file,
+)
 from workbench.core.errors import WorkbenchError
 from workbench.core.format import money
 
@@ -28,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ask K times (trials TRIAL..TRIAL+K-1) and report how many executed results agree: a confidence "
         "score (meaningful at temperature > 0; at 0 the samples are identical)",
     )
+    p.add_argument(
+        "--current",
+        metavar="SPEC_FILE",
+        help="a query spec (JSON) the question follows up on: shown to the model, and the answer shows "
+        "what changed against it",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     add_call_options(p)
     p.add_argument("--json", action="store_true", help="print DESIGN.md's ask JSON")
@@ -46,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if args.samples < 1:
         raise WorkbenchError(f"--samples must be at least 1, not {args.samples}", "give a positive count")
     timeout_s, max_attempts = call_options(args)
+    current = read_spec_file(args.current) if args.current else None
     answers = [
         ask(args.question, prompt, dataset=dataset, trial=args.trial + i, cache=not args.no_cache,
-            timeout_s=timeout_s, max_attempts=max_attempts)
+            timeout_s=timeout_s, max_attempts=max_attempts, current=current)
         for i in range(args.samples)
     ]  # fmt: skip
     answer, confidence = answers[0], _agreement(answers) if args.samples > 1 else None
@@ -57,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         out = answer.to_dict()
         if confidence is not None:
             out |= {"samples": args.samples, "agreement": confidence}
+        if current is not None:
+            out |= {"current": current, "diff": _diff(current, answer, dataset)}
         print_json(out)
         return status
     print(f"question: {answer.question}")
@@ -64,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if answer.spec is not None:
         print("query:    " + json.dumps(answer.spec))
         _print_readback(answer, dataset)
+        if current is not None and answer.valid:
+            print_change(current, answer.spec, dataset.schema().now_epoch)
     elif answer.message:
         print(f"model:    {answer.message}")
     _print_findings(answer.findings)
@@ -90,6 +107,24 @@ def _usage_line(answer: Any) -> str:
         f"{answer.latency_ms:.1f} ms{lost}{hit}; cost {money(answer.cost_usd)}; "
         f"{calls} model call{'s' if calls > 1 else ''}{tries}{repaired}"
     )
+
+
+def _diff(current: dict[str, Any], answer: Any, dataset: Any) -> dict[str, Any] | None:
+    from workbench.spec.diff import spec_diff
+
+    if not answer.valid or answer.spec is None:
+        return None
+    return spec_diff(current, answer.spec, dataset.schema().now_epoch).to_dict()
+
+
+def print_change(current: Any, spec: Any, now: int) -> None:
+    """What a follow-up changed against the current query (``spec.diff``), one line per change."""
+    from workbench.spec.diff import spec_diff
+
+    lines = spec_diff(current, spec, now).lines()
+    print("changed:  " + (lines[0] if lines else "nothing"))
+    for line in lines[1:]:
+        print(f"          {line}")
 
 
 def _agreement(answers: list[Any]) -> float:

@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "experiment log, print the metrics side by side and the paired comparison against the first variant.",
     )
     p.add_argument("--questions", metavar="FILE", help="question set YAML (e.g. questions/core.yaml)")
+    p.add_argument("--conversations", metavar="FILE",
+                   help="a conversation set YAML (e.g. questions/conversations.yaml): chains of follow-up turns")  # fmt: skip
+    p.add_argument("--context", choices=("both", "own", "gold"), default="both",
+                   help="conversations: the current query of each turn is the model's own previous answer (own), "
+                   "the previous gold (gold), or both (default; error propagation needs both)")  # fmt: skip
     p.add_argument("--prompt", metavar="FILE", action="append", default=[],
                    help="prompt variant file or name in prompts/; repeat to compare (the first is the baseline)")  # fmt: skip
     p.add_argument("--model", help="override every variant's model (e.g. offline, gpt-4.1-mini)")
@@ -115,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
     from workbench.prompt.render import Prompt
     from workbench.store.runs import RunStore
 
+    if args.conversations:
+        from workbench.cli._chains import run_conversations
+
+        return run_conversations(args)
     _check(args)
     questions = _questions(args)
     store = RunStore()

@@ -7,10 +7,12 @@ import json
 import textwrap
 from typing import Any
 
-from workbench.cli._common import print_json
+from workbench.cli._common import print_json, read_spec_file
 from workbench.core.format import money
 
 _BAR_WIDTH = 30
+CURRENT_FLAG = "--current"
+CURRENT_HELP = "a query spec (JSON) the question follows up on: rendered as the current-query section"
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +43,7 @@ def register(subparsers: Any) -> None:
         "--price-model", metavar="M", help="also price the request as if sent to model M (e.g. gpt-4.1-mini)"
     )
     show.add_argument("--full", action="store_true", help="print whole messages and the tool definitions")
+    show.add_argument(CURRENT_FLAG, metavar="SPEC_FILE", help=CURRENT_HELP)
     show.set_defaults(func=_show)
 
     diff = sub.add_parser(
@@ -58,6 +61,7 @@ def register(subparsers: Any) -> None:
     )
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--full", action="store_true", help="print the whole text diff")
+    diff.add_argument(CURRENT_FLAG, metavar="SPEC_FILE", help=CURRENT_HELP)
     diff.set_defaults(func=_diff)
 
     lister = sub.add_parser("list", help="list the prompt variants in prompts/")
@@ -72,7 +76,8 @@ def _show(args: argparse.Namespace) -> int:
     from workbench.pipeline.ask import bind_prompt
 
     prompt = bind_prompt(args.prompt, args.data)
-    rendered = prompt.render(args.question)
+    current = read_spec_file(args.current) if args.current else None
+    rendered = prompt.render(args.question, current)
     if args.json:
         data = rendered.to_dict(completion_tokens=args.completion_tokens)
         if args.price_model:
@@ -98,8 +103,10 @@ def _diff(args: argparse.Namespace) -> int:
         )
     a_ref, b_ref = args.prompt
     schema = open_dataset(args.data).schema()
+    current = read_spec_file(args.current) if args.current else None
     diff = diff_rendered(
-        Prompt.load(a_ref, schema).render(args.question), Prompt.load(b_ref, schema).render(args.question)
+        Prompt.load(a_ref, schema).render(args.question, current),
+        Prompt.load(b_ref, schema).render(args.question, current),
     )
     if args.json:
         print_json(diff.to_dict())

@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "questions that nearly appear in a few-shot example set, and near-duplicates within the set. "
         "Exit 0: no error found; 1: errors found; 2: bad input.",
     )
-    check.add_argument("file", metavar="FILE", help="question set YAML (e.g. questions/core.yaml, or core)")
+    check.add_argument("file", metavar="FILE",
+                       help="question set or conversation set YAML (e.g. questions/core.yaml, or core, or conversations)")  # fmt: skip
     check.add_argument(
         "--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)"
     )
@@ -41,13 +42,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from workbench.dataset.source import open_dataset
     from workbench.evaluation.check import check_question_set
+    from workbench.evaluation.conversations import (
+        check_conversation_set,
+        is_conversation_file,
+        load_conversation_set,
+    )
     from workbench.evaluation.questions import load_question_set
     from workbench.prompt.examples import available_example_sets, load_example_set
 
-    questions = load_question_set(args.file)
     names = args.examples if args.examples is not None else available_example_sets()
     example_sets = [load_example_set(name) for name in names]
-    report = check_question_set(questions, open_dataset(args.data), example_sets, run=not args.no_run)
+    if is_conversation_file(args.file):  # a conversation set: every turn is screened like a question
+        chains = load_conversation_set(args.file)
+        report = check_conversation_set(chains, open_dataset(args.data), example_sets, run=not args.no_run)
+    else:
+        questions = load_question_set(args.file)
+        report = check_question_set(questions, open_dataset(args.data), example_sets, run=not args.no_run)
     if args.json:
         print_json(report.to_dict())
         return 1 if report.errors else 0

@@ -71,7 +71,18 @@ def run_runs(args: argparse.Namespace) -> int:
         print()
         for name, c in comparisons.items():
             print(comparison_line(run.variants[0].name, name, c))
+    _print_chains(store, args.run, args.k)
     return 0
+
+
+def _print_chains(store, ref: str, k: int | None) -> None:
+    """A conversation run (``eval --conversations``) also gets its chain table."""
+    from workbench.cli._chains import chain_table
+    from workbench.evaluation.chains import chain_eval_from_run
+
+    chains = chain_eval_from_run(store.load_run(ref))
+    if chains is not None:
+        print("\nconversations (accuracy above is per turn):\n" + chain_table(chains, k))
 
 
 def run_compare(args: argparse.Namespace) -> int:

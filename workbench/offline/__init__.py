@@ -25,6 +25,7 @@ import json
 import random
 from typing import Any
 
+from workbench.offline.followup import followup
 from workbench.offline.model import answer
 from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
 from workbench.offline.respond import build_response, stream_chunks
@@ -43,7 +44,8 @@ def complete(body: dict[str, Any]) -> dict[str, Any]:
     """
     check_body(body)
     view = read_request(body)
-    ans = answer(view, _rng(body))
+    rng = _rng(body)
+    ans = followup(body, view, rng) or answer(view, rng)
     return build_response(body, view, ans)
 
 

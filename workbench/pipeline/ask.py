@@ -90,6 +90,7 @@ def ask(
     execute: bool = True,
     timeout_s: float | None = None,
     max_attempts: int | None = None,
+    current: Any = None,
 ) -> Answer:
     """Ask one question end to end (sync; also works inside a running notebook loop).
 
@@ -103,9 +104,11 @@ def ask(
         execute: run the query; otherwise stop at the SQL.
         timeout_s, max_attempts: per HTTP attempt and per call (default: the variant's, the
             environment's, else 60 s and 4; see ``llm.backends.call_settings``).
+        current: the query this question follows up on (a spec or dict): shown in the prompt, and
+            the critic judges the answer as a follow-up of it (``critic.followup``).
     """
     prompt, dataset = _bind(prompt, dataset, execute)
-    rendered = prompt.render(question)
+    rendered = prompt.render(question, current)
     backend = backend or backend_for(prompt.variant, timeout_s=timeout_s, max_attempts=max_attempts)
     body = with_trial_seed(rendered.body, trial)
 
@@ -119,7 +122,7 @@ def ask(
         )
         return res.call
 
-    policy = RepairPolicy.for_variant(prompt.variant, prompt.schema)
+    policy = RepairPolicy.for_variant(prompt.variant, prompt.schema, current=current)
     attempts = drive(policy.steps(body, question), one)
     return finish(rendered.question, prompt, attempts, dataset if execute else None, rendered=rendered)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.critic import critic_check
+from workbench.critic.followup import followup_check
 from workbench.pipeline.judge import (
     DEFAULT_CHECKS,
     Attempt,
@@ -71,10 +72,20 @@ class RepairPolicy:
         *,
         repair_on: RepairOn | None = None,
         checks: Sequence[Check] | None = None,
+        current: Any = None,
     ) -> RepairPolicy:
         """The policy of a prompt variant: its output mode, ``repair`` setting, and the critic with
-        the variant's conventions as the judge's check (unless ``checks`` says otherwise)."""
-        chosen = (critic_check(variant.conventions),) if checks is None else tuple(checks)
+        the variant's conventions as the judge's check (unless ``checks`` says otherwise).
+
+        With ``current`` (the query a follow-up changes) the critic is the follow-up critic
+        (``critic.followup``): inherited parts are not judged again, dropped context is a warning.
+        """
+        if checks is not None:
+            chosen = tuple(checks)
+        elif current is not None:
+            chosen = (followup_check(current, variant.conventions),)
+        else:
+            chosen = (critic_check(variant.conventions),)
         return cls(
             variant.output_mode,
             schema,

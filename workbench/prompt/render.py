@@ -11,6 +11,7 @@ Layout (ARCHITECTURE.md, "Rendered prompt layout"; the offline model parses it):
              ## Examples                (when the examples do not depend on the question)
     user:    ## Columns / ## Examples   (the question-dependent ones)
 
+             ## Current query          (a follow-up's current query, when one is given)
              ## Question
              <question>
 
@@ -21,13 +22,15 @@ recomputed per question.
 
 Token sections add up exactly to ``tokens.count_request(body).total``:
 ``instructions`` (instruction text, mode sentence and the table/clock line),
-``conventions`` (the team's conventions block), ``schema``, ``examples``, ``question`` (each block's own text), ``tools`` (tool
+``conventions`` (the team's conventions block), ``schema``, ``examples``, ``current_query``
+(a follow-up's current query), ``question`` (each block's own text), ``tools`` (tool
 definitions or response format) and ``format`` (message framing, headings and
 separators: the remainder).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC
@@ -48,12 +51,24 @@ from workbench.prompt.examples import (
     select_examples,
     validate_examples,
 )
-from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS, SECTIONS, RenderedPrompt
+from workbench.prompt.rendered import (
+    CACHE_MIN_TOKENS,
+    CACHE_STEP_TOKENS,
+    FOLLOWUP_SECTIONS,
+    SECTIONS,
+    RenderedPrompt,
+)
 from workbench.prompt.variant import PromptVariant, load_variant
 from workbench.schema.columns import Schema
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.relevance import SCHEMA_CACHE
-from workbench.spec.query import query_json_schema
+from workbench.spec.query import parse_spec, query_json_schema
+from workbench.spec.readback import readback
+
+#: the first line of the ``## Current query`` section: what a follow-up asks of the model
+CURRENT_QUERY_LEAD = (
+    "The question changes this query: keep every part of it that the question does not change."
+)
 
 
 class HasSchema(Protocol):
@@ -199,8 +214,12 @@ class Prompt:
             tools_tokens=tools_tokens,
         )
 
-    def render(self, question: str) -> RenderedPrompt:
-        """The exact request for ``question``, with token sections, stable prefix and examples chosen."""
+    def render(self, question: str, current: Any = None) -> RenderedPrompt:
+        """The exact request for ``question``, with token sections, stable prefix and examples chosen.
+
+        ``current``: the query the question follows up on (a spec, dict or JSON text), shown in a
+        ``## Current query`` section before the question as the variant's ``current_query`` says.
+        """
         v, enc = self.variant, self.encoding
         question = question.strip()
         st = self._stable()
@@ -217,6 +236,9 @@ class Prompt:
             if block:
                 examples_tokens = tokens.count_tokens(block, enc)
                 user_parts.append("## Examples\n" + block)
+        current_text = self.current_query_text(current)
+        if current_text:
+            user_parts.append("## Current query\n" + current_text)
         user_parts.append("## Question\n" + question)
         user = {"role": "user", "content": "\n\n".join(user_parts)}
         messages = [{"role": "system", "content": st.system}, user]
@@ -239,6 +261,9 @@ class Prompt:
             "question": tokens.count_tokens(question, enc),
             "tools": st.tools_tokens,
         }
+        if current_text:  # only follow-ups have the section (single questions keep their sections)
+            sections["current_query"] = tokens.count_tokens(current_text, enc)
+            sections = {k: sections[k] for k in FOLLOWUP_SECTIONS if k in sections}
         sections["format"] = total - sum(sections.values())
         return RenderedPrompt(
             question=question,
@@ -258,6 +283,15 @@ class Prompt:
             invalid_examples=self.invalid_examples,
             price=None if v.price is None else (v.price.input, v.price.cached_input, v.price.output),
         )
+
+    def current_query_text(self, current: Any) -> str | None:
+        """The ``## Current query`` section's text for ``current`` (``None``: no section)."""
+        if current is None or self.variant.current_query == "none":
+            return None
+        spec = parse_spec(current)
+        if self.variant.current_query == "readback":
+            return f"{CURRENT_QUERY_LEAD}\n{readback(spec, self.schema.now_epoch)}"
+        return f"{CURRENT_QUERY_LEAD}\n{json.dumps(spec.to_dict(), separators=(',', ':'))}"
 
     @property
     def stable_prefix_tokens(self) -> int:

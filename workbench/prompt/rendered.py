@@ -12,7 +12,7 @@ from workbench.core.findings import Finding
 from workbench.prompt.examples import SelectedExample
 from workbench.schema.compress import CompressedSchema
 
-__all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "SECTIONS", "RenderedPrompt"]
+__all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "FOLLOWUP_SECTIONS", "SECTIONS", "RenderedPrompt"]
 
 #: token sections, in the order they appear in the request
 SECTIONS: tuple[str, ...] = (
@@ -24,6 +24,9 @@ SECTIONS: tuple[str, ...] = (
     "tools",
     "format",
 )
+
+#: a follow-up's sections: the current query it changes comes right before the question
+FOLLOWUP_SECTIONS: tuple[str, ...] = (*SECTIONS[:4], "current_query", *SECTIONS[4:])
 
 #: OpenAI prompt caching: prefixes of at least 1,024 tokens are cached, in steps of 128 tokens
 CACHE_MIN_TOKENS = 1024
@@ -43,7 +46,8 @@ class RenderedPrompt:
         tool_choice: ``"auto"`` in tool_call mode, else ``None``.
         response_format: the JSON schema response format (json_schema mode) or ``None``.
         body: the exact keyword arguments of ``chat.completions.create``.
-        sections: tokens per section (``SECTIONS``); they add up to ``total_tokens``.
+        sections: tokens per section (``SECTIONS``, or ``FOLLOWUP_SECTIONS`` with a current query);
+            they add up to ``total_tokens``.
         total_tokens: prompt tokens of the request (``tokens.count_request(body).total``).
         stable_prefix_tokens: tokens identical for every question (tools + system message).
         encoding: the tiktoken encoding used.

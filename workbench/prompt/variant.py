@@ -78,6 +78,9 @@ class PromptVariant(BaseModel):
         price: the model's price in USD per million tokens, when the price table lacks it.
         extra_body: server-specific request parameters (``cache_prompt``, ``top_k``, ...), sent
             as they are; never model, messages, tools, output format or the endpoint.
+        current_query: how a follow-up's current query is shown (a ``## Current query`` section
+            after the stable prefix): ``json`` (the spec, the default), ``readback`` (one line of
+            English) or ``none`` (not shown: every question stands alone).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -102,6 +105,7 @@ class PromptVariant(BaseModel):
     max_attempts: int | None = Field(default=None, ge=1, le=20)
     price: DeclaredPrice | None = None
     extra_body: dict[str, Any] = Field(default_factory=dict)
+    current_query: Literal["json", "readback", "none"] = "json"
     instructions_file: str | None = None
     instructions: str = Field(min_length=1)
 
@@ -258,6 +262,7 @@ _LATER_DEFAULTS: dict[str, Any] = {
     "max_attempts": None,
     "price": None,
     "extra_body": {},
+    "current_query": "json",
 }
 
 

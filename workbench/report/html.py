@@ -97,12 +97,26 @@ def render_report(
         grid=grid(columns, questions),
         failures=failures(columns, questions, max_failures),
         variants=_variants(columns),
+        conversations=_conversations(runs),
         version=workbench_version(),
         generated=(generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
 # --------------------------------------------------------------------------- pieces
+
+
+def _conversations(runs: Sequence[Any]) -> list[dict[str, Any]]:
+    """Chain metrics of the conversation runs (``eval --conversations``): a header and rows per run."""
+    from workbench.evaluation.chains import chain_eval_from_run, chain_rows
+
+    out = []
+    for run in runs:
+        result = chain_eval_from_run(run)
+        if result is not None:
+            rows = chain_rows(result)
+            out.append({"run_id": run.run_id, "header": rows[0], "rows": rows[1:]})
+    return out
 
 
 def _columns(runs: Sequence[Any], evals: Sequence[Any]) -> list[_Column]:

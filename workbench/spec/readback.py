@@ -12,7 +12,16 @@ from typing import Any
 
 from workbench.spec.query import DEFAULT_TIME_RANGE, parse_spec
 
-__all__ = ["builder", "builder_text", "readback", "readback_or_none"]
+__all__ = [
+    "builder",
+    "builder_text",
+    "filter_text",
+    "granularity_text",
+    "order_text",
+    "readback",
+    "readback_or_none",
+    "time_text",
+]
 
 DAY = 86400
 _OPS = {
@@ -176,3 +185,10 @@ def readback_or_none(spec: Any, now: int | None = None) -> str | None:
         return readback(spec, now)
     except Exception:  # a view shows "no readback" rather than failing on one bad record
         return None
+
+
+#: the parts of a readback, for views that describe one part (``spec.diff``, the critic's messages)
+filter_text = _filter
+time_text = _time
+granularity_text = _granularity
+order_text = _order

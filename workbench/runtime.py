@@ -41,7 +41,7 @@ from workbench.llm.backends import Backend, backend_for
 from workbench.llm.runner import Job, call, run_calls
 from workbench.pipeline.answer import Answer
 from workbench.pipeline.judge import Attempt
-from workbench.pipeline.policy import RepairPolicy, adrive, drive
+from workbench.pipeline.policy import RepairPolicy, adrive, drive, with_trial_seed
 from workbench.prompt.examples import Example, ExampleSet
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import PromptVariant
@@ -199,7 +199,11 @@ class Assistant:
         def send(body: dict[str, Any]) -> ModelCall:
             return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
 
-        return self._finish(rendered, drive(self.policy.steps(rendered.body, question), send), dialect)
+        return self._finish(
+            rendered,
+            drive(self.policy.steps(with_trial_seed(rendered.body, 0, question), question), send),
+            dialect,
+        )
 
     async def aask(
         self,
@@ -224,7 +228,9 @@ class Assistant:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
-        attempts = await adrive(self.policy.steps(rendered.body, question), send)
+        attempts = await adrive(
+            self.policy.steps(with_trial_seed(rendered.body, 0, question), question), send
+        )
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str) -> RuntimeAnswer:

@@ -34,7 +34,7 @@ from workbench.core.errors import ConfigError
 from workbench.core.yamlio import dump_yaml
 from workbench.evaluation.orchestrator import Orchestrator, TrialCallback
 from workbench.evaluation.questions import QuestionSet, ensure_question_set
-from workbench.evaluation.run import EvalRun, VariantRun
+from workbench.evaluation.run import EvalRun, VariantRun, recall_dict
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
 
@@ -192,6 +192,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
 
     backends = [backend or backend_for(p.variant, timeout_s=options["timeout_s"]) for p in bound]
     done: set[tuple[str, str, int]] = set()
+    recalls = {p.variant.name: _recall(p, qs) for p in bound}
     if store is not None:
         if recorded is None:
             cached = options["cache"] is not None and options["cache"] is not False
@@ -203,7 +204,8 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
             )  # fmt: skip
         for p in bound:
             store.add_variant(run_id, p.variant.name, hash=p.variant.variant_hash, text=variant_text(p),
-                              model=p.variant.model, params=_params(p))  # fmt: skip
+                              model=p.variant.model, params=_params(p),
+                              recall=recall_dict(recalls[p.variant.name]))  # fmt: skip
         if recorded is not None:
             done = store.resume_run(run_id)
     orch = Orchestrator(prompts=bound, questions=qs, trials=trials, dataset=dataset, store=store, run_id=run_id,
@@ -234,7 +236,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     orch.timings["wall_s"] = time.perf_counter() - wall0
     orch.timings["executed_queries"] = orch.executions.executed
     orch.timings["shared_queries"] = orch.executions.shared
-    return _result(orch, qs, bound, dataset, store, run_id, trials)
+    return _result(orch, qs, bound, dataset, store, run_id, trials, recalls)
 
 
 def _questions(question_set: Any, recorded: Any) -> QuestionSet:
@@ -309,10 +311,16 @@ def _check_variants(recorded: Any, bound: list[Prompt]) -> None:
             )
 
 
-def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
-            run_id: str | None, trials: int) -> EvalRun:  # fmt: skip
+def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
+    """Column recall of the prompt's schema settings on the questions' gold columns."""
     from workbench.schema.compress import column_recall
 
+    items = [(q.question, q.gold_columns) for q in qs]
+    return column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)
+
+
+def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
+            run_id: str | None, trials: int, recalls: dict[str, Any]) -> EvalRun:  # fmt: skip
     if store is not None and run_id is not None:
         run = EvalRun.from_run(store.load_run(run_id))
     else:
@@ -331,9 +339,7 @@ def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset:
         )  # fmt: skip
     order = [p.variant.name for p in prompts]  # the first prompt given is the baseline
     run.variants.sort(key=lambda v: order.index(v.name) if v.name in order else len(order))
-    items = [(q.question, q.gold_columns) for q in qs]
     for prompt in prompts:
-        v = run.variant(prompt.variant.name)
-        v.recall = column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)
+        run.variant(prompt.variant.name).recall = recalls[prompt.variant.name]
     run.timings = orch.timings
     return run

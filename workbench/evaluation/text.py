@@ -44,6 +44,13 @@ def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
     return " ".join(f"{p} {n}" for p, n in parts.most_common(3)) or "-"
 
 
+def _cache_hits(v: VariantRun, m: VariantMetrics) -> str:
+    lookup = (
+        "" if m.cache_hit_latency_ms_p50 is None else f", lookup p50 {fmt.ms(m.cache_hit_latency_ms_p50)}"
+    )
+    return f"{m.cache_hits}/{m.n_trials}{lookup}"
+
+
 def _opt_pct(value: float | None) -> str:
     return "-" if value is None else _pct(value)
 
@@ -51,6 +58,7 @@ def _opt_pct(value: float | None) -> str:
 def _rows(k: int) -> list[Row]:
     return [
         ("accuracy [95% CI]", lambda v, m: f"{_pct(m.accuracy)} {fmt.ci(m.accuracy_ci_questions, digits=0)}"),
+        ("answered / errored", lambda v, m: f"{m.n_answered} / {m.n_errors}"),
         ("pass@1", lambda v, m: _pct(m.pass_at_1)),
         (f"pass^{k}", lambda v, m: _pct(m.pass_k)),
         ("valid rate", lambda v, m: _pct(m.valid_rate)),
@@ -76,10 +84,10 @@ def _rows(k: int) -> list[Row]:
             "latency p50 / p95",
             lambda v, m: (
                 f"{fmt.ms(m.latency_ms_p50, unit=False, missing='-')} / "
-                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms"
+                f"{fmt.ms(m.latency_ms_p95, unit=False, missing='-')} ms ({m.n_timed} calls)"
             ),
         ),
-        ("cache hits", lambda v, m: f"{m.cache_hits}/{m.n_trials}"),
+        ("cache hits", _cache_hits),
         ("column recall", lambda v, m: "-" if v.recall is None else _pct(v.recall.recall)),
         ("trials", lambda v, m: f"{m.n_trials} ({m.n_questions} questions)"),
     ]
@@ -136,9 +144,10 @@ def runs_table(summaries: Sequence[Any]) -> str:
         rows.append([
             s.run_id, f"{s.created_at:%Y-%m-%d %H:%M}", s.status, s.question_set_name or "-",
             ", ".join(s.variants), f"{s.n_trials}/{expected if expected is not None else '?'}",
-            _pct(s.accuracy),
+            _pct(s.accuracy), str(getattr(s, "n_errors", 0)),
         ])  # fmt: skip
-    return _table(["run", "created (UTC)", "status", "questions", "variants", "trials", "accuracy"], rows)
+    header = ["run", "created (UTC)", "status", "questions", "variants", "trials", "accuracy", "errors"]
+    return _table(header, rows)
 
 
 # --------------------------------------------------------------------------- run vs run

@@ -104,7 +104,7 @@ def ask(
     prompt, dataset = _bind(prompt, dataset, execute)
     rendered = prompt.render(question)
     backend = backend or _backend(prompt)
-    body = with_trial_seed(rendered.body, trial)
+    body = with_trial_seed(rendered.body, trial, question)
 
     def one(request: dict[str, Any]) -> ModelCall:
         (res,) = run_calls_sync([(request, backend, trial)], cache=cache, timeout_s=timeout_s, concurrency=1)

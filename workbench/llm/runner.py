@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.llm.backends import Backend
-from workbench.llm.cache import ResponseCache, ensure_cache
+from workbench.llm.cache import ResponseCache, cache_scope, ensure_cache
 from workbench.llm.client import CallFailure, ModelCall, asend, failed_call, now_iso, request_hash
 
 __all__ = ["Backoff", "Interrupted", "Job", "Result", "call", "run_calls", "run_calls_sync"]
@@ -103,7 +103,7 @@ async def _call(
 ) -> ModelCall:
     """One job: cache, then attempts with backoff. Never raises for a failed call."""
     key = request_hash(job.body, job.trial)
-    salt = getattr(job.backend, "cache_salt", "")
+    salt = cache_scope(job.backend)
     if cache is not None:
         hit = cache.get(key, salt)
         if hit is not None:
@@ -154,7 +154,7 @@ async def _call(
             ttft_ms=None if result.ttft_ms is None else result.ttft_ms + offset,
         )
         if cache is not None:
-            cache.put(result, salt)
+            cache.put(result, salt, body=job.body)
         return result
 
 

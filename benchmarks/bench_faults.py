@@ -151,13 +151,21 @@ def backend(url: str) -> Any:
 
 
 def run_eval(
-    qs: Any, prompt: Any, dataset: Any, store: Any, url: str, trials: int, run_id: str | None = None
+    qs: Any,
+    prompt: Any,
+    dataset: Any,
+    store: Any,
+    url: str,
+    trials: int,
+    run_id: str | None = None,
+    **kw: Any,
 ):
     from workbench.evaluation.evaluate import evaluate
 
     t0 = time.perf_counter()
     run = evaluate(None if run_id else qs, None if run_id else [prompt], dataset=dataset, trials=trials,
-                   store=store, run_id=run_id, backend=backend(url), timeout_s=TIMEOUT_S, concurrency=8)  # fmt: skip
+                   store=store, run_id=run_id, backend=backend(url), timeout_s=TIMEOUT_S, concurrency=8,
+                   **kw)  # fmt: skip
     return run, time.perf_counter() - t0
 
 
@@ -183,31 +191,32 @@ qs = load_question_set(Path({root!r}) / "questions" / "core.yaml")
 qs = qs.select(ids=qs.ids[:{n}])
 with RunStore({store!r}) as store:
     run_id = None if {run_id!r} == "" else {run_id!r}
+    said = []
+    def recorded(_record):  # tell the parent the eval is recording: it may kill us from now on
+        if not said:
+            said.append(1)
+            print(store.list_runs()[0].run_id, flush=True)
     b.run_eval(qs, Prompt.load(Path({root!r}) / "prompts" / "honeycomb.yaml", dataset), dataset, store,
-               {url!r}, {trials}, run_id)
+               {url!r}, {trials}, run_id, on_trial=recorded)
 """
 
 
 def sweep(args: argparse.Namespace, url: str, tmp: Path) -> tuple[str, Path, int]:
     """SIGKILL eval processes at random moments, each resuming the last; returns (run id, log, kills)."""
-    from workbench.store.runs import RunStore
-
     store = tmp / "sweep.duckdb"
     rng, run_id, kills = random.Random(7), "", 0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _ in range(args.kills):
         code = CHILD.format(root=str(ROOT), bench=str(Path(__file__).parent), n=args.questions, store=str(store),
                             run_id=run_id, url=url, trials=args.trials)  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env)
-        time.sleep(rng.uniform(4.0, 7.0))  # ~3 s of start-up, then a part of the eval
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline().strip() if proc.stdout else ""  # the first trial is recorded
+        run_id = run_id or line
+        time.sleep(rng.uniform(0.2, 2.5))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-        if not run_id:
-            with RunStore(store) as log:
-                runs = log.list_runs()
-            run_id = runs[0].run_id if runs else ""
     return run_id, store, kills
 
 
@@ -259,7 +268,8 @@ def main() -> int:
             before_final = store.load_run(run_id).trials
             errors = sum(t["outcome"] == "error" for t in before_final)
             print(f"kill-and-resume sweep: {kills} SIGKILLs of evals on the faulty server recorded "
-                  f"{len(before_final)} trials ({errors} errored); then a resume on the healed server")  # fmt: skip
+                  f"{len(before_final)} trials ({errors} errored) in {time.perf_counter() - t0:.1f} s; "
+                  "then a resume on the healed server")  # fmt: skip
             final, final_s = run_eval(qs, prompt, dataset, store, url, args.trials, run_id)
             dupes = store.sql("SELECT count(*) - count(DISTINCT (variant, question_id, trial)) AS d FROM trials "
                               "WHERE run_id = ?", [run_id])["d"][0]  # fmt: skip

@@ -2,8 +2,9 @@
 
 ``evaluate()`` runs in phases so that model calls really overlap:
 
-1. **render** every (question, variant) prompt once (trials reuse it; trial ``t > 0`` of a
-   sampled variant gets ``seed + t``, ``pipeline.policy.with_trial_seed``);
+1. **render** every (question, variant) prompt once (trials reuse it; every trial of a sampled
+   variant, trial 0 included, gets a seed derived from (variant seed, question, trial),
+   ``pipeline.policy.with_trial_seed``);
 2. **call** the model for every (question, variant, trial) not yet in the log, through
    ``runner.run_calls`` with bounded concurrency, retries and the response cache; each
    answer is handed to a small thread pool the moment it arrives, which judges it
@@ -18,7 +19,8 @@
    structural diff against the gold;
 6. **record** the trial in the experiment log the moment it is complete (its own commit),
    so a run killed halfway keeps what it finished, and ``evaluate(run_id=...)`` does only
-   the rest.
+   the rest: the unrecorded trials and those whose call failed in transport (outcome
+   ``error``), whose new record supersedes the error.
 """
 
 from __future__ import annotations

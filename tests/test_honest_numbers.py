@@ -242,3 +242,42 @@ def test_column_recall_is_stored_with_the_run(small_dataset, few, store) -> None
     assert stored.n_gold == measured.n_gold and stored.misses == dict(measured.misses)
     assert loaded.to_dict()["variants"][0]["column_recall"]["recall"] == pytest.approx(measured.recall)
     assert "column recall      -" not in metrics_table(loaded.variants)
+
+
+def test_ask_does_not_crash_on_a_lone_surrogate(small_dataset_path, monkeypatch, capsys) -> None:
+    """A real loopback server answers with a filter value holding a lone surrogate (escaped in the body)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    spec = {
+        "calculations": [{"op": "COUNT"}],
+        "filters": [{"column": "service.name", "op": "=", "value": "pay\ud83d"}],
+    }
+    content = json.dumps(_completion(json.dumps(spec, ensure_ascii=False))).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+    try:
+        args = ["ask", "how many requests?", "--prompt", "honeycomb", "--model", "gpt-4.1-mini",
+                "--data", str(small_dataset_path), "--no-cache"]  # fmt: skip
+        assert main(args) == 0
+        assert "COUNT" in capsys.readouterr().out
+        assert main([*args, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["spec"]["filters"][0]["value"] == "pay\ufffd" and data["rows"] == [[0]]
+    finally:
+        server.shutdown()

@@ -242,6 +242,11 @@ def test_column_recall_is_stored_with_the_run(small_dataset, few, store) -> None
     assert stored.n_gold == measured.n_gold and stored.misses == dict(measured.misses)
     assert loaded.to_dict()["variants"][0]["column_recall"]["recall"] == pytest.approx(measured.recall)
     assert "column recall      -" not in metrics_table(loaded.variants)
+    from workbench.core import format as fmt
+    from workbench.report.html import render_report
+
+    html = render_report([store.load_run(run.run_id)])
+    assert f'column recall (gold columns kept)</td><td class="num">{fmt.pct(measured.recall)}<' in html
 
 
 def test_ask_does_not_crash_on_a_lone_surrogate(small_dataset_path, monkeypatch, capsys) -> None:

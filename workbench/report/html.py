@@ -188,6 +188,10 @@ def _metrics(columns: Sequence[_Column]) -> dict[str, Any] | None:
     ks = sorted({c.metrics.k for c in shown})
     k_label = f"pass^{ks[0]}" if len(ks) == 1 else "pass^k (k per column)"
     rows = [(label, [fn(c.metrics) for c in shown]) for label, fn in _metric_rows(k_label)]
+    recall = [
+        (fmt.pct(c.variant.recall.recall) if c.variant.recall is not None else fmt.DASH, None) for c in shown
+    ]
+    rows.append(("column recall (gold columns kept)", recall))
     return {"labels": [c.label for c in shown], "rows": rows}
 
 

@@ -137,10 +137,17 @@ def test_compare_lists_per_question_wins_and_losses(capsys, small_dataset_path) 
     other.write_text(text)
     assert _eval(capsys, small_dataset_path, "--prompt", str(other), "--limit", "30")[0] == 0
     cand = next(r for r in _run_ids(capsys) if r != base)
-    assert main(["compare", base, cand, "--json"]) == 0
-    (pair,) = json.loads(capsys.readouterr().out)["pairs"]
-    assert pair["losses"], "the variant without http.route and app.platform loses some questions"
+    # same name, other content: not compared by default, and said so
     assert main(["compare", base, cand]) == 0
+    out = capsys.readouterr().out
+    assert "warning: variant 'compact' has other content in run B" in out and "--pair compact:compact" in out
+    assert "not compared (run A only): compact" in out and "B right, A wrong" not in out
+    assert main(["compare", base, cand, "--json", "--pair", "compact:compact"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (pair,) = data["pairs"]
+    assert pair["same_content"] is False and data["not_compared"] == {"a": [], "b": []}
+    assert pair["losses"], "the variant without http.route and app.platform loses some questions"
+    assert main(["compare", base, cand, "--pair", "compact:compact"]) == 0
     out = capsys.readouterr().out
     assert f"A right, B wrong ({len(pair['losses'])}): {pair['losses'][0]} (1/1 -> 0/1)" in out
 

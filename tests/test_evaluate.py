@@ -20,6 +20,7 @@ from workbench.evaluation.evaluate import EvalInterrupted, evaluate
 from workbench.evaluation.questions import QuestionSet, load_question_set
 from workbench.evaluation.run import DESIGN_METRICS, DESIGN_TRIAL
 from workbench.llm.cache import ResponseCache
+from workbench.pipeline.policy import with_trial_seed
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import variant_from_yaml
 from workbench.store.runs import RunStore
@@ -94,7 +95,7 @@ def test_metrics_agree_with_the_recorded_trials(small_dataset, few, store) -> No
     gold = _gold(few)
     wrong = {"calculations": [{"op": "COUNT"}], "time_range": 60}
 
-    def answer(question, body):  # wrong when (seed + question index) % 3 == 0; trial t has seed 10 + t
+    def answer(question, body):  # wrong when (seed + question index) % 3 == 0
         q = few.ids.index(next(q.id for q in few if q.question == question))
         return gold(question, body) if (body["seed"] + q) % 3 else wrong
 
@@ -110,8 +111,14 @@ def test_metrics_agree_with_the_recorded_trials(small_dataset, few, store) -> No
     trials = [t for r in v["results"] for t in r["trials"]]
     assert v["metrics"]["accuracy"] == pytest.approx(sum(t["correct"] for t in trials) / len(trials))
     assert v["metrics"]["valid_rate"] == pytest.approx(sum(t["valid"] for t in trials) / len(trials))
-    seeds = sorted({b["seed"] for b in model.history})
-    assert seeds == [10, 11, 12]  # trial t of a sampled variant: variant seed + t
+    # every trial of a sampled variant, trial 0 included, has its seed from (variant seed, question, trial)
+    expected_seeds = {
+        with_trial_seed({"temperature": 0.7, "seed": 10}, t, q.question)["seed"]
+        for q in few
+        for t in range(3)
+    }
+    assert {b["seed"] for b in model.history} == expected_seeds
+    assert len(expected_seeds) == 3 * len(few)
 
 
 def test_outcomes_are_classified(small_dataset, few, store) -> None:

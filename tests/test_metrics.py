@@ -115,14 +115,16 @@ def test_summarize_hand_computed() -> None:
          "tokens_out": None, "latency_ms": None, "cost_usd": None, "outcome": "error", "error": "timeout"},
     ]  # fmt: skip
     m = summarize(trials)
+    # the error is not an answer: every rate is over the 5 answered trials, the error counted apart
     assert (m.n_questions, m.n_trials, m.k) == (2, 6, 3)
-    assert m.accuracy == pytest.approx(4 / 6)
-    assert m.pass_at_1 == pytest.approx((1 + 1 / 3) / 2)
-    assert m.pass_k == pytest.approx((1 + 0) / 2)  # q2: C(2,3) = 0
+    assert (m.n_answered, m.n_errors) == (5, 1)
+    assert m.accuracy == pytest.approx(4 / 5)
+    assert m.pass_at_1 == pytest.approx((1 + 1 / 2) / 2)
+    assert m.pass_k == pytest.approx(1.0) and m.pass_k_questions == 1  # q2 has 2 answered trials < k
     assert m.pass_at_k == pytest.approx(1.0)
-    assert m.valid_rate == pytest.approx(5 / 6)
-    assert m.semantic_valid_rate == pytest.approx(4 / 6)
-    assert m.repair_rate == pytest.approx(2 / 6)
+    assert m.valid_rate == pytest.approx(5 / 5)
+    assert m.semantic_valid_rate == pytest.approx(4 / 5)
+    assert m.repair_rate == pytest.approx(2 / 5)
     assert m.repair_success_rate == pytest.approx(0.5)
     assert m.tokens_in_mean == pytest.approx(140) and m.tokens_in_total == 700
     assert m.tokens_out_mean == pytest.approx(30) and m.tokens_out_total == 150
@@ -130,10 +132,13 @@ def test_summarize_hand_computed() -> None:
     assert m.cost_usd == pytest.approx(0.07)
     assert m.cost_per_question == pytest.approx(0.07 / 6)
     assert m.cost_per_1k_questions == pytest.approx(0.07 / 6 * 1000)
-    assert m.latency_ms_mean == pytest.approx(30)
-    assert m.latency_ms_p50 == pytest.approx(30)
-    assert m.latency_ms_p95 == pytest.approx(48)
-    assert m.latency_ms_p99 == pytest.approx(49.6)
+    # latency: only the 4 answered calls that reached the model; the cache hit's lookup apart
+    assert m.n_timed == 4
+    assert m.latency_ms_mean == pytest.approx(35)
+    assert m.latency_ms_p50 == pytest.approx(35)
+    assert m.latency_ms_p95 == pytest.approx(48.5)
+    assert m.latency_ms_p99 == pytest.approx(49.7)
+    assert m.cache_hit_latency_ms_p50 == pytest.approx(10)
     assert (m.cache_hits, m.cache_hit_rate) == (1, pytest.approx(1 / 6))
     assert m.outcomes == {"correct": 4, "rejected": 1, "error": 1}
     lo, hi = m.accuracy_ci

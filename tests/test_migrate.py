@@ -34,7 +34,7 @@ EXPECTED = {
     },
     "run_variants": {
         "run_id": "VARCHAR", "variant": "VARCHAR", "variant_hash": "VARCHAR", "variant_text": "VARCHAR",
-        "model": "VARCHAR", "params": "VARCHAR", "added_at": "TIMESTAMP",
+        "model": "VARCHAR", "params": "VARCHAR", "added_at": "TIMESTAMP", "column_recall": "VARCHAR",
     },
     "run_questions": {
         "run_id": "VARCHAR", "question_id": "VARCHAR", "position": "INTEGER", "question": "VARCHAR",
@@ -50,6 +50,9 @@ EXPECTED = {
         "finished_at": "TIMESTAMP", "recorded_at": "TIMESTAMP",
     },
 }  # fmt: skip
+#: m002: a retried trial's later records (the columns of trials), and the latest record of each trial (a view)
+EXPECTED["trial_retries"] = dict(EXPECTED["trials"])
+EXPECTED["trials_latest"] = dict(EXPECTED["trials"])
 
 #: schema version 1 (m001_initial) exactly as it was released: never edit this, it is history.
 V1_DDL = [

@@ -109,7 +109,7 @@ def test_sync_async_runtime_and_eval_send_the_same_requests(
         out = {}
         for t in range(TRIALS):
             for q in texts:
-                body = with_trial_seed(prompt.render(q).body, t)
+                body = with_trial_seed(prompt.render(q).body, t, q)
                 attempts = await adrive(policy.steps(body, q), send)
                 answer = Answer(
                     question=q, variant=prompt.variant.name, model=prompt.variant.model, attempts=attempts

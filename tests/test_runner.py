@@ -21,6 +21,12 @@ REQUEST = {
     "messages": [{"role": "user", "content": "errors by service"}],
     "temperature": 0,
 }
+#: the same request asking for a tool call: the answer the fixtures give parses as it expects
+TOOL_REQUEST = {
+    **REQUEST,
+    "tools": [{"type": "function", "function": {"name": "run_query", "parameters": {"type": "object"}}}],
+    "tool_choice": "auto",
+}
 
 
 def _request(i: int) -> dict:
@@ -265,7 +271,7 @@ def test_sync_wrapper_inside_a_running_loop() -> None:
 
 def test_cache_hit_the_second_time_costs_nothing(tmp_path: Path) -> None:
     endpoint = FakeEndpoint(httpx2, default="tool_call")
-    jobs = [Job(REQUEST, endpoint.backend(), trial=t) for t in range(3)]
+    jobs = [Job(TOOL_REQUEST, endpoint.backend(), trial=t) for t in range(3)]
     with ResponseCache(tmp_path / "c.sqlite") as cache:
         first = {r.job.trial: r.call for r in run_calls_sync(jobs, cache=cache)}
         second = {r.job.trial: r.call for r in run_calls_sync(jobs, cache=cache)}
@@ -284,9 +290,11 @@ def test_trial_index_prevents_cross_trial_cache_hits(tmp_path: Path) -> None:
     endpoint = FakeEndpoint(httpx2, default="tool_call")
     backend = endpoint.backend()
     with ResponseCache(tmp_path / "c.sqlite") as cache:
-        run_calls_sync([Job(REQUEST, backend, trial=0), Job(REQUEST, backend, trial=1)], cache=cache)
+        run_calls_sync(
+            [Job(TOOL_REQUEST, backend, trial=0), Job(TOOL_REQUEST, backend, trial=1)], cache=cache
+        )
         assert len(endpoint.history) == 2  # same request, two trials: two real calls
-        again = run_calls_sync([Job(REQUEST, backend, trial=t) for t in range(3)], cache=cache)
+        again = run_calls_sync([Job(TOOL_REQUEST, backend, trial=t) for t in range(3)], cache=cache)
     assert len(endpoint.history) == 3  # only the new trial 2 went out
     assert sorted((r.job.trial, r.call.cache_hit) for r in again) == [(0, True), (1, True), (2, False)]
 

@@ -17,6 +17,7 @@ from workbench.core.errors import ConfigError, WorkbenchError
 from workbench.core.findings import error
 from workbench.evaluation.questions import Question, QuestionSet
 from workbench.spec.matching import results_match
+from workbench.store.migrations import MIGRATIONS
 from workbench.store.runs import RESULT_ROW_CAP, RunStore, cap_result
 
 QS = QuestionSet(
@@ -219,7 +220,7 @@ def test_migrations_are_recorded_once(tmp_path: Path) -> None:
         new_run(s)
     with RunStore(path) as s:
         names = list(s.sql("SELECT name FROM migrations ORDER BY name")["name"])
-        assert names == ["m001_initial"]
+        assert names == [name for name, _ in MIGRATIONS]
         assert len(s.list_runs()) == 1
 
 

@@ -41,7 +41,7 @@ from workbench.llm.backends import Backend, backend_for, call_settings
 from workbench.llm.runner import Job, call, run_calls
 from workbench.pipeline.answer import Answer
 from workbench.pipeline.judge import Attempt
-from workbench.pipeline.policy import RepairPolicy, adrive, drive
+from workbench.pipeline.policy import RepairPolicy, adrive, drive, with_trial_seed
 from workbench.prompt.examples import Example, ExampleSet
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import PromptVariant
@@ -205,7 +205,7 @@ class Assistant:
         def send(body: dict[str, Any]) -> ModelCall:
             return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
 
-        steps = self._policy(current).steps(rendered.body, question)
+        steps = self._policy(current).steps(with_trial_seed(rendered.body, 0, question), question)
         return self._finish(rendered, drive(steps, send), dialect)
 
     async def aask(
@@ -233,7 +233,8 @@ class Assistant:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
-        attempts = await adrive(self._policy(current).steps(rendered.body, question), send)
+        steps = self._policy(current).steps(with_trial_seed(rendered.body, 0, question), question)
+        attempts = await adrive(steps, send)
         return self._finish(rendered, attempts, dialect)
 
     def _finish(self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str) -> RuntimeAnswer:

@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--resume", metavar="RUN_ID", help="finish an interrupted run (its questions and variants)"
     )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    p.add_argument("--cache-unparsed", action="store_true",
+                   help="also replay cached answers that failed to parse as the output mode expects")  # fmt: skip
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions (for quick looks)")
     p.add_argument("--name", help="a label for the run in `workbench runs`")
     add_call_options(p)
@@ -113,6 +115,21 @@ def _free(prompt) -> bool:
     return cost_usd(prompt.variant.model, 1_000, 1_000) == 0
 
 
+def _cache(args: argparse.Namespace):
+    if args.no_cache:
+        return None
+    from workbench.llm.cache import ResponseCache
+
+    return ResponseCache(serve_unparsed=args.cache_unparsed)
+
+
+def _resume_command(args: argparse.Namespace, run_id: object) -> str:
+    resume = ["workbench", "eval", "--resume", str(run_id)]
+    if args.data:
+        resume += ["--data", args.data]
+    return shlex.join(resume)
+
+
 def run(args: argparse.Namespace) -> int:
     from workbench.evaluation.evaluate import EvalInterrupted, evaluate
     from workbench.evaluation.plan import plan_eval
@@ -146,17 +163,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = evaluate(
                 questions, prompts, dataset=dataset, trials=args.trials, concurrency=args.concurrency,
-                cache=None if args.no_cache else True, store=store, run_id=args.resume,
+                cache=_cache(args), store=store, run_id=args.resume,
                 progress=True if sys.stderr.isatty() else "lines", name=args.name, settings=settings,
                 timeout_s=args.timeout, max_attempts=args.max_attempts,
             )  # fmt: skip
         except EvalInterrupted as exc:
-            resume = ["workbench", "eval", "--resume", str(exc.run_id)]
-            if args.data:
-                resume += ["--data", args.data]
             print(
                 f"workbench: interrupted: {exc.finished} of {exc.total} trials of run {exc.run_id} are recorded; "
-                f"resume with: {shlex.join(resume)}",
+                f"resume with: {_resume_command(args, exc.run_id)}",
                 file=sys.stderr,
             )
             return 130
@@ -183,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
     if failures:
         print(
             f"\nwarning: the gold query of {len(failures)} question(s) did not run: {', '.join(sorted(failures))}"
+        )
+    if result.n_errors:
+        print(
+            f"\nnote: {result.n_errors} trial(s) got no answer (transport errors: not counted as answers); "
+            f"retry them with: {_resume_command(args, result.run_id)}"
         )
     if args.json:
         out = Path(args.json)

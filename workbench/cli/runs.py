@@ -23,10 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=run_runs)
 
-    c = sub.add_parser("compare", help="compare two runs: metrics side by side, per-question wins and losses")
+    c = sub.add_parser(
+        "compare", help="compare two runs: metrics side by side, per-question wins and losses",
+        description="Variants are paired by content hash: a variant of the same name whose content differs "
+        "is not compared (a warning says so), variants in one run only are listed; --pair picks pairs.",
+    )  # fmt: skip
     c.add_argument("a", metavar="RUN", help="the baseline run id (or a unique prefix)")
     c.add_argument("b", metavar="RUN", help="the candidate run id (or a unique prefix)")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.add_argument("--pair", metavar="A:B", action="append", default=[],
+                   help="compare variant A of the first run with variant B of the second (repeatable); "
+                   "default: the variants with the same content (hash)")  # fmt: skip
     c.add_argument(
         "--store", metavar="PATH", help="the experiment log (default: runs/runs.duckdb in the home)"
     )
@@ -90,7 +97,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
     store = _store(args)
     a, b = _load(store, args.a), _load(store, args.b)
-    text, data = compare_runs(a, b)
+    text, data = compare_runs(a, b, args.pair)
     if args.json:
         print_json(data)
     else:

@@ -2,8 +2,9 @@
 
 ``evaluate()`` runs in phases so that model calls really overlap:
 
-1. **render** every (question, variant) prompt once (trials reuse it; trial ``t > 0`` of a
-   sampled variant gets ``seed + t``, ``pipeline.policy.with_trial_seed``);
+1. **render** every (question, variant) prompt once (trials reuse it; every trial of a sampled
+   variant, trial 0 included, gets a seed derived from (variant seed, question, trial),
+   ``pipeline.policy.with_trial_seed``);
 2. **call** the model for every (question, variant, trial) not yet in the log, through
    ``runner.run_calls`` with bounded concurrency, retries and the response cache; each
    answer is handed to a small thread pool the moment it arrives, which judges it
@@ -18,7 +19,8 @@
    structural diff against the gold;
 6. **record** the trial in the experiment log the moment it is complete (its own commit),
    so a run killed halfway keeps what it finished, and ``evaluate(run_id=...)`` does only
-   the rest.
+   the rest: the unrecorded trials and those whose call failed in transport (outcome
+   ``error``), whose new record supersedes the error.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from workbench.core.errors import ConfigError
 from workbench.core.yamlio import dump_yaml
 from workbench.evaluation.orchestrator import Orchestrator, TrialCallback
 from workbench.evaluation.questions import QuestionSet, ensure_question_set
-from workbench.evaluation.run import EvalRun, VariantRun
+from workbench.evaluation.run import EvalRun, VariantRun, recall_dict
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
 
@@ -207,6 +209,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     backends = [backend or backend_for(p.variant, timeout_s=options["timeout_s"],
                                        max_attempts=options["max_attempts"]) for p in bound]  # fmt: skip
     done: set[tuple[str, str, int]] = set()
+    recalls = {p.variant.name: _recall(p, qs) for p in bound}
     if store is not None:
         if recorded is None:
             cached = options["cache"] is not None and options["cache"] is not False
@@ -219,7 +222,8 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
             )  # fmt: skip
         for p in bound:
             store.add_variant(run_id, p.variant.name, hash=p.variant.variant_hash, text=variant_text(p),
-                              model=p.variant.model, params=_params(p))  # fmt: skip
+                              model=p.variant.model, params=_params(p),
+                              recall=recall_dict(recalls[p.variant.name]))  # fmt: skip
         if recorded is not None:
             done = store.resume_run(run_id)
     orch = Orchestrator(prompts=bound, questions=qs, trials=trials, dataset=dataset, store=store, run_id=run_id,
@@ -250,7 +254,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     orch.timings["wall_s"] = time.perf_counter() - wall0
     orch.timings["executed_queries"] = orch.executions.executed
     orch.timings["shared_queries"] = orch.executions.shared
-    return _result(orch, qs, bound, dataset, store, run_id, trials)
+    return _result(orch, qs, bound, dataset, store, run_id, trials, recalls)
 
 
 def _questions(question_set: Any, recorded: Any) -> QuestionSet:
@@ -325,10 +329,16 @@ def _check_variants(recorded: Any, bound: list[Prompt]) -> None:
             )
 
 
-def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
-            run_id: str | None, trials: int) -> EvalRun:  # fmt: skip
+def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
+    """Column recall of the prompt's schema settings on the questions' gold columns."""
     from workbench.schema.compress import column_recall
 
+    items = [(q.question, q.gold_columns) for q in qs]
+    return column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)
+
+
+def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
+            run_id: str | None, trials: int, recalls: dict[str, Any]) -> EvalRun:  # fmt: skip
     if store is not None and run_id is not None:
         run = EvalRun.from_run(store.load_run(run_id))
     else:
@@ -347,9 +357,7 @@ def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset:
         )  # fmt: skip
     order = [p.variant.name for p in prompts]  # the first prompt given is the baseline
     run.variants.sort(key=lambda v: order.index(v.name) if v.name in order else len(order))
-    items = [(q.question, q.gold_columns) for q in qs]
     for prompt in prompts:
-        v = run.variant(prompt.variant.name)
-        v.recall = column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)
+        run.variant(prompt.variant.name).recall = recalls[prompt.variant.name]
     run.timings = orch.timings
     return run

@@ -10,13 +10,21 @@ counts as wrong). Every function is pure.
 
 Definitions (``n`` trials of a question, ``c`` of them correct):
 
-- accuracy: correct trials / all trials. pass@1: the mean over questions of
+- answered trials: every trial but those whose outcome is ``error`` (the model call
+  failed in transport: dropped connection, timeout, a 5xx or 429 that outlived the
+  retries). Those are not answers: they are counted apart (``n_errors``), a resume
+  retries them, and every rate below is over answered trials.
+- accuracy: correct trials / answered trials. pass@1: the mean over questions of
   ``c / n`` (the same number when every question has the same ``n``).
 - pass^k (tau-bench): the mean over questions of ``C(c, k) / C(n, k)``, the
   chance that ``k`` trials drawn without replacement are *all* correct: a
   consistency measure that falls as ``k`` grows. pass@k (Chen et al.): the
   mean of ``1 - C(n - c, k) / C(n, k)``, the chance that at least one is.
-  ``k > n`` for any question is an error; ``k`` defaults to the smallest ``n``.
+  ``k > n`` for any question is an error; ``k`` defaults to the smallest ``n``. When errors
+  left a question fewer than ``k`` answered trials, it is left out of pass^k
+  (``pass_k_questions`` says how many questions it covers).
+- latency: percentiles over answered calls that reached the model; cache hits are
+  reported apart (``cache_hit_latency_ms_p50``): a lookup is not a model's latency.
 - cost per question: the mean cost of one trial (one question asked once); per 1,000 questions is
   that times 1,000. ``None`` when a trial's price is unknown (``accounting.total_cost``).
 
@@ -45,16 +53,16 @@ numpy only; no scipy.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from statistics import NormalDist
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from workbench.evaluation.accounting import estimated_share, retry_total_ms, total_cost
 from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate
+from workbench.evaluation.intervals import cluster_bootstrap_interval, percentile, wilson_interval, z_score
 
 __all__ = [
     "PairedComparison",
@@ -152,51 +160,6 @@ def pass_at_k(counts: Counts, k: int) -> float:
     return sum(1 - math.comb(n - c, k) / math.comb(n, k) for n, c in counts.values()) / len(counts)
 
 
-# --------------------------------------------------------------------------- intervals
-
-
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion; ``(0, 1)`` when ``n`` is 0."""
-    if n == 0:
-        return (0.0, 1.0)
-    z = _z(confidence)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if successes == 0 else max(0.0, centre - half)
-    hi = 1.0 if successes == n else min(1.0, centre + half)
-    return (lo, hi)
-
-
-def cluster_bootstrap_interval(
-    counts: Counts, confidence: float = 0.95, n_boot: int = 2000, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of pooled accuracy, resampling questions (clusters) with replacement."""
-    if not counts:
-        return (0.0, 1.0)
-    _z(confidence)
-    n = np.array([nc[0] for nc in counts.values()], dtype=float)
-    c = np.array([nc[1] for nc in counts.values()], dtype=float)
-    idx = np.random.default_rng(seed).integers(0, len(n), size=(n_boot, len(n)))
-    acc = c[idx].sum(axis=1) / n[idx].sum(axis=1)
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(acc, [alpha, 1 - alpha])
-    return (float(lo), float(hi))
-
-
-def percentile(values: Iterable[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100, linear interpolation); None for no values."""
-    arr = np.asarray([v for v in values if v is not None], dtype=float)
-    return float(np.percentile(arr, q)) if arr.size else None
-
-
 # --------------------------------------------------------------------------- summary
 
 
@@ -243,6 +206,14 @@ class VariantMetrics:
     tokens_estimated_share: float = 0.0
     #: time lost to failed HTTP attempts and backoff, over all trials (latency counts only the answers)
     retry_ms_total: float = 0.0
+    #: trials that got an answer, and those whose call failed in transport (outcome ``error``)
+    n_answered: int = 0
+    n_errors: int = 0
+    #: questions pass^k covers (those with at least k answered trials)
+    pass_k_questions: int = 0
+    #: answered calls timed (not cache hits), and the median lookup time of cache hits
+    n_timed: int = 0
+    cache_hit_latency_ms_p50: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -270,29 +241,35 @@ def summarize(
     rows = _records(trials)
     if not rows:
         raise ValueError("no trials to summarize")
+    every = rows
+    rows = [t for t in every if t.get("outcome") != "error"] or every  # all errored: n_errors says so
+    n_errors = sum(t.get("outcome") == "error" for t in every)
     counts = counts_by_question(rows)
-    k = min(n for n, _ in counts.values()) if k is None else k
+    k = min(n for n, _ in counts_by_question(every).values()) if k is None else k
+    pk_counts = {q: c for q, c in counts.items() if c.trials >= k} if n_errors else counts
+    if not pk_counts:
+        pk_counts, k = counts, min(n for n, _ in counts.values())
     n_trials = len(rows)
     n_correct = sum(c for _, c in counts.values())
     tokens_in, tokens_out = _numbers(rows, "tokens_in"), _numbers(rows, "tokens_out")
-    latency = _numbers(rows, "latency_ms")
-    cost = total_cost(rows)
+    latency = _numbers(
+        [t for t in rows if not _flag(t.get("cache_hit")) and t.get("outcome") != "error"], "latency_ms"
+    )
+    hits_ms = _numbers([t for t in every if _flag(t.get("cache_hit"))], "latency_ms")
+    cost = total_cost(every)
     repaired = [t for t in rows if _flag(t.get("repaired"))]
-    cache_hits = sum(_flag(t.get("cache_hit")) for t in rows)
-    outcomes: dict[str, int] = defaultdict(int)
-    for t in rows:
-        if t.get("outcome"):
-            outcomes[str(t["outcome"])] += 1
+    cache_hits = sum(_flag(t.get("cache_hit")) for t in every)
+    outcomes = Counter(str(t["outcome"]) for t in every if t.get("outcome"))
     return VariantMetrics(
         n_questions=len(counts),
-        n_trials=n_trials,
+        n_trials=len(every),
         k=k,
         accuracy=n_correct / n_trials,
         accuracy_ci=wilson_interval(n_correct, n_trials, confidence),
         accuracy_ci_questions=cluster_bootstrap_interval(counts, confidence, n_boot, seed),
         pass_at_1=sum(c / n for n, c in counts.values()) / len(counts),
-        pass_k=pass_hat_k(counts, k),
-        pass_at_k=pass_at_k(counts, k),
+        pass_k=pass_hat_k(pk_counts, k),
+        pass_at_k=pass_at_k(pk_counts, k),
         valid_rate=sum(_flag(t.get("valid")) for t in rows) / n_trials,
         semantic_valid_rate=sum(_flag(t.get("semantic_valid")) for t in rows) / n_trials,
         repair_rate=len(repaired) / n_trials,
@@ -300,19 +277,16 @@ def summarize(
             sum(_flag(t.get("semantic_valid")) for t in repaired) / len(repaired) if repaired else None
         ),
         tokens_in_mean=float(np.mean(tokens_in)) if tokens_in else None,
-        tokens_in_total=int(sum(tokens_in)),
+        tokens_in_total=int(sum(_numbers(every, "tokens_in"))),
         tokens_out_mean=float(np.mean(tokens_out)) if tokens_out else None,
-        tokens_out_total=int(sum(tokens_out)),
-        cached_tokens_total=int(sum(_numbers(rows, "cached_tokens"))),
+        tokens_out_total=int(sum(_numbers(every, "tokens_out"))),
+        cached_tokens_total=int(sum(_numbers(every, "cached_tokens"))),
         cost_usd=cost,
-        cost_per_question=None if cost is None else cost / n_trials,
-        cost_per_1k_questions=None if cost is None else cost / n_trials * 1000,
-        latency_ms_mean=float(np.mean(latency)) if latency else None,
-        latency_ms_p50=percentile(latency, 50),
-        latency_ms_p95=percentile(latency, 95),
-        latency_ms_p99=percentile(latency, 99),
+        cost_per_question=None if cost is None else cost / len(every),
+        cost_per_1k_questions=None if cost is None else cost / len(every) * 1000,
+        **_latency(latency),
         cache_hits=cache_hits,
-        cache_hit_rate=cache_hits / n_trials,
+        cache_hit_rate=cache_hits / len(every),
         outcomes=dict(outcomes),
         confidence=confidence,
         critic_recall=critic_rate(rows, "wrong"),
@@ -320,7 +294,19 @@ def summarize(
         confidence_auroc=confidence_auroc(rows),
         tokens_estimated_share=estimated_share(rows),
         retry_ms_total=retry_total_ms(rows),
+        n_answered=len(every) - n_errors,
+        n_errors=n_errors,
+        pass_k_questions=len(pk_counts),
+        n_timed=len(latency),
+        cache_hit_latency_ms_p50=percentile(hits_ms, 50),
     )
+
+
+def _latency(values: list[float]) -> dict[str, float | None]:
+    return {
+        "latency_ms_mean": float(np.mean(values)) if values else None,
+        **{f"latency_ms_p{q}": percentile(values, q) for q in (50, 95, 99)},
+    }
 
 
 def by_tag(
@@ -404,14 +390,16 @@ def paired_comparison(
     Per question, accuracy is ``c / n`` of that variant's trials; a *win* is a question where the
     candidate's accuracy is higher. ``p_value`` is the exact sign test over wins and losses
     (McNemar's exact test when each variant ran one trial per question); ``p_value_permutation``
-    also weighs how much each question changed. Questions only one side answered are counted in
+    also weighs how much each question changed; errored trials (transport failures) are left out.
+    Questions only one side answered are counted in
     ``only_baseline``/``only_candidate`` and left out.
     """
-    base, cand = counts_by_question(baseline), counts_by_question(candidate)
+    base, cand = (counts_by_question(t for t in _records(side) if t.get("outcome") != "error")
+                  for side in (baseline, candidate))  # fmt: skip
     common = [q for q in base if q in cand]
     if not common:
         raise ValueError("the two trial tables have no question in common")
-    _z(confidence)
+    z_score(confidence)
     a = np.array([base[q].correct / base[q].trials for q in common])
     b = np.array([cand[q].correct / cand[q].trials for q in common])
     diffs = b - a

@@ -106,7 +106,7 @@ class Orchestrator:
                         continue
                     if (vi, q.id) not in rendered:
                         rendered[vi, q.id] = prompt.render(q.question).body
-                    body = with_trial_seed(rendered[vi, q.id], t)
+                    body = with_trial_seed(rendered[vi, q.id], t, q.question)
                     pending.append(Pending(vi, q, t, self.policies[vi].steps(body, q.question)))
         self.timings["render_s"] = time.perf_counter() - t0
         return pending

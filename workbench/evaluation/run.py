@@ -30,7 +30,7 @@ from workbench.evaluation.metrics import (
     summarize,
 )
 
-__all__ = ["DESIGN_METRICS", "DESIGN_TRIAL", "EvalRun", "VariantRun"]
+__all__ = ["DESIGN_METRICS", "DESIGN_TRIAL", "EvalRun", "RecallSummary", "VariantRun", "recall_dict"]
 
 #: the metric keys DESIGN.md's eval JSON promises, in its order.
 DESIGN_METRICS = (
@@ -56,7 +56,7 @@ class VariantRun:
     params: dict[str, Any] = field(default_factory=dict)
     text: str | None = None
     k: int | None = None
-    recall: Any = None  # compress.RecallReport, when computed at eval time
+    recall: Any = None  # compress.RecallReport at eval time, a RecallSummary when loaded from the log
 
     @property
     def effective_k(self) -> int | None:
@@ -131,6 +131,11 @@ class EvalRun:
         return sum(len(v.trials) for v in self.variants)
 
     @property
+    def n_errors(self) -> int:
+        """Trials whose model call failed in transport (outcome ``error``): a resume retries them."""
+        return sum(t.get("outcome") == "error" for v in self.variants for t in v.trials)
+
+    @property
     def expected_trials(self) -> int:
         return len(self.questions) * self.trials_per_question * len(self.variants)
 
@@ -187,6 +192,7 @@ class EvalRun:
                 params=dict(v.get("params") or {}),
                 text=v.get("variant_text"),
                 k=k,
+                recall=RecallSummary.from_dict(v.get("column_recall")),
             )
             for v in run.variants
         ]
@@ -236,7 +242,7 @@ class EvalRun:
                     tag: _metrics_dict(tm, brief=True) for tag, tm in v.by_tag(self.tags).items()
                 }
             if v.recall is not None:
-                entry["column_recall"] = _recall_dict(v.recall)
+                entry["column_recall"] = recall_dict(v.recall)
             if v.name in comparisons:
                 entry["comparison"] = {"baseline": self.variants[0].name, **comparisons[v.name].to_dict()}
             variants.append(entry)
@@ -245,6 +251,7 @@ class EvalRun:
             "run_id": self.run_id,
             "status": self.status,
             "complete": self.complete,
+            "n_errors": self.n_errors,
             "question_set": {**self.question_set, "n_questions": len(self.questions)},
             "dataset": self.dataset,
             "trials": self.trials_per_question,
@@ -298,7 +305,32 @@ def _trial_dict(t: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _recall_dict(report: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecallSummary:
+    """Column recall as stored with a run (the part of ``compress.RecallReport`` the reports show)."""
+
+    recall: float
+    mean_question_recall: float
+    n_gold: int
+    n_missed: int
+    misses: dict[str, int]
+    mean_tokens: float
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RecallSummary | None:
+        """The stored JSON back (None when the run recorded none, or it is not a recall record)."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            return cls(float(data["recall"]), float(data["mean_question_recall"]), int(data["n_gold"]),
+                       int(data["n_missed"]), {str(k): int(n) for k, n in dict(data.get("misses") or {}).items()},
+                       float(data["mean_tokens"]))  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def recall_dict(report: Any) -> dict[str, Any]:
+    """A ``RecallReport`` (or ``RecallSummary``) as the JSON stored with a run and shown in the eval JSON."""
     return {
         "recall": report.recall,
         "mean_question_recall": report.mean_question_recall,

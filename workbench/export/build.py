@@ -178,6 +178,11 @@ def eval_summary(variant: PromptVariant, store: Any = None) -> dict[str, Any] | 
         "tokens_out_mean": m.tokens_out_mean,
         "latency_ms_p50": m.latency_ms_p50,
         "latency_ms_p95": m.latency_ms_p95,
+        # the latency is over calls that reached the model; errored trials are not in the rates
+        "latency_calls": m.n_timed,
+        "cache_hits": m.cache_hits,
+        "n_answered": m.n_answered,
+        "n_errors": m.n_errors,
     }
     if m.critic_recall is not None or m.critic_false_alarm is not None:
         # the critic measured on this run (None: no executed-but-wrong, or no correct, trial to measure on)

@@ -368,6 +368,7 @@ def _import_run(run: Any, log: Any, source: Path | None) -> ImportedRun:
             text=v.get("variant_text"),
             model=v.get("model"),
             params=v.get("params"),
+            recall=v["column_recall"] if isinstance(v.get("column_recall"), dict) else None,
         )
     for t in run.trials:
         log.record_trial(new_id, {k: t.get(k) for k in ("variant", "question_id", "trial", *TRIAL_FIELDS)})

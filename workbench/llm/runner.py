@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.llm.backends import Backend
-from workbench.llm.cache import ResponseCache, ensure_cache
+from workbench.llm.cache import ResponseCache, cache_scope, ensure_cache
 from workbench.llm.client import CallFailure, ModelCall, asend, failed_call, now_iso, request_hash
 
 __all__ = ["Backoff", "Interrupted", "Job", "Result", "call", "run_calls", "run_calls_sync"]
@@ -114,7 +114,7 @@ async def _call(
     timeout_s = job.backend.timeout_s if timeout_s is None else timeout_s
     max_attempts = job.backend.max_attempts if max_attempts is None else max_attempts
     key = request_hash(job.body, job.trial)
-    salt = getattr(job.backend, "cache_salt", "")
+    salt = cache_scope(job.backend)
     if cache is not None:
         hit = cache.get(key, salt)
         if hit is not None:
@@ -162,7 +162,7 @@ async def _call(
             continue
         result = replace(result, attempts=attempt, started_at=started_at, retry_ms=lost(attempt_start))
         if cache is not None:
-            cache.put(result, salt)
+            cache.put(result, salt, body=job.body)
         return result
 
 

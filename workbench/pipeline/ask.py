@@ -110,7 +110,7 @@ def ask(
     prompt, dataset = _bind(prompt, dataset, execute)
     rendered = prompt.render(question, current)
     backend = backend or backend_for(prompt.variant, timeout_s=timeout_s, max_attempts=max_attempts)
-    body = with_trial_seed(rendered.body, trial)
+    body = with_trial_seed(rendered.body, trial, question)
 
     def one(request: dict[str, Any]) -> ModelCall:
         (res,) = run_calls_sync(

@@ -15,6 +15,7 @@ evaluation send the same requests and judge the answers by the same rules.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -127,11 +128,14 @@ async def adrive(steps: Steps, send: Callable[[dict[str, Any]], Awaitable[ModelC
         return done.value
 
 
-def with_trial_seed(body: dict[str, Any], trial: int) -> dict[str, Any]:
-    """Give each trial of a sampled (temperature > 0) request its own seed, so trials differ reproducibly.
+def with_trial_seed(body: dict[str, Any], trial: int, question: str = "") -> dict[str, Any]:
+    """Give each trial of a sampled (temperature > 0) request a deterministic seed of its own.
 
-    Trial 0 keeps the variant's request as it is.
+    The seed is derived from (the variant's seed, the question, the trial), trial 0 included,
+    so a rerun sends the same seeds and trials differ from each other reproducibly. A greedy
+    (temperature 0) request is left as it is.
     """
-    if trial == 0 or not body.get("temperature"):
+    if not body.get("temperature"):
         return body
-    return {**body, "seed": int(body.get("seed") or 0) + trial}
+    text = f"{int(body.get('seed') or 0)}\0{question}\0{int(trial)}".encode()
+    return {**body, "seed": int.from_bytes(hashlib.sha256(text).digest()[:4], "big") & 0x7FFFFFFF}

@@ -171,6 +171,7 @@ def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
     return [
         ("accuracy [95% CI, by question]", lambda m: (fmt.pct(m.accuracy), fmt.ci(m.accuracy_ci_questions))),
         ("accuracy [95% Wilson, by trial]", lambda m: (fmt.pct(m.accuracy), fmt.ci(m.accuracy_ci))),
+        ("answered / errored trials", lambda m: one(f"{m.n_answered} / {m.n_errors}")),
         ("pass@1", lambda m: one(fmt.pct(m.pass_at_1))),
         (k_label, lambda m: one(fmt.pct(m.pass_k))),
         ("valid rate", lambda m: one(fmt.pct(m.valid_rate))),
@@ -186,7 +187,7 @@ def _metric_rows(k_label: str) -> list[tuple[str, Callable[[Any], _Cell]]]:
         ("tokens out (mean)", lambda m: one(fmt.count(m.tokens_out_mean) + _est(m))),
         ("cost (total)", lambda m: one(fmt.money(m.cost_usd) + _est(m))),
         ("cost / 1k questions", lambda m: one(fmt.money(m.cost_per_1k_questions) + _est(m))),
-        ("latency p50", lambda m: one(fmt.ms(m.latency_ms_p50))),
+        ("latency p50 (calls that reached the model)", lambda m: one(fmt.ms(m.latency_ms_p50))),
         ("latency p95", lambda m: one(fmt.ms(m.latency_ms_p95))),
         ("latency p99", lambda m: one(fmt.ms(m.latency_ms_p99))),
         ("cache hits", lambda m: one(f"{m.cache_hits}/{m.n_trials}")),
@@ -206,6 +207,10 @@ def _metrics(columns: Sequence[_Column]) -> dict[str, Any] | None:
     ks = sorted({c.metrics.k for c in shown})
     k_label = f"pass^{ks[0]}" if len(ks) == 1 else "pass^k (k per column)"
     rows = [(label, [fn(c.metrics) for c in shown]) for label, fn in _metric_rows(k_label)]
+    recall = [
+        (fmt.pct(c.variant.recall.recall) if c.variant.recall is not None else fmt.DASH, None) for c in shown
+    ]
+    rows.append(("column recall (gold columns kept)", recall))
     return {"labels": [c.label for c in shown], "rows": rows}
 
 

@@ -13,6 +13,7 @@ This module imports neither pandas nor duckdb: the production runtime uses it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -227,13 +228,20 @@ def parse_spec(data: str | bytes | dict[str, Any] | QuerySpec) -> QuerySpec:
         raise SpecError(f"{loc}: {first['msg']}", "see workbench spec check for all findings") from None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _strip_nulls(data: Any) -> Any:
+    """Drop null fields; a lone surrogate in a string (valid JSON, ``"\\ud83d"``, that no UTF-8 text can
+    hold: a proxy that split an emoji) becomes U+FFFD, so the spec can be compiled, run and printed."""
     if isinstance(data, dict):
-        out = {k: _strip_nulls(v) for k, v in data.items() if v is not None}
+        out = {_strip_nulls(k): _strip_nulls(v) for k, v in data.items() if v is not None}
         # a filter's value keeps an explicit null out; lists keep their items
         return out
     if isinstance(data, list):
         return [_strip_nulls(v) for v in data]
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data)
     return data
 
 

@@ -125,6 +125,30 @@ def m001_initial(conn: Any) -> None:
     )
 
 
+@migration
+def m002_trial_retries_and_recall(conn: Any) -> None:
+    """Errored trials can be retried (the log stays append-only), and a variant keeps its column recall.
+
+    ``trial_retries`` has the columns of ``trials`` and no key: a resumed run records a new
+    answer to a trial whose latest record is an ``error`` there, and the latest record of a
+    trial (``trials_latest``) supersedes the earlier ones. A later migration that adds a
+    column to ``trials`` adds it to ``trial_retries`` too.
+    """
+    conn.execute("CREATE TABLE trial_retries AS SELECT * FROM trials LIMIT 0")
+    conn.execute(
+        """
+        CREATE VIEW trials_latest AS
+        SELECT * EXCLUDE (source, rank) FROM (
+            SELECT *, row_number() OVER (PARTITION BY run_id, variant, question_id, trial
+                                         ORDER BY source DESC, recorded_at DESC) AS rank
+            FROM (SELECT *, 0 AS source FROM trials
+                  UNION ALL BY NAME SELECT *, 1 AS source FROM trial_retries)
+        ) WHERE rank = 1
+        """
+    )
+    conn.execute("ALTER TABLE run_variants ADD COLUMN column_recall VARCHAR")
+
+
 def migrate(conn: Any, log: str = "the experiment log") -> list[str]:
     """Apply pending migrations; returns the names applied now (empty when up to date).
 

@@ -15,8 +15,12 @@ class LogReader(LogConnection):
     """Lists, resolves and loads runs; never writes."""
 
     def finished_keys(self, run_id: str, variant: str | None = None) -> set[tuple[str, str, int]]:
-        """``(variant, question_id, trial)`` of every recorded trial of a run."""
-        query = "SELECT variant, question_id, trial FROM trials WHERE run_id = ?"
+        """``(variant, question_id, trial)`` of every answered trial of a run (an errored trial, whose
+        latest record is a transport failure, is not finished: a resume retries it)."""
+        query = (
+            "SELECT variant, question_id, trial FROM trials_latest "
+            "WHERE run_id = ? AND outcome IS DISTINCT FROM 'error'"
+        )
         params: list[Any] = [run_id]
         if variant is not None:
             query += " AND variant = ?"
@@ -31,8 +35,10 @@ class LogReader(LogConnection):
                (SELECT list(v.variant ORDER BY v.added_at, v.variant) FROM run_variants v
                  WHERE v.run_id = r.run_id) AS variants,
                (SELECT count(*) FROM trials t WHERE t.run_id = r.run_id) AS n_trials,
-               (SELECT count(*) FROM trials t WHERE t.run_id = r.run_id AND t.correct) AS n_correct,
-               r.settings
+               (SELECT count(*) FROM trials_latest t WHERE t.run_id = r.run_id AND t.correct) AS n_correct,
+               r.settings,
+               (SELECT count(*) FROM trials_latest t WHERE t.run_id = r.run_id AND t.outcome = 'error')
+                 AS n_errors
         FROM runs r
         JOIN (SELECT run_id, arg_max(event, seq) AS event, max(event_at) AS at FROM run_events GROUP BY run_id) e
           USING (run_id)
@@ -81,10 +87,13 @@ class LogReader(LogConnection):
             )
             questions = dicts(conn, "SELECT * FROM run_questions WHERE run_id = ? ORDER BY position", where)
             trials = dicts(
-                conn, "SELECT * FROM trials WHERE run_id = ? ORDER BY variant, question_id, trial", where
+                conn,
+                "SELECT * FROM trials_latest WHERE run_id = ? ORDER BY variant, question_id, trial",
+                where,
             )
         for v in variants:
             v["params"] = loads(v["params"]) or {}
+            v["column_recall"] = loads(v.get("column_recall"))
             v["added_at"] = aware(v["added_at"])
         for q in questions:
             for key in ("gold", "accept", "tags"):

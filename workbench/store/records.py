@@ -120,6 +120,8 @@ class RunSummary:
     n_trials: int
     n_correct: int
     settings: dict[str, Any] = field(default_factory=dict)
+    #: trials whose latest record is a transport failure (counted in ``n_trials``; a resume retries them)
+    n_errors: int = 0
 
     @property
     def expected_trials(self) -> int | None:
@@ -133,7 +135,9 @@ class RunSummary:
 
     @property
     def accuracy(self) -> float | None:
-        return self.n_correct / self.n_trials if self.n_trials else None
+        """Correct over answered trials (errored ones are not answers)."""
+        answered = self.n_trials - self.n_errors
+        return self.n_correct / answered if answered else None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

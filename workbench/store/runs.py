@@ -10,11 +10,14 @@ SIGKILL) keeps every trial recorded before the kill and nothing half-written.
 Rules:
 
 - **Append-only.** Rows are inserted, never updated or deleted. A trial's key
-  is ``(run_id, variant, question_id, trial)``; recording an existing key is
+  is ``(run_id, variant, question_id, trial)``; recording an answered key is
   ignored (the first answer stands), which makes resuming safe: ask
-  ``finished_keys`` and run only the rest. A run's status is its latest row
-  in ``run_events`` (``created``, ``resumed``, ``finished``, ``failed``,
-  ``cancelled``).
+  ``finished_keys`` and run only the rest. A trial whose call failed in
+  transport (outcome ``error``) is not finished: a resume asks again and its
+  new record (in ``trial_retries``) supersedes the error; ``trials_latest`` is
+  the latest record of each trial, what every reader reads. A run's status is
+  its latest row in ``run_events`` (``created``, ``resumed``, ``finished``,
+  ``failed``, ``cancelled``).
 - **Each trial is committed as it is recorded**, under a lock (one writer
   thread at a time within the process).
 - The schema changes only through numbered migrations (``migrations.py``).

@@ -103,8 +103,10 @@ class LogWriter(LogConnection):
         text: str | None = None,
         model: str | None = None,
         params: Mapping[str, Any] | None = None,
+        recall: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record a variant of a run: its name, content hash, full YAML text, model and parameters.
+        """Record a variant of a run: its name, content hash, full YAML text, model, parameters and
+        column recall on the run's questions (``evaluation.run``'s ``column_recall`` JSON).
 
         Adding the same variant again (a resumed run) is a no-op; adding it with another hash
         is an error, since the finished trials were made with the other prompt.
@@ -122,12 +124,16 @@ class LogWriter(LogConnection):
                     )
                 return
             conn.execute(
-                "INSERT INTO run_variants VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [run_id, variant, hash, text, model, dumps(dict(params or {})), utcnow()],
+                "INSERT INTO run_variants (run_id, variant, variant_hash, variant_text, model, params, added_at,"
+                " column_recall) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    *(run_id, variant, hash, text, model, dumps(dict(params or {})), utcnow()),
+                    None if recall is None else dumps(dict(recall)),
+                ],
             )
 
     def record_trial(self, run_id: str, trial: Mapping[str, Any] | None = None, /, **fields: Any) -> bool:
-        """Insert one trial and commit it. Returns False (and changes nothing) if its key exists.
+        """Insert one trial and commit it. Returns False (and changes nothing) if it is already answered.
 
         Give the fields as a mapping and/or keywords: ``variant``, ``question_id`` and ``trial``
         (the key) plus any of ``TRIAL_FIELDS``. JSON fields (``raw_output``, ``spec``,
@@ -137,24 +143,49 @@ class LogWriter(LogConnection):
         return self.record_trials(run_id, [{**(trial or {}), **fields}]) == 1
 
     def record_trials(self, run_id: str, trials: Sequence[Mapping[str, Any]]) -> int:
-        """Insert several trials in one transaction (all or none); returns how many were new.
+        """Insert several trials in one transaction (all or none); returns how many were recorded.
 
-        Each trial is what ``record_trial`` takes; a trial whose key exists is skipped. One
-        commit per batch is what keeps the log's cost per trial low during an eval.
+        Each trial is what ``record_trial`` takes. A trial whose key is new goes into ``trials``;
+        one whose latest record is an ``error`` (a transport failure) is recorded again in
+        ``trial_retries``, superseding it; one already answered is skipped (the first answer
+        stands). One commit per batch is what keeps the log's cost per trial low during an eval.
         """
         rows = [trial_row(run_id, trial) for trial in trials]  # every trial checked before any write
         if not rows:
             return 0
         columns = ", ".join(("run_id", *KEY_FIELDS, *TRIAL_FIELDS, "recorded_at"))
-        marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
         with self._writing() as conn:
             self._require_run(conn, run_id)
-            # one statement, one implicit transaction: the batch lands whole or not at all
-            conn.execute(
-                f"INSERT OR IGNORE INTO trials ({columns}) VALUES {marks}", [v for row in rows for v in row]
-            )
-            count = conn.fetchone()
-        return int(count[0]) if count else 0
+            latest = {
+                (v, q, int(t)): outcome
+                for v, q, t, outcome in conn.execute(
+                    "SELECT variant, question_id, trial, outcome FROM trials_latest WHERE run_id = ? "
+                    "AND question_id IN (SELECT unnest(?::VARCHAR[]))",
+                    [run_id, sorted({r[2] for r in rows})],
+                ).fetchall()
+            }
+            new, retried, seen = [], [], set()
+            for row in rows:
+                key = (row[1], row[2], row[3])
+                if key in seen:
+                    continue
+                seen.add(key)
+                if key not in latest:
+                    new.append(row)
+                elif latest[key] == "error":
+                    retried.append(row)
+            conn.execute("BEGIN TRANSACTION")  # the batch lands whole or not at all
+            try:
+                for table, batch in (("trials", new), ("trial_retries", retried)):
+                    if batch:
+                        marks = ", ".join(["(" + ", ".join("?" * len(batch[0])) + ")"] * len(batch))
+                        conn.execute(f"INSERT INTO {table} ({columns}) VALUES {marks}",
+                                     [v for row in batch for v in row])  # fmt: skip
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(new) + len(retried)
 
     def finish_run(self, run_id: str, status: str = "finished", detail: str | None = None) -> None:
         """Mark a run ``finished`` (or ``failed`` / ``cancelled``, with a detail)."""

@@ -122,7 +122,13 @@ def metrics_table_html(view: RunView) -> str:
         est = fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
         rows.append(
             f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
-            f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span></td>"
+            f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span>"
+            + (
+                f" <span class='wb-errors' style='color:#a15c00'>({m.n_errors} errored)</span>"
+                if m.n_errors
+                else ""
+            )
+            + "</td>"
             f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
             f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
             f"<td align=center>{recall}</td><td align=center class='wb-critic-recall'>{critic_pct(m.critic_recall)}</td>"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.offline.text import GENERIC_PARTS, SYNONYMS, stem
+from workbench.offline.vocabulary import concepts, word_sets, words
 from workbench.schema.format import ParsedColumn
 
 _SPLIT = re.compile(r"[._\-/\s]+|(?<=[a-z])(?=[A-Z])")
@@ -91,34 +92,14 @@ def _norm(value: Any) -> str:
 
 # Conventions every analyst knows (DESIGN.md "Question conventions"), stated as the *kind*
 # of column they refer to; which column that is comes from the schema block.
-CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
-    "duration": ({"duration": 1.0, "latency": 1.0, "elapsed": 0.8, "response_time": 0.8}, _NUMERIC),
-    "error": ({"error": 1.0, "is_error": 1.0, "failed": 0.8, "failure": 0.8, "errored": 0.8}, ("boolean",)),
-    "status": ({"status": 1.0, "code": 0.4, "response": 0.2, "http": 0.1}, (*_NUMERIC, "string")),
-    "user": ({"user": 1.0, "customer": 0.9, "id": 0.35}, ("string", "integer")),
-    "order_value": (
-        {"revenue": 1.0, "order": 0.5, "total": 0.5, "usd": 0.4, "amount": 0.4, "value": 0.3},
-        _NUMERIC,
-    ),
-    "items": ({"item": 1.0, "quantity": 0.8, "count": 0.3, "cart": 0.2}, _NUMERIC),
-    "parent": ({"parent": 1.0, "id": 0.2, "span": 0.1}, ("string",)),
-    "trace_id": ({"trace": 1.0, "id": 0.3}, ("string",)),
-    "service": ({"service": 1.0, "name": 0.2}, ("string",)),
-}
+CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = concepts()
 #: Name parts of a configured setting rather than a measurement (``latency_budget_ms``,
 #: ``timeout_ms``, ``max_items``): a question about how slow or how big things were means the
 #: measured column, so these rank well below it for measured concepts.
-_SETTING_PARTS = frozenset(
-    {"budget", "limit", "timeout", "threshold", "target", "quota", "sla", "max", "min", "config"}
-)
-_MEASURED = frozenset({"duration", "order_value", "items"})
+_SETTING_PARTS = words("lexicon.setting_parts")
+_MEASURED = words("lexicon.measured")
 
-_CONCEPT_EXCLUDE = {
-    "user": {"tier", "agent", "name", "email", "plan", "type", "country"},
-    "trace_id": {"parent", "span", "state", "flag"},
-    "status": {"message", "text", "description"},
-    "items": {"price", "id", "name"},
-}
+_CONCEPT_EXCLUDE = word_sets("lexicon.concept_exclude")
 
 
 @dataclass(eq=False)  # hashed by identity: one per schema block text (model.lexicon caches it)

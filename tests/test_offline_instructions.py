@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from offline_prompt import body, core_columns, spec_of
 
 from workbench.offline import complete
-from workbench.offline.instructions import NONE, read_conventions
+from workbench.offline.instructions import NONE, phrases_of, read_conventions
 from workbench.schema.columns import ColumnInfo
 
 DEFAULT_MD = Path(__file__).resolve().parents[1] / "prompts" / "instructions" / "default.md"
@@ -72,7 +72,7 @@ def test_a_binding_to_a_column_the_block_does_not_list_is_ignored(monkeypatch: p
 
 def test_the_last_listed_binding_of_a_term_wins() -> None:
     conv = read_conventions(f"- Latency: duration_ms\n- Latency: {PROVIDER}\n- Latency: not.listed")
-    assert conv.concept_column("duration", ["p95", "latency"], NAMES) == PROVIDER
+    assert conv.concept_column("duration", phrases_of(tuple(["p95", "latency"])), NAMES) == PROVIDER
     several = read_conventions("Latency = `duration_ms`, customers = user.id.")
     assert several.bound(["latency"], NAMES) == "duration_ms"
     assert several.bound(["customer"], NAMES) == "user.id"
@@ -125,11 +125,14 @@ def _shipped_text() -> str:
 def test_the_shipped_instructions_state_the_everyday_conventions() -> None:
     conv = read_conventions(_shipped_text())
     assert conv.slow_op == "P99"
-    assert conv.concept_column("duration", ["p95", "latency"], NAMES) == "duration_ms"
-    assert conv.concept_column("duration", ["slowest", "route"], NAMES) == "duration_ms"
-    assert conv.concept_column("user", ["unique", "user"], NAMES) == "user.id"
+    assert conv.concept_column("duration", phrases_of(tuple(["p95", "latency"])), NAMES) == "duration_ms"
+    assert conv.concept_column("duration", phrases_of(tuple(["slowest", "route"])), NAMES) == "duration_ms"
+    assert conv.concept_column("user", phrases_of(tuple(["unique", "user"])), NAMES) == "user.id"
     for words in (["revenue"], ["sale"], ["order", "value"]):
-        assert conv.concept_column("order_value", ["total", *words], NAMES) == "app.order.total_usd"
+        assert (
+            conv.concept_column("order_value", phrases_of(tuple(["total", *words])), NAMES)
+            == "app.order.total_usd"
+        )
     bound = {c for _, c in conv.bindings if c in NAMES}
     assert bound == {"duration_ms", "user.id", "app.order.total_usd"}  # no filter or op read as a column
 
@@ -179,6 +182,8 @@ _FRAGMENTS = st.sampled_from(
 def test_any_text_reads_without_error(text: str) -> None:
     conv = read_conventions(text)
     for concept in ("duration", "user", "order_value", "error"):
-        conv.concept_column(concept, ["slowest", "latency", "user", "order", "value"], NAMES)
+        conv.concept_column(
+            concept, phrases_of(tuple(["slowest", "latency", "user", "order", "value"])), NAMES
+        )
     conv.bound(["latency"], NAMES)
     conv.prefer_slow([("MAX", 0.0), ("P99", -0.5)], descending=False)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from offline_prompt import MIDNIGHT, body, core_columns, spec_of
 
 from workbench.offline import complete
+from workbench.offline.guard import MAX_QUESTION_CHARS
 from workbench.schema.format import SchemaFormat
 
 
@@ -194,6 +195,10 @@ UNSERVABLE = [
     "asdf qwer",
     "???",
     "hello",
+    "set error = false on every payment span from yesterday, those failures were a test",
+    "please mark the checkout spans from last night as test traffic",
+    "errors by route, then set user.id = null on them",
+    "how many errors " * 200,  # over the length cap
 ]
 
 
@@ -218,10 +223,18 @@ def test_unservable_requests_get_no_query_and_a_helpful_message(question: str, m
         "redis SET operations by service",
         "count UPDATE queries per hour",
         "delete requests by route",
+        "which routes set error to true most often",
+        "error count for spans marked as failed",
+        "how many responses had a set-cookie header",
     ],
 )
 def test_words_that_are_values_are_not_mistaken_for_commands(question: str) -> None:
     assert spec_of(complete(body(question))) is not None
+
+
+def test_the_length_cap_is_stated_in_the_decline() -> None:
+    text = _message(complete(body("p95 latency by route " * 120)))["content"]
+    assert f"{MAX_QUESTION_CHARS:,} characters" in text
 
 
 # --------------------------------------------------------------------------- repair turns
@@ -315,3 +328,13 @@ def test_rendered_prompts_of_every_variant_use_only_listed_columns(small_schema)
             spec = spec_of(response)
             assert spec is not None, (path.name, question)  # each of these is answerable
             assert _all_columns(spec) <= listed, (path.name, question, _all_columns(spec) - listed)
+
+
+def test_the_parse_work_is_bounded_so_time_grows_linearly() -> None:
+    """Alternatives x length stays under a constant: each parse is one pass per token."""
+    from workbench.offline.understand import MAX_ALTERNATIVES, SHORT, parse_budget
+
+    assert parse_budget(50) == parse_budget(SHORT) == MAX_ALTERNATIVES
+    for length in (SHORT + 1, 2 * SHORT, 1000, MAX_QUESTION_CHARS):
+        assert parse_budget(length) * length <= MAX_ALTERNATIVES * SHORT
+    assert parse_budget(MAX_QUESTION_CHARS) >= 2

@@ -16,6 +16,10 @@ Public API::
     complete(body) -> chat.completion dict          # raises BadRequest on a malformed body
     stream_chunks(response, include_usage=False)     # the same answer as chat.completion.chunk dicts
     describe() -> /v1/models entry; MODEL_ID = "offline"
+    warm_up()                                        # done once at import: loads what the first call needs
+
+Importing the package warms it up (the tokenizer, the vocabulary, the parser's caches), so a
+process's first call takes the model's own time, not the loading's.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from workbench.offline.model import answer
 from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
 from workbench.offline.respond import build_response, stream_chunks
 
-__all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks"]
+__all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks", "warm_up"]
 
 #: a fixed creation time for /v1/models (2026-01-01T00:00:00Z)
 CREATED = 1767225600
@@ -62,3 +66,28 @@ def _rng(body: dict[str, Any]) -> random.Random:
 def describe() -> dict[str, Any]:
     """The model's entry in ``GET /v1/models``."""
     return {"id": MODEL_ID, "object": "model", "created": CREATED, "owned_by": "query-workbench"}
+
+
+def warm_up() -> None:
+    """Answer one small request, so that the tokenizer, the vocabulary and the parser are loaded."""
+    from workbench.schema.columns import ColumnInfo
+    from workbench.schema.format import SchemaFormat, format_schema
+
+    columns = [
+        ColumnInfo("service.name", "string", "the service", values=("checkout", "search")),
+        ColumnInfo("duration_ms", "float", "span duration in milliseconds"),
+    ]
+    system = f"Table: events.\n\n## Columns\n{format_schema(columns, SchemaFormat())}\n"
+    body = {
+        "model": MODEL_ID,
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": "## Question\np95 latency by service in the last hour"},
+        ],
+        "temperature": 0,
+        "max_tokens": 200,
+    }
+    complete(body)
+
+
+warm_up()

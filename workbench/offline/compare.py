@@ -12,10 +12,13 @@ if TYPE_CHECKING:
     from workbench.offline.state import Parse
 
 COMPARATORS: list[tuple[tuple[str, ...], str]] = comparators("compare.comparators")
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _op in COMPARATORS:
+    _BY_FIRST.setdefault(_words[0], []).append((_words, _op))
 
 
 def _comparator_at(p: Parse, i: int) -> tuple[str, int] | None:
-    for words, op in COMPARATORS:
+    for words, op in _BY_FIRST.get(p.low(i), ()):
         if all(p.low(i + k) == w and p.free(i + k) for k, w in enumerate(words)):
             return op, len(words)
     return None

@@ -111,11 +111,11 @@ class Conventions:
         phrase = " ".join(words)
         return next((c for t, c in reversed(self.bindings) if t == phrase and c in columns), None)
 
-    def concept_column(self, concept: str, stems: Sequence[str], columns: Collection[str]) -> str | None:
-        """The listed column bound to a term of ``concept`` that the question (its stems) uses."""
+    def concept_column(self, concept: str, used: Collection[str], columns: Collection[str]) -> str | None:
+        """The listed column bound to a term of ``concept`` that the question uses (``used``: its ``phrases_of``)."""
         vocab = CONCEPT_TERMS.get(concept, frozenset())
         for term, col in reversed(self.bindings):
-            if col in columns and (term in vocab or _base(term) in vocab) and _uses(stems, term):
+            if col in columns and (term in vocab or _base(term) in vocab) and term in used:
                 return col
         return None
 
@@ -140,14 +140,20 @@ class Conventions:
 NONE = Conventions()
 
 
-def _uses(stems: Sequence[str], term: str) -> bool:
-    """Whether the question's stemmed words contain the term (``slowest``, ``slower`` use ``slow``)."""
-    *head, last = term.split()
-    n = len(head)
-    return any(
-        list(stems[i : i + n]) == head and last in (stems[i + n], _base(stems[i + n]))
-        for i in range(len(stems) - n)
-    )
+@functools.lru_cache(maxsize=64)
+def phrases_of(stems: tuple[str, ...], longest: int = 4) -> frozenset[str]:
+    """Every run of up to ``longest`` stemmed words, also with its last word's base (``slowest`` → ``slow``).
+
+    Built once per question, so that asking whether it uses a term is a set lookup (linear time overall).
+    """
+    out: set[str] = set()
+    for i in range(len(stems)):
+        for n in range(1, min(longest, len(stems) - i) + 1):
+            head = " ".join(stems[i : i + n - 1])
+            last = stems[i + n - 1]
+            for word in {last, _base(last)}:
+                out.add(f"{head} {word}" if head else word)
+    return frozenset(out)
 
 
 def _terms(text: str) -> list[str] | None:

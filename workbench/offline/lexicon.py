@@ -112,6 +112,7 @@ class Lexicon:
     _exact: dict[str, list[tuple[Col, Any, float]]] = field(default_factory=dict)
     _segments: dict[str, list[tuple[Col, Any]]] = field(default_factory=dict)
     _cache: dict[tuple, list[tuple[Col, float]]] = field(default_factory=dict)
+    _value_cache: dict[str, list[tuple[Col, Any, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, parsed: list[ParsedColumn]) -> Lexicon:
@@ -243,6 +244,13 @@ class Lexicon:
         key = text.strip().lower()
         if not key:
             return []
+        if key not in self._value_cache:  # every parse of a question asks again: answer once
+            if len(self._value_cache) > 50_000:
+                self._value_cache.clear()
+            self._value_cache[key] = self._values_for(key)
+        return list(self._value_cache[key])
+
+    def _values_for(self, key: str) -> list[tuple[Col, Any, float]]:
         out = list(self._exact.get(key, ()))
         if not out and len(key) > 3 and stem(key) != key:
             out = [(c, v, s - 0.05) for c, v, s in self._exact.get(stem(key), ())]

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.offline.instructions import NONE, Conventions
+from workbench.offline.instructions import NONE, Conventions, phrases_of
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.text import Tok, tokenize
 from workbench.offline.vocabulary import table
@@ -100,6 +100,7 @@ class Parse:
         self.unknown: list[str] = []
         self.understood = 0
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
+        self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
         self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
 
     # ------------------------------------------------------------------ helpers
@@ -158,8 +159,9 @@ class Parse:
 
         A column the instructions bind to a term of the concept that the question uses comes first.
         """
-        stems = [t.stem for t in self.toks] if self.conv.bindings else []
-        if bound := self.conv.concept_column(name, stems, self.lex.by_name):
+        if self.conv.bindings and self.phrases is None:
+            self.phrases = phrases_of(tuple(t.stem for t in self.toks))
+        if bound := self.conv.concept_column(name, self.phrases or frozenset(), self.lex.by_name):
             return bound
         learned = self.know.columns.get(f"@{name}")
         if learned and learned in self.lex.by_name:

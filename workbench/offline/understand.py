@@ -63,6 +63,17 @@ def parse(
     )
 
 
+#: how many alternative parses a question of up to SHORT characters may take (every one it needs)
+MAX_ALTERNATIVES = 34
+SHORT = 200
+
+
+def parse_budget(length: int) -> int:
+    """Alternative parses for a question of ``length`` characters: fewer for longer questions, so that
+    the parse work (alternatives x length) stays under MAX_ALTERNATIVES x SHORT and time grows linearly."""
+    return max(2, MAX_ALTERNATIVES * SHORT // max(SHORT, length))
+
+
 def readings(
     question: str, lex: Lexicon, know: Knowledge, now: int, limit: int = 12, conv: Conventions = NONE
 ) -> list[Reading]:
@@ -83,7 +94,8 @@ def readings(
             pa, pb = singles[a][1], singles[b][1]
             if not set(pa) & set(pb):
                 pairs.append((singles[a][0] + singles[b][0], {**pa, **pb}))
-    for _, policy in sorted(singles + pairs, key=lambda fp: -fp[0]):
+    budget = parse_budget(len(question))
+    for _, policy in sorted(singles + pairs, key=lambda fp: -fp[0])[:budget]:
         r = parse(question, lex, know, now, policy, conv)
         if r.key not in found or found[r.key].score < r.score:
             found[r.key] = r

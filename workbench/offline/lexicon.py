@@ -37,6 +37,7 @@ class Col:
     pos: int
     parts: frozenset[str] = frozenset()
     desc_words: frozenset[str] = frozenset()
+    head: frozenset[str] = frozenset()  # what the description says an opaquely named column holds
     deprecated: bool = False
 
     @property
@@ -80,6 +81,37 @@ def _infer_type(pc: ParsedColumn) -> str:
     if low in ("error", "timestamp") or low.startswith(("is_", "has_")):
         return "boolean" if low != "timestamp" else "timestamp"
     return "string"
+
+
+_HEAD_SKIP = words("lexicon.head_skip")
+_HEAD_END = words("lexicon.head_end")
+
+
+def description_head(description: str) -> frozenset[str]:
+    """The stemmed words naming what a column holds: ``Name of the service that emitted the span`` → service.
+
+    Leading determiners and "name/id/type of" are skipped; the head ends at the first word that starts
+    a clause or a qualifier (that, which, in, for, when...). At most three words.
+    """
+    found = _WORDS.findall(description.lower())
+    i = 0
+    while i < len(found) and (found[i] in _HEAD_SKIP or (i + 1 < len(found) and found[i + 1] == "of")):
+        i += 2 if i + 1 < len(found) and found[i + 1] == "of" else 1
+    head = []
+    for w in found[i:]:
+        if w in _HEAD_END or len(head) == 3:
+            break
+        head.append(stem(w))
+    return frozenset(head)
+
+
+def _opaque_head(name: str, description: str) -> frozenset[str]:
+    """The description's head when the name says something else (``component.name``: the service), else none.
+
+    A name that shares a word with its description's head already says what it holds.
+    """
+    head = description_head(description)
+    return head if not head & name_parts(name) else frozenset()
 
 
 def name_parts(name: str) -> frozenset[str]:
@@ -129,6 +161,7 @@ class Lexicon:
                     pos=pos,
                     parts=name_parts(pc.name),
                     desc_words=frozenset(stem(w) for w in _WORDS.findall(desc.lower())),
+                    head=_opaque_head(pc.name, desc),
                     deprecated=bool(_DEPRECATED.search(desc)),
                 )
             )
@@ -194,8 +227,11 @@ class Lexicon:
                 continue
             total = 0.0
             matched_parts: set[str] = set()
+            in_head = 0
             for w in words:
                 best, part = _word_score(w, col)
+                if w in col.head and best < 1.0:  # the description says that is what the column holds
+                    best, in_head = 1.0, in_head + 1
                 total += best
                 if part:
                     matched_parts.add(part)
@@ -203,7 +239,7 @@ class Lexicon:
                 continue
             coverage = total / len(words)
             informative = col.parts - GENERIC_PARTS or col.parts
-            name_cover = len(matched_parts & informative) / len(informative)
+            name_cover = 1.0 if in_head else len(matched_parts & informative) / len(informative)
             score = coverage * (0.75 + 0.25 * name_cover)
             score -= 0.3 if col.deprecated else 0.0
             score -= 0.01 * len(col.parts) + 0.0001 * col.pos
@@ -225,7 +261,7 @@ class Lexicon:
             if col.type not in types or col.parts & exclude:
                 continue
             low = col.name.lower()
-            score = sum(w for p, w in weights.items() if p in col.parts or p == low)
+            score = sum(w for p, w in weights.items() if p in col.parts or p in col.head or p == low)
             score += 0.15 * sum(1 for p in weights if p in col.desc_words)
             if score < 0.6:
                 continue

@@ -40,14 +40,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from workbench.dataset.source import open_dataset
-    from workbench.evaluation.check import check_question_set
+    from workbench.evaluation.check import check_question_set, load_offline_cases
     from workbench.evaluation.questions import load_question_set
     from workbench.prompt.examples import available_example_sets, load_example_set
 
     questions = load_question_set(args.file)
     names = args.examples if args.examples is not None else available_example_sets()
     example_sets = [load_example_set(name) for name in names]
-    report = check_question_set(questions, open_dataset(args.data), example_sets, run=not args.no_run)
+    report = check_question_set(
+        questions,
+        open_dataset(args.data),
+        example_sets,
+        run=not args.no_run,
+        model_cases=load_offline_cases(),
+    )
     if args.json:
         print_json(report.to_dict())
         return 1 if report.errors else 0

@@ -16,14 +16,16 @@ Public API::
     complete(body) -> chat.completion dict          # raises BadRequest on a malformed body
     stream_chunks(response, include_usage=False)     # the same answer as chat.completion.chunk dicts
     describe() -> /v1/models entry; MODEL_ID = "offline"
-    warm_up()                                        # done once at import: loads what the first call needs
+    warm_up()                                        # once per process: loads what the first call needs
 
-Importing the package warms it up (the tokenizer, the vocabulary, the parser's caches), so a
-process's first call takes the model's own time, not the loading's.
+``serve-model`` warms the model up before it listens (the tokenizer, the vocabulary, the parser's
+caches), so its first call takes the model's own time, not the loading's; so does a caller that
+runs ``warm_up()`` before timing calls. Importing the package alone loads nothing heavy.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -68,8 +70,9 @@ def describe() -> dict[str, Any]:
     return {"id": MODEL_ID, "object": "model", "created": CREATED, "owned_by": "query-workbench"}
 
 
+@functools.cache
 def warm_up() -> None:
-    """Answer one small request, so that the tokenizer, the vocabulary and the parser are loaded."""
+    """Answer one small request (once per process), so the tokenizer, vocabulary and parser are loaded."""
     from workbench.schema.columns import ColumnInfo
     from workbench.schema.format import SchemaFormat, format_schema
 
@@ -88,6 +91,3 @@ def warm_up() -> None:
         "max_tokens": 200,
     }
     complete(body)
-
-
-warm_up()

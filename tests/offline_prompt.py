@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from workbench.prompt.conventions import Conventions, FilterConvention, render_conventions
 from workbench.schema.columns import ColumnInfo
 from workbench.schema.format import SchemaFormat, format_schema
 from workbench.spec.query import query_json_schema
@@ -131,6 +132,22 @@ def examples_block(pairs: list[tuple[str, dict[str, Any]]]) -> str:
 
 INSTRUCTIONS = "You turn questions about an online shop's telemetry into a query over the `events` table."
 
+#: DESIGN.md's question conventions, rendered the way a variant's ``conventions:`` block is
+CONVENTIONS = render_conventions(
+    Conventions(
+        default_time_range=14 * 86400,
+        now_time_range=7200,
+        duration_column="duration_ms",
+        slow_op="P99",
+        error_filter=FilterConvention(column="error", op="=", value=True),
+        status_column="http.response.status_code",
+        user_column="user.id",
+        revenue_column="app.order.total_usd",
+        revenue_op="SUM",
+        root_span_filter=FilterConvention(column="trace.parent_id", op="does-not-exist"),
+    )
+)
+
 
 def body(
     question: str,
@@ -140,14 +157,15 @@ def body(
     mode: str = "tool",
     fmt: SchemaFormat | None = None,
     drop: tuple[str, ...] = (),
+    conventions: str | None = CONVENTIONS,
     **params: Any,
 ) -> dict[str, Any]:
-    """A chat.completions body: system = instructions + clock + columns + examples; user = question."""
+    """A chat.completions body: system = instructions + clock + conventions + columns + examples; user = question."""
     cols = [c for c in (columns if columns is not None else core_columns()) if c.name not in drop]
-    system = (
-        f"{INSTRUCTIONS}\n\nTable: events. Current time (now): {NOW_ISO} = epoch {NOW}.\n\n"
-        f"## Columns\n{format_schema(cols, fmt or SchemaFormat())}\n\n"
-    )
+    system = f"{INSTRUCTIONS}\n\nTable: events. Current time (now): {NOW_ISO} = epoch {NOW}.\n\n"
+    if conventions:
+        system += f"## Conventions\n{conventions}\n\n"
+    system += f"## Columns\n{format_schema(cols, fmt or SchemaFormat())}\n\n"
     pairs = EXAMPLES if examples is None else examples
     if pairs:
         system += f"## Examples\n{examples_block(pairs)}\n"

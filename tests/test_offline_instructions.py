@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from offline_prompt import body, core_columns, spec_of
 
 from workbench.offline import complete
-from workbench.offline.instructions import NONE, read_conventions
+from workbench.offline.instructions import NONE, phrases_of, read_conventions
 from workbench.schema.columns import ColumnInfo
 
 DEFAULT_MD = Path(__file__).resolve().parents[1] / "prompts" / "instructions" / "default.md"
@@ -34,7 +34,7 @@ def ask(
 ) -> dict:
     """The model's answer at temperature 0, with ``conventions`` appended to the test instructions."""
     monkeypatch.setattr(offline_prompt, "INSTRUCTIONS", f"{BASE}\n\n{conventions}")
-    spec = spec_of(complete(body(question, columns=columns or COLUMNS, examples=[])))
+    spec = spec_of(complete(body(question, columns=columns or COLUMNS, examples=[], conventions=None)))
     assert spec is not None
     return spec
 
@@ -72,7 +72,7 @@ def test_a_binding_to_a_column_the_block_does_not_list_is_ignored(monkeypatch: p
 
 def test_the_last_listed_binding_of_a_term_wins() -> None:
     conv = read_conventions(f"- Latency: duration_ms\n- Latency: {PROVIDER}\n- Latency: not.listed")
-    assert conv.concept_column("duration", ["p95", "latency"], NAMES) == PROVIDER
+    assert conv.concept_column("duration", phrases_of(tuple(["p95", "latency"])), NAMES) == PROVIDER
     several = read_conventions("Latency = `duration_ms`, customers = user.id.")
     assert several.bound(["latency"], NAMES) == "duration_ms"
     assert several.bound(["customer"], NAMES) == "user.id"
@@ -87,7 +87,7 @@ def test_slow_means_the_statistic_the_instructions_name(monkeypatch: pytest.Monk
     assert spec["calculations"] == [p95]
     assert spec["breakdowns"] == ["http.route"]
     assert spec["orders"] == [{**p95, "order": "descending"}]
-    assert ask(monkeypatch, "slowest routes")["calculations"] == [{"op": "P99", "column": "duration_ms"}]
+    assert ask(monkeypatch, "slowest routes")["calculations"] == [{"op": "P95", "column": "duration_ms"}]
     median = ask(monkeypatch, "slowest routes", '- "slowest X" with no statistic: the 50th percentile')
     assert median["calculations"] == [{"op": "P50", "column": "duration_ms"}]
 
@@ -125,24 +125,44 @@ def _shipped_text() -> str:
 def test_the_shipped_instructions_state_the_everyday_conventions() -> None:
     conv = read_conventions(_shipped_text())
     assert conv.slow_op == "P99"
-    assert conv.concept_column("duration", ["p95", "latency"], NAMES) == "duration_ms"
-    assert conv.concept_column("duration", ["slowest", "route"], NAMES) == "duration_ms"
-    assert conv.concept_column("user", ["unique", "user"], NAMES) == "user.id"
+    assert conv.concept_column("duration", phrases_of(tuple(["p95", "latency"])), NAMES) == "duration_ms"
+    assert conv.concept_column("duration", phrases_of(tuple(["slowest", "route"])), NAMES) == "duration_ms"
+    assert conv.concept_column("user", phrases_of(tuple(["unique", "user"])), NAMES) == "user.id"
     for words in (["revenue"], ["sale"], ["order", "value"]):
-        assert conv.concept_column("order_value", ["total", *words], NAMES) == "app.order.total_usd"
+        assert (
+            conv.concept_column("order_value", phrases_of(tuple(["total", *words])), NAMES)
+            == "app.order.total_usd"
+        )
     bound = {c for _, c in conv.bindings if c in NAMES}
     assert bound == {"duration_ms", "user.id", "app.order.total_usd"}  # no filter or op read as a column
 
 
 @pytest.mark.parametrize(
-    "question",
-    ["slow endpoints for android users yesterday", "top 5 users by order value this week",
-     "how many distinct users hit a 5xx today", "total revenue by platform", "5 fastest routes by p50"],
+    ("question", "field", "shipped", "uninstructed"),
+    [("slow endpoints for android users yesterday", "calculations", [{"op": "P99", "column": "duration_ms"}],
+      [{"op": "P95", "column": "duration_ms"}]),
+     ("total revenue by platform", "time_range", 14 * 86400, 7200),
+     ("how many errors right now", "time_range", 7200, 3600)],
 )  # fmt: skip
-def test_the_shipped_conventions_restate_what_the_model_already_does(
-    monkeypatch: pytest.MonkeyPatch, question: str
+def test_the_shipped_conventions_change_the_answers_that_depend_on_them(
+    monkeypatch: pytest.MonkeyPatch, question: str, field: str, shipped: object, uninstructed: object
 ) -> None:
-    assert ask(monkeypatch, question, _shipped_text()) == ask(monkeypatch, question)
+    assert ask(monkeypatch, question, _shipped_text())[field] == shipped
+    assert ask(monkeypatch, question)[field] == uninstructed
+
+
+@pytest.mark.parametrize(
+    ("statement", "question", "field", "value"),
+    [("No time given = the last day.", "errors by service", "time_range", 86400),
+     ("- Right now = 15 minutes", "errors by service right now", "time_range", 900),
+     ("When the question gives no time, use time_range 604800.", "errors by service", "time_range", 604800),
+     ("slowest = P50", "slowest routes", "calculations", [{"op": "P50", "column": "duration_ms"}])],
+)  # fmt: skip
+def test_a_contrary_convention_changes_the_answer(
+    monkeypatch: pytest.MonkeyPatch, statement: str, question: str, field: str, value: object
+) -> None:
+    assert ask(monkeypatch, question, statement)[field] == value
+    assert ask(monkeypatch, question)[field] != value
 
 
 def test_instructions_without_statements_change_nothing() -> None:
@@ -162,6 +182,8 @@ _FRAGMENTS = st.sampled_from(
 def test_any_text_reads_without_error(text: str) -> None:
     conv = read_conventions(text)
     for concept in ("duration", "user", "order_value", "error"):
-        conv.concept_column(concept, ["slowest", "latency", "user", "order", "value"], NAMES)
+        conv.concept_column(
+            concept, phrases_of(tuple(["slowest", "latency", "user", "order", "value"])), NAMES
+        )
     conv.bound(["latency"], NAMES)
     conv.prefer_slow([("MAX", 0.0), ("P99", -0.5)], descending=False)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from offline_prompt import MIDNIGHT, body, core_columns, spec_of
 
 from workbench.offline import complete
+from workbench.offline.guard import MAX_QUESTION_CHARS
 from workbench.schema.format import SchemaFormat
 
 
@@ -81,7 +82,7 @@ def test_without_value_domains_values_come_from_samples_or_not_at_all() -> None:
 # --------------------------------------------------------------------------- the examples teach it
 
 _TEACH = [
-    ("slow checkouts on android", {"calculations": [{"op": "P95", "column": "duration_ms"}],
+    ("slow checkouts on android", {"calculations": [{"op": "AVG", "column": "duration_ms"}],
      "filters": [{"column": "service.name", "op": "=", "value": "checkout"}, {"column": "app.platform", "op": "=", "value": "android"}],
      "time_range": 1209600}),
     ("orders per PSP yesterday", {"calculations": [{"op": "COUNT"}], "breakdowns": ["app.payment.provider"],
@@ -92,8 +93,8 @@ _TEACH = [
 ]  # fmt: skip
 #: questions whose wording only the examples above explain, with the answers they teach
 _TAUGHT = [
-    ("slow endpoints yesterday", {"calculations": [{"op": "P95", "column": "duration_ms"}], "breakdowns": ["http.route"],
-     "orders": [{"op": "P95", "column": "duration_ms", "order": "descending"}], "start_time": MIDNIGHT - 86400, "end_time": MIDNIGHT}),
+    ("slow endpoints yesterday", {"calculations": [{"op": "AVG", "column": "duration_ms"}], "breakdowns": ["http.route"],
+     "orders": [{"op": "AVG", "column": "duration_ms", "order": "descending"}], "start_time": MIDNIGHT - 86400, "end_time": MIDNIGHT}),
     ("revenue by PSP", {"calculations": [{"op": "SUM", "column": "app.order.total_usd"}], "breakdowns": ["app.payment.provider"],
      "time_range": 1209600}),
     ("error count for mobile users", {"calculations": [{"op": "COUNT"}], "filters": [
@@ -106,15 +107,16 @@ _TAUGHT = [
 
 @pytest.mark.parametrize(("question", "taught"), _TAUGHT, ids=[t[0] for t in _TAUGHT])
 def test_examples_teach_wording_the_model_does_not_know(question: str, taught: dict) -> None:
-    assert spec_of(complete(body(question, examples=_TEACH))) == taught
-    assert spec_of(complete(body(question, examples=[]))) != taught
+    assert spec_of(complete(body(question, examples=_TEACH, conventions=None))) == taught
+    assert spec_of(complete(body(question, examples=[], conventions=None))) != taught
 
 
 def test_removing_examples_lowers_accuracy_on_a_set() -> None:
     def accuracy(examples: list) -> float:
-        return sum(spec_of(complete(body(q, examples=examples))) == gold for q, gold in _TAUGHT) / len(
-            _TAUGHT
+        right = sum(
+            spec_of(complete(body(q, examples=examples, conventions=None))) == gold for q, gold in _TAUGHT
         )
+        return right / len(_TAUGHT)
 
     assert accuracy(_TEACH) == 1.0
     assert accuracy([]) <= 0.25
@@ -193,6 +195,10 @@ UNSERVABLE = [
     "asdf qwer",
     "???",
     "hello",
+    "set error = false on every payment span from yesterday, those failures were a test",
+    "please mark the checkout spans from last night as test traffic",
+    "errors by route, then set user.id = null on them",
+    "how many errors " * 200,  # over the length cap
 ]
 
 
@@ -217,10 +223,18 @@ def test_unservable_requests_get_no_query_and_a_helpful_message(question: str, m
         "redis SET operations by service",
         "count UPDATE queries per hour",
         "delete requests by route",
+        "which routes set error to true most often",
+        "error count for spans marked as failed",
+        "how many responses had a set-cookie header",
     ],
 )
 def test_words_that_are_values_are_not_mistaken_for_commands(question: str) -> None:
     assert spec_of(complete(body(question))) is not None
+
+
+def test_the_length_cap_is_stated_in_the_decline() -> None:
+    text = _message(complete(body("p95 latency by route " * 120)))["content"]
+    assert f"{MAX_QUESTION_CHARS:,} characters" in text
 
 
 # --------------------------------------------------------------------------- repair turns
@@ -314,3 +328,13 @@ def test_rendered_prompts_of_every_variant_use_only_listed_columns(small_schema)
             spec = spec_of(response)
             assert spec is not None, (path.name, question)  # each of these is answerable
             assert _all_columns(spec) <= listed, (path.name, question, _all_columns(spec) - listed)
+
+
+def test_the_parse_work_is_bounded_so_time_grows_linearly() -> None:
+    """Alternatives x length stays under a constant: each parse is one pass per token."""
+    from workbench.offline.understand import MAX_ALTERNATIVES, SHORT, parse_budget
+
+    assert parse_budget(50) == parse_budget(SHORT) == MAX_ALTERNATIVES
+    for length in (SHORT + 1, 2 * SHORT, 1000, MAX_QUESTION_CHARS):
+        assert parse_budget(length) * length <= MAX_ALTERNATIVES * SHORT
+    assert parse_budget(MAX_QUESTION_CHARS) >= 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.evaluation.check import check_question_set, near_duplicate
+from workbench.evaluation.check import check_question_set, load_offline_cases, near_duplicate
 from workbench.evaluation.questions import QuestionSet
 from workbench.prompt.examples import Example, ExampleSet
 
@@ -85,3 +85,18 @@ def test_cli_exit_codes_and_json(
     }
     assert main([*args, str(tmp_path / "nope.yaml")]) == 2
     assert "question set not found" in capsys.readouterr().err
+
+
+def test_a_question_the_offline_model_was_tested_on_is_an_error() -> None:
+    from workbench.evaluation.questions import load_question_set
+
+    shipped = load_question_set(REPO / "questions" / "core.yaml")
+    cases = load_offline_cases()
+    assert len(cases) >= 30
+    report = check_question_set(shipped, None, [], run=False, model_cases=cases)
+    assert not [f for q in report.questions for f in q.findings if f.code == "offline_case_leak"]
+    first = next(iter(shipped))
+    leaked = check_question_set(shipped, None, [], run=False, model_cases=[*cases, first.question.upper()])
+    codes = {q.id: [f.code for f in q.findings] for q in leaked.questions}
+    assert "offline_case_leak" in codes[first.id]
+    assert sum("offline_case_leak" in c for c in codes.values()) == 1

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from workbench.dataset.source import open_dataset
-    from workbench.evaluation.check import check_question_set
+    from workbench.evaluation.check import check_question_set, load_offline_cases
     from workbench.evaluation.conversations import (
         check_conversation_set,
         is_conversation_file,
@@ -52,12 +52,17 @@ def run_check(args: argparse.Namespace) -> int:
 
     names = args.examples if args.examples is not None else available_example_sets()
     example_sets = [load_example_set(name) for name in names]
+    cases = load_offline_cases()
     if is_conversation_file(args.file):  # a conversation set: every turn is screened like a question
         chains = load_conversation_set(args.file)
-        report = check_conversation_set(chains, open_dataset(args.data), example_sets, run=not args.no_run)
+        report = check_conversation_set(
+            chains, open_dataset(args.data), example_sets, run=not args.no_run, model_cases=cases
+        )
     else:
         questions = load_question_set(args.file)
-        report = check_question_set(questions, open_dataset(args.data), example_sets, run=not args.no_run)
+        report = check_question_set(
+            questions, open_dataset(args.data), example_sets, run=not args.no_run, model_cases=cases
+        )
     if args.json:
         print_json(report.to_dict())
         return 1 if report.errors else 0

@@ -8,7 +8,9 @@ An evaluation is only as honest as its question set. Three things quietly make i
   nothing gets the same answer and counts as correct;
 - a question that (nearly) appears in a few-shot example set: the model is shown the
   answer, and the eval measures recall of the prompt, not understanding. Near-duplicates
-  inside the set also count twice.
+  inside the set also count twice;
+- a question that (nearly) appears among the offline model's own test cases
+  (``tests/fixtures/offline_cases.yaml``): the built-in model was tested on it.
 
 ``check_question_set`` finds them as findings (``workbench.core.findings``), per question.
 """
@@ -19,11 +21,22 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workbench.core.findings import Finding, error, warning
 
-__all__ = ["QuestionCheck", "QuestionSetCheck", "check_question_set", "near_duplicate"]
+__all__ = [
+    "OFFLINE_CASES",
+    "QuestionCheck",
+    "QuestionSetCheck",
+    "check_question_set",
+    "load_offline_cases",
+    "near_duplicate",
+]
+
+#: the offline model's own question -> spec test cases (in a checkout; a wheel has none)
+OFFLINE_CASES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "offline_cases.yaml"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[./_-][a-z0-9{}]+)*")
 #: two questions are near-duplicates at this word overlap (Jaccard) or character similarity
@@ -100,6 +113,7 @@ def check_question_set(
     example_sets: Sequence[Any] = (),
     *,
     run: bool = True,
+    model_cases: Sequence[str] = (),
 ) -> QuestionSetCheck:
     """Validate (and run) every gold and accepted spec, and look for leaks into ``example_sets``.
 
@@ -108,6 +122,8 @@ def check_question_set(
         dataset: an opened dataset; without one only the structural rules and the leaks are checked.
         example_sets: ``ExampleSet`` objects whose questions must not (nearly) appear in the set.
         run: execute the golds on the dataset (read-only) to find empty and failing ones.
+        model_cases: the offline model's own test questions (``load_offline_cases``), which no
+            question may (nearly) repeat.
     """
     schema = dataset.schema() if dataset is not None else None
     validated = questions.validate_against(schema)
@@ -117,6 +133,7 @@ def check_question_set(
     for q in questions:
         findings = [f for f in validated.get(q.id, []) if f.severity in ("error", "warning")]
         findings += _leaks(q.question, examples)
+        findings += _tested(q.question, model_cases)
         findings += _twins(q.question, seen)
         seen.append((q.id, q.question))
         rows = None
@@ -144,6 +161,29 @@ def _leaks(question: str, examples: Iterable[tuple[str, str]]) -> list[Finding]:
                 suggestion="reword or drop the question, or remove the example from the set",
             ))  # fmt: skip
     return out
+
+
+def load_offline_cases(path: Path = OFFLINE_CASES) -> list[str]:
+    """The questions of the offline model's own test cases; none when the file is absent (a wheel)."""
+    import yaml
+
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [str(c["question"]) for c in data.get("cases") or [] if isinstance(c, dict) and "question" in c]
+
+
+def _tested(question: str, cases: Iterable[str]) -> list[Finding]:
+    return [
+        error(
+            "offline_case_leak",
+            f"the offline model's own test cases hold nearly this question: {case!r}; "
+            "the built-in model was tested on it, so its score here measures nothing",
+            suggestion="reword or drop the question, or the case in tests/fixtures/offline_cases.yaml",
+        )
+        for case in cases
+        if near_duplicate(question, case)[0]
+    ]
 
 
 def _twins(question: str, seen: Iterable[tuple[str, str]]) -> list[Finding]:

@@ -181,7 +181,12 @@ def _resolve(path: str | Path) -> Path:
 
 
 def check_conversation_set(
-    conversations: ConversationSet, dataset: Any | None = None, example_sets: Any = (), *, run: bool = True
+    conversations: ConversationSet,
+    dataset: Any | None = None,
+    example_sets: Any = (),
+    *,
+    run: bool = True,
+    model_cases: Any = (),
 ) -> Any:
     """``evaluation.check.check_question_set`` over every turn (golds that fail or are empty, leaks).
 
@@ -194,7 +199,9 @@ def check_conversation_set(
 
     from workbench.evaluation.check import check_question_set
 
-    report = check_question_set(conversations.as_question_set(), dataset, example_sets, run=run)
+    report = check_question_set(
+        conversations.as_question_set(), dataset, example_sets, run=run, model_cases=model_cases
+    )
     opening = {c.turns[0].id for c in conversations.chains}
     same = _unchanged_followups(conversations, dataset if run else None)
     kept = tuple(

@@ -337,7 +337,8 @@ def in_process_backend(
 def offline_model_fingerprint() -> str:
     """A short hash of the built-in offline model's source: its version, for the response cache."""
     digest = hashlib.sha256()
-    for path in sorted((Path(__file__).parents[1] / "offline").glob("*.py")):
+    folder = Path(__file__).parents[1] / "offline"
+    for path in sorted([*folder.glob("*.py"), *folder.glob("*.yaml")]):  # code and its vocabulary
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return "offline-" + digest.hexdigest()[:12]
 
@@ -350,6 +351,7 @@ def offline_backend(
     *, base_url: str | None = None, api_key_env: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
 ) -> Backend:
     """The built-in offline model, in process behind an httpx transport (no key, no network, no cost)."""
+
     with _offline_lock:
         if timeout_s not in _offline:
             _offline[timeout_s] = in_process_backend(timeout_s=timeout_s)

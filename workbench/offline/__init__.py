@@ -16,10 +16,16 @@ Public API::
     complete(body) -> chat.completion dict          # raises BadRequest on a malformed body
     stream_chunks(response, include_usage=False)     # the same answer as chat.completion.chunk dicts
     describe() -> /v1/models entry; MODEL_ID = "offline"
+    warm_up()                                        # once per process: loads what the first call needs
+
+``serve-model`` warms the model up before it listens (the tokenizer, the vocabulary, the parser's
+caches), so its first call takes the model's own time, not the loading's; so does a caller that
+runs ``warm_up()`` before timing calls. Importing the package alone loads nothing heavy.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -30,7 +36,7 @@ from workbench.offline.model import answer
 from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
 from workbench.offline.respond import build_response, stream_chunks
 
-__all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks"]
+__all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks", "warm_up"]
 
 #: a fixed creation time for /v1/models (2026-01-01T00:00:00Z)
 CREATED = 1767225600
@@ -64,3 +70,26 @@ def _rng(body: dict[str, Any]) -> random.Random:
 def describe() -> dict[str, Any]:
     """The model's entry in ``GET /v1/models``."""
     return {"id": MODEL_ID, "object": "model", "created": CREATED, "owned_by": "query-workbench"}
+
+
+@functools.cache
+def warm_up() -> None:
+    """Answer one small request (once per process), so the tokenizer, vocabulary and parser are loaded."""
+    from workbench.schema.columns import ColumnInfo
+    from workbench.schema.format import SchemaFormat, format_schema
+
+    columns = [
+        ColumnInfo("service.name", "string", "the service", values=("checkout", "search")),
+        ColumnInfo("duration_ms", "float", "span duration in milliseconds"),
+    ]
+    system = f"Table: events.\n\n## Columns\n{format_schema(columns, SchemaFormat())}\n"
+    body = {
+        "model": MODEL_ID,
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": "## Question\np95 latency by service in the last hour"},
+        ],
+        "temperature": 0,
+        "max_tokens": 200,
+    }
+    complete(body)

@@ -6,49 +6,30 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from workbench.offline.text import BOUNDARY
+from workbench.offline.vocabulary import prior, table, words
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Calc, Parse
+    from workbench.offline.state import Calc, Parse
 
-PERCENTILES = {
-    0.1: "P001", 1: "P01", 5: "P05", 10: "P10", 20: "P20", 25: "P25", 50: "P50", 75: "P75", 80: "P80",
-    90: "P90", 95: "P95", 99: "P99", 99.9: "P999", 999: "P999",
-}  # fmt: skip
-STAT_WORDS = {
-    "median": "P50", "average": "AVG", "avg": "AVG", "mean": "AVG", "typical": "typical", "max": "MAX",
-    "maximum": "MAX", "peak": "MAX", "min": "MIN", "minimum": "MIN", "sum": "SUM", "total": "SUM",
-    "heatmap": "HEATMAP", "histogram": "HEATMAP", "distribution": "HEATMAP", "concurrency": "CONCURRENCY",
-}  # fmt: skip
+PERCENTILES = table("clauses.percentiles")
+STAT_WORDS = table("clauses.stat_words")
 #: measure words that name the duration concept
-DURATION_WORDS = {"latency", "duration", "slowness", "speed", "performance", "perf", "response time", "how long",
-                  "request time", "processing time", "load time", "time taken", "request duration",
-                  "response latency", "elapsed"}  # fmt: skip
-ORDER_VALUE_WORDS = {"revenue": "SUM", "sale": "SUM", "gmv": "SUM", "order value": None, "order total": None,
-                     "order amount": None, "spend": None, "spending": None, "basket value": None,
-                     "cart value": None, "purchase": None}  # fmt: skip
-ITEM_WORDS = {"item", "cart size", "basket size", "item count", "cart item", "items in cart", "quantity"}
+DURATION_WORDS = words("clauses.duration_words")
+ORDER_VALUE_WORDS = table("clauses.order_value_words")
+ITEM_WORDS = words("clauses.item_words")
 #: event nouns whose measure is a plain count
-COUNT_NOUNS = {"request", "call", "span", "event", "error", "failure", "traffic", "hit", "trace", "exception", "order", "purchase",
-               "5xx", "4xx", "row", "record", "transaction", "operation", "log"}  # fmt: skip
-_AMOUNT_PARTS = {
-    "count",
-    "total",
-    "size",
-    "byte",
-    "bytes",
-    "num",
-    "number",
-    "amount",
-    "usd",
-    "ms",
-    "seconds",
-    "duration",
-}
-_PEOPLE = {"user", "customer", "shopper", "buyer", "people", "person", "visitor", "account"}
+COUNT_NOUNS = words("clauses.count_nouns")
+_AMOUNT_PARTS = words("clauses.amount_parts")
+_PEOPLE = words("clauses.people")
 _ORD_PCT = re.compile(r"^(\d+(?:\.\d+)?)(?:st|nd|rd|th)?$")
 
 
 # --------------------------------------------------------------------------- measures
+
+
+def slow_options() -> list[tuple[str, float]]:
+    """The statistics "slow" or "latency" may mean with no statement, and their prior scores."""
+    return [(op, float(score)) for op, score in prior("slow_ops").items()]
 
 
 def measure_at(p: Parse, j: int) -> tuple[str, Any, int] | None:
@@ -114,7 +95,7 @@ def measure_calc(p: Parse, kind: str, payload: Any, op: str | None, trigger: str
         if trigger == "how long":
             op = op or p.choose("op:how long", [("AVG", 0.0), ("P50", -0.3), ("P99", -0.6)])
         op = op or p.choose(
-            f"op:{trigger}", [("P99", 0.0), ("P95", -0.5), ("AVG", -0.7), ("P50", -1.5), ("HEATMAP", -1.6)]
+            f"op:{trigger}", p.conv.prefer_slow([*slow_options(), ("P50", -1.5), ("HEATMAP", -1.6)])
         )
         return p.add_calc(op, col)
     if kind == "order_value":

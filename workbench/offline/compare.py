@@ -6,25 +6,19 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.offline.clauses import PERCENTILES, STAT_WORDS, measure_at
 from workbench.offline.text import TIME_UNITS
+from workbench.offline.vocabulary import comparators
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Parse
+    from workbench.offline.state import Parse
 
-COMPARATORS: list[tuple[tuple[str, ...], str]] = [
-    (("no", "more", "than"), "<="), (("not", "more", "than"), "<="), (("no", "less", "than"), ">="),
-    (("more", "than"), ">"), (("greater", "than"), ">"), (("higher", "than"), ">"), (("larger", "than"), ">"),
-    (("bigger", "than"), ">"), (("longer", "than"), ">"), (("slower", "than"), ">"), (("at", "least"), ">="),
-    (("less", "than"), "<"), (("fewer", "than"), "<"), (("lower", "than"), "<"), (("smaller", "than"), "<"),
-    (("shorter", "than"), "<"), (("faster", "than"), "<"), (("quicker", "than"), "<"), (("at", "most"), "<="),
-    (("up", "to"), "<="), (("equal", "to"), "="), (("above",), ">"), (("over",), ">"), (("exceeding",), ">"),
-    (("exceeds",), ">"), (("exceed",), ">"), (("below",), "<"), (("under",), "<"), (("within",), "<="),
-    (("exactly",), "="), ((">",), ">"), ((">=",), ">="), (("=>",), ">="), (("<",), "<"), (("<=",), "<="),
-    (("=",), "="), (("==",), "="), (("!=",), "!="), (("between",), "between"),
-]  # fmt: skip
+COMPARATORS: list[tuple[tuple[str, ...], str]] = comparators("compare.comparators")
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _op in COMPARATORS:
+    _BY_FIRST.setdefault(_words[0], []).append((_words, _op))
 
 
 def _comparator_at(p: Parse, i: int) -> tuple[str, int] | None:
-    for words, op in COMPARATORS:
+    for words, op in _BY_FIRST.get(p.low(i), ()):
         if all(p.low(i + k) == w and p.free(i + k) for k, w in enumerate(words)):
             return op, len(words)
     return None

@@ -8,31 +8,16 @@ from typing import TYPE_CHECKING
 from workbench.offline.clauses import COUNT_NOUNS, DURATION_WORDS, ORDER_VALUE_WORDS
 from workbench.offline.text import BOUNDARY, FILLER, NEGATORS, STOP, SUBJECT_NOUNS
 from workbench.offline.values import negated
+from workbench.offline.vocabulary import words
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Parse
+    from workbench.offline.state import Parse
 
-ERROR_WORDS = {"error", "errors", "errored", "erroring", "failure", "failures", "failed", "failing", "fail",
-               "fails", "broken", "faulty", "unsuccessful", "erroneous", "crash", "crashes", "crashed", "crashing"}  # fmt: skip
-SUCCESS_WORDS = {"successful", "success", "succeeded", "succeeding", "successes", "ok", "healthy"}
-_FALSE_WORDS = {
-    "miss",
-    "misses",
-    "missed",
-    "disabled",
-    "off",
-    "false",
-    "without",
-    "no",
-    "non",
-    "not",
-    "uncached",
-    "old",
-    "legacy",
-}
-_TRUE_WORDS = {"hit", "hits", "enabled", "on", "true", "with", "new"}
-_CONDITION_WORDS = {"for", "on", "from", "in", "with", "where", "via", "using", "at", "of", "without", "excluding",
-                    "except", "not", "non", "by", "only", "to", "but", "most", "least", "fewest", "highest", "lowest"}  # fmt: skip
+ERROR_WORDS = words("conditions.error_words")
+SUCCESS_WORDS = words("conditions.success_words")
+_FALSE_WORDS = words("conditions.false_words")
+_TRUE_WORDS = words("conditions.true_words")
+_CONDITION_WORDS = words("conditions.condition_words")
 
 
 # --------------------------------------------------------------------------- concepts

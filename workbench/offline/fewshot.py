@@ -23,14 +23,16 @@ import copy
 import functools
 import json
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.text import rank_by_similarity
 from workbench.offline.lexicon import Lexicon
-from workbench.offline.text import stem
-from workbench.offline.understand import Knowledge, Reading, readings
+from workbench.offline.state import Knowledge, Reading
+from workbench.offline.text import stem, tokenize
+from workbench.offline.timephrases import find_time
+from workbench.offline.understand import readings
 
 _PAIR = re.compile(r"^Q:\s*(?P<q>.+?)\s*\nA:\s*(?P<a>.+?)\s*$", re.M)
 _TIME_KEYS = ("time_range", "start_time", "end_time")
@@ -115,7 +117,22 @@ def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
         for phrase, filters in one.filters.items():
             know.filters.setdefault(phrase, filters)
     know.bias = {k: dict(v) for k, v in bias.items()}
+    know.default_window = _default_window(examples, now)
     return know
+
+
+def _default_window(examples: list[Example], now: int) -> int | None:
+    """The time_range most examples whose question names no time answer with (what "no time" means)."""
+    votes: Counter[int] = Counter()
+    for ex in examples:
+        seconds = ex.answer.get("time_range")
+        if (
+            isinstance(seconds, int)
+            and "start_time" not in ex.answer
+            and not find_time(tokenize(ex.question), now)
+        ):
+            votes[seconds] += 1
+    return votes.most_common(1)[0][0] if votes else None
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,11 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Less
     if not spec_columns(answer) <= set(lex.by_name):
         return _Lesson((), {}, {})  # it uses columns this prompt does not list: nothing to learn about them
     cands = readings(question, lex, Knowledge(), now, limit=16)
+    if not find_time(tokenize(question), now):  # its default window is learned on its own (_default_window)
+        answer = {k: v for k, v in answer.items() if k not in _TIME_KEYS}
+        cands = [
+            replace(r, spec={k: v for k, v in (r.spec or {}).items() if k not in _TIME_KEYS}) for r in cands
+        ]
     best = max(cands, key=lambda r: (similarity(r.spec, answer), r.score))
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()

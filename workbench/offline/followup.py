@@ -27,9 +27,10 @@ from typing import Any
 
 from workbench.offline.guard import refusal_kind
 from workbench.offline.instructions import read_conventions
-from workbench.offline.model import Answer, clock, knowledge, lexicon, sample
+from workbench.offline.model import Answer, clock, knowledge, sample, view_lexicon
 from workbench.offline.request import PromptView, message_text, sections
-from workbench.offline.understand import Parse, readings
+from workbench.offline.state import Parse
+from workbench.offline.understand import readings, run_passes
 
 __all__ = ["current_query", "followup", "revise"]
 
@@ -76,17 +77,16 @@ def followup(body: dict[str, Any], view: PromptView, rng: random.Random | None =
     current = current_query(body)
     if current is None or view.previous or refusal_kind(view.question, view.table):
         return None
-    lex = lexicon(view.schema_text or "")
+    lex = view_lexicon(view)
     if not lex.cols:
         return None
     now = clock(view)
-    _, know = knowledge(view.schema_text or "", view.examples_text or "", now)
+    _, know = knowledge(lex, view.examples_text or "", now)
     conv = read_conventions(view.instructions)
     asked = _asked(view.question)
     found = readings(asked, lex, know, now, conv=conv)
     pick = sample(found, view.temperature, view.top_p, rng or random.Random(0))
-    parse = Parse(asked, lex, know, now, {c.key: c.chosen for c in pick.choices}, conv)
-    parse.run()
+    parse = run_passes(asked, lex, know, now, {c.key: c.chosen for c in pick.choices}, conv)
     if parse.understood == 0 and not _WIDEN.search(view.question):
         return None
     widened = _widened_columns(view.question, lex, know, now, conv)
@@ -104,8 +104,7 @@ def _widened_columns(question: str, lex: Any, know: Any, now: int, conv: Any) ->
     out: set[str] = set()
     for m in _WIDEN.finditer(question):
         phrase = " ".join(m["what"].split()[:3])
-        p = Parse(phrase, lex, know, now, conv=conv)
-        p.run()
+        p = run_passes(phrase, lex, know, now, conv=conv)
         out.update(f["column"] for f in p.filters)
         out.update(p.breakdowns)
         if not p.filters and not p.breakdowns:

@@ -7,48 +7,21 @@ from typing import TYPE_CHECKING
 
 from workbench.offline.clauses import COUNT_NOUNS, measure_at, measure_calc
 from workbench.offline.text import BOUNDARY, FILLER, STOP, SUBJECT_NOUNS
-from workbench.offline.timephrases import DATASET_WINDOW, DAY, find_time
+from workbench.offline.timephrases import DAY, find_time
+from workbench.offline.vocabulary import phrases, table, words
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Parse
+    from workbench.offline.state import Parse
 
-GRAN_WORDS = {"hourly": 3600, "daily": 86400, "minutely": 60, "weekly": 604800, "nightly": 86400,
-              "per-minute": 60, "per-hour": 3600, "per-day": 86400, "per-second": 1}  # fmt: skip
-GRAN_UNITS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400,
-              "date": 86400, "week": 604800}  # fmt: skip
+GRAN_WORDS = table("groups.gran_words")
+GRAN_UNITS = table("groups.gran_units")
 _DASH_UNIT = re.compile(r"^(\d+)-(second|sec|minute|min|hour|hr|day)s?$")
-_BUCKET_WORDS = {"bucket", "interval", "bin", "granularity", "resolution", "window", "increment", "step"}
-_OVER_TIME = (("over", "time"), ("time", "series"), ("timeseries",), ("trend",), ("trending",), ("timeline",),
-              ("as", "a", "graph"), ("graph",), ("chart",), ("plot",), ("through", "the", "day"),
-              ("across", "time"), ("by", "time"))  # fmt: skip
-USER_WORDS = {"user", "customer", "shopper", "buyer", "people", "person", "visitor", "account"}
-_DETERMINERS = {
-    "the",
-    "a",
-    "an",
-    "their",
-    "its",
-    "all",
-    "each",
-    "every",
-    "different",
-    "individual",
-    "our",
-    "my",
-    "various",
-    "separate",
-}
-_SLOTS = (("broken", "down", "by"), ("break", "down", "by"), ("breakdown", "by"), ("grouped", "by"), ("group", "by"),
-          ("split", "out", "by"), ("split", "by"), ("segmented", "by"), ("bucketed", "by"), ("for", "each"),
-          ("for", "every"), ("in", "each"), ("by",), ("per",), ("each",))  # fmt: skip
-_SORTS = (
-    ("sorted", "by"),
-    ("sort", "by"),
-    ("ordered", "by"),
-    ("order", "by"),
-    ("ranked", "by"),
-    ("rank", "by"),
-)
+_BUCKET_WORDS = words("groups.bucket_words")
+_OVER_TIME = phrases("groups.over_time")
+USER_WORDS = words("groups.user_words")
+_DETERMINERS = words("groups.determiners")
+_SLOTS = phrases("groups.slots")
+_SORTS = phrases("groups.sorts")
 
 
 def learned_phrases(p: Parse) -> None:
@@ -65,7 +38,7 @@ def learned_phrases(p: Parse) -> None:
 
 
 def time_and_granularity(p: Parse) -> None:
-    for f in find_time(p.toks, p.now):
+    for f in find_time(p.toks, p.now, right_now=p.conv.right_now(), all_time=p.conv.all_time()):
         if not all(p.free(k) for k in range(f.start, f.end)):
             continue
         label = p.choose(f"time:{f.key}", [(label, s) for label, _, s in f.options])
@@ -121,7 +94,7 @@ def _granularity(p: Parse) -> None:
 
 def _auto(p: Parse) -> int:
     """A granularity for "over time", from the length of the time window."""
-    t = p.time or {"time_range": DATASET_WINDOW}
+    t = p.time or {"time_range": p.window()}
     window = t.get("time_range") or (t.get("end_time", 0) - t.get("start_time", 0))
     if window <= 3 * 3600:
         options = [("60", 0.0), ("300", -0.5)]

@@ -16,7 +16,7 @@ from workbench.offline.lexicon import Lexicon
 _POLITE = r"(?:(?:please|pls|ok|okay|hey|hi|now|then|and|also|just|quickly|go ahead and|can you|could you|would you|will you|i want to|i need to|i'd like to|id like to|help me|let's|lets|you should|you must|try to)\s+)*"
 _WRITE_VERBS = r"(?:delete|remove|erase|wipe|purge|drop|truncate|destroy|update|insert|alter|modify|overwrite|rename|reset|clear|edit|change|set|create|add|write|kill|restart|deploy|rollback|scale|disable|enable|grant|revoke|fix|patch|upload|import|replace|shut\s+down)"
 _VALUE_NOUNS = r"(?:requests?|calls?|spans?|operations?|queries|query|statements?|commands?|methods?|events?\s+(?:by|per|for|in|over)|traffic|endpoints?|latency|errors?|ops)"
-_WRITE_START = re.compile(rf"^\s*{_POLITE}{_WRITE_VERBS}\b(?!\s+{_VALUE_NOUNS}\b)(?!\s*$)", re.I)
+_WRITE_START = re.compile(rf"^\s*{_POLITE}{_WRITE_VERBS}\b(?![-.])(?!\s+{_VALUE_NOUNS}\b)(?!\s*$)", re.I)
 _WRITE_ANYWHERE = [
     re.compile(r"\b(?:drop|truncate|alter)\s+(?:the\s+)?table\b", re.I),
     re.compile(
@@ -32,6 +32,16 @@ _WRITE_ANYWHERE = [
         r"\b(?:change|modify|edit|overwrite|update|set)\s+(?:the\s+)?(?:value|values|data|rows?|records?|events?)\s+(?:of|in|to|where|so)\b",
         re.I,
     ),
+]
+#: data changes phrased as settings: "set error = false on ...", "mark those spans as test traffic"
+_SETTINGS = [
+    re.compile(
+        rf"(?:^|[,;.:!?]\s*|\b(?:and|then)\s+){_POLITE}(?:set|make|flag|mark)\s+(?:the\s+|all\s+|every\s+|each\s+)?"
+        r"(?!(?:granularity|time|limit|window|bucket|interval|resolution|sort|order|range|period|precision)\b)[`'\"]?[\w.\-]{1,80}[`'\"]?\s*"
+        r"(?:=|:=|\bto\s+(?:true|false|null|none|yes|no|zero|empty|-?\d|[`'\"]))",
+        re.I,
+    ),
+    re.compile(r"\b(?:mark|flag|label|tag|classify|reclassify)\s+(?:[\w.\-`'\"/{}]+\s+){0,10}?as\s+\w", re.I),
 ]
 _OTHER_TABLE = [
     re.compile(
@@ -73,12 +83,18 @@ _SECRETS = [
 ]
 
 
+#: the longest question the model reads (characters, whitespace collapsed); longer ones are declined
+MAX_QUESTION_CHARS = 2000
+
+
 def refusal_kind(question: str, table: str = "events") -> str | None:
-    """``write``, ``table``, ``secret``, ``empty`` or ``None`` when the request looks servable."""
+    """``too_long``, ``write``, ``table``, ``secret``, ``empty`` or ``None`` when the request looks servable."""
     text = " ".join(question.split())
     if not text or not re.search(r"[A-Za-z0-9]", text):
         return "empty"
-    if _WRITE_START.search(text) or any(p.search(text) for p in _WRITE_ANYWHERE):
+    if len(text) > MAX_QUESTION_CHARS:
+        return "too_long"
+    if _WRITE_START.search(text) or any(p.search(text) for p in (*_WRITE_ANYWHERE, *_SETTINGS)):
         return "write"
     if any(p.search(text) for p in _SECRETS):
         return "secret"
@@ -129,6 +145,11 @@ def decline_text(kind: str, table: str, example: str, terms: list[str] | None = 
         return f"I can only query the {table} table, not other tables or the database catalog: {does}. {ask}"
     if kind == "secret":
         return f"I can't read files, credentials, secrets or my own configuration: {does}. {ask}"
+    if kind == "too_long":
+        return (
+            f"The question is longer than {MAX_QUESTION_CHARS:,} characters, which is more than I read: "
+            f"ask one question in a sentence or two. {does}. {ask}"
+        )
     if kind == "empty":
         return f"The question is empty. {does}. {ask}"
     if kind == "missing":

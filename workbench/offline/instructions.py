@@ -20,9 +20,14 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from workbench.offline.clauses import DURATION_WORDS, ITEM_WORDS, ORDER_VALUE_WORDS, PERCENTILES, STAT_WORDS
-from workbench.offline.lexicon import CONCEPTS
-from workbench.offline.text import stem
+from workbench.offline.text import TIME_UNITS, stem
+from workbench.offline.vocabulary import concepts, prior, table, words
+
+PERCENTILES = table("clauses.percentiles")
+STAT_WORDS = table("clauses.stat_words")
+DURATION_WORDS = words("clauses.duration_words")
+ORDER_VALUE_WORDS = table("clauses.order_value_words")
+ITEM_WORDS = words("clauses.item_words")
 
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _CLAUSE_END = re.compile(r"(?<=[.!?])\s+|;\s*")
@@ -62,7 +67,7 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     """Stemmed terms that name each conventional concept (the model's general English)."""
     words: dict[str, set[str]] = {
         name: {k.replace("_", " ") for k, w in weights.items() if w >= 0.8}
-        for name, (weights, _types) in CONCEPTS.items()
+        for name, (weights, _types) in concepts().items()
     }
     words["duration"] |= set(DURATION_WORDS) | {"slow", "fast", "quick", "response time"}
     words["order_value"] |= set(ORDER_VALUE_WORDS) | {"sale", "order value", "order total"}
@@ -85,17 +90,32 @@ class Conventions:
 
     bindings: tuple[tuple[str, str], ...] = ()  # (stemmed term, column), as stated
     slow_op: str | None = None
+    default_window: int | None = None  # seconds when the question names no time
+    now_window: int | None = None  # seconds "right now" / "currently" cover
+    all_window: int | None = None  # seconds "all time" / "the whole dataset" cover
+
+    def window(self) -> int:
+        """The time range when the question names none: as stated, else the prior (2 hours)."""
+        return self.default_window or int(prior("default_time_range"))
+
+    def right_now(self) -> int:
+        """The time range of "right now": as stated, else the prior."""
+        return self.now_window or int(prior("now_time_range"))
+
+    def all_time(self) -> int:
+        """The time range of "all time": the stated dataset window, else the prior."""
+        return self.all_window or int(prior("all_time_range"))
 
     def bound(self, words: Sequence[str], columns: Collection[str]) -> str | None:
         """The column a stemmed phrase is bound to, if that column is listed (``columns``)."""
         phrase = " ".join(words)
         return next((c for t, c in reversed(self.bindings) if t == phrase and c in columns), None)
 
-    def concept_column(self, concept: str, stems: Sequence[str], columns: Collection[str]) -> str | None:
-        """The listed column bound to a term of ``concept`` that the question (its stems) uses."""
+    def concept_column(self, concept: str, used: Collection[str], columns: Collection[str]) -> str | None:
+        """The listed column bound to a term of ``concept`` that the question uses (``used``: its ``phrases_of``)."""
         vocab = CONCEPT_TERMS.get(concept, frozenset())
         for term, col in reversed(self.bindings):
-            if col in columns and (term in vocab or _base(term) in vocab) and _uses(stems, term):
+            if col in columns and (term in vocab or _base(term) in vocab) and term in used:
                 return col
         return None
 
@@ -120,14 +140,20 @@ class Conventions:
 NONE = Conventions()
 
 
-def _uses(stems: Sequence[str], term: str) -> bool:
-    """Whether the question's stemmed words contain the term (``slowest``, ``slower`` use ``slow``)."""
-    *head, last = term.split()
-    n = len(head)
-    return any(
-        list(stems[i : i + n]) == head and last in (stems[i + n], _base(stems[i + n]))
-        for i in range(len(stems) - n)
-    )
+@functools.lru_cache(maxsize=64)
+def phrases_of(stems: tuple[str, ...], longest: int = 4) -> frozenset[str]:
+    """Every run of up to ``longest`` stemmed words, also with its last word's base (``slowest`` → ``slow``).
+
+    Built once per question, so that asking whether it uses a term is a set lookup (linear time overall).
+    """
+    out: set[str] = set()
+    for i in range(len(stems)):
+        for n in range(1, min(longest, len(stems) - i) + 1):
+            head = " ".join(stems[i : i + n - 1])
+            last = stems[i + n - 1]
+            for word in {last, _base(last)}:
+                out.add(f"{head} {word}" if head else word)
+    return frozenset(out)
 
 
 def _terms(text: str) -> list[str] | None:
@@ -178,16 +204,65 @@ def _bindings(clause: str) -> list[tuple[str, str]]:
     return out
 
 
+_NO_TIME = re.compile(
+    r"\b(?:no|without(?: a| any)?|unspecified|unstated|missing|default)\s+(?:time|window|time\s*range|period)\b"
+    r"|\btime\s+(?:is\s+)?(?:not\s+(?:given|stated|mentioned|specified)|unspecified)\b"
+    r"|\bby default\b",
+    re.I,
+)
+_NOW_WORDS = re.compile(r"\b(?:right now|currently|at the moment)\b|[\"'`“]now[\"'`”]", re.I)
+_ALL_WORDS = re.compile(
+    r"\b(?:all time|whole dataset|entire dataset|dataset window|whole window|ever)\b", re.I
+)
+_SECONDS = re.compile(r"\btime_range\W{0,3}(?P<n>\d{1,9})\b", re.I)
+_SPAN = re.compile(r"\b(?P<n>\d{1,6}|an?|one|the)?\s*(?:last\s+|past\s+)?(?P<unit>[a-z]+)\b(?P<rest>)", re.I)
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "the": 1, "": 1}
+
+
+def _duration(text: str) -> int | None:
+    """Seconds a statement names: ``time_range 7200``, ``15 minutes``, ``last day``, ``2 hours``."""
+    if m := _SECONDS.search(text):
+        return int(m["n"])
+    for m in _SPAN.finditer(text):
+        unit = m["unit"].lower()
+        if unit in TIME_UNITS and len(unit) > 1 and TIME_UNITS[unit] >= 1:
+            n = m["n"] or ""
+            count = int(n) if n.isdigit() else _NUMBERS.get(n.lower(), 1)
+            return int(count * TIME_UNITS[unit])
+    return None
+
+
+def _time_statements(clauses: list[str]) -> dict[str, int]:
+    """The default, "right now" and "all time" windows the clauses state (the last statement wins)."""
+    out: dict[str, int] = {}
+    for clause in clauses:
+        for part in re.split(r";\s*", clause):
+            seconds = _duration(part)
+            if not seconds:
+                continue
+            if _NO_TIME.search(part):
+                out["default_window"] = seconds
+                if _ALL_WORDS.search(part):
+                    out["all_window"] = seconds
+            elif _NOW_WORDS.search(part):
+                out["now_window"] = seconds
+            elif _ALL_WORDS.search(part):
+                out["all_window"] = seconds
+    return out
+
+
 @functools.lru_cache(maxsize=32)
 def read_conventions(text: str) -> Conventions:
     """The bindings and the "slow" statistic the instructions state (empty when they state none)."""
     bindings: list[tuple[str, str]] = []
     slow_op = None
-    for clause in _clauses(text or ""):
+    clauses = _clauses(text or "")
+    for clause in clauses:
         bindings.extend(_bindings(clause))
         m = _STAT.match(clause)
         if m and (op := _statistic(m)):
             lhs = set(_WORD.findall(m["lhs"].lower()))
             if lhs & _SLOW_WORDS and len(lhs) <= 8:
                 slow_op = op
-    return Conventions(tuple(bindings), slow_op) if bindings or slow_op else NONE
+    windows = _time_statements(clauses)
+    return Conventions(tuple(bindings), slow_op, **windows) if bindings or slow_op or windows else NONE

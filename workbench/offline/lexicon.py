@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.offline.text import GENERIC_PARTS, SYNONYMS, stem
+from workbench.offline.vocabulary import concepts, word_sets, words
 from workbench.schema.format import ParsedColumn
 
 _SPLIT = re.compile(r"[._\-/\s]+|(?<=[a-z])(?=[A-Z])")
@@ -36,6 +37,7 @@ class Col:
     pos: int
     parts: frozenset[str] = frozenset()
     desc_words: frozenset[str] = frozenset()
+    head: frozenset[str] = frozenset()  # what the description says an opaquely named column holds
     deprecated: bool = False
 
     @property
@@ -81,6 +83,37 @@ def _infer_type(pc: ParsedColumn) -> str:
     return "string"
 
 
+_HEAD_SKIP = words("lexicon.head_skip")
+_HEAD_END = words("lexicon.head_end")
+
+
+def description_head(description: str) -> frozenset[str]:
+    """The stemmed words naming what a column holds: ``Name of the service that emitted the span`` → service.
+
+    Leading determiners and "name/id/type of" are skipped; the head ends at the first word that starts
+    a clause or a qualifier (that, which, in, for, when...). At most three words.
+    """
+    found = _WORDS.findall(description.lower())
+    i = 0
+    while i < len(found) and (found[i] in _HEAD_SKIP or (i + 1 < len(found) and found[i + 1] == "of")):
+        i += 2 if i + 1 < len(found) and found[i + 1] == "of" else 1
+    head = []
+    for w in found[i:]:
+        if w in _HEAD_END or len(head) == 3:
+            break
+        head.append(stem(w))
+    return frozenset(head)
+
+
+def _opaque_head(name: str, description: str) -> frozenset[str]:
+    """The description's head when the name says something else (``component.name``: the service), else none.
+
+    A name that shares a word with its description's head already says what it holds.
+    """
+    head = description_head(description)
+    return head if not head & name_parts(name) else frozenset()
+
+
 def name_parts(name: str) -> frozenset[str]:
     return frozenset(stem(p) for p in _SPLIT.split(name) if p)
 
@@ -91,34 +124,14 @@ def _norm(value: Any) -> str:
 
 # Conventions every analyst knows (DESIGN.md "Question conventions"), stated as the *kind*
 # of column they refer to; which column that is comes from the schema block.
-CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = {
-    "duration": ({"duration": 1.0, "latency": 1.0, "elapsed": 0.8, "response_time": 0.8}, _NUMERIC),
-    "error": ({"error": 1.0, "is_error": 1.0, "failed": 0.8, "failure": 0.8, "errored": 0.8}, ("boolean",)),
-    "status": ({"status": 1.0, "code": 0.4, "response": 0.2, "http": 0.1}, (*_NUMERIC, "string")),
-    "user": ({"user": 1.0, "customer": 0.9, "id": 0.35}, ("string", "integer")),
-    "order_value": (
-        {"revenue": 1.0, "order": 0.5, "total": 0.5, "usd": 0.4, "amount": 0.4, "value": 0.3},
-        _NUMERIC,
-    ),
-    "items": ({"item": 1.0, "quantity": 0.8, "count": 0.3, "cart": 0.2}, _NUMERIC),
-    "parent": ({"parent": 1.0, "id": 0.2, "span": 0.1}, ("string",)),
-    "trace_id": ({"trace": 1.0, "id": 0.3}, ("string",)),
-    "service": ({"service": 1.0, "name": 0.2}, ("string",)),
-}
+CONCEPTS: dict[str, tuple[dict[str, float], tuple[str, ...]]] = concepts()
 #: Name parts of a configured setting rather than a measurement (``latency_budget_ms``,
 #: ``timeout_ms``, ``max_items``): a question about how slow or how big things were means the
 #: measured column, so these rank well below it for measured concepts.
-_SETTING_PARTS = frozenset(
-    {"budget", "limit", "timeout", "threshold", "target", "quota", "sla", "max", "min", "config"}
-)
-_MEASURED = frozenset({"duration", "order_value", "items"})
+_SETTING_PARTS = words("lexicon.setting_parts")
+_MEASURED = words("lexicon.measured")
 
-_CONCEPT_EXCLUDE = {
-    "user": {"tier", "agent", "name", "email", "plan", "type", "country"},
-    "trace_id": {"parent", "span", "state", "flag"},
-    "status": {"message", "text", "description"},
-    "items": {"price", "id", "name"},
-}
+_CONCEPT_EXCLUDE = word_sets("lexicon.concept_exclude")
 
 
 @dataclass(eq=False)  # hashed by identity: one per schema block text (model.lexicon caches it)
@@ -131,6 +144,7 @@ class Lexicon:
     _exact: dict[str, list[tuple[Col, Any, float]]] = field(default_factory=dict)
     _segments: dict[str, list[tuple[Col, Any]]] = field(default_factory=dict)
     _cache: dict[tuple, list[tuple[Col, float]]] = field(default_factory=dict)
+    _value_cache: dict[str, list[tuple[Col, Any, float]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, parsed: list[ParsedColumn]) -> Lexicon:
@@ -147,6 +161,7 @@ class Lexicon:
                     pos=pos,
                     parts=name_parts(pc.name),
                     desc_words=frozenset(stem(w) for w in _WORDS.findall(desc.lower())),
+                    head=_opaque_head(pc.name, desc),
                     deprecated=bool(_DEPRECATED.search(desc)),
                 )
             )
@@ -212,8 +227,11 @@ class Lexicon:
                 continue
             total = 0.0
             matched_parts: set[str] = set()
+            in_head = 0
             for w in words:
                 best, part = _word_score(w, col)
+                if w in col.head and best < 1.0:  # the description says that is what the column holds
+                    best, in_head = 1.0, in_head + 1
                 total += best
                 if part:
                     matched_parts.add(part)
@@ -221,7 +239,7 @@ class Lexicon:
                 continue
             coverage = total / len(words)
             informative = col.parts - GENERIC_PARTS or col.parts
-            name_cover = len(matched_parts & informative) / len(informative)
+            name_cover = 1.0 if in_head else len(matched_parts & informative) / len(informative)
             score = coverage * (0.75 + 0.25 * name_cover)
             score -= 0.3 if col.deprecated else 0.0
             score -= 0.01 * len(col.parts) + 0.0001 * col.pos
@@ -243,7 +261,7 @@ class Lexicon:
             if col.type not in types or col.parts & exclude:
                 continue
             low = col.name.lower()
-            score = sum(w for p, w in weights.items() if p in col.parts or p == low)
+            score = sum(w for p, w in weights.items() if p in col.parts or p in col.head or p == low)
             score += 0.15 * sum(1 for p in weights if p in col.desc_words)
             if score < 0.6:
                 continue
@@ -262,6 +280,13 @@ class Lexicon:
         key = text.strip().lower()
         if not key:
             return []
+        if key not in self._value_cache:  # every parse of a question asks again: answer once
+            if len(self._value_cache) > 50_000:
+                self._value_cache.clear()
+            self._value_cache[key] = self._values_for(key)
+        return list(self._value_cache[key])
+
+    def _values_for(self, key: str) -> list[tuple[Col, Any, float]]:
         out = list(self._exact.get(key, ()))
         if not out and len(key) > 3 and stem(key) != key:
             out = [(c, v, s - 0.05) for c, v, s in self._exact.get(stem(key), ())]

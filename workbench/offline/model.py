@@ -25,8 +25,8 @@ from workbench.offline.guard import decline_text, example_question, refusal_kind
 from workbench.offline.instructions import read_conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.request import PromptView
+from workbench.offline.schema_text import read_columns
 from workbench.offline.understand import Knowledge, Reading, readings
-from workbench.schema.format import parse_schema_block
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,19 @@ class Answer:
 
 
 @functools.lru_cache(maxsize=32)
-def lexicon(schema_text: str) -> Lexicon:
-    return Lexicon.build(parse_schema_block(schema_text) if schema_text.strip() else [])
+def lexicon(schema_text: str, system_text: str = "") -> Lexicon:
+    """The columns the prompt lists (its ``## Columns`` section, else any common layout in ``system_text``)."""
+    return Lexicon.build(read_columns(schema_text, system_text))
+
+
+def view_lexicon(view: PromptView) -> Lexicon:
+    return lexicon(view.schema_text or "", view.instructions)
 
 
 @functools.lru_cache(maxsize=32)
-def knowledge(schema_text: str, examples_text: str, now: int) -> tuple[tuple[Example, ...], Knowledge]:
+def knowledge(lex: Lexicon, examples_text: str, now: int) -> tuple[tuple[Example, ...], Knowledge]:
     examples = tuple(parse_examples(examples_text))
-    return examples, learn(list(examples), lexicon(schema_text), now)
+    return examples, learn(list(examples), lex, now)
 
 
 def clock(view: PromptView) -> int:
@@ -56,9 +61,9 @@ def clock(view: PromptView) -> int:
 
 def candidates(view: PromptView) -> list[Reading]:
     """Every scored reading of the view's question, best first."""
-    lex = lexicon(view.schema_text or "")
+    lex = view_lexicon(view)
     now = clock(view)
-    examples, know = knowledge(view.schema_text or "", view.examples_text or "", now)
+    examples, know = knowledge(lex, view.examples_text or "", now)
     found = readings(view.question, lex, know, now, conv=read_conventions(view.instructions))
     best = found[0]
     adapted = adapt(view.question, list(examples), lex, best)
@@ -73,7 +78,7 @@ def candidates(view: PromptView) -> list[Reading]:
 
 
 def answer(view: PromptView, rng: random.Random) -> Answer:
-    lex = lexicon(view.schema_text or "")
+    lex = view_lexicon(view)
     examples = parse_examples(view.examples_text)
     example = example_question([e.question for e in examples], lex)
     kind = refusal_kind(view.question, view.table)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workbench.offline.clauses import measure_at, measure_calc
+from workbench.offline.clauses import measure_at, measure_calc, slow_options
 from workbench.offline.text import BOUNDARY
+from workbench.offline.vocabulary import words
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Calc, Parse
+    from workbench.offline.state import Calc, Parse
 
 
 def top_n(p: Parse) -> None:
@@ -58,22 +59,9 @@ def top_n(p: Parse) -> None:
             p.understood += 1
 
 
-_RANK_WORDS = {"most", "least", "slowest", "fastest", "busiest", "largest", "biggest", "highest", "lowest",
-               "worst", "best", "longest", "shortest", "quietest", "smallest", "top", "heaviest", "noisiest",
-               "frequent", "common", "popular"}  # fmt: skip
-_DESC = {
-    "most",
-    "highest",
-    "largest",
-    "biggest",
-    "worst",
-    "longest",
-    "greatest",
-    "heaviest",
-    "max",
-    "noisiest",
-}
-_ASC = {"least", "fewest", "lowest", "smallest", "best", "shortest", "quietest", "min"}
+_RANK_WORDS = words("ranking.rank_words")
+_DESC = words("ranking.desc")
+_ASC = words("ranking.asc")
 
 
 def ranking(p: Parse) -> None:
@@ -157,8 +145,7 @@ def _slow(p: Parse, i: int) -> None:
         op = p.choose("op:slowest one", [("MAX" if direction == "descending" else "MIN", 0.0), ("P99", -0.5)])
         p.calc_at[i] = p.add_calc(op, col)
         return
-    options = [("P99", 0.0), ("P95", -0.7), ("AVG", -1.2), ("MAX", -1.8)]
-    op = p.choose("op:slow", p.conv.prefer_slow(options, direction == "descending"))
+    op = p.choose("op:slow", p.conv.prefer_slow(slow_options(), direction == "descending"))
     calc = p.add_calc(op, col)
     p.calc_at[i] = calc
     if entity is not None or p.rank is not None or p.breakdowns or superlative:

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks
+from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks, warm_up
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -150,9 +150,10 @@ def base_url(sock: socket.socket) -> str:
 
 
 def serve(sock: socket.socket, latency_ms: int = 0, log_level: str = "warning") -> None:
-    """Run uvicorn on an already bound socket until interrupted."""
+    """Run uvicorn on an already bound socket until interrupted (the model is warmed up first)."""
     import uvicorn
 
+    warm_up()
     config = uvicorn.Config(
         create_app(latency_ms), log_level=log_level, access_log=False, timeout_keep_alive=30
     )

@@ -15,26 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from workbench.offline.text import TIME_UNITS, Tok
+from workbench.offline.vocabulary import table, words
 
 DAY = 86400
 WEEK = 7 * DAY
-DATASET_WINDOW = 14 * DAY  # "no time given" = the whole dataset (DESIGN.md conventions)
-RIGHT_NOW = 7200
 
-MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
-WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3,
-    "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
-}  # fmt: skip
+MONTHS = table("timephrases.months")
+WEEKDAYS = table("timephrases.weekdays")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 _RANGE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?-(\d{1,2})(?:st|nd|rd|th)?$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)?$")
-_LEAD = {"in", "over", "during", "for", "within", "the", "of", "from", "on", "at"}
+_LEAD = words("timephrases.lead")
 
 Fields = dict[str, int]
 
@@ -140,7 +132,7 @@ def _clock(tok: Tok) -> int | None:
     return hour * 3600 + minute * 60 if hour < 24 and minute < 60 else None
 
 
-def _match(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeFind | None:
     low = toks[i].low
     nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     today = midnight(now)
@@ -228,16 +220,16 @@ def _match(toks: list[Tok], i: int, now: int) -> TimeFind | None:
         low == "at" and nxt == "the" and i + 2 < len(toks) and toks[i + 2].low == "moment"
     ):
         return TimeFind(
-            i, i + (2 if low == "right" else 3), "right now", [("range", {"time_range": RIGHT_NOW}, 0.0)]
+            i, i + (2 if low == "right" else 3), "right now", [("range", {"time_range": windows[0]}, 0.0)]
         )
     if low in ("currently", "now"):
-        return TimeFind(i, i + 1, "right now", [("range", {"time_range": RIGHT_NOW}, 0.0)])
+        return TimeFind(i, i + 1, "right now", [("range", {"time_range": windows[0]}, 0.0)])
     if low in ("recently", "lately"):
         return TimeFind(
             i,
             i + 1,
             "recently",
-            [("range", {"time_range": RIGHT_NOW}, 0.0), ("day", {"time_range": DAY}, -0.6)],
+            [("range", {"time_range": windows[0]}, 0.0), ("day", {"time_range": DAY}, -0.6)],
         )
     if (
         (low == "all" and nxt == "time")
@@ -245,7 +237,7 @@ def _match(toks: list[Tok], i: int, now: int) -> TimeFind | None:
         or (low in ("whole", "entire") and nxt in ("dataset", "period", "window", "time", "range"))
     ):
         return TimeFind(
-            i, i + (1 if low == "ever" else 2), "all time", [("range", {"time_range": DATASET_WINDOW}, 0.0)]
+            i, i + (1 if low == "ever" else 2), "all time", [("range", {"time_range": windows[1]}, 0.0)]
         )
     if low == "since":
         return _since(toks, i, now)
@@ -359,8 +351,12 @@ def _hours(toks: list[Tok], i: int) -> tuple[int, int, int] | None:
     return a, b, 4
 
 
-def find_time(toks: list[Tok], now: int) -> list[TimeFind]:
-    """Every time phrase of the question, left to right, non-overlapping."""
+def find_time(toks: list[Tok], now: int, right_now: int = 3600, all_time: int = 30 * DAY) -> list[TimeFind]:
+    """Every time phrase of the question, left to right, non-overlapping.
+
+    ``right_now`` and ``all_time`` are the windows "right now" and "all time" cover (the
+    prompt's conventions, else the model's priors).
+    """
     found: list[TimeFind] = []
     hours: tuple[int, int, int, int] | None = None
     i = 0
@@ -370,7 +366,7 @@ def find_time(toks: list[Tok], now: int) -> list[TimeFind]:
             hours = (i, *h)
             i += h[2]
             continue
-        f = _match(toks, i, now)
+        f = _match(toks, i, now, (right_now, all_time))
         if f:
             while f.start > 0 and toks[f.start - 1].low in _LEAD and f.key not in ("right now",):
                 f.start -= 1

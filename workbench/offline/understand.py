@@ -14,267 +14,84 @@ to enumerate the alternatives, each scored by how much it gives up (its
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
+from workbench.offline import clauses, compare, conditions, groups, ranking, values
 from workbench.offline.instructions import NONE, Conventions
 from workbench.offline.lexicon import Lexicon
-from workbench.offline.text import Tok, tokenize
-from workbench.offline.timephrases import DATASET_WINDOW
+from workbench.offline.state import Knowledge, Parse, Reading
 
-#: phrases whose conventional meaning is a concept ("status code" is the HTTP status, DESIGN.md)
-CONCEPT_PHRASES = {
-    "status": "status", "status code": "status", "http status": "status", "response code": "status",
-    "http status code": "status", "response status": "status", "user": "user", "user id": "user",
-    "customer": "user", "latency": "duration", "duration": "duration", "response time": "duration",
-}  # fmt: skip
-
-
-@dataclass
-class Choice:
-    key: str
-    options: list[tuple[str, float]]  # (label, adjusted score)
-    chosen: str
-
-
-@dataclass
-class Knowledge:
-    """What the prompt's examples taught: option biases, phrase → column, phrase → filters."""
-
-    bias: dict[str, dict[str, float]] = field(default_factory=dict)
-    columns: dict[str, str] = field(default_factory=dict)
-    filters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+#: the passes, in order (sqlglot's optimizer style): each reads the state and consumes what it explains
+PASSES: tuple[Callable[[Parse], None], ...] = (
+    groups.learned_phrases,
+    groups.time_and_granularity,
+    ranking.top_n,
+    compare.comparisons,
+    values.status,
+    clauses.statistics,
+    ranking.ranking,
+    groups.breakdown_slots,
+    clauses.bare_measures,
+    groups.entities,
+    values.values,
+    conditions.concepts,
+    conditions.exists,
+    groups.implicit_breakdowns,
+    conditions.leftovers,
+)
 
 
-@dataclass
-class Calc:
-    op: str
-    column: str | None
+def run_passes(
+    question: str,
+    lex: Lexicon,
+    know: Knowledge,
+    now: int,
+    policy: dict[str, str] | None = None,
+    conv: Conventions = NONE,
+) -> Parse:
+    """A fresh parse state of ``question`` after every pass (what the question explains, unassembled)."""
+    state = Parse(question, lex, know, now, policy, conv)
+    for run_pass in PASSES:
+        run_pass(state)
+    return state
 
 
-@dataclass
-class Reading:
-    """One way to read the question: a spec (or a text answer) and its regret score (0 = best)."""
-
-    spec: dict[str, Any] | None
-    score: float
-    choices: list[Choice]
-    text: str | None = None
-    literals: list[tuple[str, str]] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    understood: int = 1
-
-    @property
-    def key(self) -> str:
-        return json.dumps(self.spec, sort_keys=True) if self.spec is not None else f"text:{self.text}"
-
-
-class Parse:
-    """One left-to-right reading of a question under a policy (choice key → forced label)."""
-
-    def __init__(
-        self,
-        question: str,
-        lex: Lexicon,
-        know: Knowledge,
-        now: int,
-        policy: dict[str, str] | None = None,
-        conv: Conventions = NONE,
-    ):
-        self.question = question
-        self.toks: list[Tok] = tokenize(question)
-        self.n = len(self.toks)
-        self.used = [False] * self.n
-        self.lex = lex
-        self.know = know
-        self.conv = conv  # what the instructions say (bindings, "slow" statistic)
-        self.now = now
-        self.policy = policy or {}
-        self.choices: list[Choice] = []
-        self.regret = 0.0
-        self.calcs: list[Calc] = []
-        self.filters: list[dict[str, Any]] = []
-        self.combination = "AND"
-        self.breakdowns: list[str] = []
-        self.orders: list[dict[str, Any]] = []
-        self.rank: dict[str, Any] | None = None  # {"dir": "descending", "calc": Calc | None, "entity": index}
-        self.havings: list[dict[str, Any]] = []
-        self.limit: int | None = None
-        self.time: dict[str, int] | None = None
-        self.granularity: int | None = None
-        self.literals: list[tuple[str, str]] = []
-        self.unknown: list[str] = []
-        self.understood = 0
-        self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
-        self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
-
-    # ------------------------------------------------------------------ helpers
-
-    def choose(self, key: str, options: list[tuple[str, float]]) -> str:
-        """Pick an option (best adjusted score, or the policy's) and record the choice point."""
-        bias = self.know.bias.get(key, {})
-        adjusted = [(label, score + bias.get(label, 0.0)) for label, score in options]
-        best = max(s for _, s in adjusted)
-        labels = [label for label, _ in adjusted]
-        forced = self.policy.get(key)
-        chosen = forced if forced in labels else max(adjusted, key=lambda ls: ls[1])[0]
-        self.regret += dict(adjusted)[chosen] - best
-        if len(options) > 1:
-            self.choices.append(Choice(key, adjusted, chosen))
-        return chosen
-
-    def free(self, i: int) -> bool:
-        return 0 <= i < self.n and not self.used[i]
-
-    def take(self, start: int, end: int | None = None) -> None:
-        for k in range(start, (end if end is not None else start + 1)):
-            if 0 <= k < self.n:
-                self.used[k] = True
-
-    def low(self, i: int) -> str:
-        return self.toks[i].low if 0 <= i < self.n else ""
-
-    def seq(self, i: int, *words: str) -> bool:
-        """Whether the tokens from ``i`` read ``words`` (each may be ``a|b`` alternatives)."""
-        return all(self.low(i + k) in w.split("|") for k, w in enumerate(words))
-
-    def column_for(
-        self, words: list[str], role: str = "any", threshold: float = 0.55
-    ) -> tuple[str | None, float]:
-        """The column a noun phrase (stemmed words) names: bound by the instructions, learned from examples, else the block."""
-        phrase = " ".join(words)
-        bound = self.conv.bound(words, self.lex.by_name)
-        if bound and (role != "numeric" or self.lex.by_name[bound].numeric):
-            return bound, 1.5
-        if phrase in self.know.columns and self.know.columns[phrase] in self.lex.by_name:
-            return self.know.columns[phrase], 1.5
-        if phrase in CONCEPT_PHRASES and (col := self.concept(CONCEPT_PHRASES[phrase])):
-            return col, 1.2
-        ranked = self.lex.rank_columns(words, role)
-        if not ranked or ranked[0][1] < threshold:
-            return None, ranked[0][1] if ranked else 0.0
-        close = [(c.name, s) for c, s in ranked if s >= ranked[0][1] - 0.12][:3]
-        if len(close) == 1:
-            return close[0][0], close[0][1]
-        name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
-        return name, dict(close)[name]
-
-    def concept(self, name: str) -> str | None:
-        """The column holding a conventional concept (duration, error, user...), or ``None``.
-
-        A column the instructions bind to a term of the concept that the question uses comes first.
-        """
-        stems = [t.stem for t in self.toks] if self.conv.bindings else []
-        if bound := self.conv.concept_column(name, stems, self.lex.by_name):
-            return bound
-        learned = self.know.columns.get(f"@{name}")
-        if learned and learned in self.lex.by_name:
-            return learned
-        ranked = self.lex.concept(name)
-        if not ranked:
-            return None
-        close = [(c.name, s) for c, s in ranked if s >= ranked[0][1] - 0.1][:3]
-        if len(close) == 1:
-            return close[0][0]
-        return self.choose(f"concept:{name}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
-
-    def add_calc(self, op: str, column: str | None) -> Calc:
-        for c in self.calcs:
-            if c.op == op and c.column == column:
-                return c
-        calc = Calc(op, column)
-        self.calcs.append(calc)
-        self.understood += 1
-        return calc
-
-    def add_filter(self, column: str, op: str, value: Any = None) -> None:
-        f: dict[str, Any] = {"column": column, "op": op}
-        if op not in ("exists", "does-not-exist"):
-            f["value"] = value
-        if f not in self.filters:
-            self.filters.append(f)
-        self.understood += 1
-
-    def add_breakdown(self, column: str) -> None:
-        if column not in self.breakdowns:
-            self.breakdowns.append(column)
-        self.understood += 1
-
-    def literal(self, words: list[str], role: str) -> str:
-        """The user's own term as a column name (a column the block does not list)."""
-        term = " ".join(words)
-        self.literals.append((term, role))
-        self.understood += 1
-        return term
-
-    # ------------------------------------------------------------------ run
-
-    def run(self) -> Reading:
-        from workbench.offline import clauses, compare, conditions, groups, ranking, values
-
-        groups.learned_phrases(self)
-        groups.time_and_granularity(self)
-        ranking.top_n(self)
-        compare.comparisons(self)
-        values.status(self)
-        clauses.statistics(self)
-        ranking.ranking(self)
-        groups.breakdown_slots(self)
-        clauses.bare_measures(self)
-        groups.entities(self)
-        values.values(self)
-        conditions.concepts(self)
-        conditions.exists(self)
-        groups.implicit_breakdowns(self)
-        conditions.leftovers(self)
-        return Reading(
-            self.assemble(),
-            self.regret,
-            self.choices,
-            literals=self.literals,
-            unknown=self.unknown,
-            understood=self.understood,
-        )
-
-    def assemble(self) -> dict[str, Any]:
-        calcs = self.calcs or [Calc("COUNT", None)]
-        if self.rank is not None:
-            target = self.rank.get("calc") or calcs[0]
-            order = {"op": target.op, "column": target.column, "order": self.rank["dir"]}
-            if order not in self.orders:
-                self.orders.insert(0, order)
-        for h in self.havings:
-            if not any(c.op == h["calculate_op"] and c.column == h.get("column") for c in calcs):
-                calcs.append(Calc(h["calculate_op"], h.get("column")))
-        spec: dict[str, Any] = {"calculations": [_calc_dict(c) for c in calcs]}
-        if self.filters:
-            spec["filters"] = self.filters
-            if self.combination == "OR" and len(self.filters) > 1:
-                spec["filter_combination"] = "OR"
-        if self.breakdowns:
-            spec["breakdowns"] = self.breakdowns
-        if self.orders:
-            spec["orders"] = [{k: v for k, v in o.items() if v is not None} for o in self.orders]
-        if self.havings:
-            spec["havings"] = [{k: v for k, v in h.items() if v is not None} for h in self.havings]
-        if self.limit is not None:
-            spec["limit"] = self.limit
-        spec.update(self.time or {"time_range": DATASET_WINDOW})
-        if self.granularity:
-            spec["granularity"] = self.granularity
-        return spec
+def parse(
+    question: str,
+    lex: Lexicon,
+    know: Knowledge,
+    now: int,
+    policy: dict[str, str] | None = None,
+    conv: Conventions = NONE,
+) -> Reading:
+    """One reading of the question: a fresh state run through every pass, then assembled."""
+    state = run_passes(question, lex, know, now, policy, conv)
+    return Reading(
+        state.assemble(),
+        state.regret,
+        state.choices,
+        literals=state.literals,
+        unknown=state.unknown,
+        understood=state.understood,
+    )
 
 
-def _calc_dict(c: Calc) -> dict[str, Any]:
-    return {"op": c.op, "column": c.column} if c.column else {"op": c.op}
+#: how many alternative parses a question of up to SHORT characters may take (every one it needs)
+MAX_ALTERNATIVES = 34
+SHORT = 200
+
+
+def parse_budget(length: int) -> int:
+    """Alternative parses for a question of ``length`` characters: fewer for longer questions, so that
+    the parse work (alternatives x length) stays under MAX_ALTERNATIVES x SHORT and time grows linearly."""
+    return max(2, MAX_ALTERNATIVES * SHORT // max(SHORT, length))
 
 
 def readings(
     question: str, lex: Lexicon, know: Knowledge, now: int, limit: int = 12, conv: Conventions = NONE
 ) -> list[Reading]:
     """The best reading and its alternatives (choice points flipped one or two at a time), best first."""
-    first = Parse(question, lex, know, now, conv=conv).run()
+    first = parse(question, lex, know, now, conv=conv)
     found: dict[str, Reading] = {first.key: first}
     frontier: list[tuple[float, dict[str, str]]] = []
     for c in first.choices:
@@ -290,8 +107,9 @@ def readings(
             pa, pb = singles[a][1], singles[b][1]
             if not set(pa) & set(pb):
                 pairs.append((singles[a][0] + singles[b][0], {**pa, **pb}))
-    for _, policy in sorted(singles + pairs, key=lambda fp: -fp[0]):
-        r = Parse(question, lex, know, now, policy, conv).run()
+    budget = parse_budget(len(question))
+    for _, policy in sorted(singles + pairs, key=lambda fp: -fp[0])[:budget]:
+        r = parse(question, lex, know, now, policy, conv)
         if r.key not in found or found[r.key].score < r.score:
             found[r.key] = r
         if len(found) >= limit:

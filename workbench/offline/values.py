@@ -7,23 +7,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from workbench.offline.text import FILLER, NEGATORS, STOP, SUBJECT_NOUNS
+from workbench.offline.vocabulary import table, words
 
 if TYPE_CHECKING:
-    from workbench.offline.understand import Parse
+    from workbench.offline.state import Parse
 
-_STRING_OPS = {
-    "contains": "contains", "containing": "contains", "contain": "contains", "including": "contains",
-    "includes": "contains", "include": "contains", "mentioning": "contains", "mentions": "contains",
-    "matching": "contains", "starts": "starts-with", "starting": "starts-with", "beginning": "starts-with",
-    "begins": "starts-with", "prefixed": "starts-with", "ends": "ends-with", "ending": "ends-with",
-}  # fmt: skip
-_NEGATED_STRING = {
-    "contains": "does-not-contain",
-    "starts-with": "does-not-start-with",
-    "ends-with": "does-not-end-with",
-}
+_STRING_OPS = table("values.string_ops")
+_NEGATED_STRING = table("values.negated_string")
 _CAPS_ONLY = STOP | {"post", "put", "delete", "set", "select", "update", "insert", "head", "patch", "options"}
-_VALUE_NOUNS = {"request", "method", "call", "operation", "query", "command", "verb"}
+_VALUE_NOUNS = words("values.value_nouns")
 #: words whose everyday meaning wins over an equal value in some column ("users", "error", "latency")
 _CONCEPT_WORDS = SUBJECT_NOUNS | {
     "error", "failure", "failed", "success", "successful", "trace", "latency", "duration", "order", "event",

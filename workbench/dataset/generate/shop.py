@@ -22,8 +22,8 @@ INCIDENTS = {
     "release_53_web": 3 * DAY + 3 * HOUR,  # 2026-11-17 09:00
     "payment_burst_start": 1 * DAY + 22 * HOUR,  # 2026-11-18 14:00
     "payment_burst_end": 1 * DAY + 19 * HOUR,  # 2026-11-18 17:00
-    "slow_orders_start": 1 * DAY + 4 * HOUR,  # 2026-11-19 08:00
-    "slow_orders_end": 1 * DAY + 1 * HOUR,  # 2026-11-19 11:00
+    "slow_orders_start": 2 * DAY + 4 * HOUR,  # 2026-11-18 08:00
+    "slow_orders_end": 2 * DAY + 1 * HOUR,  # 2026-11-18 11:00
     "cart_release_start": 4 * DAY + 2 * HOUR + 30 * MINUTE,  # 2026-11-16 09:30
     "cart_release_end": 3 * DAY + 23 * HOUR + 30 * MINUTE,  # 2026-11-16 12:30
 }

@@ -12,6 +12,7 @@ import duckdb
 
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
+from workbench.store.migrations import rollback_quietly
 from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, trial_row, utcnow
 
 
@@ -72,7 +73,7 @@ class LogWriter(LogConnection):
                 self._event(conn, run_id, "created", None, now)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback_quietly(conn)
                 raise
         return run_id
 

@@ -31,3 +31,19 @@ def test_query_strict(tmp_path: Path, small_dataset_path: Path, capsys) -> None:
     assert main(["query", bad, *data, "--strict"]) == 1
     assert main(["query", bad, *data, "--strict", "--json"]) == 1
     assert main(["query", good, *data, "--strict"]) == 0
+
+
+def test_data_info_on_a_refused_view_is_one_line(tmp_path: Path, capsys) -> None:
+    import duckdb
+
+    path = tmp_path / "hostile.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE VIEW events AS SELECT TIMESTAMP '2024-01-01' AS timestamp, content AS leak "
+        "FROM read_text('/etc/hostname')"
+    )
+    con.close()
+    for extra in ([], ["--json"]):
+        assert main(["data", "info", "--data", str(path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("workbench: error:") and err.count("\n") == 1

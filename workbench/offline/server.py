@@ -74,13 +74,8 @@ def create_app(latency_ms: int = 0) -> Starlette:
             LATENCY_HEADER: str(latency_ms),
         }
 
+    @_json_errors
     async def chat(request: Request) -> Response:
-        try:
-            return await _chat(request)
-        except Exception:  # every failure answers in JSON: the client never parses a plain-text 500
-            return _error(500, "The server had an error while processing your request.", type="server_error")
-
-    async def _chat(request: Request) -> Response:
         ctype = request.headers.get("content-type", "")
         if ctype and "json" not in ctype.lower():
             return _error(
@@ -146,6 +141,18 @@ def create_app(latency_ms: int = 0) -> Starlette:
         Route("/healthz", health, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+
+
+def _json_errors(handler: Any) -> Any:
+    """``handler`` answering any unexpected failure with a JSON 500, never plain text or a traceback."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Exception:
+            return _error(500, "The server had an error while processing your request.", type="server_error")
+
+    return guarded
 
 
 async def _read_body(request: Request) -> bytes | Response:

@@ -150,3 +150,24 @@ def test_the_log_is_copied_whole_by_the_fixture(real_log: tuple[Path, str], tmp_
     """The damage tests start from a readable log (else they would prove nothing)."""
     copy = shutil.copy(real_log[0], tmp_path / "copy.duckdb")
     assert [s.run_id for s in RunStore(copy).list_runs()] == [real_log[1]]
+
+
+def test_a_full_disk_while_writing_a_report_or_bundle_is_one_line(
+    real_log: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import errno
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    src, run_id = real_log
+    monkeypatch.setattr(Path, "write_text", full)
+    monkeypatch.setattr(Path, "write_bytes", full)
+    assert main(["report", run_id, "--out", str(tmp_path / "r.html"), "--store", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error: the disk is full") and err.count("\n") == 1
+    missing = tmp_path / "file-not-folder"
+    missing.touch()
+    assert main(["export", "--run", run_id, "--out", str(missing / "b.wbundle"), "--store", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error:") and err.count("\n") == 1 and "Traceback" not in err

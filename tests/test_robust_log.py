@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -171,3 +172,21 @@ def test_a_full_disk_while_writing_a_report_or_bundle_is_one_line(
     assert main(["export", "--run", run_id, "--out", str(missing / "b.wbundle"), "--store", str(src)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("workbench: error:") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_reader_waits_only_briefly_for_a_running_eval(tmp_path: Path) -> None:
+    """An eval holds the log for its whole run: a polling reader says "in use" quickly instead of freezing."""
+    path = tmp_path / "runs.duckdb"
+    RunStore(path).list_runs()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), "30"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        start = time.monotonic()
+        with pytest.raises(WorkbenchError, match="in use by another process"):
+            RunStore(path).list_runs()
+        assert connection.READ_LOCK_WAIT_SECONDS / 2 <= time.monotonic() - start < 2.0
+    finally:
+        holder.kill()
+        holder.wait()

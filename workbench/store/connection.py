@@ -16,8 +16,11 @@ from workbench.core.errors import WorkbenchError, clip
 from workbench.core.paths import runs_path
 from workbench.store.migrations import migrate
 
-#: how long opening the log waits for another process (a reader polling it) to let go of it.
+#: how long opening the log to write waits for another process (a reader polling it) to let go of it.
 LOCK_WAIT_SECONDS = 3.0
+#: the same for a reader: short, since a running eval holds the log for its whole run and a polling
+#: dashboard must not freeze while it waits.
+READ_LOCK_WAIT_SECONDS = 0.5
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -73,7 +76,7 @@ class LogConnection:
 
     # ----------------------------------------------------------------- connections
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def _open(self, wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -81,7 +84,7 @@ class LogConnection:
                 f"cannot create the folder of the experiment log {self.path}: {exc.strerror}",
                 "pass --store with a writable path",
             ) from None
-        conn = self._connect()
+        conn = self._connect(LOCK_WAIT_SECONDS if wait_s is None else wait_s)
         try:
             migrate(conn, f"the experiment log {self.path}")
         except duckdb.Error as exc:
@@ -92,9 +95,9 @@ class LogConnection:
             raise
         return conn
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        """Connect, waiting up to ``LOCK_WAIT_SECONDS`` while another process (a reader) holds the file."""
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    def _connect(self, wait_s: float) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting up to ``wait_s`` seconds while another process (a reader) holds the file."""
+        deadline = time.monotonic() + wait_s
         pause = 0.02
         while True:
             try:
@@ -115,7 +118,7 @@ class LogConnection:
                 except duckdb.Error as exc:
                     raise log_error(self.path, exc) from None
                 return
-            conn = self._open()
+            conn = self._open(READ_LOCK_WAIT_SECONDS)
             try:
                 yield conn
             except duckdb.Error as exc:

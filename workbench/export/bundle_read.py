@@ -13,8 +13,8 @@ from typing import Any
 
 from workbench.core.errors import ConfigError
 
-#: the most bytes a bundle may unpack to, all members together (64 MiB: about 30,000 trials with
-#: their capped results). Opening a bundle at the cap takes a few hundred MB of memory.
+#: the most bytes a bundle may unpack to, all members together (opening a 50 MB bundle took
+#: 170 MB of memory; the old 2 GiB cap let a 1.9 MB file take 3.8 GB).
 MAX_UNPACKED_BYTES = 64 * 1024**2
 _CHUNK = 1024 * 1024
 

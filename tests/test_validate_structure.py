@@ -430,7 +430,7 @@ def test_havings(spec: dict[str, Any], expected: list[str]) -> None:
         ({"start_time": 0, "end_time": 10}, ["time_out_of_range"]),
         (
             {"start_time": 1795089600000, "end_time": 1795176000000},
-            ["time_in_milliseconds", "time_in_milliseconds"],
+            ["time_out_of_range", "time_in_milliseconds", "time_in_milliseconds"],
         ),
     ],
 )

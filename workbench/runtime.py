@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import ConfigError, WorkbenchError
 from workbench.core.findings import error
+from workbench.core.question import checked_question
 from workbench.export.artifact import ArtifactError, load_artifact, verify_artifact, workbench_version
 from workbench.llm.backends import Backend, backend_for, call_settings
 from workbench.llm.runner import Job, call, run_calls
@@ -122,6 +126,7 @@ class Assistant:
         #: how answers are judged and repaired: the workbench's own policy
         self.policy: RepairPolicy = RepairPolicy.for_variant(variant, schema)
         self._default_backend: Backend | None = None
+        self._bound_cache: tuple[tuple[datetime, str], Prompt, RepairPolicy] | None = None
         self._check_rendering()
 
     @classmethod
@@ -182,12 +187,18 @@ class Assistant:
         timeout_s: float | None = None,
         max_attempts: int | None = None,
         current: Any = None,
+        now: datetime | float | None = None,
+        table: str | None = None,
     ) -> RuntimeAnswer:
         """Ask the model, judge its answer like the workbench does, and compile the accepted spec.
 
         Args:
-            question: the user's question.
+            question: the user's question (not empty, at most ``MAX_QUESTION_CHARS`` characters).
             dialect: SQL dialect of ``sql``: duckdb, clickhouse, bigquery, postgres or trino.
+            now: the current time, which relative times ("last hour") resolve against: a datetime
+                (naive = UTC) or epoch seconds. Default: the ``now`` of the dataset the prompt was
+                exported from (reproduces the eval; a live service passes ``datetime.now(UTC)``).
+            table: the table the SQL reads (default: the exported dataset's, usually ``events``).
             client: an ``openai.OpenAI`` client (its base URL and key are used) or a
                 ``workbench.llm.backends.Backend``; default: the variant's endpoint (``OPENAI_API_KEY`` /
                 ``OPENAI_BASE_URL`` or the variant's ``base_url``; the in-process model for ``offline``).
@@ -198,15 +209,18 @@ class Assistant:
                 to the model; the answer is judged as a follow-up (a dropped filter is a warning).
         """
         self._check_dialect(dialect)
+        self._check_dialect(dialect)
+        checked_question(question)
         timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
+        prompt, policy = self._bound(now, table, current)
         backend = self._backend(client, timeout_s)
-        rendered = self._prompt.render(question, current)
+        rendered = prompt.render(question, current)
 
         def send(body: dict[str, Any]) -> ModelCall:
             return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
 
-        steps = self._policy(current).steps(with_trial_seed(rendered.body, 0, question), question)
-        return self._finish(rendered, drive(steps, send), dialect)
+        steps = policy.steps(with_trial_seed(rendered.body, 0, question), question)
+        return self._finish(rendered, drive(steps, send), dialect, prompt.schema)
 
     async def aask(
         self,
@@ -217,12 +231,16 @@ class Assistant:
         timeout_s: float | None = None,
         max_attempts: int | None = None,
         current: Any = None,
+        now: datetime | float | None = None,
+        table: str | None = None,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
         self._check_dialect(dialect)
+        checked_question(question)
         timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
+        prompt, policy = self._bound(now, table, current)
         backend = self._backend(client, timeout_s)
-        rendered = self._prompt.render(question, current)
+        rendered = prompt.render(question, current)
 
         async def send(body: dict[str, Any]) -> ModelCall:
             calls = run_calls(
@@ -233,17 +251,43 @@ class Assistant:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
-        steps = self._policy(current).steps(with_trial_seed(rendered.body, 0, question), question)
+        steps = policy.steps(with_trial_seed(rendered.body, 0, question), question)
         attempts = await adrive(steps, send)
-        return self._finish(rendered, attempts, dialect)
+        return self._finish(rendered, attempts, dialect, prompt.schema)
 
-    def _finish(self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str) -> RuntimeAnswer:
+    def _bound(
+        self, now: datetime | float | None, table: str | None, current: Any = None
+    ) -> tuple[Prompt, RepairPolicy]:
+        """The prompt and policy for this clock and table (the exported ones when both are None); with
+        ``current`` the policy judges the answer as a follow-up of it."""
+        prompt, policy = self._bound_clock(now, table)
+        if current is not None:
+            policy = RepairPolicy.for_variant(self.variant, prompt.schema, current=current)
+        return prompt, policy
+
+    def _bound_clock(self, now: datetime | float | None, table: str | None) -> tuple[Prompt, RepairPolicy]:
+        if now is None and table is None:
+            return self._prompt, self.policy
+        schema = dataclasses.replace(
+            self.schema,
+            now=self.schema.now if now is None else _as_utc(now),
+            table=self.schema.table if table is None else _checked_table(table),
+        )
+        key = (schema.now, schema.table)
+        if self._bound_cache is None or self._bound_cache[0] != key:
+            prompt = Prompt(self.variant, schema, self._prompt.example_set)
+            self._bound_cache = (key, prompt, RepairPolicy.for_variant(self.variant, schema))
+        return self._bound_cache[1], self._bound_cache[2]
+
+    def _finish(
+        self, rendered: RenderedPrompt, attempts: tuple[Attempt, ...], dialect: str, schema: Schema
+    ) -> RuntimeAnswer:
         final = attempts[-1]
         compiled = None
         extra = ()
         if final.ok and final.validation is not None:
             try:
-                compiled = compile_spec(final.validation.spec, self.schema, dialect=dialect)
+                compiled = compile_spec(final.validation.spec, schema, dialect=dialect)
             except WorkbenchError as exc:  # an op the dialect cannot express
                 extra = (error("compile_failed", str(exc), suggestion="use another dialect, or rephrase"),)
         return RuntimeAnswer(
@@ -259,11 +303,6 @@ class Assistant:
         )
 
     # ----------------------------------------------------------------- internals
-
-    def _policy(self, current: Any) -> RepairPolicy:
-        if current is None:
-            return self.policy
-        return RepairPolicy.for_variant(self.variant, self.schema, current=current)
 
     @staticmethod
     def _check_dialect(dialect: str) -> None:
@@ -305,3 +344,27 @@ class Assistant:
                 f"({self.artifact.get('workbench_version', 'unknown')})",
                 "run the exporting version, or re-export the prompt with this one",
             )
+
+
+_TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _as_utc(now: Any) -> datetime:
+    """``now`` as an aware UTC datetime: a datetime (naive = UTC) or epoch seconds."""
+    if isinstance(now, datetime):
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    if isinstance(now, int | float) and not isinstance(now, bool):
+        try:
+            return datetime.fromtimestamp(now, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    raise ConfigError(f"now must be a datetime or epoch seconds, got {now!r}", "pass datetime.now(UTC)")
+
+
+def _checked_table(table: Any) -> str:
+    if not isinstance(table, str) or not _TABLE.fullmatch(table):
+        raise ConfigError(
+            f"table must be a plain table name (letters, digits and _), got {table!r}",
+            "pass the name of the table the SQL should read",
+        )
+    return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import sys
 import warnings
@@ -77,6 +78,17 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the environment, not a bug: a full disk, a missing folder, no permission
+        print(f"workbench: error: {_os_problem(exc)}", file=sys.stderr)
+        return 2
+
+
+def _os_problem(exc: OSError) -> str:
+    """One line for a failed file operation, naming the real cause (``ENOSPC`` is "the disk is full")."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full (no space left on device){where} (free some space, or write elsewhere)"
+    return f"{exc.strerror or exc}{where} (check the path and its permissions)"
 
 
 if __name__ == "__main__":

@@ -47,10 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.core.question import checked_question
     from workbench.dataset.source import open_dataset
     from workbench.pipeline.ask import ask
     from workbench.prompt.render import Prompt
 
+    checked_question(args.question)  # empty or overlong: refused before the dataset or a model is touched
     dataset = open_dataset(args.data)
     prompt = Prompt.load(args.prompt, dataset)
     if args.model:

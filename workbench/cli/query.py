@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-rows", type=int, default=10_000, metavar="N", help="keep at most N rows (default 10000)"
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when the spec is invalid (for CI gates; default: exit 0 whenever the spec was read)",
+    )
     p.set_defaults(func=run)
 
 
@@ -102,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     if question is not None:
         out["question"] = question
     if not validation.ok or validation.spec is None or has_errors(findings):
-        return _emit(args, out, None)
+        _emit(args, out, None)
+        return 1 if args.strict else 0
     spec = parse_spec(validation.spec)
     if question is not None:
         from workbench.spec.readback import builder, readback

@@ -33,10 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="check spec files by Honeycomb's structural rules (no dataset needed)",
         description="Check query spec JSON files by Honeycomb's documented rules. Exit 0 when every file "
-        "was read (valid or not), 2 when a file is missing.",
+        "was read (valid or not), 2 when a file is missing; with --strict, 1 when a file is invalid.",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="JSON files, one query spec each")
     check.add_argument("--json", action="store_true", help='print [{"file", "valid", "findings"}, ...]')
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any file is invalid (for CI gates; default: exit 0)",
+    )
     check.set_defaults(func=run_check)
     schema = verbs.add_parser(
         "schema",
@@ -79,9 +84,10 @@ def run_check(args: argparse.Namespace) -> int:
             what = "is a directory, not a file" if p.is_dir() else "not found"
             raise WorkbenchError(f"spec file {what}: {name}", "check the path")
     reports = [check_file(name) for name in args.files]
+    failed = 1 if args.strict and not all(r["valid"] for r in reports) else 0
     if args.json:
         print_json(reports)
-        return 0
+        return failed
     for report in reports:
         mark = _mark(report["valid"])
         print(f"{mark} {report['file']}")
@@ -90,7 +96,7 @@ def run_check(args: argparse.Namespace) -> int:
     valid = sum(r["valid"] for r in reports)
     if len(reports) > 1:
         print(f"{len(reports)} files: {valid} valid, {len(reports) - valid} invalid")
-    return 0
+    return failed
 
 
 def _mark(valid: bool) -> str:

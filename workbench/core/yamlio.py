@@ -64,8 +64,58 @@ def read_yaml(path: Path, what: str) -> tuple[Any, YamlDoc]:
     return parse_yaml(text, shown)
 
 
-def parse_yaml(text: str, source: str) -> tuple[Any, YamlDoc]:
+#: the most nodes a YAML document may hold once its aliases are expanded: far above any real variant,
+#: question set or bundle member, far below an alias bomb (nine levels of nine aliases: 387 million).
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_nodes(root: yaml.Node | None, limit: int) -> int:
+    """How many nodes ``root`` stands for with every alias expanded; stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        sizes[id(node)] = total
+        return total
+
+    return size(root) if root is not None else 0
+
+
+def _refuse_alias_bombs(text: str, source: str) -> None:
+    """Refuse a document whose aliases (``*name``) expand past ``MAX_EXPANDED_NODES`` (fast: no expansion)."""
+    if "&" not in text or "*" not in text:  # no anchor or no alias: nothing can expand
+        return
     try:
+        root = yaml.compose(text, Loader=_Loader)  # an alias is the anchored node object itself: no copy
+    except RecursionError:
+        root = None
+        count = MAX_EXPANDED_NODES + 1
+    else:
+        count = _expanded_nodes(root, MAX_EXPANDED_NODES)
+    if count > MAX_EXPANDED_NODES:
+        raise ConfigError(
+            f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+            "write the values out instead of repeating anchors (*alias) of anchors",
+        )
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, YamlDoc]:
+    """Parse YAML text (``source`` names it in errors); refuses alias bombs before building anything."""
+    try:
+        _refuse_alias_bombs(text, source)
         data = yaml.load(text, Loader=_Loader)  # a safe loader: SafeLoader or CSafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -36,13 +36,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from workbench.core.errors import ConfigError
+from workbench.export.bundle_read import (
+    MAX_UNPACKED_BYTES,
+    BundleError,
+    check_manifest,
+    check_record,
+    read_members,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",
     "BUNDLE_VERSION",
+    "MAX_UNPACKED_BYTES",
     "Bundle",
     "ImportedRun",
     "export_bundle",
@@ -53,14 +59,8 @@ __all__ = [
 BUNDLE_FORMAT = "query-workbench/experiment-bundle"
 BUNDLE_VERSION = 1
 MANIFEST = "bundle.json"
-#: a bundle larger than this when unpacked is refused (a zip bomb, or not a bundle)
-MAX_UNPACKED_BYTES = 2 * 1024**3
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: the same content gives the same members
 _TRIAL_TIMES = ("started_at", "finished_at", "recorded_at")
-
-
-class BundleError(ConfigError):
-    """A bundle that cannot be opened: not one, from a newer format, or edited."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,7 @@ def _version() -> str:
 
 def load_bundle(path: str | Path) -> Bundle:
     """Open a bundle: check its format version and every member's hash, decode the runs."""
+    from workbench.core.yamlio import parse_yaml
     from workbench.evaluation.questions import QuestionSet
     from workbench.store.runs import Run, RunSummary
 
@@ -233,16 +234,12 @@ def load_bundle(path: str | Path) -> Bundle:
         )
     try:
         with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-                raise BundleError(
-                    f"{where} unpacks to more than {MAX_UNPACKED_BYTES} bytes", "is it a bundle?"
-                )
             manifest = _manifest(zf, where)
-            data = {name: zf.read(name) for name in manifest["sha256"] if name in zf.namelist()}
-    except zipfile.BadZipFile as exc:
+            check_manifest(manifest, where)
+            data = read_members(zf, list(manifest["sha256"]), where)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
         raise BundleError(
-            f"{where} is not an experiment bundle (not a zip file: {exc})", "give a .wbundle file"
+            f"{where} is not an experiment bundle (not a readable zip file: {exc})", "give a .wbundle file"
         ) from None
     for name, digest in manifest["sha256"].items():
         if name not in data:
@@ -252,21 +249,48 @@ def load_bundle(path: str | Path) -> Bundle:
                 f"{where}: bundle was edited or corrupted ({name} does not match its hash)",
                 "re-export the bundle",
             )
-    runs = []
-    for entry in manifest["runs"]:
-        try:
-            record = json.loads(data[entry["record"]])
-            runs.append(_run_from_record(record, Run, RunSummary))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BundleError(
-                f"{where}: run {entry.get('run_id')!r} cannot be read ({exc})", "re-export the bundle"
-            ) from None
-    variants = {n: b.decode("utf-8") for n, b in data.items() if n.startswith("variants/")}
+    runs = [_decode_run(entry, data, where, Run, RunSummary) for entry in manifest["runs"]]
+    variants = {n: _text(b, n, where) for n, b in data.items() if n.startswith("variants/")}
     question_sets = {}
     for name, raw in data.items():
         if name.startswith("questions/"):
-            question_sets[name] = QuestionSet.from_dict(yaml.safe_load(raw.decode("utf-8")))
+            try:
+                parsed, _doc = parse_yaml(_text(raw, name, where), f"{where}: {name}")
+                question_sets[name] = QuestionSet.from_dict(parsed)
+            except BundleError:
+                raise
+            except ConfigError as exc:
+                raise BundleError(exc.problem, "re-export the bundle") from None
     return Bundle(manifest=manifest, runs=runs, variants=variants, question_sets=question_sets, path=p)
+
+
+def _text(raw: bytes, name: str, where: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BundleError(f"{where}: {name} is not UTF-8 text", "re-export the bundle") from None
+
+
+def _decode_run(
+    entry: dict[str, Any], data: dict[str, bytes], where: str, run_cls: Any, summary_cls: Any
+) -> Any:
+    """One run of the bundle, its shape checked and its metrics computed once (so a bad value fails here)."""
+    from workbench.evaluation.run import EvalRun
+
+    try:
+        record = json.loads(data[entry["record"]])
+    except ValueError as exc:
+        raise BundleError(f"{where}: {entry['record']} is not JSON ({exc})", "re-export the bundle") from None
+    check_record(record, where)
+    try:
+        run = _run_from_record(record, run_cls, summary_cls)
+        EvalRun.from_run(run)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BundleError(
+            f"{where}: run {entry.get('run_id')!r} cannot be read ({type(exc).__name__}: {exc})",
+            "re-export the bundle",
+        ) from None
+    return run
 
 
 def _manifest(zf: zipfile.ZipFile, where: str) -> dict[str, Any]:

@@ -7,6 +7,12 @@ OpenAI-style error bodies ``{"error": {"message", "type", "param", "code"}}``
 with OpenAI's status codes. The model runs in a thread pool so the event loop
 keeps accepting requests while answers are computed.
 
+Limits (each failure is a JSON error body, never plain text): a request body over
+``MAX_BODY_BYTES`` gets 413; a body not received within ``BODY_TIMEOUT_S`` gets 408; a
+connection that sends no complete request line and headers within ``HEADER_TIMEOUT_S`` (idle,
+or a slow partial request) gets 408 and is closed; an idle keep-alive connection is closed
+after ``KEEP_ALIVE_S``; anything unexpected is a 500 ``server_error`` body.
+
 ``latency_ms`` adds an artificial delay to every completion, for load tests
 only: it is announced at startup and in each response's
 ``x-offline-artificial-latency-ms`` header, and never counted as the model's
@@ -32,6 +38,14 @@ from starlette.routing import Route
 
 from workbench.offline import MODEL_ID, BadRequest, complete, describe, stream_chunks, warm_up
 
+#: the largest request body accepted (a rendered prompt with a big schema is well under 1 MB)
+MAX_BODY_BYTES = 4 * 1024**2
+#: seconds to receive a whole request body once its headers arrived
+BODY_TIMEOUT_S = 30.0
+#: seconds for a new (or kept-alive) connection to send a complete request line and headers
+HEADER_TIMEOUT_S = 15.0
+#: seconds an idle keep-alive connection stays open
+KEEP_ALIVE_S = 30
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 LATENCY_HEADER = "x-offline-artificial-latency-ms"
@@ -60,9 +74,9 @@ def create_app(latency_ms: int = 0) -> Starlette:
             LATENCY_HEADER: str(latency_ms),
         }
 
+    @_json_errors
     async def chat(request: Request) -> Response:
         ctype = request.headers.get("content-type", "")
-        raw = await request.body()
         if ctype and "json" not in ctype.lower():
             return _error(
                 400,
@@ -70,9 +84,12 @@ def create_app(latency_ms: int = 0) -> Starlette:
                 None,
                 "invalid_content_type",
             )
+        raw = await _read_body(request)
+        if isinstance(raw, Response):
+            return raw
         try:
             body = json.loads(raw) if raw else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             return _error(400, _BAD_JSON)
         if body is None:
             return _error(400, "We could not parse the JSON body of your request: the body is empty.")
@@ -81,14 +98,13 @@ def create_app(latency_ms: int = 0) -> Starlette:
             response = await run_in_threadpool(complete, body)
         except BadRequest as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
-        except Exception:
-            return _error(500, "The server had an error while processing your request.", type="server_error")
         compute_ms = (time.perf_counter() - start) * 1000
         if latency_ms:
             await asyncio.sleep(latency_ms / 1000)
         head = headers(compute_ms)
         if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            options = body.get("stream_options")
+            include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
             chunks = stream_chunks(response, include_usage=include_usage)
             return StreamingResponse(
                 _sse(chunks), media_type="text/event-stream", headers={**head, "cache-control": "no-cache"}
@@ -127,6 +143,43 @@ def create_app(latency_ms: int = 0) -> Starlette:
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})
 
 
+def _json_errors(handler: Any) -> Any:
+    """``handler`` answering any unexpected failure with a JSON 500, never plain text or a traceback."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Exception:
+            return _error(500, "The server had an error while processing your request.", type="server_error")
+
+    return guarded
+
+
+async def _read_body(request: Request) -> bytes | Response:
+    """The body, or a JSON error: 413 over ``MAX_BODY_BYTES`` (checked as it streams in), 408 when too slow."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _too_large()
+
+    async def read() -> bytes | Response:
+        parts, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return _too_large()
+            parts.append(chunk)
+        return b"".join(parts)
+
+    try:
+        return await asyncio.wait_for(read(), BODY_TIMEOUT_S)
+    except TimeoutError:
+        return _error(408, f"The request body was not received within {BODY_TIMEOUT_S:g} s.", code="timeout")
+
+
+def _too_large() -> Response:
+    return _error(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.", code="request_too_large")
+
+
 async def _sse(chunks: list[dict[str, Any]]) -> AsyncIterator[str]:
     for chunk in chunks:
         yield f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n"
@@ -155,6 +208,67 @@ def serve(sock: socket.socket, latency_ms: int = 0, log_level: str = "warning") 
 
     warm_up()
     config = uvicorn.Config(
-        create_app(latency_ms), log_level=log_level, access_log=False, timeout_keep_alive=30
+        create_app(latency_ms),
+        log_level=log_level,
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        http=guarded_protocol(),
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+_TIMEOUT_RESPONSE = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s"
+)
+
+
+def guarded_protocol() -> type:
+    """uvicorn's h11 protocol, plus a deadline for each request's line and headers (``HEADER_TIMEOUT_S``).
+
+    uvicorn times out idle keep-alive connections but not a connection that never sends a request,
+    or sends its headers a byte at a time: those would hold a socket forever.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    body = json.dumps({"error": {"message": f"No complete request within {HEADER_TIMEOUT_S:g} s.",
+                                 "type": "invalid_request_error", "param": None, "code": "timeout"}}).encode()  # fmt: skip
+    expired = _TIMEOUT_RESPONSE % (len(body), body)
+
+    class GuardedH11Protocol(H11Protocol):
+        _guard: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.cycle is None or self.cycle.response_complete:
+                if self._guard is None:  # a partial next request: the deadline runs from its first byte
+                    self._arm()
+            else:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._guard = self.loop.call_later(HEADER_TIMEOUT_S, self._expire)
+
+        def _disarm(self) -> None:
+            if self._guard is not None:
+                self._guard.cancel()
+                self._guard = None
+
+        def _expire(self) -> None:
+            self._guard = None
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # a request is being answered: its body has its own timeout
+            if not self.transport.is_closing():
+                self.transport.write(expired)
+                self.transport.close()
+
+    return GuardedH11Protocol

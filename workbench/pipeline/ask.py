@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.findings import Finding, error
+from workbench.core.question import checked_question
 from workbench.critic.critic import critique_result
 from workbench.dataset.source import open_dataset
 from workbench.llm.backends import backend_for
@@ -95,7 +96,7 @@ def ask(
     """Ask one question end to end (sync; also works inside a running notebook loop).
 
     Args:
-        question: the natural-language question.
+        question: the natural-language question (not empty, at most ``MAX_QUESTION_CHARS``).
         prompt: a bound ``Prompt`` or a variant name/path (bound to ``dataset``).
         dataset: where to run the query (default: the embedded telemetry).
         trial: the trial index (part of the cache key, so repeated trials are separate calls).
@@ -107,6 +108,7 @@ def ask(
         current: the query this question follows up on (a spec or dict): shown in the prompt, and
             the critic judges the answer as a follow-up of it (``critic.followup``).
     """
+    question = checked_question(question)  # before anything is opened or any model is called
     prompt, dataset = _bind(prompt, dataset, execute)
     rendered = prompt.render(question, current)
     backend = backend or backend_for(prompt.variant, timeout_s=timeout_s, max_attempts=max_attempts)

@@ -15,6 +15,7 @@ on it once the json extension is loaded.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,12 @@ from typing import Any
 from workbench.core.errors import WorkbenchError
 
 MIGRATIONS: list[tuple[str, Callable[[Any], None]]] = []
+
+
+def rollback_quietly(conn: Any) -> None:
+    """Undo an open transaction; when the engine already aborted it, the original error is what matters."""
+    with contextlib.suppress(Exception):  # duckdb.Error: "no transaction is active"
+        conn.execute("ROLLBACK")
 
 
 def migration(fn: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -176,7 +183,7 @@ def migrate(conn: Any, log: str = "the experiment log") -> list[str]:
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback_quietly(conn)
             raise
         applied.append(name)
     return applied

@@ -12,6 +12,7 @@ import duckdb
 
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
+from workbench.store.migrations import rollback_quietly
 from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, trial_row, utcnow
 
 
@@ -72,7 +73,7 @@ class LogWriter(LogConnection):
                 self._event(conn, run_id, "created", None, now)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback_quietly(conn)
                 raise
         return run_id
 
@@ -183,7 +184,7 @@ class LogWriter(LogConnection):
                                      [v for row in batch for v in row])  # fmt: skip
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback_quietly(conn)  # a failed commit (a full disk) may have ended it already
                 raise
         return len(new) + len(retried)
 

@@ -27,6 +27,7 @@ from workbench.spec.query import (
 )
 from workbench.spec.validate.filters import contradictions, domain_findings, spec_filters, type_findings
 from workbench.spec.validate.suggest import as_json, column_suggestions, did_you_mean
+from workbench.spec.validate.window import window_bounds
 
 #: the embedded dataset's span before its ``now`` (DESIGN: 14 days).
 DATA_WINDOW_SECONDS = 14 * 86400
@@ -184,6 +185,10 @@ def check_value_domains(ctx: SemanticContext) -> Iterator[Finding]:
 def check_time_window(ctx: SemanticContext) -> Iterator[Finding]:
     """The query window overlaps the data: entirely before it or after now is an error."""
     start, end, first, now = ctx.start, ctx.end, ctx.data_start, ctx.now
+    out_of_range = list(window_bounds((start, end), _time_path(ctx.spec)))  # time_range alone, back from now
+    if out_of_range:
+        yield from out_of_range
+        return
     span = f"{iso(start)} to {iso(end)}"
     data = f"the data covers {iso(first)} to {iso(now)}"
     if start > end:

@@ -11,12 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from workbench.core.findings import Finding, error, warning
-from workbench.spec.query import COMPARE_OFFSETS, DEFAULT_TIME_RANGE, MAX_LIMIT
+from workbench.spec.query import COMPARE_OFFSETS, DEFAULT_TIME_RANGE, MAX_LIMIT, QuerySpec
 from workbench.spec.validate.shape import int64
 from workbench.spec.validate.structure import StructureRule
 
 #: epoch seconds above this are almost surely milliseconds (year 5138).
 _EPOCH_MS_THRESHOLD = 10**11
+#: the last second SQL engines and Python can write as a timestamp (9999-12-31T23:59:59Z); a query
+#: window must lie between the Unix epoch and this, or it cannot be compiled.
+MAX_EPOCH = 253_402_300_799
 
 
 def _int_field(raw: dict[str, Any], key: str) -> int | None:
@@ -63,7 +66,13 @@ def check_time(raw: dict[str, Any]) -> Iterator[Finding]:
         if st > et:
             yield error("time_reversed", f"start_time {st} is after end_time {et}", "start_time", "swap them")
         elif st == et:
-            yield warning("time_empty", "start_time equals end_time: the window is empty", "end_time")
+            yield error(  # an error, not a warning: no SQL can be compiled for an empty window
+                "time_empty",
+                "start_time equals end_time: the window is empty",
+                "end_time",
+                "end later than start",
+            )
+    yield from _window_in_range(raw)
     for key, value in (("start_time", st), ("end_time", et)):
         if value is not None and value > _EPOCH_MS_THRESHOLD:
             yield warning(
@@ -72,6 +81,45 @@ def check_time(raw: dict[str, Any]) -> Iterator[Finding]:
                 key,
                 f"use seconds: {value // 1000}",
             )
+
+
+def _window_in_range(raw: dict[str, Any]) -> Iterator[Finding]:
+    """Every time value, and the window they make, between 1970 and the year 9999 (what compiles)."""
+    keys = ("time_range", "start_time", "end_time")
+    if any(raw.get(k) is not None and _int_field(raw, k) is None for k in keys):
+        return  # a value below 1 (or not an integer) has its own finding
+    tr, st, et = (_int_field(raw, k) for k in keys)
+    for key, value in (("time_range", tr), ("start_time", st), ("end_time", et)):
+        if value is not None and value > MAX_EPOCH:
+            yield error(
+                "time_out_of_range",
+                f"{key} {value} is past the year 9999",
+                key,
+                "use seconds, not milliseconds" if value // 1000 <= MAX_EPOCH else "use Unix epoch seconds",
+            )
+            return
+    yield from window_bounds(window_of(tr, st, et, None), "start_time" if st is not None else "end_time")
+
+
+def window_of(tr: int | None, st: int | None, et: int | None, now: int | None) -> tuple[int, int] | None:
+    """The query window as ``QuerySpec.time_window`` computes it; None when it needs an unknown ``now``."""
+    if st is None and et is None and now is None:
+        return None
+    return QuerySpec(time_range=tr, start_time=st, end_time=et).time_window(now or 0)
+
+
+def window_bounds(window: tuple[int, int] | None, path: str) -> Iterator[Finding]:
+    """An error when the window starts before 1970 or ends after the year 9999."""
+    if window is None:
+        return
+    start, end = window
+    if start < 0 or end > MAX_EPOCH:
+        yield error(
+            "time_out_of_range",
+            f"the query window {start} to {end} reaches {'before 1970' if start < 0 else 'past the year 9999'}",
+            path,
+            "use a shorter time_range or times in Unix epoch seconds",
+        )
 
 
 def check_granularity(raw: dict[str, Any]) -> Iterator[Finding]:

@@ -10,7 +10,11 @@ import pytest
 from workbench.spec.readback import builder, differing_clauses
 from workbench.widgets._query_view import query_html, sql_html
 
-BASE = {"calculations": [{"op": "P95", "column": "duration_ms"}], "breakdowns": ["http.route"], "time_range": 3600}
+BASE = {
+    "calculations": [{"op": "P95", "column": "duration_ms"}],
+    "breakdowns": ["http.route"],
+    "time_range": 3600,
+}
 
 
 def marked(html: str, css: str) -> list[str]:
@@ -47,7 +51,9 @@ def test_query_view_marks_the_gold_difference_and_shows_the_golds_clause() -> No
     html = query_html({**BASE, "breakdowns": ["service.name"]}, against=BASE)
     assert marked(html, "wb-diff") == ["GROUP BY"]
     assert "differs from gold in: GROUP BY" in html and "gold: http.route" in html
-    assert marked(query_html(BASE, against=BASE), "wb-diff") == [] and "same clauses as gold" in query_html(BASE, against=BASE)
+    assert marked(query_html(BASE, against=BASE), "wb-diff") == [] and "same clauses as gold" in query_html(
+        BASE, against=BASE
+    )
 
 
 def test_query_view_marks_what_sets_a_variant_apart_in_amber() -> None:

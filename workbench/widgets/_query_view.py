@@ -75,11 +75,18 @@ def query_html(
         return f"<div class='wb-query-view'><i style='color:#a15c00'>not a valid query</i>{details}</div>"
     other = builder_or_none(against, now) if against is not None else None
     differ = set(differing_clauses(clauses, other)) if other is not None else set()
-    apart = {n for o in others if (ob := builder_or_none(o, now)) is not None for n in differing_clauses(clauses, ob)}
+    apart = {
+        n
+        for o in others
+        if (ob := builder_or_none(o, now)) is not None
+        for n in differing_clauses(clauses, ob)
+    }
     rows = []
     for name in clauses:
         text = _clause_text(clauses, name)
-        if name == "WHERE_COMBINATION" or (not text and name not in ("VISUALIZE", "TIME") and name not in differ | apart):
+        if name == "WHERE_COMBINATION" or (
+            not text and name not in ("VISUALIZE", "TIME") and name not in differ | apart
+        ):
             continue
         mark = name in differ
         cls = " wb-diff" if mark else " wb-vdiff" if name in apart else ""
@@ -107,7 +114,9 @@ def query_html(
         )
     said = readback_or_none(spec, now)
     line = (
-        f"<div class='wb-readback' style='font-size:12px;margin:2px 0'>&#8594; {escape(said)}</div>" if said else ""
+        f"<div class='wb-readback' style='font-size:12px;margin:2px 0'>&#8594; {escape(said)}</div>"
+        if said
+        else ""
     )
     table = (
         "<table class='wb-builder' style='border-collapse:collapse;width:100%;table-layout:auto'>"

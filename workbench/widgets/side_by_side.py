@@ -13,7 +13,6 @@ import ipywidgets as widgets
 
 from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.widgets._charts import plotly_output, result_figure
-from workbench.widgets._query_view import builder_or_none, query_html, sql_html
 from workbench.widgets._common import (
     ERROR_COLOR,
     OK_COLOR,
@@ -31,6 +30,7 @@ from workbench.widgets._common import (
     show_error,
     split_findings,
 )
+from workbench.widgets._query_view import builder_or_none, query_html, sql_html
 
 __all__ = ["SideBySide", "VariantColumn"]
 

@@ -339,9 +339,14 @@ def result_table_html(
     if result is None:
         return "<i style='color:#777'>no result</i>"
     columns, rows, _series, count, truncated = table_parts(result)
-    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{escape(str(c))}</th>" for c in columns)
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 6px;white-space:nowrap'>{escape(str(c))}</th>"
+        for c in columns
+    )
     body = "".join(
-        "<tr>" + "".join(f"<td style='padding:1px 6px'>{_cell(v)}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td style='padding:1px 6px;white-space:nowrap'>{_cell(v)}</td>" for v in row)
+        + "</tr>"
         for row in rows[:max_rows]
     )
     shown = min(len(rows), max_rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import ipywidgets as widgets
@@ -124,9 +125,7 @@ def bucket_times(times: Sequence[Any], step_s: int | None) -> list[Any]:
     parsed = sorted({t for t in (_as_time(v) for v in times) if t is not None})
     if len(parsed) < 2 or len(parsed) != len(set(times)):
         return sorted(set(times), key=str)
-    step = (
-        timedelta(seconds=step_s) if step_s else min(b - a for a, b in zip(parsed, parsed[1:], strict=False))
-    )
+    step = timedelta(seconds=step_s) if step_s else min(b - a for a, b in pairwise(parsed))
     if step <= timedelta(0) or (parsed[-1] - parsed[0]) / step > 5_000:
         return parsed
     out, t = [], parsed[0]

@@ -59,9 +59,12 @@ def run_notebook_until(page, server: LabServer, notebook: str, selector: str, ti
     def due(at: float | None) -> bool:
         return at is None or (not started.count() and time.monotonic() - at > 15)
 
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     while time.monotonic() < deadline:
         if target.count() and target.first.is_visible():
             return
+        if errors.count():  # a cell failed: say why now rather than wait for the deadline
+            raise AssertionError(f"a cell failed: {errors.first.inner_text()[-2000:]}")
         if accept_kernel_dialog(page):
             pressed_at = None  # a new kernel: what ran before is gone
         elif due(pressed_at) and idle.count() and server.kernel_state(notebook) == "idle":

@@ -47,14 +47,19 @@ ROWS = ("head", "stats", "gold", "query", "findings", "sql", "result", "chart")
 
 def _row(label: str, *children: widgets.Widget) -> widgets.VBox:
     head = widgets.HTML(f"<div style='color:#666;font-size:11px;margin-top:4px'>{label}</div>")
-    return widgets.VBox([head, *children] if label else list(children), layout=widgets.Layout(min_width="0"))
+    box = widgets.VBox(
+        [head, *children] if label else list(children),
+        layout=widgets.Layout(min_width="0", padding="2px 6px", border_left="1px solid #ddd"),
+    )
+    box.add_class("wb-row")
+    return box
 
 
 class VariantColumn(widgets.VBox):
     """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``.
 
     Its children are the rows of ``ROWS`` (head, tokens/latency/cost, gold badge, query, findings, SQL,
-    result, chart); in ``SideBySide`` each column is a CSS subgrid, so a row lines up across variants.
+    result, chart); in ``SideBySide`` they are items of one CSS grid, so a row lines up across variants.
     The query shows as its readback (``readback_text``) and builder form (``builder``); the critic's
     warnings (``critic_findings``) sit in a yellow box above the other findings.
     """
@@ -63,14 +68,8 @@ class VariantColumn(widgets.VBox):
         self, prompt: Any = None, label: str = "", problem: BaseException | str | None = None
     ) -> None:
         super().__init__(
-            layout=widgets.Layout(
-                display="grid",
-                grid_template_rows="subgrid",
-                grid_row=f"span {len(ROWS)}",
-                min_width="0",
-                padding="4px",
-                border="1px solid #ddd",
-            )
+            # no box of its own: its rows are items of SideBySide's grid, which flows them down a column each
+            layout=widgets.Layout(display="contents")
         )
         self.add_class("wb-variant")
         self.prompt = prompt
@@ -245,8 +244,10 @@ class SideBySide(widgets.VBox):
             show_error(self.error, exc)
         self.dataset = dataset
         self._cache = cache
+        # continuous: the box's value reaches the kernel as typed, so it is there when Enter's "submit" arrives
+        # (the front end sends "submit" on keypress, before the change event that syncs a non-continuous box)
         self.question = widgets.Text(
-            placeholder="Ask a question…", continuous_update=False, layout=widgets.Layout(width="560px")
+            placeholder="Ask a question…", continuous_update=True, layout=widgets.Layout(width="560px")
         )
         self.question.add_class("wb-question")
         options = [("(type a question, or pick one from the set)", "")]
@@ -265,7 +266,9 @@ class SideBySide(widgets.VBox):
             self.columns,
             layout=widgets.Layout(
                 width="100%",
-                grid_template_columns=f"repeat({max(1, len(self.columns))}, minmax(300px, 1fr))",
+                grid_template_rows=f"repeat({len(ROWS)}, auto)",
+                grid_auto_flow="column",
+                grid_auto_columns="minmax(300px, 1fr)",
                 grid_gap="0 6px",
                 overflow="auto",
             ),
@@ -319,7 +322,7 @@ class SideBySide(widgets.VBox):
         with ThreadPoolExecutor(max_workers=max(1, len(self.columns))) as pool:
             futures = [pool.submit(c.run, text, self.dataset, gold, cache=cache) for c in self.columns]
             answers = [f.result() for f in futures]
-        self._compare(gold)
+        self._mark_differences(gold)
         self.status.value = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
         return answers
 
@@ -363,7 +366,7 @@ class SideBySide(widgets.VBox):
             return self._cache_obj
         return ensure_cache(self._cache)
 
-    def _compare(self, gold: Any) -> None:
+    def _mark_differences(self, gold: Any) -> None:
         """Mark each query's clauses that differ from the gold and from the other variants."""
         gold_spec = gold[0].gold if gold is not None and not gold[2] else None
         specs = [c.answer.spec if c.answer is not None else None for c in self.columns]

@@ -24,7 +24,9 @@ SCROLL_PRE = (
     "padding:4px;background:#f6f8fa;border-radius:3px"
 )
 _CELL = "padding:1px 6px;vertical-align:top;"
-_KEY = f"{_CELL}color:#555;font-weight:600;white-space:nowrap;font-size:11px"
+_KEY = f"{_CELL}width:1%;color:#555;font-weight:600;white-space:nowrap;font-size:11px"
+#: JupyterLab gives widget HTML a 28 px line height (one input row); text blocks want their own
+BLOCK = "line-height:1.35"
 
 
 def builder_or_none(spec: Any, now: int | None = None) -> dict[str, Any] | None:
@@ -72,7 +74,7 @@ def query_html(
         f"color:#555;cursor:pointer'>raw JSON</summary><pre style='{SCROLL_PRE}'>{escape(raw)}</pre></details>"
     )
     if clauses is None:
-        return f"<div class='wb-query-view'><i style='color:#a15c00'>not a valid query</i>{details}</div>"
+        return f"<div class='wb-query-view' style='{BLOCK}'><i style='color:#a15c00'>not a valid query</i>{details}</div>"
     other = builder_or_none(against, now) if against is not None else None
     differ = set(differing_clauses(clauses, other)) if other is not None else set()
     apart = {
@@ -122,7 +124,7 @@ def query_html(
         "<table class='wb-builder' style='border-collapse:collapse;width:100%;table-layout:auto'>"
         f"{''.join(rows)}</table>"
     )
-    return f"<div class='wb-query-view'>{line}{summary}{table}{details}</div>"
+    return f"<div class='wb-query-view' style='{BLOCK}'>{line}{summary}{table}{details}</div>"
 
 
 def sql_html(sql: str | None, *, dialect: str = "duckdb") -> str:

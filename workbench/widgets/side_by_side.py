@@ -112,7 +112,8 @@ class VariantColumn(widgets.VBox):
             return
         v = prompt.variant
         self.header.value = (
-            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px'>{escape(v.summary())}</div>"
+            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px;line-height:1.35'>"
+            f"{escape(v.summary())}</div>"
         )
 
     def clear(self) -> None:
@@ -160,11 +161,11 @@ class VariantColumn(widgets.VBox):
         plotly_output(self.chart, self.figure)
         cache = "cache hit" if answer.cache_hit else "model call"
         repaired = " &middot; repaired" if answer.repaired else ""
-        self.stats.value = (
-            f"<div style='font-size:12px;white-space:nowrap;overflow-x:auto'>{answer.tokens_in:,} tokens in "
-            f"&middot; {answer.tokens_out:,} out &middot; {fmt_ms(answer.latency_ms)} &middot; "
-            f"{fmt_cost(answer.cost_usd)} &middot; {cache}{repaired}</div>"
-        )
+        items = [f"{answer.tokens_in:,} tokens in", f"{answer.tokens_out:,} out", fmt_ms(answer.latency_ms),
+                 fmt_cost(answer.cost_usd), cache + repaired]  # fmt: skip
+        # each figure whole on a line: the line breaks between figures, never inside one
+        figures = " &middot; ".join(f"<span style='white-space:nowrap'>{i}</span>" for i in items)
+        self.stats.value = f"<div style='font-size:12px;line-height:1.35'>{figures}</div>"
         self._show_gold(answer, gold)
 
     def compare(self, gold_spec: Any = None, others: Sequence[Any] = ()) -> None:

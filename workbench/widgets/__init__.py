@@ -5,7 +5,7 @@ Each view observes its controls, writes to the core objects (``Prompt`` /
 background thread and errors show inside the view as one red line.
 
 Every view's root widget carries a CSS class (``wb-side-by-side``,
-``wb-schema-editor``, ``wb-examples-editor``, ``wb-inspector``, ``wb-dashboard``,
+``wb-schema-editor``, ``wb-examples-editor``, ``wb-instructions-editor``, ``wb-inspector``, ``wb-dashboard``,
 ``wb-workbench``): notebooks and the browser test find them by it.
 """
 
@@ -15,12 +15,14 @@ from workbench.widgets.app import Workbench
 from workbench.widgets.dashboard import Dashboard, RunView
 from workbench.widgets.examples_editor import ExamplesEditor
 from workbench.widgets.inspector import PromptInspector
+from workbench.widgets.instructions_editor import InstructionsEditor
 from workbench.widgets.schema_editor import SchemaEditor
 from workbench.widgets.side_by_side import SideBySide, VariantColumn
 
 __all__ = [
     "Dashboard",
     "ExamplesEditor",
+    "InstructionsEditor",
     "PromptInspector",
     "RunView",
     "SchemaEditor",

@@ -104,6 +104,13 @@ class _Optional:
         self.slider.disabled = value is None
 
 
+def _budget_ceiling(p: Any) -> int:
+    """The budget slider's top: the tokens of the whole schema (no budget, no limits), rounded up."""
+    unlimited = {"token_budget": None, "max_columns": None, "window_days": None, "excluded": []}
+    full = compress(p.schema, p.variant.schema_.model_copy(update=unlimited), encoding=p.encoding)
+    return max(500, (full.tokens // 100 + 1) * 100)
+
+
 class SchemaEditor(widgets.VBox):
     """Edit a prompt's schema compression and watch what it does.
 
@@ -133,17 +140,10 @@ class SchemaEditor(widgets.VBox):
         p = ensure_prompt(prompt, dataset)
         s = p.variant.schema_
         names = list(p.schema.names)
-        full = compress(
-            p.schema,
-            s.model_copy(
-                update={"token_budget": None, "max_columns": None, "window_days": None, "excluded": []}
-            ),
-            encoding=p.encoding,
-        )
-        ceiling = max(500, (full.tokens // 100 + 1) * 100)
+        ceiling = _budget_ceiling(p)
         self.window = _Optional("window days", s.window_days, 1, 30, 7)
         self.budget = _Optional(
-            "token budget", s.token_budget, 100, ceiling, min(1500, ceiling), step=10, log=True
+            "token budget", s.token_budget, 100, ceiling, min(1500, ceiling), 10, log=True
         )
         self.max_columns = _Optional("max columns", s.max_columns, 1, len(names), min(40, len(names)))
         self.relevance = widgets.ToggleButtons(

@@ -30,6 +30,7 @@ CELLS = [
     "wb.Dashboard(few, ['naive', 'honeycomb', 'compact'], ds, trials=1, store='runs-check.duckdb')",
     "wb.SchemaEditor('compact', few, dataset=ds)",
     "wb.ExamplesEditor('compact', dataset=ds)",
+    "wb.InstructionsEditor('compact', dataset=ds)",
     "wb.PromptInspector('compact', dataset=ds)",
 ]
 
@@ -138,6 +139,52 @@ def test_every_widget_is_usable_at_1400x1000(lab_page, lab_server: LabServer) ->
         assert dash.locator(".wb-chart .legend .traces").count() == 3
         not_clipped(page, ".wb-dashboard")
         shot(page, ".wb-detail", "dashboard")
+
+        # schema editor: move the budget (a log slider: the middle is about 1,000 tokens, not 10,000)
+        schema = page.locator(".wb-schema-editor")
+        schema.scroll_into_view_if_needed()
+        handle = schema.locator(".widget-hslider .ui-slider-handle, .widget-hslider .noUi-handle").nth(2)
+        readout = schema.locator(".widget-readout").nth(2)
+        before = readout.inner_text()
+        handle.focus()
+        for _ in range(10):
+            handle.press("ArrowLeft")
+        expect(readout).not_to_have_text(before, timeout=10_000)
+        not_clipped(page, ".wb-schema-editor")
+        shot(page, ".wb-schema-editor", "schema-editor")
+
+        # examples editor: search, open one example, edit its question; the list stays compact
+        examples = page.locator(".wb-examples-editor")
+        examples.scroll_into_view_if_needed()
+        assert examples.locator(".wb-examples-list").bounding_box()["height"] <= 560
+        examples.locator(".wb-examples-search input").fill("error")
+        rows = examples.locator(".wb-example-row")
+        first = rows.evaluate_all("rs => rs.findIndex(r => r.getBoundingClientRect().height > 0)")
+        assert (
+            first >= 0
+            and rows.evaluate_all("rs => rs.filter(r => r.getBoundingClientRect().height).length") < 30
+        )
+        rows.nth(first).locator(".wb-example-edit").click()
+        editor = examples.locator(".wb-example-editor:visible")
+        expect(editor).to_have_count(1)
+        box = editor.locator(".wb-example-question textarea")
+        box.fill(box.input_value() + " please")
+        box.press("Tab")  # leaving the box sends the edit
+        expect(examples.locator(".wb-example-summary").filter(has_text="please")).to_have_count(
+            1, timeout=10_000
+        )
+        not_clipped(page, ".wb-examples-editor")
+        shot(page, ".wb-example-editor:visible", "examples-editor")
+
+        # instructions editor and inspector: token costs shown, a real price
+        instructions = page.locator(".wb-instructions-editor")
+        expect(instructions.locator(".wb-instructions-cost")).to_contain_text("instructions:")
+        not_clipped(page, ".wb-instructions-editor")
+        shot(page, ".wb-instructions-editor", "instructions-editor")
+        inspector = page.locator(".wb-inspector")
+        expect(inspector.locator(".wb-price-note")).to_contain_text("offline is free")
+        not_clipped(page, ".wb-inspector")
+        shot(page, ".wb-inspector .wb-cost", "inspector")
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "widgets-failure.png"), full_page=True)
         print(f"JupyterLab log:\n{lab_server.log_tail()}\nbrowser console errors: {page.console_errors}")

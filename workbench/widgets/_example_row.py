@@ -75,7 +75,8 @@ class ExampleRow:
         self.editor.add_class("wb-example-editor")
         self.box = widgets.VBox(
             [widgets.HBox([self.number, self.toggle, self.summary]), self.editor],
-            layout=widgets.Layout(border_bottom="1px solid #eee"),
+            # never shrunk to fit the list's height (widget boxes scroll, so flex would squash them): the list scrolls
+            layout=widgets.Layout(border_bottom="1px solid #eee", flex="0 0 auto"),
         )
         self.box.add_class("wb-example-row")
         self.state: RowState | None = None

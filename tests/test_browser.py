@@ -88,15 +88,18 @@ def test_quickstart_side_by_side_answers_a_typed_question(lab_page, lab_server: 
         side = page.locator(".wb-side-by-side")
         page.wait_for_selector(IDLE, timeout=60_000)
         expect(side.locator(".wb-variant")).to_have_count(3)
-        expect(side.locator(".wb-result table.wb-result-table")).to_have_count(0)  # nothing asked yet
+        # the notebook already asked a question of the set that some variant gets wrong: a red clause shows it
+        expect(side.locator(".wb-mismatch").first).to_be_visible()
+        expect(side.locator(".wb-query tr.wb-diff").first).to_be_visible()
 
         side.locator(".wb-question input").fill(QUESTION)
         side.locator("button.wb-run, .wb-run button").first.click()
+        expect(side.locator(".wb-readback").first).to_contain_text("cloud.region", timeout=60_000)
         expect(side.locator(".wb-status")).to_contain_text("done in", timeout=60_000)
 
-        queries = side.locator(".wb-query pre")
+        queries = side.locator(".wb-query .wb-raw-json pre")  # the raw JSON, one click away
         expect(queries).to_have_count(3)
-        for text in queries.all_inner_texts():
+        for text in queries.evaluate_all("pres => pres.map(p => p.textContent)"):
             spec = json.loads(text)
             assert isinstance(spec, dict) and spec.get("calculations"), text
         headers = side.locator(".wb-result table.wb-result-table th")

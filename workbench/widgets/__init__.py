@@ -11,6 +11,7 @@ Every view's root widget carries a CSS class (``wb-side-by-side``,
 
 from __future__ import annotations
 
+from workbench.widgets._query_view import query_widget
 from workbench.widgets.app import Workbench
 from workbench.widgets.dashboard import Dashboard, RunView
 from workbench.widgets.examples_editor import ExamplesEditor
@@ -29,4 +30,5 @@ __all__ = [
     "SideBySide",
     "VariantColumn",
     "Workbench",
+    "query_widget",
 ]

@@ -41,7 +41,7 @@ class ExampleRow:
         text = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
         self.number = widgets.HTML(layout=widgets.Layout(width="32px"))
         self.toggle = widgets.ToggleButton(
-            icon="pencil", tooltip="edit this example", layout=widgets.Layout(width="34px")
+            icon="pencil", tooltip="edit this example", layout=widgets.Layout(width="40px")
         )
         self.toggle.add_class("wb-example-edit")
         self.summary = widgets.HTML(layout=widgets.Layout(flex="1 1 auto", min_width="0"))
@@ -70,7 +70,7 @@ class ExampleRow:
         self.delete = widgets.Button(icon="trash", tooltip="delete", layout=widgets.Layout(width="34px"))
         self.editor = widgets.HBox(
             [self.question, self.query, self.info, widgets.VBox([self.up, self.down, self.delete])],
-            layout=widgets.Layout(display="none", padding="0 0 6px 66px"),
+            layout=widgets.Layout(display="none", padding="0 0 6px 66px", width="100%"),
         )
         self.editor.add_class("wb-example-editor")
         self.box = widgets.VBox(

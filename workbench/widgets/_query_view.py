@@ -14,7 +14,7 @@ from typing import Any
 
 from workbench.spec.readback import builder, differing_clauses, readback_or_none
 
-__all__ = ["builder_or_none", "query_html", "sql_html"]
+__all__ = ["builder_or_none", "query_html", "query_widget", "sql_html"]
 
 DIFF_STYLE = "background:#ffe3e3;box-shadow:inset 3px 0 0 #d33"
 VDIFF_STYLE = "background:#fff4d6;box-shadow:inset 3px 0 0 #d4a72c"
@@ -139,3 +139,15 @@ def sql_html(sql: str | None, *, dialect: str = "duckdb") -> str:
     except Exception:  # shown as it came: a display must not fail on SQL sqlglot cannot read back
         pretty = sql
     return f"<pre class='wb-sql-pre' style='{SCROLL_PRE}'>{escape(pretty)}</pre>"
+
+
+def query_widget(
+    spec: Any, *, against: Any = None, now: int | None = None, against_label: str = "gold"
+) -> Any:
+    """``query_html`` in an ``ipywidgets.HTML`` (class ``wb-query``), for a notebook cell: the builder form,
+    the readback, the raw JSON one click away and, with ``against``, the clauses that differ from it."""
+    import ipywidgets as widgets
+
+    w = widgets.HTML(query_html(spec, now, against=against, against_label=against_label))
+    w.add_class("wb-query")
+    return w

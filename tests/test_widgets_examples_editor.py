@@ -149,3 +149,21 @@ def test_a_compact_list_with_one_editor_open_a_search_and_the_preview_first(edit
     assert all(r.box.layout.display != "none" for r in rows)
     assert editor.children.index(editor.preview) < editor.children.index(editor.rows_box)
     assert editor.add_example("new one") == len(rows) and editor.rows[-1].expanded  # a new row opens
+
+
+def test_each_example_is_checked_against_its_own_question_by_the_critic(editor: ExamplesEditor) -> None:
+    from workbench.critic import is_critic_finding
+
+    i = editor.add_example(
+        "how many errors in the last hour", {"calculations": [{"op": "COUNT"}], "time_range": 3600}
+    )
+    state = editor.states[i]
+    critic = [f for f in state.findings if is_critic_finding(f.code)]
+    assert critic and state.usable  # a warning, not an error: the example stays selectable
+    assert (
+        "the critic: " in editor.rows[i].summary.value
+        and critic[0].message.split()[0] in editor.rows[i].info.value
+    )
+    editor.set_example(i, query={**NEW, "breakdowns": [], "time_range": 3600})
+    assert not any(is_critic_finding(f.code) for f in editor.states[i].findings)
+    assert "the critic" not in editor.rows[i].summary.value

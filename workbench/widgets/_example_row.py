@@ -11,6 +11,7 @@ import ipywidgets as widgets
 
 from workbench.core import tokens
 from workbench.core.findings import Finding, has_errors
+from workbench.critic import is_critic_finding
 from workbench.prompt.examples import Example
 from workbench.spec.validate.layers import validate
 from workbench.widgets._common import OK_COLOR, findings_html
@@ -104,7 +105,9 @@ class ExampleRow:
         needle = text.strip().lower()
         return not needle or needle in self.question.value.lower() or needle in self.query.value.lower()
 
-    def check(self, schema: Any, encoding: str) -> RowState:
+    def check(self, schema: Any, encoding: str, conventions: Any = None) -> RowState:
+        """Read the row, validate its query and check it against its own question (the critic's warnings,
+        read with the variant's ``conventions``): an example that teaches a misreading is flagged."""
         question = self.question.value.strip()
         try:
             query = json.loads(self.query.value)
@@ -116,6 +119,10 @@ class ExampleRow:
             return self._set(RowState(None, "write the question", [], 0))
         example = Example(question=question, query=query, note=self.note)
         findings = list(validate(query, schema).findings)
+        if not has_errors(findings):
+            from workbench.critic import critique
+
+            findings += critique(question, query, schema, conventions)
         return self._set(RowState(example, None, findings, tokens.count_tokens(example.render(), encoding)))
 
     def _set(self, state: RowState) -> RowState:
@@ -133,6 +140,9 @@ class ExampleRow:
                 state.findings, none="no findings"
             )
         tokens = f" &middot; {state.tokens} tokens" if not state.problem else ""
+        critic = sum(is_critic_finding(f.code) for f in state.findings)
+        if critic:
+            tokens += f" &middot; <b style='color:#a15c00'>&#9888; the critic: {critic} warning{'s' if critic > 1 else ''}</b>"
         self.summary.value = (
             f"<div style='line-height:1.35;padding-top:4px'>{escape(self.question.value.strip() or '(no question)')}"
             f" <span style='font-size:11px;color:#666'>{verdict}{tokens}</span></div>"

@@ -204,7 +204,7 @@ class ExamplesEditor(widgets.VBox):
     def _row_edited(self, row: ExampleRow) -> None:
         if self._syncing:
             return
-        row.check(self.prompt.schema, self.prompt.encoding)
+        row.check(self.prompt.schema, self.prompt.encoding, self.prompt.variant.conventions)
         self._commit()
 
     def _commit(self) -> None:
@@ -273,7 +273,7 @@ class ExamplesEditor(widgets.VBox):
             finally:
                 self._syncing = False
             for r in self._rows:
-                r.check(prompt.schema, prompt.encoding)
+                r.check(prompt.schema, prompt.encoding, prompt.variant.conventions)
         self._relayout()
 
     def _relayout(self) -> None:

@@ -231,3 +231,26 @@ def test_a_trial_shows_its_readback_and_the_critics_warnings(tmp_path, questions
         "q002", "b"
     )  # wrong, but the critic said nothing: no box, the readback still shows
     assert "wb-critic-box" not in d.detail.value and wrong in d.detail.value
+
+
+def test_progress_from_many_threads_is_serialised_and_throttled() -> None:
+    import threading
+
+    import ipywidgets as widgets
+
+    from workbench.widgets._common import Progress
+
+    bar, status = widgets.IntProgress(), widgets.HTML()
+    progress = Progress(bar, status, every_s=60)
+    total = 400
+    threads = [threading.Thread(target=lambda i=i: progress(i, total)) for i in range(1, total)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    progress(total, total)  # the last trial always shows
+    assert (
+        progress.updates <= 3
+        and bar.value == bar.max == total
+        and status.value == f"{total} / {total} trials"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from html import escape
@@ -21,6 +22,7 @@ from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
 
 __all__ = [
+    "Progress",
     "Task",
     "builder_html",
     "clear_error",
@@ -159,6 +161,29 @@ class Task:
         if self.thread is not None:
             self.thread.join(timeout)
         return not self.running
+
+
+class Progress:
+    """An eval's progress callback, called from its worker threads: one thread at a time updates the widgets
+    (``hold_sync`` is not thread-safe), at most every ``every_s`` seconds and always for the last trial, so a
+    large run sends tens of comm messages, not thousands."""
+
+    def __init__(self, bar: widgets.IntProgress, status: widgets.HTML, every_s: float = 0.25) -> None:
+        self.bar, self.status, self.every_s = bar, status, every_s
+        self.lock = threading.Lock()
+        self.last = 0.0
+        self.updates = 0
+
+    def __call__(self, done: int, total: int, *_: Any) -> None:
+        with self.lock:
+            now = time.monotonic()
+            if done < total and now - self.last < self.every_s:
+                return
+            self.last = now
+            self.updates += 1
+            with self.bar.hold_sync():
+                self.bar.max, self.bar.value = max(total, 1), done
+            self.status.value = f"{done} / {total} trials"
 
 
 # --------------------------------------------------------------------------- binding inputs

@@ -20,6 +20,7 @@ from workbench.evaluation.run import EvalRun
 from workbench.widgets._charts import plotly_output
 from workbench.widgets._common import (
     ERROR_COLOR,
+    Progress,
     Task,
     clear_error,
     ensure_prompt,
@@ -179,12 +180,9 @@ class Dashboard(widgets.VBox):
         self.progress.max, self.progress.value = max(total, 1), 0
         self.status.value = f"running {total} trials…"
 
-        def progress(done: int, total: int, *_: Any) -> None:
-            with self.progress.hold_sync():
-                self.progress.max, self.progress.value = max(total, 1), done
-            self.status.value = f"{done} / {total} trials"
-
         from workbench.evaluation.evaluate import evaluate
+
+        progress = Progress(self.progress, self.status)
 
         run = evaluate(
             self.questions,

@@ -381,6 +381,6 @@ def result_table_html(
     )
     return (
         f"<div style='max-height:320px;overflow:auto'><table class='{css_class}' "
-        f"style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+        f"style='border-collapse:collapse;font-size:12px;line-height:1.35'><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div><div style='color:#666;font-size:11px'>{note}</div>"
     )

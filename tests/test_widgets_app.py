@@ -32,7 +32,7 @@ def test_tabs_hold_every_view(app: Workbench) -> None:
     assert "wb-workbench" in app._dom_classes
     for css in ("wb-side-by-side", "wb-schema-editor", "wb-examples-editor", "wb-inspector", "wb-dashboard"):
         assert len(with_class(app, css)) == 1, css
-    assert len(app.tabs.children) == 5 and app.tabs.titles[0] == "Side by side"
+    assert len(app.tabs.children) == 6 and app.tabs.titles[0] == "Side by side"
     assert app.schema_editor.prompt is app.prompt is app.prompts[0]
 
 

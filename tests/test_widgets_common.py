@@ -57,6 +57,27 @@ def test_series_gives_a_line_per_group() -> None:
     assert sorted(t.name for t in fig.data) == ["a", "b"]
 
 
+def test_series_fill_empty_buckets_with_zero_for_counts_and_gaps_for_percentiles() -> None:
+    t3 = datetime(2026, 11, 20, 13)
+    rows = [(T0, "a", 1, 5.0), (t3, "a", 2, 7.0), (T1, "b", 4, 9.0)]
+    series = QueryResult(["time", "service.name", "COUNT", "P95(duration_ms)"], rows)
+    summary = QueryResult(["service.name", "COUNT", "P95(duration_ms)"], [("a", 3, 7.0)], series=series)
+    fig = result_figure(summary, {"breakdowns": ["service.name"], "granularity": 3600})
+    lines = {t.name: t for t in fig.data}
+    hours = [T0, T1, datetime(2026, 11, 20, 12), t3]
+    assert list(lines["a · COUNT"].x) == hours and list(lines["a · COUNT"].y) == [1, 0, 0, 2]
+    assert list(lines["b · COUNT"].y) == [0, 4, 0, 0]
+    assert list(lines["a · P95(duration_ms)"].y) == [5.0, None, None, 7.0]  # no events: no percentile
+    one = result_figure(
+        QueryResult(["COUNT"], [(3,)], series=QueryResult(["time", "COUNT"], [(T0, 1), (t3, 2)]))
+    )
+    assert one.layout.yaxis.title.text == "COUNT" and one.layout.xaxis.title.text == "time (UTC)"
+    assert one.layout.width is None and one.layout.autosize  # sized by its column
+    logged = {"columns": ["COUNT"], "rows": [[3]], "series": {"columns": ["time", "COUNT"],
+              "rows": [[T0.isoformat(), 1], [t3.isoformat(), 2]]}}  # fmt: skip
+    assert list(result_figure(logged, {"granularity": 3600}).data[0].y) == [1, 0, 0, 2]
+
+
 def test_heatmaps_in_summary_series_and_the_log() -> None:
     cells = {0.0: 3, 10.0: 1}
     summary = QueryResult(["service.name", "HEATMAP(duration_ms)"], [("a", cells), ("b", {10.0: 4})])

@@ -12,6 +12,7 @@ from workbench.evaluation.metrics import summarize
 from workbench.evaluation.questions import load_question_set
 from workbench.store.runs import RunStore
 from workbench.widgets import Dashboard
+from workbench.widgets._grid import cell_key
 
 REPO = Path(__file__).resolve().parents[1]
 IDS = ["q002", "q004", "q010"]
@@ -91,14 +92,31 @@ def test_load_fills_grid_metrics_and_chart(logged_run, questions, small_dataset)
     assert d.run_id.options == (run_id,)
     view = d.load(run_id[:10])
     assert view.run_id == run_id and len(view.trials) == 12
-    assert {k: b.description for k, b in d.cells.items()} == {k: f"{c}/2" for k, c in CORRECT.items()}
-    assert d.cells[("q002", "a")].style.button_color != d.cells[("q004", "a")].style.button_color
+    assert {k: (c.correct, c.trials) for k, c in d.cells.items()} == {k: (c, 2) for k, c in CORRECT.items()}
+    grid = d.grid  # one widget: a row per question, a cell per variant
+    assert type(grid).__name__ == "CellGrid" and "wb-grid" in grid._dom_classes
+    assert grid.variants == ["a", "b"] and [r["id"] for r in grid.rows] == IDS
+    shown = {
+        (r["id"], v): f"{c['correct']}/{c['trials']}"
+        for r in grid.rows
+        for v, c in zip(grid.variants, r["cells"], strict=True)
+    }
+    assert shown == {k: f"{c}/2" for k, c in CORRECT.items()}
+    colors = {
+        (r["id"], v): c["color"] for r in grid.rows for v, c in zip(grid.variants, r["cells"], strict=True)
+    }
+    assert colors[("q002", "a")] != colors[("q004", "a")] != colors[("q010", "a")]
     run = RunStore(path).load_run(run_id)
     for v in ("a", "b"):
         m = summarize(run.trials_for(v))
         assert view.metrics[v] == m
         assert f"{100 * m.accuracy:.1f}%" in d.metrics_html.value
-    assert d.figure is not None and sorted(d.figure.data[0].text) == ["a", "b"]
+    assert d.figure is not None and [t.name for t in d.figure.data] == [
+        "a",
+        "b",
+    ]  # a trace (legend entry) each
+    assert d.figure.data[0].marker.color != d.figure.data[1].marker.color and d.figure.layout.showlegend
+    assert all(t.mode == "markers" for t in d.figure.data)  # no text labels to collide with error bars
     assert "prompt tokens" in d.figure.layout.xaxis.title.text  # every trial was free: tokens on x
     assert "vs a" in d.metrics_html.value and "wins" in d.metrics_html.value  # b compared with a
 
@@ -107,13 +125,16 @@ def test_clicking_a_cell_shows_its_trials_and_the_gold(logged_run, questions, sm
     path, run_id = logged_run
     d = Dashboard(questions, ["compact"], small_dataset, store=path)
     d.load(run_id)
-    d.cells[("q004", "a")].click()
+    d.grid.selected = cell_key("q004", "a")  # what a click in the browser sends
     assert d.selected == ("q004", "a")
     html = d.detail.value
     assert "trial 0" in html and "trial 1" in html
     assert "correct" in html and "wrong" in html and "unknown_column" in html
     assert "wb-gold-table" in html  # the gold ran on the dataset
     assert questions["q004"].question in html
+    # the wrong trial's query in builder form, its clauses that differ from the gold marked
+    assert "wb-builder" in html and "class='wb-clause wb-diff'" in html and "differs from gold in:" in html
+    assert "same clauses as gold" in html  # the correct trial ran the gold
 
 
 def test_load_errors_show_in_the_widget(logged_run, questions, small_dataset) -> None:
@@ -136,7 +157,7 @@ def test_run_evaluates_and_shows_the_run(tmp_path, questions, small_dataset) -> 
     assert view is not None and len(view.trials) == 2 * 2
     assert d.progress.value == d.progress.max == 4
     assert set(d.cells) == {("q002", "compact"), ("q004", "compact")}
-    assert all(b.description.endswith("/2") for b in d.cells.values())
+    assert all(c.trials == 2 for c in d.cells.values())
     assert view.metrics["compact"].n_trials == 4
     assert view.run.variant("compact").recall is not None  # column recall computed by the eval
     assert "column recall" in d.metrics_html.value and "baseline" in d.metrics_html.value
@@ -197,7 +218,8 @@ def test_a_trial_shows_its_readback_and_the_critics_warnings(tmp_path, questions
     path, run_id = log_run(tmp_path / "runs.duckdb", questions, critic_on=("a",))
     d = Dashboard(questions, ["compact"], small_dataset, store=path)
     d.load(run_id)
-    d.cells[("q010", "a")].click()
+    d.select("q010", "a")
+    assert d.grid.selected == cell_key("q010", "a")  # the grid highlights a cell selected from Python
     html = d.detail.value
     now = small_dataset.schema().now_epoch
     wrong = escape(readback({"calculations": [{"op": "COUNT"}]}, now))
@@ -205,5 +227,30 @@ def test_a_trial_shows_its_readback_and_the_critics_warnings(tmp_path, questions
     assert wrong in html and escape(readback(questions["q010"].gold, now)) in html
     assert html.count("wb-critic-box") == 2 and escape(CRITIC["message"]) in html
     assert escape(CRITIC["suggestion"]) in html
-    d.cells[("q002", "b")].click()  # wrong, but the critic said nothing: no box, the readback still shows
+    d.grid.selected = cell_key(
+        "q002", "b"
+    )  # wrong, but the critic said nothing: no box, the readback still shows
     assert "wb-critic-box" not in d.detail.value and wrong in d.detail.value
+
+
+def test_progress_from_many_threads_is_serialised_and_throttled() -> None:
+    import threading
+
+    import ipywidgets as widgets
+
+    from workbench.widgets._common import Progress
+
+    bar, status = widgets.IntProgress(), widgets.HTML()
+    progress = Progress(bar, status, every_s=60)
+    total = 400
+    threads = [threading.Thread(target=lambda i=i: progress(i, total)) for i in range(1, total)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    progress(total, total)  # the last trial always shows
+    assert (
+        progress.updates <= 3
+        and bar.value == bar.max == total
+        and status.value == f"{total} / {total} trials"
+    )

@@ -83,8 +83,8 @@ def test_invalid_query_shows_findings_and_is_never_selected(editor: ExamplesEdit
     state = editor.states[1]
     assert state.example is not None and not state.usable
     assert any(f.code == "unknown_column" for f in state.findings)
-    row = editor.rows_box.children[1]
-    assert "unknown_column" in row.children[3].value
+    row = editor.rows[1]
+    assert "unknown_column" in row.info.value and "invalid" in row.summary.value
     assert 1 in editor.prompt.invalid_examples
 
 
@@ -92,7 +92,7 @@ def test_move_and_delete_reorder_the_set(editor: ExamplesEditor) -> None:
     first, second = editor.example_set.examples[:2]
     editor.move(0, 1)
     assert editor.example_set.examples[:2] == (second, first)
-    editor.rows_box.children[0].children[-1].children[1].click()  # the "down" button of row 1
+    editor.rows[0].down.click()  # the "down" button of row 1
     assert editor.example_set.examples[:2] == (first, second)
     n = len(editor.example_set)
     editor.delete(0)
@@ -125,4 +125,45 @@ def test_row_edits_update_tokens(editor: ExamplesEditor) -> None:
     before = editor.states[0].tokens
     editor.set_example(0, question=editor.states[0].example.question + " for android users on the web today")
     assert editor.states[0].tokens > before
-    assert json.loads(editor.rows_box.children[0].children[2].value) == editor.example_set.examples[0].query
+    assert json.loads(editor.rows[0].query.value) == editor.example_set.examples[0].query
+
+
+def test_a_compact_list_with_one_editor_open_a_search_and_the_preview_first(editor: ExamplesEditor) -> None:
+    rows = editor.rows
+    assert rows and not any(r.expanded for r in rows)  # a line per example until one is opened
+    for r in rows:
+        assert (
+            r.question.value.strip()[:20] in r.summary.value.replace("&#x27;", "'")
+            and "tokens" in r.summary.value
+        )
+    rows[2].toggle.value = True  # the pencil
+    assert [r.expanded for r in rows].count(True) == 1 and rows[2].expanded
+    editor.expand(0)
+    assert rows[0].expanded and not rows[2].expanded and not rows[2].toggle.value
+    word = rows[3].question.value.split()[-1]
+    editor.search.value = word.upper()
+    shown = [r for r in rows if r.box.layout.display != "none"]
+    assert rows[3] in shown and rows[0] in shown  # the match, and the open row
+    assert all(r.expanded or word.lower() in (r.question.value + r.query.value).lower() for r in shown)
+    editor.search.value = ""
+    assert all(r.box.layout.display != "none" for r in rows)
+    assert editor.children.index(editor.preview) < editor.children.index(editor.rows_box)
+    assert editor.add_example("new one") == len(rows) and editor.rows[-1].expanded  # a new row opens
+
+
+def test_each_example_is_checked_against_its_own_question_by_the_critic(editor: ExamplesEditor) -> None:
+    from workbench.critic import is_critic_finding
+
+    i = editor.add_example(
+        "how many errors in the last hour", {"calculations": [{"op": "COUNT"}], "time_range": 3600}
+    )
+    state = editor.states[i]
+    critic = [f for f in state.findings if is_critic_finding(f.code)]
+    assert critic and state.usable  # a warning, not an error: the example stays selectable
+    assert (
+        "the critic: " in editor.rows[i].summary.value
+        and critic[0].message.split()[0] in editor.rows[i].info.value
+    )
+    editor.set_example(i, query={**NEW, "breakdowns": [], "time_range": 3600})
+    assert not any(is_critic_finding(f.code) for f in editor.states[i].findings)
+    assert "the critic" not in editor.rows[i].summary.value

@@ -63,3 +63,18 @@ def test_empty_question_shows_an_error_not_a_traceback(compact: Prompt) -> None:
     assert ins.error.layout.display is None and "type a question" in ins.error.value
     ins.question.value = "errors by service"
     assert ins.error.layout.display == "none"
+
+
+def test_price_as_defaults_to_a_priced_model_and_says_so(compact: Prompt) -> None:
+    from workbench.widgets.inspector import DEFAULT_PRICE_MODEL
+
+    assert compact.variant.model == "offline"
+    ins = PromptInspector(compact)
+    assert ins.model.value == DEFAULT_PRICE_MODEL and price_for(DEFAULT_PRICE_MODEL) is not None
+    html = ins.cost_html.value
+    assert "offline is free: costs shown as if the request went to" in html and DEFAULT_PRICE_MODEL in html
+    assert "$0.0000" not in html.split("wb-cost-table", 1)[1].split("</tbody>")[0]  # a real price per call
+    r = ins.rendered
+    assert f"({r.cacheable_tokens:,} of {r.stable_prefix_tokens:,})" in html and "prompt show" in html
+    priced = PromptInspector(compact.with_(model="gpt-4.1-mini"))
+    assert priced.model.value == "gpt-4.1-mini" and "wb-price-note" not in priced.cost_html.value

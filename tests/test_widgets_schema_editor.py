@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,13 @@ def test_bad_question_set_shows_an_error(compact: Prompt) -> None:
     assert ed.error.layout.display is None
     assert "not found" in ed.error.value or "no/such" in ed.error.value
     assert ed.recall is None
+
+
+def test_the_budget_slider_is_logarithmic_so_the_useful_range_gets_most_of_it(compact: Prompt) -> None:
+    ed = SchemaEditor(compact)
+    s = ed.budget.slider
+    assert type(s).__name__ == "FloatLogSlider" and s.base == 10
+    useful = (math.log10(3000) - math.log10(300)) / (s.max - s.min)
+    assert useful >= 0.4, f"300-3,000 tokens is only {useful:.0%} of the slider"
+    s.value = 487.3  # where a drag lands
+    assert ed.budget.value == 490 and ed.prompt.variant.schema_.token_budget == 490

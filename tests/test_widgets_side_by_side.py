@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlglot
 
 from workbench.evaluation.questions import load_question_set
 from workbench.prompt.render import Prompt
@@ -40,7 +41,7 @@ def one(root, css_class: str):
 
 def test_dom_contract(prompts, small_dataset) -> None:
     sbs = SideBySide(prompts, small_dataset)
-    assert "wb-side-by-side" in sbs._dom_classes
+    assert "wb-side-by-side" in sbs._dom_classes and repr(sbs).startswith("SideBySide(")  # what Jupyter calls
     q = one(sbs, "wb-question")
     assert type(q).__name__ == "Text" and q.placeholder == "Ask a question…"
     run = one(sbs, "wb-run")
@@ -72,7 +73,11 @@ def test_ask_fills_query_result_and_gold(prompts, small_dataset, questions) -> N
             assert '<table class="wb-result-table"' in html.replace("'", '"')
             headers = [unescape(h) for h in re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", html)]
             assert headers == answer.result.columns
-            assert unescape(answer.sql) in unescape(one(col, "wb-sql").value)
+            shown = re.search(r"<pre[^>]*>(.*)</pre>", one(col, "wb-sql").value, re.S)
+            assert shown and "\n" in shown.group(1)  # pretty-printed, one clause a line
+            assert sqlglot.parse_one(unescape(shown.group(1)), read="duckdb") == sqlglot.parse_one(
+                answer.sql, read="duckdb"
+            )
         else:
             assert one(col, "wb-findings").value  # why there is no result
 
@@ -141,8 +146,8 @@ def test_each_column_reads_its_query_back_and_boxes_the_critics_warnings(prompts
         assert answer is not None and answer.valid
         assert col.readback_text == readback(answer.spec, now) and "yesterday" in col.readback_text
         assert col.builder == builder(answer.spec, now)
-        box = col.readback.value
-        assert "wb-readback" in box and "wb-builder" in box and "VISUALIZE" in box
+        box = col.query.value
+        assert "wb-readback" in box and "wb-builder" in box and "VISUALIZE" in box and "wb-raw-json" in box
         critic = [f for f in answer.findings if is_critic_finding(f.code)]
         assert col.critic_findings == critic
         if critic:
@@ -169,6 +174,53 @@ def test_a_clean_answer_has_no_critic_box_and_an_invalid_one_no_readback(prompts
         spec=None, valid=False, findings=(), message="no", **{k: getattr(answer, k) for k in fields}
     )
     col.show(declined)
-    assert col.readback_text is None and col.builder is None and col.readback.value == ""
+    assert col.readback_text is None and col.builder is None and "wb-readback" not in col.query.value
     col.clear()
-    assert col.readback_text is None and col.critic_findings == [] and col.readback.value == ""
+    assert col.readback_text is None and col.critic_findings == [] and "wb-builder" not in col.query.value
+
+
+def _marked(html: str, css: str) -> set[str]:
+    return set(re.findall(rf"<tr class='wb-clause {css}' data-clause='([^']+)'", html))
+
+
+def test_queries_mark_the_clauses_that_differ_from_the_gold_and_between_variants(
+    prompts, small_dataset, questions
+) -> None:
+    from workbench.spec.readback import builder, differing_clauses
+
+    sbs = SideBySide([*prompts, "naive"], small_dataset, questions)
+    q = questions["q002"]
+    answers = sbs.ask(q.question)
+    now = small_dataset.schema().now_epoch
+    gold = builder(q.gold, now)
+    specs = [a.spec if a is not None else None for a in answers]
+    for i, (col, answer) in enumerate(zip(sbs.columns, answers, strict=True)):
+        assert answer is not None and answer.spec is not None
+        mine = builder(answer.spec, now)
+        want = set(differing_clauses(mine, gold))
+        assert _marked(col.query.value, "wb-diff") == want
+        assert ("same clauses as gold" in col.query.value) == (not want)
+        apart = {n for j, s in enumerate(specs) if j != i for n in differing_clauses(mine, builder(s, now))}
+        assert _marked(col.query.value, "wb-vdiff") == apart - want
+        if want:  # the gold's value of a differing clause is shown under the variant's
+            assert "gold: " in col.query.value
+    assert any(_marked(c.query.value, "wb-diff") for c in sbs.columns), "q002 draws a wrong GROUP BY offline"
+
+
+def test_enter_in_the_question_box_runs_it(prompts, small_dataset) -> None:
+    sbs = SideBySide(prompts[1:], small_dataset)
+    sbs.question.value = "how many errors in the last hour"
+    sbs.question._handle_custom_msg({"event": "submit"}, [])  # what the front end sends on Enter
+    assert sbs.task.thread is not None and sbs.task.join(timeout=60)
+    assert sbs.columns[0].answer is not None and sbs.status.value.startswith("done in")
+
+
+def test_the_columns_are_one_grid_with_a_row_per_aspect(prompts, small_dataset) -> None:
+    from workbench.widgets.side_by_side import ROWS
+
+    sbs = SideBySide([*prompts, "naive"], small_dataset)
+    grid = sbs.columns_box
+    assert type(grid).__name__ == "GridBox" and grid.layout.grid_template_rows == f"repeat({len(ROWS)}, auto)"
+    assert grid.layout.grid_auto_flow == "column"  # each column's rows flow down one grid column
+    for col in sbs.columns:
+        assert col.layout.display == "contents" and len(col.children) == len(ROWS)

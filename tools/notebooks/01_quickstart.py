@@ -13,6 +13,10 @@
 # 3. **validate**: the query is checked against Honeycomb's rules, then against the dataset's columns and values;
 # 4. **compile and run**: sqlglot turns it into SQL, which DuckDB runs read-only.
 #
+# The story of this notebook: a question becomes a query, the query a result; then a question where
+# a variant's query is **valid but wrong**, and how the workbench shows what was wrong, clause by clause,
+# next to the gold answer. The helpers live in the package: every cell is a line or two.
+#
 # Everything runs offline with no API key. Run the cells from top to bottom (Shift+Enter).
 #
 # The first cell opens the embedded telemetry dataset. **The first time you run it, it generates the
@@ -56,13 +60,12 @@ prompt
 # mind: we come back to it below.
 
 # %%
-import json
-
 from workbench.pipeline.ask import ask
+from workbench.widgets import query_widget
 
 question = "slow endpoints for android users yesterday"
 answer = ask(question, prompt, dataset=ds)
-print(json.dumps(answer.spec, indent=2))
+query_widget(answer.spec, now=ds.schema().now_epoch)
 
 # %% [markdown]
 # The model's output is **untrusted**. Before anything runs, the validator checks it and reports
@@ -98,79 +101,33 @@ print(
 # value or cover the wrong days. This is the central lesson of the workbench: **a schema-valid call is not a
 # correct call.**
 #
-# `questions/core.yaml` holds questions with a **gold** query each. An answer is correct when its
-# result has the same rows as the gold query's result. Below, each variant answers eight of those
-# questions. Compare the *valid* column with the *correct* column.
+# `questions/core.yaml` holds questions with a **gold** query each; an answer is correct when its result
+# has the same rows as the gold's. The `SideBySide` widget asks one question of several variants at once.
+# The cell below asks the set's questions in turn and stops at the first one some variant gets wrong.
+#
+# **How to read it:** each column is a variant, each row one aspect of its answer, lined up across the
+# columns: tokens, latency and cost; a badge (*matches gold* or *differs from gold*); the query in
+# Honeycomb's builder form, where a clause that differs from the gold is **red** (with the gold's clause
+# under it) and one that differs from the other variants is **amber**; the critic's warnings in yellow;
+# the SQL; the result and a chart. The raw JSON is one click away under each query.
 
 # %%
-import pandas as pd
-
 from workbench.core.paths import project_root
 from workbench.evaluation.questions import load_question_set
-from workbench.spec.matching import results_match, spec_is_ordered
-from workbench.spec.query import parse_spec
-from workbench.sql.execute import run_query
-
-questions = load_question_set(project_root() / "questions" / "core.yaml")
-sample = [questions[f"q{i:03d}"] for i in range(1, 9)]
-gold_results = {q.id: [run_query(ds, parse_spec(spec)) for spec in q.specs] for q in sample}
-
-
-def is_correct(answer, q):
-    """The answer's rows equal the rows of the gold query (or of an accepted alternative)."""
-    return answer.result is not None and any(
-        results_match(answer.result, gold, ordered=spec_is_ordered(spec))
-        for spec, gold in zip(q.specs, gold_results[q.id], strict=True)
-    )
-
-
-variants = {name: Prompt.load(name, ds) for name in ("naive", "honeycomb", "compact")}
-answers = {(name, q.id): ask(q.question, p, dataset=ds) for name, p in variants.items() for q in sample}
-pd.DataFrame(
-    [
-        {
-            "variant": name,
-            "valid": sum(answers[name, q.id].valid for q in sample),
-            "correct": sum(is_correct(answers[name, q.id], q) for q in sample),
-            "questions": len(sample),
-        }
-        for name in variants
-    ]
-).set_index("variant")
-
-# %% [markdown]
-# Here is one query that passed validation but returned the wrong rows, next to the gold query.
-# Look for the difference: the wrong column, a missing filter, a different time window, a missing order.
-
-# %%
-wrong = [
-    (name, questions[qid])
-    for (name, qid), a in answers.items()
-    if a.valid and not is_correct(a, questions[qid])
-]
-if not wrong:
-    print("every valid answer in this sample was also correct: notebook 4 asks more questions")
-else:
-    name, q = wrong[0]
-    print(f"{q.id}: {q.question!r}, asked of {name!r}\n")
-    print("model: ", json.dumps(answers[name, q.id].spec))
-    print("gold:  ", json.dumps(q.gold))
-
-# %% [markdown]
-# ## Side by side
-#
-# The `SideBySide` widget asks one question of several variants at once and shows, for each: the
-# generated query, its findings, the SQL, the result as a table and a chart, and its tokens, latency and cost.
-#
-# **Try it:** type a question in the box (for example *errors by cloud region in the last 6 hours*)
-# and press **Run**. Or pick a question from the set in the drop-down: for those, each column also shows
-# the gold answer and a badge that says whether the variant's result matches it.
-
-# %%
 from workbench.widgets import SideBySide
 
+questions = load_question_set(project_root() / "questions" / "core.yaml")
 side_by_side = SideBySide(["naive", "honeycomb", "compact"], dataset=ds, questions=questions)
+for q in list(questions)[:12]:
+    side_by_side.ask(q.question)
+    if not all(column.matched for column in side_by_side.columns):
+        break
 side_by_side
+
+# %% [markdown]
+# **Try it:** type a question in the box (for example *errors by cloud region in the last 6 hours*) and
+# press **Enter**, or pick a question from the set in the drop-down (those get the gold badge and the red
+# clauses). Notebook 4 asks every question k times and shows the same clause diff for each wrong trial.
 
 # %% [markdown]
 # The same from a terminal: `workbench ask "slow endpoints for android users yesterday" --prompt prompts/compact.yaml`.

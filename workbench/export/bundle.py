@@ -43,6 +43,7 @@ from workbench.export.bundle_read import (
     check_manifest,
     check_record,
     read_members,
+    utf8_text,
 )
 
 __all__ = [
@@ -250,25 +251,18 @@ def load_bundle(path: str | Path) -> Bundle:
                 "re-export the bundle",
             )
     runs = [_decode_run(entry, data, where, Run, RunSummary) for entry in manifest["runs"]]
-    variants = {n: _text(b, n, where) for n, b in data.items() if n.startswith("variants/")}
+    variants = {n: utf8_text(b, n, where) for n, b in data.items() if n.startswith("variants/")}
     question_sets = {}
     for name, raw in data.items():
         if name.startswith("questions/"):
             try:
-                parsed, _doc = parse_yaml(_text(raw, name, where), f"{where}: {name}")
+                parsed, _doc = parse_yaml(utf8_text(raw, name, where), f"{where}: {name}")
                 question_sets[name] = QuestionSet.from_dict(parsed)
             except BundleError:
                 raise
             except ConfigError as exc:
                 raise BundleError(exc.problem, "re-export the bundle") from None
     return Bundle(manifest=manifest, runs=runs, variants=variants, question_sets=question_sets, path=p)
-
-
-def _text(raw: bytes, name: str, where: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BundleError(f"{where}: {name} is not UTF-8 text", "re-export the bundle") from None
 
 
 def _decode_run(

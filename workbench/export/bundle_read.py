@@ -128,3 +128,11 @@ def _fields(obj: dict[str, Any], spec: dict[str, Any], where: str, path: str) ->
 
 def _shape(where: str, field: str, expected: str) -> BundleError:
     return BundleError(f"{where}: {field} must be {expected}", "re-export the bundle")
+
+
+def utf8_text(raw: bytes, name: str, where: str) -> str:
+    """A bundle member as text; a member that is not UTF-8 is a one-line ``BundleError``."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BundleError(f"{where}: {name} is not UTF-8 text", "re-export the bundle") from None

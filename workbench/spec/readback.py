@@ -15,6 +15,7 @@ from workbench.spec.query import DEFAULT_TIME_RANGE, parse_spec
 __all__ = [
     "builder",
     "builder_text",
+    "differing_clauses",
     "filter_text",
     "granularity_text",
     "order_text",
@@ -192,3 +193,33 @@ filter_text = _filter
 time_text = _time
 granularity_text = _granularity
 order_text = _order
+#: clauses whose order carries no meaning (compared as sets); ORDER BY's order is its meaning
+_UNORDERED = frozenset({"VISUALIZE", "WHERE", "GROUP BY", "HAVING"})
+
+
+def _clause_key(clauses: dict[str, Any], name: str) -> Any:
+    value = clauses.get(name)
+    if isinstance(value, list):
+        value = tuple(sorted(map(str, value))) if name in _UNORDERED else tuple(map(str, value))
+        if name == "WHERE" and len(value) > 1:
+            return value, clauses.get("WHERE_COMBINATION", "AND")
+        return value or None
+    return value
+
+
+def differing_clauses(clauses: dict[str, Any] | None, other: dict[str, Any] | None) -> list[str]:
+    """The builder clauses (``builder`` dicts) that differ between two queries, in builder order.
+
+    Clause by clause, as a person compares two query builders: filters, breakdowns and
+    calculations as sets, ORDER BY in order, WHERE with its AND/OR. ``None`` (no query) differs
+    in every clause the other query has.
+
+    Example:
+        >>> differing_clauses(builder({"breakdowns": ["a"]}), builder({"breakdowns": ["b"]}))
+        ['GROUP BY']
+    """
+    if clauses is None and other is None:
+        return []
+    a, b = clauses or {}, other or {}
+    names = [n for n in dict.fromkeys([*a, *b]) if n != "WHERE_COMBINATION"]
+    return [n for n in names if _clause_key(a, n) != _clause_key(b, n)]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import ipywidgets as widgets
 
 from workbench.widgets._common import is_pairs, table_parts
 
-__all__ = ["PLOTLY_MIME", "plotly_output", "result_figure"]
+__all__ = ["PLOTLY_MIME", "bucket_times", "plotly_output", "result_figure"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
@@ -75,20 +77,7 @@ def result_figure(result: Any, spec: Mapping[str, Any] | None = None, *, title: 
         if heat:
             fig = _series_heatmap(go, scols, srows, heat[0])
         else:
-            fig = go.Figure()
-            for i in range(start, len(scols)):
-                if not any(_is_number(r[i]) for r in srows):
-                    continue
-                groups: dict[str, tuple[list[Any], list[Any]]] = {}
-                for r in srows:
-                    key = " / ".join(str(v) for v in r[1:start]) or scols[i]
-                    name = key if start == 1 else f"{key} · {scols[i]}" if len(scols) - start > 1 else key
-                    xs, ys = groups.setdefault(name, ([], []))
-                    xs.append(r[0])
-                    ys.append(r[i])
-                for name, (xs, ys) in list(groups.items())[:12]:
-                    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name))
-            fig.update_layout(xaxis_title="time")
+            fig = _series_lines(go, scols, srows, start, spec)
     elif rows:
         start = _calc_start(columns, rows, spec, 0)
         heat = [i for i in range(start, len(columns)) if any(_is_heat(r[i]) for r in rows)]
@@ -98,11 +87,74 @@ def result_figure(result: Any, spec: Mapping[str, Any] | None = None, *, title: 
             buckets = sorted({b for r in rows for b, _ in _heat_cells(r[i])})
             z = [[dict(_heat_cells(r[i])).get(b, 0) for r in rows] for b in buckets]
             fig = go.Figure(go.Heatmap(x=labels, y=buckets, z=z, colorscale="Viridis"))
-            fig.update_layout(yaxis_title=columns[i])
+            fig.update_layout(yaxis_title=columns[i], xaxis_title=" / ".join(columns[:start]) or None)
     if fig is not None and not fig.data:
         fig = None  # nothing to plot (e.g. every value null)
     if fig is not None:
-        fig.update_layout(title=title or None, height=300, margin={"l": 40, "r": 10, "t": 30, "b": 40})
+        # no width: the chart takes its column's width (plotly's autosize); legend below, not beside
+        fig.update_layout(
+            title=title or None,
+            height=300,
+            autosize=True,
+            margin={"l": 50, "r": 10, "t": 30 if title else 10, "b": 40},
+            legend={"orientation": "h", "y": -0.25},
+            xaxis={"automargin": True, "tickangle": 0},
+            yaxis={"automargin": True},
+        )
+    return fig
+
+
+#: calculations whose empty bucket is a zero (no events: no errors); any other (P95, AVG, ...) has no value there
+ZERO_WHEN_EMPTY = frozenset({"COUNT", "COUNT_DISTINCT", "SUM", "CONCURRENCY", "RATE_SUM"})
+
+
+def _as_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def bucket_times(times: Sequence[Any], step_s: int | None) -> list[Any]:
+    """Every bucket from the first to the last of ``times`` (``step_s`` apart, or the smallest gap seen), so
+    an empty bucket is drawn instead of a line straight across it; ``times`` as given when they are not times."""
+    parsed = sorted({t for t in (_as_time(v) for v in times) if t is not None})
+    if len(parsed) < 2 or len(parsed) != len(set(times)):
+        return sorted(set(times), key=str)
+    step = timedelta(seconds=step_s) if step_s else min(b - a for a, b in pairwise(parsed))
+    if step <= timedelta(0) or (parsed[-1] - parsed[0]) / step > 5_000:
+        return parsed
+    out, t = [], parsed[0]
+    while t <= parsed[-1]:
+        out.append(t)
+        t += step
+    return out
+
+
+def _series_lines(go: Any, columns: list[str], rows: list[Sequence[Any]], start: int, spec: Any) -> Any:
+    """A line per group and calculation over every time bucket: empty buckets are 0 for counts and sums,
+    gaps for the others; the y axis names the calculation."""
+    granularity = spec.get("granularity") if isinstance(spec, Mapping) else None
+    xs = bucket_times([r[0] for r in rows], granularity if isinstance(granularity, int) else None)
+    calcs = [i for i in range(start, len(columns)) if any(_is_number(r[i]) for r in rows)]
+    fig = go.Figure()
+    for i in calcs:
+        empty = 0 if columns[i].split("(")[0] in ZERO_WHEN_EMPTY else None
+        groups: dict[str, dict[Any, Any]] = {}
+        for r in rows:
+            key = " / ".join(str(v) for v in r[1:start]) or columns[i]
+            name = key if len(calcs) == 1 else f"{key} · {columns[i]}"
+            t = _as_time(r[0]) or r[0]
+            groups.setdefault(name, {})[t] = r[i]
+        for name, values in list(groups.items())[:12]:
+            ys = [values.get(x, empty) for x in xs]
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, connectgaps=False))
+    y_title = columns[calcs[0]] if len(calcs) == 1 else "value"
+    fig.update_layout(xaxis_title="time (UTC)", yaxis_title=y_title, showlegend=len(fig.data) > 1)
     return fig
 
 
@@ -110,14 +162,16 @@ def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: i
     """Time x bucket heatmap, summing groups."""
     cells: dict[Any, dict[float, float]] = {}
     for r in rows:
-        slot = cells.setdefault(r[0], {})
+        slot = cells.setdefault(_as_time(r[0]) or r[0], {})
         for b, n in _heat_cells(r[i]):
             slot[b] = slot.get(b, 0) + n
-    times = sorted(cells, key=str)
+    times = bucket_times(list(cells), None)
+    for t in times:
+        cells.setdefault(t, {})
     buckets = sorted({b for slot in cells.values() for b in slot})
     z = [[cells[t].get(b, 0) for t in times] for b in buckets]
     fig = go.Figure(go.Heatmap(x=times, y=buckets, z=z, colorscale="Viridis"))
-    fig.update_layout(xaxis_title="time", yaxis_title=columns[i])
+    fig.update_layout(xaxis_title="time (UTC)", yaxis_title=columns[i])
     return fig
 
 

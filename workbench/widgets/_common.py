@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from html import escape
@@ -21,6 +22,7 @@ from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
 
 __all__ = [
+    "Progress",
     "Task",
     "builder_html",
     "clear_error",
@@ -159,6 +161,29 @@ class Task:
         if self.thread is not None:
             self.thread.join(timeout)
         return not self.running
+
+
+class Progress:
+    """An eval's progress callback, called from its worker threads: one thread at a time updates the widgets
+    (``hold_sync`` is not thread-safe), at most every ``every_s`` seconds and always for the last trial, so a
+    large run sends tens of comm messages, not thousands."""
+
+    def __init__(self, bar: widgets.IntProgress, status: widgets.HTML, every_s: float = 0.25) -> None:
+        self.bar, self.status, self.every_s = bar, status, every_s
+        self.lock = threading.Lock()
+        self.last = 0.0
+        self.updates = 0
+
+    def __call__(self, done: int, total: int, *_: Any) -> None:
+        with self.lock:
+            now = time.monotonic()
+            if done < total and now - self.last < self.every_s:
+                return
+            self.last = now
+            self.updates += 1
+            with self.bar.hold_sync():
+                self.bar.max, self.bar.value = max(total, 1), done
+            self.status.value = f"{done} / {total} trials"
 
 
 # --------------------------------------------------------------------------- binding inputs
@@ -339,9 +364,14 @@ def result_table_html(
     if result is None:
         return "<i style='color:#777'>no result</i>"
     columns, rows, _series, count, truncated = table_parts(result)
-    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{escape(str(c))}</th>" for c in columns)
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 6px;white-space:nowrap'>{escape(str(c))}</th>"
+        for c in columns
+    )
     body = "".join(
-        "<tr>" + "".join(f"<td style='padding:1px 6px'>{_cell(v)}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td style='padding:1px 6px;white-space:nowrap'>{_cell(v)}</td>" for v in row)
+        + "</tr>"
         for row in rows[:max_rows]
     )
     shown = min(len(rows), max_rows)
@@ -351,6 +381,6 @@ def result_table_html(
     )
     return (
         f"<div style='max-height:320px;overflow:auto'><table class='{css_class}' "
-        f"style='border-collapse:collapse;font-size:12px'><thead><tr>{head}</tr></thead>"
+        f"style='border-collapse:collapse;font-size:12px;line-height:1.35'><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div><div style='color:#666;font-size:11px'>{note}</div>"
     )

@@ -11,6 +11,7 @@ import ipywidgets as widgets
 
 from workbench.core import tokens
 from workbench.core.findings import Finding, has_errors
+from workbench.critic import is_critic_finding
 from workbench.prompt.examples import Example
 from workbench.spec.validate.layers import validate
 from workbench.widgets._common import OK_COLOR, findings_html
@@ -33,25 +34,33 @@ class RowState:
 
 
 class ExampleRow:
-    """One example's widgets: question, query JSON, its checks, and up/down/delete buttons."""
+    """One example: a one-line summary (number, question, verdict, tokens) with an edit toggle, and its editor
+    (question, query JSON, checks, up/down/delete), shown only while the row is expanded."""
 
     def __init__(self, editor: Any, question: str, query: dict[str, Any] | str, note: str | None) -> None:
         self.note = note
         text = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
         self.number = widgets.HTML(layout=widgets.Layout(width="32px"))
+        self.toggle = widgets.ToggleButton(
+            icon="pencil", tooltip="edit this example", layout=widgets.Layout(width="40px")
+        )
+        self.toggle.add_class("wb-example-edit")
+        self.summary = widgets.HTML(layout=widgets.Layout(flex="1 1 auto", min_width="0"))
+        self.summary.add_class("wb-example-summary")
         self.question = widgets.Textarea(
             value=question,
             rows=2,
             continuous_update=False,
             placeholder="question",
-            layout=widgets.Layout(width="260px"),
+            layout=widgets.Layout(width="300px"),
         )
+        self.question.add_class("wb-example-question")
         self.query = widgets.Textarea(
             value=text,
-            rows=3,
+            rows=6,
             continuous_update=False,
             placeholder="query JSON",
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(flex="1 1 auto", min_width="260px"),
         )
         self.query.add_class("wb-example-query")
         self.info = widgets.HTML(layout=widgets.Layout(width="300px"))
@@ -60,24 +69,45 @@ class ExampleRow:
             icon="arrow-down", tooltip="move down", layout=widgets.Layout(width="34px")
         )
         self.delete = widgets.Button(icon="trash", tooltip="delete", layout=widgets.Layout(width="34px"))
-        self.box = widgets.HBox(
-            [
-                self.number,
-                self.question,
-                self.query,
-                self.info,
-                widgets.VBox([self.up, self.down, self.delete]),
-            ]
+        self.editor = widgets.HBox(
+            [self.question, self.query, self.info, widgets.VBox([self.up, self.down, self.delete])],
+            layout=widgets.Layout(display="none", padding="0 0 6px 66px", width="100%"),
+        )
+        self.editor.add_class("wb-example-editor")
+        self.box = widgets.VBox(
+            [widgets.HBox([self.number, self.toggle, self.summary]), self.editor],
+            # never shrunk to fit the list's height (widget boxes scroll, so flex would squash them): the list scrolls
+            layout=widgets.Layout(border_bottom="1px solid #eee", flex="0 0 auto"),
         )
         self.box.add_class("wb-example-row")
         self.state: RowState | None = None
         self.question.observe(lambda _: editor._row_edited(self), names="value")
         self.query.observe(lambda _: editor._row_edited(self), names="value")
+        self.toggle.observe(
+            lambda ch: editor.expand(editor._index(self)) if ch["new"] else self.set_expanded(False),
+            names="value",
+        )
         self.up.on_click(lambda _: editor.move(editor._index(self), -1))
         self.down.on_click(lambda _: editor.move(editor._index(self), 1))
         self.delete.on_click(lambda _: editor.delete(editor._index(self)))
 
-    def check(self, schema: Any, encoding: str) -> RowState:
+    @property
+    def expanded(self) -> bool:
+        return self.editor.layout.display != "none"
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.editor.layout.display = None if expanded else "none"
+        if self.toggle.value != expanded:
+            self.toggle.value = expanded
+
+    def matches(self, text: str) -> bool:
+        """Whether the search ``text`` occurs in the question or the query (case-insensitive)."""
+        needle = text.strip().lower()
+        return not needle or needle in self.question.value.lower() or needle in self.query.value.lower()
+
+    def check(self, schema: Any, encoding: str, conventions: Any = None) -> RowState:
+        """Read the row, validate its query and check it against its own question (the critic's warnings,
+        read with the variant's ``conventions``): an example that teaches a misreading is flagged."""
         question = self.question.value.strip()
         try:
             query = json.loads(self.query.value)
@@ -89,12 +119,17 @@ class ExampleRow:
             return self._set(RowState(None, "write the question", [], 0))
         example = Example(question=question, query=query, note=self.note)
         findings = list(validate(query, schema).findings)
+        if not has_errors(findings):
+            from workbench.critic import critique
+
+            findings += critique(question, query, schema, conventions)
         return self._set(RowState(example, None, findings, tokens.count_tokens(example.render(), encoding)))
 
     def _set(self, state: RowState) -> RowState:
         self.state = state
         if state.problem:
             self.info.value = f"<span style='color:#b00020'>&#9888; {escape(state.problem)}</span>"
+            verdict = "<b style='color:#b00020'>unreadable</b>"
         else:
             verdict = (
                 "<b style='color:#b00020'>invalid: never selected</b>"
@@ -104,4 +139,12 @@ class ExampleRow:
             self.info.value = f"<div>{verdict} &middot; {state.tokens} tokens</div>" + findings_html(
                 state.findings, none="no findings"
             )
+        tokens = f" &middot; {state.tokens} tokens" if not state.problem else ""
+        critic = sum(is_critic_finding(f.code) for f in state.findings)
+        if critic:
+            tokens += f" &middot; <b style='color:#a15c00'>&#9888; the critic: {critic} warning{'s' if critic > 1 else ''}</b>"
+        self.summary.value = (
+            f"<div style='line-height:1.35;padding-top:4px'>{escape(self.question.value.strip() or '(no question)')}"
+            f" <span style='font-size:11px;color:#666'>{verdict}{tokens}</span></div>"
+        )
         return state

@@ -10,7 +10,6 @@ from typing import Any
 from workbench.core import format as fmt
 from workbench.evaluation.metrics import QuestionCounts, VariantMetrics, counts_by_question
 from workbench.evaluation.run import EvalRun
-from workbench.spec.readback import readback_or_none
 from workbench.widgets._common import (
     ERROR_COLOR,
     OK_COLOR,
@@ -18,11 +17,10 @@ from workbench.widgets._common import (
     findings_html,
     fmt_cost,
     fmt_ms,
-    json_html,
-    readback_html,
     result_table_html,
     split_findings,
 )
+from workbench.widgets._query_view import query_html
 
 __all__ = ["RunView", "cell_color", "metrics_table_html", "pct", "trial_html", "versus"]
 
@@ -141,14 +139,15 @@ def metrics_table_html(view: RunView) -> str:
     return (
         f"<div>run <b>{escape(str(view.run_id))}</b>: {len(view.questions)} questions, "
         f"{len(view.trials)} trials ({escape(view.run.status)})</div>"
-        f"<table class='wb-metrics-table' style='font-size:12px'><thead>{head}</thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<div style='overflow-x:auto;max-width:100%'>"
+        "<table class='wb-metrics-table' style='font-size:12px;white-space:nowrap;border-collapse:collapse'>"
+        f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
-def trial_html(t: dict[str, Any], now: int | None = None) -> str:
-    """One logged trial in the dashboard's detail: outcome, what ran in words, the critic's warnings, the query,
-    the other findings and the result (open when the trial is wrong)."""
+def trial_html(t: dict[str, Any], now: int | None = None, *, gold: Any = None) -> str:
+    """One logged trial in the dashboard's detail: outcome, the critic's warnings, the query in builder form
+    with the clauses that differ from ``gold`` marked, the other findings and the result (open when wrong)."""
     ok = bool(t.get("correct"))
     badge = (
         f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{'correct' if ok else 'wrong'}</b>"
@@ -156,10 +155,9 @@ def trial_html(t: dict[str, Any], now: int | None = None) -> str:
     )
     error = f"<div style='color:{ERROR_COLOR}'>{escape(str(t['error']))}</div>" if t.get("error") else ""
     checks, critic = split_findings(t.get("findings"))
-    said = readback_or_none(t.get("spec"), now) if t.get("valid", True) else None
     return (
         f"<details {'open' if not ok else ''} class='wb-trial'><summary>trial {t['trial']}: {badge}</summary>"
-        f"{error}{readback_html(said)}{critic_html(critic)}{json_html(t.get('spec'))}"
+        f"{error}{critic_html(critic)}{query_html(t.get('spec'), now, against=gold)}"
         f"{findings_html(checks, none='no validation findings' if critic else 'no findings')}"
         f"{result_table_html(t.get('result')) if t.get('result') else ''}</details>"
     )

@@ -19,12 +19,13 @@ from workbench.widgets._common import ensure_prompt, ensure_questions, error_wid
 from workbench.widgets.dashboard import Dashboard
 from workbench.widgets.examples_editor import ExamplesEditor
 from workbench.widgets.inspector import PromptInspector
+from workbench.widgets.instructions_editor import InstructionsEditor
 from workbench.widgets.schema_editor import SchemaEditor
 from workbench.widgets.side_by_side import SideBySide
 
 __all__ = ["Workbench"]
 
-TAB_TITLES = ("Side by side", "Schema", "Examples", "Prompt", "Evaluate")
+TAB_TITLES = ("Side by side", "Schema", "Examples", "Instructions", "Prompt", "Evaluate")
 
 
 class Workbench(widgets.VBox):
@@ -83,6 +84,10 @@ class Workbench(widgets.VBox):
         self.side_by_side = SideBySide(self.prompts, dataset, self.questions)
         self.schema_editor = SchemaEditor(first, self.questions)
         self.examples_editor = ExamplesEditor(first)
+        self.instructions_editor = InstructionsEditor(first, dataset=dataset)
+        self.originals = list(
+            self.prompts
+        )  # as loaded: the instructions editor shows an edit's effect against them
         self.inspector = PromptInspector(first)
         self.dashboard = Dashboard(self.questions, self.prompts, dataset, store=store)
         self.tabs = widgets.Tab(
@@ -90,6 +95,7 @@ class Workbench(widgets.VBox):
                 self.side_by_side,
                 self.schema_editor,
                 self.examples_editor,
+                self.instructions_editor,
                 self.inspector,
                 self.dashboard,
             ],
@@ -97,6 +103,7 @@ class Workbench(widgets.VBox):
         )
         self.schema_editor.observe(self._edited, names="prompt")
         self.examples_editor.observe(self._edited, names="prompt")
+        self.instructions_editor.observe(self._edited, names="prompt")
         self.variant.observe(self._switch, names="value")
         self.children = [self.error, self.variant, self.tabs]
 
@@ -115,6 +122,7 @@ class Workbench(widgets.VBox):
             self.prompts[index] = prompt
             self.schema_editor.prompt = prompt
             self.examples_editor.prompt = prompt
+            self.instructions_editor.prompt = prompt
             self.inspector.prompt = prompt
             self.side_by_side.set_prompt(index, prompt)
             self.dashboard.prompts = list(self.prompts)
@@ -128,6 +136,8 @@ class Workbench(widgets.VBox):
         try:
             self.schema_editor.prompt = prompt
             self.examples_editor.prompt = prompt
+            self.instructions_editor.original = self.originals[change["new"]]
+            self.instructions_editor.prompt = prompt
             self.inspector.prompt = prompt
         finally:
             self._syncing = False

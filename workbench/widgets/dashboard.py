@@ -17,24 +17,28 @@ import ipywidgets as widgets
 
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
-from workbench.spec.readback import readback_or_none
 from workbench.widgets._charts import plotly_output
 from workbench.widgets._common import (
     ERROR_COLOR,
+    Progress,
     Task,
     clear_error,
     ensure_prompt,
     ensure_questions,
     error_widget,
-    json_html,
     message_of,
-    readback_html,
     result_table_html,
     show_error,
 )
+from workbench.widgets._grid import CellGrid, cell_key
+from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import RunView, cell_color, metrics_table_html, trial_html
 
 __all__ = ["Dashboard", "RunView"]
+
+#: a colour and a marker per variant in the accuracy chart (plotly's default palette)
+COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880")
+SYMBOLS = ("circle", "diamond", "square", "triangle-up", "star", "x", "cross", "pentagon")
 
 
 class Dashboard(widgets.VBox):
@@ -106,11 +110,8 @@ class Dashboard(widgets.VBox):
         self.chart = widgets.Output()
         self.chart.add_class("wb-chart")
         self.figure: Any = None
-        self.grid = widgets.GridBox()
-        self.grid.add_class("wb-grid")
-        self.cells: dict[tuple[str, str], widgets.Button] = {}
-        self.detail = widgets.HTML()
-        self.detail.add_class("wb-detail")
+        self.cells: dict[tuple[str, str], QuestionCounts] = {}
+        self.grid, self.detail = self._grid_and_detail()
         self.task = Task(buttons=[self.run_button, self.load_button], error=self.error)
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
@@ -122,10 +123,21 @@ class Dashboard(widgets.VBox):
             self.error,
             self.metrics_html,
             self.chart,
-            self.grid,
-            self.detail,
+            widgets.HBox(
+                [self.grid, self.detail], layout=widgets.Layout(align_items="flex-start", width="100%")
+            ),
         ]
         self._refresh_run_ids()
+
+    def _grid_and_detail(self) -> tuple[CellGrid, widgets.HTML]:
+        """The grid (one widget) and, beside it, the clicked cell's detail (its own scroll, sticky)."""
+        grid = CellGrid(layout=widgets.Layout(flex="1 1 55%", min_width="0"))
+        grid.observe(self._grid_clicked, names="selected")
+        detail = widgets.HTML(
+            layout=widgets.Layout(flex="1 1 45%", min_width="0", max_height="640px", overflow="auto")
+        )
+        detail.add_class("wb-detail")
+        return grid, detail
 
     # ----------------------------------------------------------------- the plan
 
@@ -168,12 +180,9 @@ class Dashboard(widgets.VBox):
         self.progress.max, self.progress.value = max(total, 1), 0
         self.status.value = f"running {total} trials…"
 
-        def progress(done: int, total: int, *_: Any) -> None:
-            with self.progress.hold_sync():
-                self.progress.max, self.progress.value = max(total, 1), done
-            self.status.value = f"{done} / {total} trials"
-
         from workbench.evaluation.evaluate import evaluate
+
+        progress = Progress(self.progress, self.status)
 
         run = evaluate(
             self.questions,
@@ -255,26 +264,32 @@ class Dashboard(widgets.VBox):
             return
         by_cost = all(m.cost_usd is not None for _, m in points) and any(m.cost_usd > 0 for _, m in points)
         xs = [m.cost_per_1k_questions if by_cost else (m.tokens_in_mean or 0) for _, m in points]
-        ys = [100 * m.accuracy for _, m in points]
-        lo = [100 * (m.accuracy - m.accuracy_ci_questions[0]) for _, m in points]
-        hi = [100 * (m.accuracy_ci_questions[1] - m.accuracy) for _, m in points]
-        fig = go.Figure(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                text=[v for v, _ in points],
-                mode="markers+text",
-                textposition="top center",
-                error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
-                marker={"size": 12},
-            )
-        )
+        fig = go.Figure()
+        # a trace per variant: its own colour and symbol and a legend entry; sizes shrink so points that
+        # coincide (same tokens, same accuracy) stay visible one inside the other; no text labels to collide
+        for i, ((name, m), x) in enumerate(zip(points, xs, strict=True)):
+            lo, hi = m.accuracy_ci_questions
+            fig.add_trace(
+                go.Scatter(
+                    x=[x],
+                    y=[100 * m.accuracy],
+                    name=name,
+                    mode="markers",
+                    marker={"size": max(8, 18 - 4 * i), "symbol": SYMBOLS[i % len(SYMBOLS)],
+                            "color": COLORS[i % len(COLORS)], "line": {"width": 1, "color": "white"}},
+                    error_y={"type": "data", "symmetric": False, "array": [100 * (hi - m.accuracy)],
+                             "arrayminus": [100 * (m.accuracy - lo)], "color": COLORS[i % len(COLORS)]},
+                    hovertemplate=f"{escape(name)}<br>%{{y:.1f}}% at %{{x:,.0f}}<extra></extra>",
+                )
+            )  # fmt: skip
         fig.update_layout(
             title="accuracy vs cost" if by_cost else "accuracy vs prompt tokens (every variant is free)",
             xaxis_title="USD per 1,000 questions" if by_cost else "mean prompt tokens per question",
             yaxis_title="accuracy (%)",
-            yaxis_range=[-5, 115],  # room for the labels above points at 100%
+            yaxis_range=[-5, 105],
             xaxis_range=_padded(xs),
+            showlegend=True,
+            legend={"title": {"text": "variant"}},
             height=320,
             margin={"l": 50, "r": 20, "t": 40, "b": 40},
         )
@@ -286,36 +301,33 @@ class Dashboard(widgets.VBox):
         questions = view.questions or [
             {"id": q, "question": ""} for q in dict.fromkeys(str(t["question_id"]) for t in view.trials)
         ]
-        items: list[widgets.Widget] = [widgets.HTML("<b>question</b>")]
-        items += [widgets.HTML(f"<b>{escape(v)}</b>") for v in view.variants]
         self.cells = {}
+        rows = []
         for q in questions:
             qid = str(q["id"])
-            text = str(q.get("question") or "")
-            items.append(
-                widgets.HTML(
-                    f"<span title='{escape(text)}'><b>{escape(qid)}</b> "
-                    f"{escape(text[:60])}{'…' if len(text) > 60 else ''}</span>"
-                )
-            )
+            cells = []
             for v in view.variants:
-                cell = counts.get((qid, v), QuestionCounts(0, 0))
-                c, n = cell.correct, cell.trials
-                b = widgets.Button(
-                    description=f"{c}/{n}",
-                    tooltip=f"{qid} · {v}: {c} of {n} trials correct",
-                    layout=widgets.Layout(width="auto"),
+                cell = self.cells[(qid, v)] = counts.get((qid, v), QuestionCounts(0, 0))
+                cells.append(
+                    {
+                        "correct": cell.correct,
+                        "trials": cell.trials,
+                        "color": cell_color(cell.correct, cell.trials),
+                    }
                 )
-                b.style.button_color = cell_color(c, n)
-                b.add_class("wb-cell")
-                b.on_click(lambda _b, qid=qid, v=v: self.select(qid, v))
-                self.cells[(qid, v)] = b
-                items.append(b)
-        self.grid.layout.grid_template_columns = (
-            f"minmax(200px, 2fr) repeat({len(view.variants)}, minmax(90px, max-content))"
-        )
-        self.grid.layout.grid_gap = "2px 8px"
-        self.grid.children = items
+            rows.append({"id": qid, "question": str(q.get("question") or ""), "cells": cells})
+        with self.grid.hold_sync():
+            self.grid.selected = ""
+            self.grid.variants = list(view.variants)
+            self.grid.rows = rows
+
+    def _grid_clicked(self, change: dict[str, Any]) -> None:
+        picked = self.grid.selection
+        if picked is not None and picked != self.selected:
+            try:
+                self.select(*picked)
+            except Exception as exc:  # a click must never leave a traceback in the log
+                show_error(self.error, exc)
 
     # ----------------------------------------------------------------- one cell
 
@@ -325,6 +337,8 @@ class Dashboard(widgets.VBox):
         if view is None:
             return
         self.selected = (question_id, variant)
+        if self.grid.selection != self.selected:
+            self.grid.selected = cell_key(question_id, variant)
         q = next((q for q in view.questions if str(q["id"]) == question_id), {})
         parts = [
             f"<h4 style='margin:4px 0'>{escape(question_id)} &middot; {escape(variant)}</h4>"
@@ -333,12 +347,11 @@ class Dashboard(widgets.VBox):
         gold = view.golds.get(question_id)
         if gold is not None:
             parts.append(
-                f"<details open><summary><b>gold</b></summary>{readback_html(readback_or_none(gold, self._now()))}"
-                f"{json_html(gold)}{self._gold_table(question_id, gold)}"
-                "</details>"
+                f"<details open><summary><b>gold</b></summary>{query_html(gold, self._now())}"
+                f"{self._gold_table(question_id, gold)}</details>"
             )
         now = self._now()
-        parts += [trial_html(t, now) for t in view.cell_trials(question_id, variant)]
+        parts += [trial_html(t, now, gold=gold) for t in view.cell_trials(question_id, variant)]
         self.detail.value = "".join(parts)
 
     def _now(self) -> int | None:

@@ -70,7 +70,15 @@ class ExamplesEditor(widgets.VBox):
         self.save_button = widgets.Button(description="Save", icon="save", button_style="primary")
         self.status = widgets.HTML()
         self.status.add_class("wb-examples-status")
-        self.rows_box = widgets.VBox()
+        self.rows_box = widgets.VBox(layout=widgets.Layout(max_height="520px", overflow="auto"))
+        self.rows_box.add_class("wb-examples-list")
+        self.search = widgets.Text(
+            placeholder="search the examples (question or query)",
+            continuous_update=True,
+            layout=widgets.Layout(width="360px"),
+        )
+        self.search.add_class("wb-examples-search")
+        self.search.observe(lambda _: self._filter(), names="value")
         self.preview_question = widgets.Text(
             placeholder="a question to preview the examples it gets",
             description="preview",
@@ -87,14 +95,14 @@ class ExamplesEditor(widgets.VBox):
         self.preview_question.observe(lambda _: self._show_preview(), names="value")
         self.children = [
             self.error,
+            self.preview_question,
+            self.preview,
             widgets.HBox([self.set_name, self.path]),
             widgets.HBox([self.selection]),
             widgets.HBox([self.k, self.budget_on, self.budget]),
             self.status,
+            widgets.HBox([self.search, self.add_button, self.save_button]),
             self.rows_box,
-            widgets.HBox([self.add_button, self.save_button]),
-            self.preview_question,
-            self.preview,
         ]
         self._explicit_path = Path(path) if path is not None else None
         self.prompt = p
@@ -104,6 +112,11 @@ class ExamplesEditor(widgets.VBox):
     def on_change(self, callback: Callable[[Any], Any]) -> None:
         """Call ``callback(prompt)`` whenever an edit gives a new prompt."""
         self._callbacks.append(callback)
+
+    @property
+    def rows(self) -> list[ExampleRow]:
+        """The rows in prompt order (each with its summary, editor and checks)."""
+        return list(self._rows)
 
     @property
     def states(self) -> list[RowState]:
@@ -122,7 +135,18 @@ class ExamplesEditor(widgets.VBox):
         self._rows.append(row)
         self._relayout()
         self._row_edited(row)
+        self.expand(len(self._rows) - 1)
         return len(self._rows) - 1
+
+    def expand(self, index: int | None) -> None:
+        """Open row ``index``'s editor and close the others (``None``: close all); one editor at a time."""
+        for i, row in enumerate(self._rows):
+            row.set_expanded(i == index)
+
+    def _filter(self) -> None:
+        """Show only the rows the search matches (an open row stays shown)."""
+        for row in self._rows:
+            row.box.layout.display = None if row.expanded or row.matches(self.search.value) else "none"
 
     def set_example(
         self, index: int, question: str | None = None, query: dict[str, Any] | str | None = None
@@ -180,7 +204,7 @@ class ExamplesEditor(widgets.VBox):
     def _row_edited(self, row: ExampleRow) -> None:
         if self._syncing:
             return
-        row.check(self.prompt.schema, self.prompt.encoding)
+        row.check(self.prompt.schema, self.prompt.encoding, self.prompt.variant.conventions)
         self._commit()
 
     def _commit(self) -> None:
@@ -249,7 +273,7 @@ class ExamplesEditor(widgets.VBox):
             finally:
                 self._syncing = False
             for r in self._rows:
-                r.check(prompt.schema, prompt.encoding)
+                r.check(prompt.schema, prompt.encoding, prompt.variant.conventions)
         self._relayout()
 
     def _relayout(self) -> None:
@@ -258,6 +282,7 @@ class ExamplesEditor(widgets.VBox):
             r.up.disabled = i == 0
             r.down.disabled = i == len(self._rows) - 1
         self.rows_box.children = [r.box for r in self._rows]
+        self._filter()
 
     def _controls_from(self, prompt: Any) -> None:
         s = prompt.variant.examples

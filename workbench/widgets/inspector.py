@@ -11,6 +11,7 @@ import traitlets
 
 from workbench.core.prices import price_data_date, price_data_version, price_for
 from workbench.prompt.html import sections_bar
+from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS
 from workbench.widgets._common import (
     PRE_STYLE,
     clear_error,
@@ -34,6 +35,21 @@ PRICE_MODELS = (
     "gpt-5-mini",
     "gpt-5",
 )
+
+
+#: what "price as" shows when the variant's own model is free (the offline model): a common priced model
+DEFAULT_PRICE_MODEL = "gpt-4o-mini"
+
+
+def default_price_model(model: str, offered: list[str]) -> str | None:
+    """The variant's own model when it has a price above zero, else ``DEFAULT_PRICE_MODEL`` (if offered)."""
+    from workbench.core.prices import cost_usd
+
+    if model in offered and cost_usd(model, 1_000, 1_000):
+        return model
+    if DEFAULT_PRICE_MODEL in offered:
+        return DEFAULT_PRICE_MODEL
+    return offered[0] if offered else model
 
 
 class PromptInspector(widgets.VBox):
@@ -65,7 +81,11 @@ class PromptInspector(widgets.VBox):
         )
         self.question.add_class("wb-inspector-question")
         models = [m for m in dict.fromkeys([p.variant.model, *PRICE_MODELS]) if price_for(m) is not None]
-        self.model = widgets.Dropdown(options=models or [p.variant.model], description="price as")
+        self.model = widgets.Dropdown(
+            options=models or [p.variant.model], value=default_price_model(p.variant.model, models),
+            description="price as",
+        )  # fmt: skip
+        self.model.add_class("wb-price-as")
         self.completion_tokens = widgets.BoundedIntText(
             value=150,
             min=0,
@@ -146,9 +166,25 @@ class PromptInspector(widgets.VBox):
             )
         )
         per_1k = lambda c: fmt_cost(None if c is None else c * 1000)  # noqa: E731
+        own = self.prompt.variant.model
+        from workbench.core.prices import cost_usd
+
+        why = (
+            f"{escape(own)} is free" if not cost_usd(own, 1_000, 1_000) else f"the variant uses {escape(own)}"
+        )
+        priced_as = (
+            f"<div class='wb-price-note' style='color:#555;font-size:12px'>{why}: costs shown as if the request "
+            f"went to <b>{escape(model)}</b> (change it in <i>price as</i>)</div>"
+            if model != own
+            else ""
+        )
         self.cost_html.value = (
-            f"<div>stable prefix (tools + system message): <b>{r.stable_prefix_tokens:,}</b> tokens, "
+            f"{priced_as}<div>stable prefix (tools + system message): <b>{r.stable_prefix_tokens:,}</b> tokens, "
             f"the same for every question; {cacheable}</div>"
+            f"<div class='wb-prefix-note' style='color:#666;font-size:11px'>the provider caches a prefix in "
+            f"steps of {CACHE_STEP_TOKENS} tokens from {CACHE_MIN_TOKENS:,} on, so the cacheable part is the stable "
+            f"prefix rounded down to a step ({r.cacheable_tokens:,} of {r.stable_prefix_tokens:,}); "
+            f"<code>prompt show</code> reports the stable prefix</div>"
             f"<table class='wb-cost-table' style='font-size:13px'><thead><tr><th></th><th>per call</th>"
             f"<th>per 1,000 calls</th></tr></thead><tbody>"
             f"<tr><td>{escape(model)}, cold</td><td>{fmt_cost(cold)}</td><td>{per_1k(cold)}</td></tr>"

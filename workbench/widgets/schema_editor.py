@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -33,40 +34,81 @@ _FLAGS = ("types", "descriptions", "domains", "samples")
 
 
 class _Optional:
-    """A checkbox that switches a setting on, and the slider for its value (None when off)."""
+    """A checkbox that switches a setting on, and the slider for its value (None when off).
+
+    ``log``: the slider moves on a log scale (a token budget: 300 to 3,000 tokens is most of its travel,
+    not its left 15%), and its value is rounded to ``step``.
+    """
 
     def __init__(
-        self, label: str, value: float | None, lo: int, hi: int, default: int, step: int = 1
+        self,
+        label: str,
+        value: float | None,
+        lo: int,
+        hi: int,
+        default: int,
+        step: int = 1,
+        *,
+        log: bool = False,
     ) -> None:
         self.on = widgets.Checkbox(
             value=value is not None, description=label, indent=False, layout=widgets.Layout(width="150px")
         )
+        self.step = step
         start = int(value) if value is not None else default
-        self.slider = widgets.IntSlider(
-            value=min(max(start, lo), hi),
-            min=lo,
-            max=max(hi, start),
-            step=step,
-            continuous_update=False,
-            disabled=value is None,
-            layout=widgets.Layout(width="340px"),
-        )
+        common = {
+            "continuous_update": False,
+            "disabled": value is None,
+            "layout": widgets.Layout(width="340px"),
+        }
+        if log:
+            lo = max(lo, 1)
+            self.slider: widgets.Widget = widgets.FloatLogSlider(
+                value=min(max(start, lo), max(hi, start)), base=10, min=math.log10(lo),
+                max=math.log10(max(hi, start)), step=0.01, readout_format=",.0f", **common,
+            )  # fmt: skip
+        else:
+            self.slider = widgets.IntSlider(
+                value=min(max(start, lo), hi), min=lo, max=max(hi, start), step=step, **common
+            )
         self.box = widgets.HBox([self.on, self.slider])
         self.on.observe(lambda ch: setattr(self.slider, "disabled", not ch["new"]), names="value")
         # moving the slider expresses the intent to use it
         self.slider.observe(lambda ch: setattr(self.on, "value", True), names="value")
 
     @property
+    def log(self) -> bool:
+        return isinstance(self.slider, widgets.FloatLogSlider)
+
+    @property
     def value(self) -> int | None:
-        return self.slider.value if self.on.value else None
+        if not self.on.value:
+            return None
+        return (
+            max(self.step, round(self.slider.value / self.step) * self.step)
+            if self.log
+            else self.slider.value
+        )
 
     def set(self, value: float | None) -> None:
         if value is not None:
-            if value > self.slider.max:
-                self.slider.max = int(value)
-            self.slider.value = int(value)
+            if self.log:
+                if value > 10**self.slider.max:
+                    self.slider.max = math.log10(value)
+                self.slider.value = float(value)
+            else:
+                if value > self.slider.max:
+                    self.slider.max = int(value)
+                self.slider.value = int(value)
         self.on.value = value is not None
         self.slider.disabled = value is None
+
+
+def _budget_ceiling(p: Any) -> int:
+    """The budget slider's top: the tokens of the whole schema (no budget, no limits), rounded up."""
+    unlimited = {"token_budget": None, "max_columns": None, "window_days": None, "excluded": []}
+    full = compress(p.schema, p.variant.schema_.model_copy(update=unlimited), encoding=p.encoding)
+    return max(500, (full.tokens // 100 + 1) * 100)
 
 
 class SchemaEditor(widgets.VBox):
@@ -98,16 +140,11 @@ class SchemaEditor(widgets.VBox):
         p = ensure_prompt(prompt, dataset)
         s = p.variant.schema_
         names = list(p.schema.names)
-        full = compress(
-            p.schema,
-            s.model_copy(
-                update={"token_budget": None, "max_columns": None, "window_days": None, "excluded": []}
-            ),
-            encoding=p.encoding,
-        )
-        ceiling = max(500, (full.tokens // 100 + 1) * 100)
+        ceiling = _budget_ceiling(p)
         self.window = _Optional("window days", s.window_days, 1, 30, 7)
-        self.budget = _Optional("token budget", s.token_budget, 0, ceiling, min(1500, ceiling), step=50)
+        self.budget = _Optional(
+            "token budget", s.token_budget, 100, ceiling, min(1500, ceiling), 10, log=True
+        )
         self.max_columns = _Optional("max columns", s.max_columns, 1, len(names), min(40, len(names)))
         self.relevance = widgets.ToggleButtons(
             options=_relevance_options(s.relevance), value=s.relevance, description="relevance"

@@ -16,9 +16,7 @@ from workbench.widgets._charts import plotly_output, result_figure
 from workbench.widgets._common import (
     ERROR_COLOR,
     OK_COLOR,
-    PRE_STYLE,
     Task,
-    builder_html,
     clear_error,
     critic_html,
     ensure_prompt,
@@ -27,13 +25,12 @@ from workbench.widgets._common import (
     findings_html,
     fmt_cost,
     fmt_ms,
-    json_html,
     message_of,
-    readback_html,
     result_table_html,
     show_error,
     split_findings,
 )
+from workbench.widgets._query_view import builder_or_none, query_html, sql_html
 
 __all__ = ["SideBySide", "VariantColumn"]
 
@@ -44,58 +41,65 @@ def _html(css_class: str, value: str = "") -> widgets.HTML:
     return w
 
 
+#: the aspects of an answer, one grid row each, aligned across the variants
+ROWS = ("head", "stats", "gold", "query", "findings", "sql", "result", "chart")
+
+
+def _row(label: str, *children: widgets.Widget) -> widgets.VBox:
+    head = widgets.HTML(f"<div style='color:#666;font-size:11px;margin-top:4px'>{label}</div>")
+    box = widgets.VBox(
+        [head, *children] if label else list(children),
+        layout=widgets.Layout(min_width="0", padding="2px 6px", border_left="1px solid #ddd"),
+    )
+    box.add_class("wb-row")
+    return box
+
+
 class VariantColumn(widgets.VBox):
     """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``.
 
-    Under the query: its readback (``readback_text``), the query builder (``builder``) and the critic's
-    warnings (``critic_findings``) in a yellow box, so what ran and what may be wrong show at a glance.
+    Its children are the rows of ``ROWS`` (head, tokens/latency/cost, gold badge, query, findings, SQL,
+    result, chart); in ``SideBySide`` they are items of one CSS grid, so a row lines up across variants.
+    The query shows as its readback (``readback_text``) and builder form (``builder``); the critic's
+    warnings (``critic_findings``) sit in a yellow box above the other findings.
     """
 
     def __init__(
         self, prompt: Any = None, label: str = "", problem: BaseException | str | None = None
     ) -> None:
         super().__init__(
-            layout=widgets.Layout(
-                flex="1 1 0", min_width="320px", padding="4px", border="1px solid #ddd", overflow="auto"
-            )
+            # no box of its own: its rows are items of SideBySide's grid, which flows them down a column each
+            layout=widgets.Layout(display="contents")
         )
         self.add_class("wb-variant")
         self.prompt = prompt
         self.answer: Any = None
         self.matched: bool | None = None
         self.figure: Any = None
+        self.now: int | None = None
         self.readback_text: str | None = None
         self.builder: dict[str, Any] | None = None
         self.critic_findings: list[Any] = []
         self.header = _html("wb-variant-name")
         self.error = error_widget()
         self.stats = _html("wb-stats")
-        self.query = _html("wb-query", json_html(None, empty="not run yet"))
-        self.readback = _html("wb-readback-box")
+        self.query = _html("wb-query", query_html(None, empty="not run yet"))
         self.critic = _html("wb-critic")
         self.findings = _html("wb-findings")
         self.sql = _html("wb-sql")
         self.result = _html("wb-result")
-        self.chart = widgets.Output()
+        self.chart = widgets.Output(layout=widgets.Layout(min_width="0"))
         self.chart.add_class("wb-chart")
         self.gold = _html("wb-gold")
-        section = lambda t: widgets.HTML(f"<div style='color:#666;font-size:11px;margin-top:4px'>{t}</div>")  # noqa: E731
         self.children = [
-            self.header,
-            self.error,
-            self.stats,
-            self.gold,
-            section("query"),
-            self.query,
-            self.readback,
-            self.critic,
-            section("findings"),
-            self.findings,
-            section("SQL"),
-            self.sql,
-            section("result"),
-            self.result,
-            self.chart,
+            _row("", self.header, self.error),
+            _row("", self.stats),
+            _row("", self.gold),
+            _row("query", self.query),
+            _row("findings", self.critic, self.findings),
+            _row("SQL", self.sql),
+            _row("result", self.result),
+            _row("", self.chart),
         ]
         self.set_prompt(prompt, label)
         if problem is not None:
@@ -108,16 +112,17 @@ class VariantColumn(widgets.VBox):
             return
         v = prompt.variant
         self.header.value = (
-            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px'>{escape(v.summary())}</div>"
+            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px;line-height:1.35'>"
+            f"{escape(v.summary())}</div>"
         )
 
     def clear(self) -> None:
         clear_error(self.error)
         self.answer = self.matched = self.figure = self.readback_text = self.builder = None
         self.critic_findings = []
-        for w in (self.stats, self.readback, self.critic, self.findings, self.sql, self.result, self.gold):
+        for w in (self.stats, self.critic, self.findings, self.sql, self.result, self.gold):
             w.value = ""
-        self.query.value = json_html(None, empty="running…")
+        self.query.value = query_html(None, empty="running…")
         self.chart.outputs = ()
 
     def run(self, question: str, dataset: Any, gold: Any = None, *, cache: Any = None) -> Any:
@@ -132,46 +137,46 @@ class VariantColumn(widgets.VBox):
             self.show(answer, gold, now=dataset.schema().now_epoch)
         except Exception as exc:
             if self.answer is None:
-                self.query.value = json_html(None)
+                self.query.value = query_html(None)
             show_error(self.error, exc)
             return None
         return answer
 
     def show(self, answer: Any, gold: Any = None, *, now: int | None = None) -> None:
         """Show ``answer`` (``now``, the dataset's clock, turns days into words such as "yesterday")."""
-        self.answer = answer
-        self.query.value = json_html(answer.spec)
-        if answer.spec is None and answer.message:
-            self.query.value += f"<div style='color:#555'>model said: {escape(answer.message)}</div>"
-        self._show_readback(answer, now)
+        from workbench.spec.readback import readback_or_none
+
+        self.answer, self.now = answer, now
+        self.readback_text = readback_or_none(answer.spec, now) if answer.valid else None
+        self.builder = builder_or_none(answer.spec, now) if self.readback_text else None
+        self.compare(gold[0].gold if gold is not None and not gold[2] else None)
         checks, self.critic_findings = split_findings(answer.findings)
         self.critic.value = critic_html(self.critic_findings)
         self.findings.value = findings_html(
             checks, none="no validation findings" if self.critic_findings else "no findings"
         )
-        self.sql.value = (
-            f"<pre style='{PRE_STYLE}'>{escape(answer.sql)}</pre>"
-            if answer.sql
-            else "<i style='color:#777'>no SQL</i>"
-        )
+        self.sql.value = sql_html(answer.sql)
         self.result.value = result_table_html(answer.result)
         self.figure = result_figure(answer.result, answer.spec)
         plotly_output(self.chart, self.figure)
         cache = "cache hit" if answer.cache_hit else "model call"
         repaired = " &middot; repaired" if answer.repaired else ""
         estimate = " (estimate)" if getattr(answer, "tokens_estimated", False) else ""
-        self.stats.value = (
-            f"<div style='font-size:12px'>{answer.tokens_in:,} tokens in &middot; {answer.tokens_out:,} out{estimate} &middot; "
-            f"{fmt_ms(answer.latency_ms)} &middot; {fmt_cost(answer.cost_usd)} &middot; {cache}{repaired}</div>"
-        )
+        items = [f"{answer.tokens_in:,} tokens in", f"{answer.tokens_out:,} out{estimate}", fmt_ms(answer.latency_ms),
+                 fmt_cost(answer.cost_usd), cache + repaired]  # fmt: skip
+        # each figure whole on a line: the line breaks between figures, never inside one
+        figures = " &middot; ".join(f"<span style='white-space:nowrap'>{i}</span>" for i in items)
+        self.stats.value = f"<div style='font-size:12px;line-height:1.35'>{figures}</div>"
         self._show_gold(answer, gold)
 
-    def _show_readback(self, answer: Any, now: int | None) -> None:
-        from workbench.spec.readback import builder, readback_or_none
-
-        self.readback_text = readback_or_none(answer.spec, now) if answer.valid else None
-        self.builder = builder(answer.spec, now) if self.readback_text else None
-        self.readback.value = readback_html(self.readback_text) + builder_html(self.builder)
+    def compare(self, gold_spec: Any = None, others: Sequence[Any] = ()) -> None:
+        """Re-render the query with the clauses that differ from the gold (red) and from ``others`` (amber)."""
+        if self.answer is None:
+            return
+        spec = self.answer.spec
+        self.query.value = query_html(spec, self.now, against=gold_spec, others=[o for o in others if o])
+        if spec is None and self.answer.message:
+            self.query.value += f"<div style='color:#555'>model said: {escape(self.answer.message)}</div>"
 
     def _show_gold(self, answer: Any, gold: Any) -> None:
         if gold is None:
@@ -197,7 +202,8 @@ class VariantColumn(widgets.VBox):
         )
         self.gold.value = (
             f"<div>{badge} <span style='color:#666;font-size:11px'>{escape(question.id)}</span></div>"
-            f"<details><summary>gold query and result</summary>{json_html(question.gold)}"
+            f"<details><summary style='font-size:11px'>gold query and result</summary>"
+            f"{query_html(question.gold, self.now)}"
             f"{result_table_html(results[0], css_class='wb-gold-table') if results[0] is not None else ''}"
             f"</details>"
         )
@@ -240,8 +246,10 @@ class SideBySide(widgets.VBox):
             show_error(self.error, exc)
         self.dataset = dataset
         self._cache = cache
+        # continuous: the box's value reaches the kernel as typed, so it is there when Enter's "submit" arrives
+        # (the front end sends "submit" on keypress, before the change event that syncs a non-continuous box)
         self.question = widgets.Text(
-            placeholder="Ask a question…", continuous_update=False, layout=widgets.Layout(width="560px")
+            placeholder="Ask a question…", continuous_update=True, layout=widgets.Layout(width="560px")
         )
         self.question.add_class("wb-question")
         options = [("(type a question, or pick one from the set)", "")]
@@ -256,9 +264,19 @@ class SideBySide(widgets.VBox):
         self.status = _html("wb-status")
         self.task = Task(buttons=[self.run_button], error=self.error)
         self.columns: list[VariantColumn] = [self._column(p) for p in prompts]
-        self.columns_box = widgets.HBox(
-            self.columns, layout=widgets.Layout(width="100%", align_items="flex-start")
+        self.columns_box = widgets.GridBox(
+            self.columns,
+            layout=widgets.Layout(
+                width="100%",
+                grid_template_rows=f"repeat({len(ROWS)}, auto)",
+                grid_auto_flow="column",
+                grid_auto_columns="minmax(300px, 1fr)",
+                grid_gap="0 6px",
+                overflow="auto",
+            ),
         )
+        self.columns_box.add_class("wb-sbs-grid")
+        self.question.on_msg(self._submitted)
         self.children = [
             widgets.HBox([self.question, self.run_button, self.status]),
             self.pick,
@@ -306,6 +324,7 @@ class SideBySide(widgets.VBox):
         with ThreadPoolExecutor(max_workers=max(1, len(self.columns))) as pool:
             futures = [pool.submit(c.run, text, self.dataset, gold, cache=cache) for c in self.columns]
             answers = [f.result() for f in futures]
+        self._mark_differences(gold)
         self.status.value = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
         return answers
 
@@ -348,6 +367,18 @@ class SideBySide(widgets.VBox):
                 self._cache_obj = ResponseCache()
             return self._cache_obj
         return ensure_cache(self._cache)
+
+    def _mark_differences(self, gold: Any) -> None:
+        """Mark each query's clauses that differ from the gold and from the other variants."""
+        gold_spec = gold[0].gold if gold is not None and not gold[2] else None
+        specs = [c.answer.spec if c.answer is not None else None for c in self.columns]
+        for i, col in enumerate(self.columns):
+            col.compare(gold_spec, specs[:i] + specs[i + 1 :])
+
+    def _submitted(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        """Enter in the question box (the front end's ``submit`` event) runs the question."""
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self.start()
 
     def _picked(self, change: dict[str, Any]) -> None:
         if change["new"] and self.questions is not None:

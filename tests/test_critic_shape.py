@@ -24,6 +24,8 @@ CLEAN = [
     ("traffic on routes leaving out anything login related", {"filters": [{"column": "http.route", "op":
      "does-not-contain", "value": "login"}], **WEEK}),
     ("requests that aren't from the web", {"filters": [{"column": "app.platform", "op": "!=", "value": "web"}], **WEEK}),
+    ("routes outside the billing service", {"filters": [{"column": "service.name", "op": "!=", "value": "billing"}],
+     "breakdowns": ["http.route"], **WEEK}),
     ("calls without a user id by service", {"filters": [{"column": "user.id", "op": "does-not-exist"}],
      **BY_SERVICE, **WEEK}),
     ("requests without errors", {"filters": [{"column": "error", "op": "=", "value": False}], **WEEK}),

@@ -30,7 +30,7 @@ ORDINARY = frozenset({
     "new", "old", "more", "less", "fast", "slow", "send", "receive", "process", "create", "update", "show",
 })  # fmt: skip
 NEGATORS = frozenset(
-    {"not", "except", "excluding", "exclude", "without", "non", "but", "besides", "ignoring"}
+    {"not", "except", "excluding", "exclude", "without", "non", "but", "besides", "ignoring", "outside"}
 )
 _NEGATIVE_OPS = frozenset({"!=", "not-in", "does-not-contain", "does-not-start-with", "does-not-end-with"})
 

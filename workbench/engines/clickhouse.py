@@ -8,6 +8,7 @@ the DSN or the usual ``CLICKHOUSE_USER`` / ``CLICKHOUSE_PASSWORD`` variables.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from datetime import UTC, datetime
@@ -111,8 +112,5 @@ class ClickHouseEngine(Engine):
             return self.client.command(sql)
 
     def close(self) -> None:
-        with self._lock:
-            try:
-                self.client.close()
-            except Exception:
-                pass
+        with self._lock, contextlib.suppress(Exception):
+            self.client.close()

@@ -135,7 +135,7 @@ def _top_values(con, table: str, cols: list[tuple[str, str]]) -> dict[str, tuple
             branches = [
                 f"SELECT {i} AS i, count(*) OVER () AS d, row_number() OVER (ORDER BY c DESC, v) AS r, v "
                 f"FROM (SELECT {value} AS v, count(*) AS c FROM {quote(table)} "
-                f"WHERE {quote(name)} IS NOT NULL GROUP BY 1) QUALIFY r <= {TOP_K}"
+                f"WHERE {quote(name)} IS NOT NULL GROUP BY 1) AS g QUALIFY r <= {TOP_K}"
                 for i, name, value in group[b : b + BATCH]
             ]
             rows += con.execute(" UNION ALL ".join(f"({q})" for q in branches)).fetchall()

@@ -196,6 +196,25 @@ def _named(expr: exp.Expression, alias: str) -> exp.Expression:
     return exp.alias_(expr, alias, quoted=True)
 
 
+def _prefix_ctes(select: exp.Select, prefix: str) -> exp.Select:
+    """Rename the CTEs of ``select`` (and every reference to them) to ``prefix`` + name.
+
+    The top-groups summary is nested as a CTE inside a series that has CTEs of the same names
+    (``filtered``, ``grouped``, ``hm0``...); ClickHouse resolves such names across levels.
+    """
+    names = {cte.alias for cte in select.ctes}
+    if not names:
+        return select
+    for node in list(select.walk()):
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in names:
+            node.set("this", _ident(prefix + node.name))
+        elif isinstance(node, exp.Column) and node.table in names:
+            node.set("table", _ident(prefix + node.table))
+    for cte in select.ctes:
+        cte.set("alias", exp.TableAlias(this=_ident(prefix + cte.alias)))
+    return select
+
+
 def _same_column(a: str | None, b: str | None) -> bool:
     return (None if a == "*" else a) == (None if b == "*" else b)
 
@@ -261,7 +280,7 @@ class _Compiler:
     def where(self, extra: exp.Expression | None = None) -> exp.Expression:
         ts = self.col(TIMESTAMP_COLUMN)
         start, end = self.window
-        conds = [ts.copy() >= timestamp(start), ts < timestamp(end)]
+        conds = [ts.copy() >= timestamp(start, self.dialect), ts < timestamp(end, self.dialect)]
         filters = combine([self.filter_cond(f) for f in self.spec.filters], self.spec.filter_combination)
         return exp.and_(*conds, *(c for c in (filters, extra) if c is not None))
 
@@ -298,8 +317,8 @@ class _Compiler:
         quantile = exp.Literal.number(q)
         if self.dialect in ("duckdb", "postgres"):
             return exp.PercentileCont(this=col, expression=quantile)
-        if self.dialect == "clickhouse":
-            return exp.Quantile(this=col, quantile=quantile)
+        if self.dialect == "clickhouse":  # exact and interpolated like quantile_cont (quantile samples)
+            return exp.ParameterizedAgg(this="quantileExactInclusive", expressions=[quantile], params=[col])
         return exp.ApproxQuantile(this=col, quantile=quantile)
 
     def heatmap(self, j: int, col: exp.Expression) -> exp.Expression:
@@ -476,8 +495,11 @@ class _Compiler:
         assert self.granularity is not None
         top = None
         if self.breakdowns:
-            top = self.summary(
-                [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
+            top = _prefix_ctes(
+                self.summary(
+                    [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
+                ),
+                "top_",
             )
         if self.complex:
             return joined_query(self, aliases, series=True, top=top)
@@ -500,6 +522,13 @@ class _Compiler:
         """The event's group is one of the summary's kept groups (NULL-safe)."""
         if top is None:
             return None
+        if self.dialect == "clickhouse":  # (keys) IN top; the engine sets transform_null_in=1 (NULL = NULL)
+            events = [exp.Column(this=self.col(b).this, table=_ident(self.table)) for b in self.breakdowns]
+            kept = exp.select(*(exp.column(f"k{i}") for i in range(len(events))), copy=False).from_(
+                exp.to_table("top"), copy=False
+            )
+            left = events[0] if len(events) == 1 else exp.Tuple(expressions=events)
+            return exp.In(this=left, query=exp.Subquery(this=kept))
         same = []
         for i, b in enumerate(self.breakdowns):
             event_column = exp.Column(this=self.col(b).this, table=_ident(self.table))

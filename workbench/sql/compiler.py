@@ -149,11 +149,14 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     dialect = _check_dialect(dialect)
     compiler = _Compiler(spec, schema, dialect)
     labels = compiler.labels()
-    summary = compiler.summary(labels)
+    # ClickHouse refuses two output columns of one name: name them apart there (results keep the labels)
+    names = _distinct(labels) if dialect == "clickhouse" else labels
+    summary = compiler.summary(list(names))
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_sql = compiler.series(list(series_columns)).sql(dialect=dialect, copy=False)
+        series_names = _distinct([SERIES_TIME, *labels]) if dialect == "clickhouse" else list(series_columns)
+        series_sql = compiler.series(series_names).sql(dialect=dialect, copy=False)
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
         series_sql=series_sql,
@@ -194,6 +197,20 @@ def _named(expr: exp.Expression, alias: str) -> exp.Expression:
     if isinstance(expr, exp.Column) and not expr.table and expr.name == alias:
         return expr
     return exp.alias_(expr, alias, quoted=True)
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    """``labels`` with repeats numbered (``COUNT``, ``COUNT #2``), every name unique."""
+    seen: set[str] = set()
+    out = []
+    for label in labels:
+        name, n = label, 1
+        while name in seen:
+            n += 1
+            name = f"{label} #{n}"
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 def _prefix_ctes(select: exp.Select, prefix: str) -> exp.Select:

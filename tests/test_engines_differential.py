@@ -137,7 +137,7 @@ def test_engine_datasets_know_the_clock_and_types(engines, small_dataset) -> Non
 
 
 _DIFF_SETTINGS = settings(
-    max_examples=320,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

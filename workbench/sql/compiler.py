@@ -1,18 +1,15 @@
 """Compile a ``QuerySpec`` to SQL: sqlglot expression trees, never string formatting.
 
-The spec is model output, so nothing in it becomes SQL text: column names
-become quoted identifiers (``"http.route"``, ``"a""b"``), values become
-literals that sqlglot escapes (``'; DELETE FROM events; --`` is just a string
-that matches nothing), and every other token comes from this module. Trees are
-built for DuckDB and printed for the requested dialect; the few constructs with
-no common spelling (percentiles, time buckets, ends-with) are built per
-dialect, and an op with no equivalent raises a ``WorkbenchError`` naming the op
-and the dialect.
+The spec is model output, so nothing in it becomes SQL text: column names become quoted identifiers
+(``"http.route"``, ``"a""b"``), values become literals that sqlglot escapes (``'; DELETE FROM events; --``
+is just a string that matches nothing), and every other token comes from this module. Trees are built for
+DuckDB and printed for the requested dialect; the few constructs with no common spelling (percentiles,
+time buckets, ends-with) are built per dialect, and an op with no equivalent raises a ``WorkbenchError``.
 
 Semantics (the choices Honeycomb leaves to the engine are written down here):
 
 - Time window: ``timestamp >= start AND timestamp < end`` from
-  ``QuerySpec.time_window(now)``; no time fields = the 2 hours before ``now``.
+  ``QuerySpec.time_window(now)`` (UTC literals); no time fields = the 2 hours before ``now``.
 - Filters: ``= > >= < <=`` never match a missing (NULL) field. The negative
   ops (``!=``, ``not-in``, ``does-not-start-with``, ``does-not-end-with``,
   ``does-not-contain``) also match events where the field is missing, as in
@@ -24,9 +21,8 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
   is 500, ``"true"`` on a boolean is TRUE); a value that cannot be coerced is
   compared with the column cast to VARCHAR, so it matches nothing instead of
   failing. Calculation filters become ``agg(...) FILTER (WHERE ...)``.
-- Calculations: COUNT is ``count(*)`` (``count(col)`` with a column: non-null
-  values); COUNT_DISTINCT is exact (Honeycomb's is approximate); P001..P999 are ``quantile_cont``
-  (interpolated; approximate on trino, bigquery and clickhouse).
+- Calculations: COUNT is ``count(*)`` (``count(col)``: non-null values); COUNT_DISTINCT is exact;
+  P001..P999 are ``quantile_cont`` (``quantileExactInclusive`` on clickhouse; approximate on trino, bigquery).
   HEATMAP: ``HEATMAP_BUCKETS`` linear buckets between the min and max of the
   column over the whole window (after filters), so every group and time
   bucket shares one y axis; a cell is a map {bucket lower bound: count}
@@ -55,9 +51,9 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
 - Series: with ``granularity`` set (0 = auto), the same calculations per time
   bucket (``time_bucket`` aligned to the Unix epoch), only for the groups the
   summary keeps (its limit, havings and order), ordered by time.
-- ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError);
-  ``compare_time_offset_seconds`` and ``usage_mode`` are ignored (the query
-  API returns no comparison series; the embedded data is not sampled).
+- ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError); ``compare_time_offset_seconds``
+  and ``usage_mode`` are ignored (no comparison series in the query API; the embedded data is not sampled).
+- ClickHouse: SQL for the session settings of ``engines.clickhouse.SEMANTICS`` (see ``sql.names`` too).
 """
 
 from __future__ import annotations
@@ -83,6 +79,7 @@ from workbench.sql.constants import (
     TIMESTAMP_COLUMN,
 )
 from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
+from workbench.sql.names import distinct_names, in_kept, prefix_ctes
 from workbench.sql.passes import joined_query
 
 __all__ = [
@@ -149,13 +146,11 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     dialect = _check_dialect(dialect)
     compiler = _Compiler(spec, schema, dialect)
     labels = compiler.labels()
-    # ClickHouse refuses two output columns of one name: name them apart there (results keep the labels)
-    names = _distinct(labels) if dialect == "clickhouse" else labels
-    summary = compiler.summary(list(names))
+    summary = compiler.summary(distinct_names(labels, dialect))
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_names = _distinct([SERIES_TIME, *labels]) if dialect == "clickhouse" else list(series_columns)
+        series_names = distinct_names(list(series_columns), dialect)
         series_sql = compiler.series(series_names).sql(dialect=dialect, copy=False)
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
@@ -197,39 +192,6 @@ def _named(expr: exp.Expression, alias: str) -> exp.Expression:
     if isinstance(expr, exp.Column) and not expr.table and expr.name == alias:
         return expr
     return exp.alias_(expr, alias, quoted=True)
-
-
-def _distinct(labels: list[str]) -> list[str]:
-    """``labels`` with repeats numbered (``COUNT``, ``COUNT #2``), every name unique."""
-    seen: set[str] = set()
-    out = []
-    for label in labels:
-        name, n = label, 1
-        while name in seen:
-            n += 1
-            name = f"{label} #{n}"
-        seen.add(name)
-        out.append(name)
-    return out
-
-
-def _prefix_ctes(select: exp.Select, prefix: str) -> exp.Select:
-    """Rename the CTEs of ``select`` (and every reference to them) to ``prefix`` + name.
-
-    The top-groups summary is nested as a CTE inside a series that has CTEs of the same names
-    (``filtered``, ``grouped``, ``hm0``...); ClickHouse resolves such names across levels.
-    """
-    names = {cte.alias for cte in select.ctes}
-    if not names:
-        return select
-    for node in list(select.walk()):
-        if isinstance(node, exp.Table) and not node.args.get("db") and node.name in names:
-            node.set("this", _ident(prefix + node.name))
-        elif isinstance(node, exp.Column) and node.table in names:
-            node.set("table", _ident(prefix + node.table))
-    for cte in select.ctes:
-        cte.set("alias", exp.TableAlias(this=_ident(prefix + cte.alias)))
-    return select
 
 
 def _same_column(a: str | None, b: str | None) -> bool:
@@ -512,12 +474,8 @@ class _Compiler:
         assert self.granularity is not None
         top = None
         if self.breakdowns:
-            top = _prefix_ctes(
-                self.summary(
-                    [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
-                ),
-                "top_",
-            )
+            keys = [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
+            top = prefix_ctes(self.summary(keys), "top_")
         if self.complex:
             return joined_query(self, aliases, series=True, top=top)
         ts_bucket = self.bucket(self.col(TIMESTAMP_COLUMN), self.granularity)
@@ -539,13 +497,10 @@ class _Compiler:
         """The event's group is one of the summary's kept groups (NULL-safe)."""
         if top is None:
             return None
-        if self.dialect == "clickhouse":  # (keys) IN top; the engine sets transform_null_in=1 (NULL = NULL)
-            events = [exp.Column(this=self.col(b).this, table=_ident(self.table)) for b in self.breakdowns]
-            kept = exp.select(*(exp.column(f"k{i}") for i in range(len(events))), copy=False).from_(
-                exp.to_table("top"), copy=False
+        if self.dialect == "clickhouse":  # the engine sets transform_null_in=1 (NULL IN (NULL) is true)
+            return in_kept(
+                [exp.Column(this=self.col(b).this, table=_ident(self.table)) for b in self.breakdowns]
             )
-            left = events[0] if len(events) == 1 else exp.Tuple(expressions=events)
-            return exp.In(this=left, query=exp.Subquery(this=kept))
         same = []
         for i, b in enumerate(self.breakdowns):
             event_column = exp.Column(this=self.col(b).this, table=_ident(self.table))

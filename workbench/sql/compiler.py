@@ -150,8 +150,9 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_names = distinct_names(list(series_columns), dialect)
-        series_sql = compiler.series(series_names).sql(dialect=dialect, copy=False)
+        series_sql = compiler.series(distinct_names([*series_columns], dialect)).sql(
+            dialect=dialect, copy=False
+        )
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
         series_sql=series_sql,

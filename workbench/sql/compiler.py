@@ -150,9 +150,7 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_sql = compiler.series(distinct_names([*series_columns], dialect)).sql(
-            dialect=dialect, copy=False
-        )
+        series_sql = compiler.series(distinct_names([*series_columns], dialect)).sql(dialect=dialect)
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
         series_sql=series_sql,

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DSN",
         help="also copy it to an engine: chdb:///path, clickhouse://host:8123/db or postgresql://... "
-        "(table events, plus dataset_info); open it with --data DSN?table=events",
+        "(table events, plus dataset_info and column_metadata); open it with --data DSN?table=events",
     )
     gen.set_defaults(func=_generate)
 
@@ -70,7 +70,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _copy_to(path: Path, dsn: str) -> None:
-    """Copy the generated file's events and dataset_info tables into the engine ``dsn`` names."""
+    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
     from workbench.engines.base import parse_dsn
     from workbench.engines.connect import open_engine
     from workbench.engines.load import copy_table
@@ -81,6 +81,7 @@ def _copy_to(path: Path, dsn: str) -> None:
         table = parse_dsn(dsn).table
         copy_table(path, "events", engine, target=table)
         copy_table(path, "dataset_info", engine)
+        copy_table(path, "column_metadata", engine)
     finally:
         engine.close()
     print(f"engine: {engine.redacted}")

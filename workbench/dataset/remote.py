@@ -31,6 +31,9 @@ __all__ = ["EngineDataset", "open_dsn"]
 
 _MAX_ROWS = 1_000_000
 INFO_TABLE = "dataset_info"
+METADATA_TABLE = "column_metadata"
+_METADATA_FIELDS = ("key_name", "type", "description", "last_written", "distinct_count", "sample_values", "domain",
+                    "null_fraction")  # fmt: skip
 _CH_TO_DUCKDB = {
     "Bool": "BOOLEAN", "Int8": "TINYINT", "Int16": "SMALLINT", "Int32": "INTEGER", "Int64": "BIGINT",
     "UInt8": "UTINYINT", "UInt16": "USMALLINT", "UInt32": "UINTEGER", "UInt64": "UBIGINT",
@@ -130,6 +133,8 @@ class EngineDataset:
         return self._schema
 
     def _metadata(self) -> list[dict[str, Any]]:
+        if _catalog(self.engine, METADATA_TABLE):  # written beside the data by `data generate --to`
+            return _stored_metadata(self.engine)
         cache = paths.home() / ".cache" / "engines" / f"{self.identity}.json"
         if cache.exists():
             return json.loads(cache.read_text())
@@ -252,6 +257,19 @@ def _info(engine: Engine) -> dict[str, str]:
         return {}
     _, rows = engine.query(f"SELECT key, value FROM {_q(INFO_TABLE)}", timeout_s=60, max_rows=10_000)
     return {str(k): str(v) for k, v in rows}
+
+
+def _stored_metadata(engine: Engine) -> list[dict[str, Any]]:
+    """The ``column_metadata`` rows copied beside the data (lists as JSON text)."""
+    cols = ", ".join(_q(f) for f in _METADATA_FIELDS)
+    _, rows = engine.query(f"SELECT {cols} FROM {_q(METADATA_TABLE)}", timeout_s=60, max_rows=_MAX_ROWS)
+    out = []
+    for row in rows:
+        item = dict(zip(_METADATA_FIELDS, row, strict=True))
+        for key in ("sample_values", "domain"):
+            item[key] = json.loads(item[key]) if isinstance(item[key], str) else item[key]
+        out.append(item)
+    return out
 
 
 def _table_of(text: str) -> str:

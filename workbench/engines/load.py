@@ -78,9 +78,10 @@ def _copy(source: Any, table: str, engine: Engine, target: str, columns: Sequenc
 
 
 def _source_column(name: str, typ: str) -> str:
+    """The column as copied: lists and other nested values as JSON text."""
     known = typ.upper() in _CH_TYPES or typ.upper().startswith("TIMESTAMP")
     q = ident(name, "duckdb")
-    return q if known else f"CAST({q} AS VARCHAR) AS {q}"
+    return q if known else f"CAST(to_json({q}) AS VARCHAR) AS {q}"
 
 
 def _to_clickhouse(

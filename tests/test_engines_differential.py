@@ -154,8 +154,10 @@ def test_generated_valid_specs_agree_on_every_engine(engines, spec: dict[str, An
         compiled = compile_spec(validation.spec, schema)
     except WorkbenchError:
         assume(False)
-    reference_db = engines.setdefault("duck", _FixtureDuck(engines))
-    reference = run_compiled(reference_db.dataset, compiled, timeout_s=30)
+    if "duck" not in engines:
+        engines["duck"] = _FixtureDuck(engines)
+    reference = run_compiled(engines["duck"].dataset, compiled, timeout_s=30)
+    engines["duck"].dataset.close()
     for name, (_, dataset) in engines["opened"].items():
         if _has_heatmap(validation.spec.to_dict()):
             continue  # DuckDB only (the compiler refuses it elsewhere)

@@ -2,6 +2,9 @@
 
 Run: ``python benchmarks/bench_query.py`` (1M rows; ``--big`` adds 10M rows; ``--data PATH`` runs
 on an existing dataset instead; ``--repeat N`` for more samples; ``--json`` for machine output).
+``--engine duckdb,chdb,postgres`` copies the generated rows (the columns the queries use) into
+embedded ClickHouse and into the PostgreSQL of ``--postgres DSN`` and reports each engine's warm
+time as a ratio to DuckDB's, in one run.
 
 Generated datasets are kept in ``<workbench home>/data/bench-<rows>.duckdb`` and reused.
 
@@ -25,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.core import paths
+from workbench.core.errors import WorkbenchError
 from workbench.spec.query import parse_spec
 from workbench.sql.compiler import compile_spec
 from workbench.sql.execute import run_compiled
@@ -120,7 +124,13 @@ def bench_execute(
     schema = dataset.schema()
     out = []
     for name, raw in specs.items():
-        compiled = compile_spec(parse_spec(raw), schema)
+        try:
+            compiled = compile_spec(parse_spec(raw), schema, dialect=getattr(dataset, "dialect", "duckdb"))
+        except WorkbenchError as exc:  # e.g. HEATMAP off DuckDB
+            out.append(
+                {"query": name, "cold_ms": None, "warm_ms": None, "rows": str(exc), "series_rows": None}
+            )
+            continue
         times = []
         for _ in range(repeat + 1):
             t0 = time.perf_counter()
@@ -142,6 +152,45 @@ def dataset_for(rows: int) -> Any:
         generate(path, rows=rows)
         print(f"  done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     return open_dataset(str(path))
+
+
+def engine_datasets(rows: int, engines: list[str], postgres: str | None) -> dict[str, Any]:
+    """The generated dataset on each engine (DuckDB, chdb, PostgreSQL), same rows and clock."""
+    from workbench.dataset.source import open_dataset
+    from workbench.engines.connect import open_engine
+    from workbench.engines.load import copy_table
+
+    duck = dataset_for(rows)
+    specs = typical_specs(duck.schema().now.astimezone(UTC))
+    columns = {"timestamp", "duration_ms"}.union(*(parse_spec(s).columns_used() for s in specs.values()))
+    dsns = {"chdb": f"chdb://{paths.home() / 'data' / f'bench-{rows}-chdb'}", "postgres": postgres}
+    out = {"duckdb": duck} if "duckdb" in engines else {}
+    for name in (e for e in engines if e != "duckdb"):
+        if dsns.get(name) is None:
+            raise SystemExit(
+                f"--engine {name} needs --postgres DSN" if name == "postgres" else f"unknown engine {name}"
+            )
+        loader = open_engine(dsns[name], writable=True)
+        t0 = time.perf_counter()
+        copy_table(duck.path, "events", loader, target=f"bench_{rows}", columns=sorted(columns))
+        copy_table(duck.path, "dataset_info", loader)
+        loader.close()
+        print(f"  loaded {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        sep = "&" if "?" in dsns[name] else "?"
+        out[name] = open_dataset(f"{dsns[name]}{sep}table=bench_{rows}")
+    return out
+
+
+def _ratios(execute: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Warm time of each engine divided by DuckDB's, per query."""
+    base = {r["query"]: r["warm_ms"] for r in execute.get("duckdb", [])}
+    rows: dict[str, dict[str, Any]] = {}
+    for engine, results in execute.items():
+        for r in results:
+            row = rows.setdefault(r["query"], {"query": r["query"]})
+            ok = base.get(r["query"]) and r["warm_ms"] is not None
+            row[engine] = round(r["warm_ms"] / base[r["query"]], 2) if ok else None
+    return list(rows.values())
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -166,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per query (default 5)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-query timeout in seconds")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--engine", help="compare engines on --rows rows: e.g. duckdb,chdb,postgres")
+    parser.add_argument("--postgres", metavar="DSN", help="the PostgreSQL database for --engine postgres")
     args = parser.parse_args(argv)
 
-    if args.data:
+    if args.engine:
+        datasets = engine_datasets(args.rows, args.engine.split(","), args.postgres)
+    elif args.data:
         from workbench.dataset.source import open_dataset
 
         datasets = {args.data: open_dataset(args.data)}
@@ -184,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             report["compile"] = bench_compile(specs, schema, max(20, args.repeat))
         report["execute"][label] = bench_execute(dataset, specs, args.repeat, args.timeout)
 
+    if args.engine:
+        report["ratio_to_duckdb"] = _ratios(report["execute"])
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -192,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     for label, rows in report["execute"].items():
         print(f"\nexecution on {label} (ms, including connect and fetch):")
         print(_table(rows))
+    if args.engine:
+        print("\nwarm time as a ratio to DuckDB's (same rows, same queries):")
+        print(_table(report["ratio_to_duckdb"]))
     return 0
 
 

@@ -23,11 +23,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument(
         "--out", type=Path, default=None, help="output file (default: the home's data/telemetry.duckdb)"
     )
+    gen.add_argument(
+        "--to",
+        default=None,
+        metavar="DSN",
+        help="also copy it to an engine: chdb:///path, clickhouse://host:8123/db or postgresql://... "
+        "(table events, plus dataset_info and column_metadata); open it with --data DSN?table=events",
+    )
     gen.set_defaults(func=_generate)
 
     info = sub.add_parser("info", help="describe a dataset: rows, columns, time range, identity")
     info.add_argument(
-        "--data", default=None, help="a .duckdb file, Parquet/CSV files or a glob (default: embedded)"
+        "--data",
+        default=None,
+        help="a .duckdb file, Parquet/CSV files, a glob, or an engine DSN (default: embedded)",
     )
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
@@ -55,7 +64,28 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"rows: {rows}")
     print(f"columns: {columns}")
     print(f"seconds: {seconds:.1f}")
+    if args.to:
+        _copy_to(path, args.to)
     return 0
+
+
+def _copy_to(path: Path, dsn: str) -> None:
+    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
+    from workbench.engines.base import parse_dsn
+    from workbench.engines.connect import open_engine
+    from workbench.engines.load import copy_table
+
+    start = time.perf_counter()
+    engine = open_engine(dsn, writable=True)
+    try:
+        table = parse_dsn(dsn).table
+        copy_table(path, "events", engine, target=table)
+        copy_table(path, "dataset_info", engine)
+        copy_table(path, "column_metadata", engine)
+    finally:
+        engine.close()
+    print(f"engine: {engine.redacted}")
+    print(f"engine_seconds: {time.perf_counter() - start:.1f}")
 
 
 def _info(args: argparse.Namespace) -> int:

@@ -50,8 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dialect",
-        default="duckdb",
-        help="SQL dialect: duckdb (runs), clickhouse, bigquery, postgres, trino (print only)",
+        default=None,
+        help="SQL dialect: the dataset's (runs; duckdb, or the engine of a --data DSN), or "
+        "clickhouse, bigquery, postgres, trino (print only)",
     )
     p.add_argument(
         "--timeout",
@@ -115,11 +116,12 @@ def run(args: argparse.Namespace) -> int:
 
         out["readback"] = readback(spec, schema.now_epoch)
         out["builder"] = builder(spec, schema.now_epoch)
-    compiled = compile_spec(spec, schema, dialect=args.dialect)
+    runs_on = getattr(dataset, "dialect", "duckdb")
+    compiled = compile_spec(spec, schema, dialect=args.dialect or runs_on)
     out.update(valid=True, sql=compiled.sql, columns=list(compiled.columns), dialect=compiled.dialect)
     if compiled.series_sql is not None:
         out["series_sql"] = compiled.series_sql
-    if compiled.dialect != "duckdb":
+    if compiled.dialect != runs_on:
         _add_critic(out, question, spec, schema, conventions, None)
         return _emit(args, out, None)
     result = run_compiled(dataset, compiled, timeout_s=args.timeout, max_rows=args.max_rows)
@@ -181,7 +183,7 @@ def _emit(args: argparse.Namespace, out: dict[str, Any], result: QueryResult | N
         if out.get("series_sql"):
             write(f"\nseries SQL:\n{out['series_sql']}\n")
         if out.get("dialect", "duckdb") != "duckdb":
-            write("\n(not run: only duckdb SQL runs on the embedded dataset)\n")
+            write("\n(not run: the SQL is not in the dataset's dialect)\n")
         return 0
     write(f"\n{format_table(result.columns, result.to_dict()['rows'])}\n")
     more = " (truncated)" if result.truncated else ""

@@ -19,7 +19,10 @@ Timestamp columns get a distinct count but no samples.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
+
+from workbench.schema.columns import ColumnInfo
 
 #: columns with at most this many distinct values get their complete domain.
 DOMAIN_MAX = 25
@@ -132,7 +135,7 @@ def _top_values(con, table: str, cols: list[tuple[str, str]]) -> dict[str, tuple
             branches = [
                 f"SELECT {i} AS i, count(*) OVER () AS d, row_number() OVER (ORDER BY c DESC, v) AS r, v "
                 f"FROM (SELECT {value} AS v, count(*) AS c FROM {quote(table)} "
-                f"WHERE {quote(name)} IS NOT NULL GROUP BY 1) QUALIFY r <= {TOP_K}"
+                f"WHERE {quote(name)} IS NOT NULL GROUP BY 1) AS g QUALIFY r <= {TOP_K}"
                 for i, name, value in group[b : b + BATCH]
             ]
             rows += con.execute(" UNION ALL ".join(f"({q})" for q in branches)).fetchall()
@@ -163,3 +166,37 @@ def write_metadata(con, table: str, descriptions: dict[str, str] | None, now_s: 
             [x for k, v in info.items() for x in (k, str(v))],
         )
     return rows
+
+
+def _typed(value: str, typ: str) -> Any:
+    """A metadata value (stored as text) back in its column's Python type."""
+    try:
+        if typ == "integer":
+            return int(value)
+        if typ == "float":
+            return float(value)
+        if typ == "boolean":
+            return value.lower() == "true"
+    except (TypeError, ValueError):
+        return value
+    return value
+
+
+def column_info(row: dict[str, Any]) -> ColumnInfo:
+    """A ``column_metadata`` row as a :class:`ColumnInfo`."""
+    typ = row["type"]
+    domain = row.get("domain")
+    return ColumnInfo(
+        name=row["key_name"],
+        type=typ,
+        description=row.get("description") or "",
+        last_written=_utc_time(row["last_written"]) if row.get("last_written") else None,
+        distinct_count=int(row.get("distinct_count") or 0),
+        sample_values=tuple(_typed(v, typ) for v in (row.get("sample_values") or ())),
+        values=tuple(_typed(v, typ) for v in domain) if domain is not None else None,
+        null_fraction=float(row.get("null_fraction") or 0.0),
+    )
+
+
+def _utc_time(dt: Any) -> Any:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)

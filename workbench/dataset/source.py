@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core import paths
 from workbench.core.errors import DatasetError
@@ -39,8 +39,13 @@ from workbench.dataset.generate.build import (
     generate,
 )
 from workbench.dataset.lockdown import attach_locked as _attach
-from workbench.dataset.metadata import compute_metadata, quote, write_metadata
-from workbench.schema.columns import ColumnInfo, Schema
+from workbench.dataset.metadata import column_info, compute_metadata, quote, write_metadata
+from workbench.engines.base import is_dsn
+from workbench.engines.duckdb import DuckDBEngine
+from workbench.schema.columns import Schema
+
+if TYPE_CHECKING:
+    from workbench.dataset.remote import EngineDataset
 
 __all__ = [
     "DEFAULT_NOW",
@@ -79,6 +84,21 @@ class Dataset:
     _metadata: list[dict[str, Any]] | None = field(default=None, repr=False)
     _schema: Schema | None = field(default=None, repr=False)
     _rows: int | None = field(default=None, repr=False)
+    _engine: DuckDBEngine | None = field(default=None, repr=False)
+
+    dialect = "duckdb"
+
+    @property
+    def engine(self) -> DuckDBEngine:
+        """The engine queries run on: one locked connection, opened on first use and reused."""
+        if self._engine is None:
+            self._engine = DuckDBEngine(self.connect, f"duckdb:{self.path.name}")
+        return self._engine
+
+    def close(self) -> None:
+        """Close the engine's shared connection (it opens again on the next query)."""
+        if self._engine is not None:
+            self._engine.close()
 
     def connect(self, settings: dict[str, Any] | None = None):
         """A new read-only DuckDB connection with external access off and the configuration locked.
@@ -95,7 +115,7 @@ class Dataset:
         if self._schema is None:
             rows = self._metadata if self._metadata is not None else self._read_metadata()
             self._schema = Schema(
-                columns=tuple(_column_info(r) for r in rows),
+                columns=tuple(column_info(r) for r in rows),
                 now=self.now,
                 identity=self.identity,
                 table=self.table,
@@ -186,35 +206,6 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _typed(value: str, typ: str) -> Any:
-    """A metadata value (stored as text) back in its column's Python type."""
-    try:
-        if typ == "integer":
-            return int(value)
-        if typ == "float":
-            return float(value)
-        if typ == "boolean":
-            return value.lower() == "true"
-    except (TypeError, ValueError):
-        return value
-    return value
-
-
-def _column_info(row: dict[str, Any]) -> ColumnInfo:
-    typ = row["type"]
-    domain = row.get("domain")
-    return ColumnInfo(
-        name=row["key_name"],
-        type=typ,
-        description=row.get("description") or "",
-        last_written=_utc(row["last_written"]) if row.get("last_written") else None,
-        distinct_count=int(row.get("distinct_count") or 0),
-        sample_values=tuple(_typed(v, typ) for v in (row.get("sample_values") or ())),
-        values=tuple(_typed(v, typ) for v in domain) if domain is not None else None,
-        null_fraction=float(row.get("null_fraction") or 0.0),
-    )
-
-
 def _identity(*parts: object) -> str:
     return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:12]
 
@@ -228,12 +219,14 @@ def open_dataset(
     *,
     rows: int | None = None,
     seed: int | None = None,
-) -> Dataset:
+) -> Dataset | EngineDataset:
     """Open a dataset.
 
     Args:
         source: ``None`` for the embedded dataset (generated on first use), a ``.duckdb`` file
-            with an ``events`` table or view, or Parquet/CSV files (a path, a glob or a list).
+            with an ``events`` table or view, Parquet/CSV files (a path, a glob or a list), or
+            a DSN: ``clickhouse://host:8123/db?table=T``, ``chdb:///path?table=T``,
+            ``postgresql://host/db?table=T`` (an ``EngineDataset``; see ``dataset.remote``).
         rows, seed: settings of the embedded dataset when ``source`` is ``None``.
 
     Raises:
@@ -241,6 +234,10 @@ def open_dataset(
     """
     if source is None:
         return _open_default(rows, seed)
+    if isinstance(source, str) and is_dsn(source):
+        from workbench.dataset.remote import open_dsn
+
+        return open_dsn(source)
     if isinstance(source, str | Path):
         text = str(source)
         if any(ch in text for ch in "*?[") and not Path(text).exists():

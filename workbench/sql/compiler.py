@@ -1,18 +1,15 @@
 """Compile a ``QuerySpec`` to SQL: sqlglot expression trees, never string formatting.
 
-The spec is model output, so nothing in it becomes SQL text: column names
-become quoted identifiers (``"http.route"``, ``"a""b"``), values become
-literals that sqlglot escapes (``'; DELETE FROM events; --`` is just a string
-that matches nothing), and every other token comes from this module. Trees are
-built for DuckDB and printed for the requested dialect; the few constructs with
-no common spelling (percentiles, time buckets, ends-with) are built per
-dialect, and an op with no equivalent raises a ``WorkbenchError`` naming the op
-and the dialect.
+The spec is model output, so nothing in it becomes SQL text: column names become quoted identifiers
+(``"http.route"``, ``"a""b"``), values become literals that sqlglot escapes (``'; DELETE FROM events; --``
+is just a string that matches nothing), and every other token comes from this module. Trees are built for
+DuckDB and printed for the requested dialect; the few constructs with no common spelling (percentiles,
+time buckets, ends-with) are built per dialect, and an op with no equivalent raises a ``WorkbenchError``.
 
 Semantics (the choices Honeycomb leaves to the engine are written down here):
 
 - Time window: ``timestamp >= start AND timestamp < end`` from
-  ``QuerySpec.time_window(now)``; no time fields = the 2 hours before ``now``.
+  ``QuerySpec.time_window(now)`` (UTC literals); no time fields = the 2 hours before ``now``.
 - Filters: ``= > >= < <=`` never match a missing (NULL) field. The negative
   ops (``!=``, ``not-in``, ``does-not-start-with``, ``does-not-end-with``,
   ``does-not-contain``) also match events where the field is missing, as in
@@ -24,9 +21,8 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
   is 500, ``"true"`` on a boolean is TRUE); a value that cannot be coerced is
   compared with the column cast to VARCHAR, so it matches nothing instead of
   failing. Calculation filters become ``agg(...) FILTER (WHERE ...)``.
-- Calculations: COUNT is ``count(*)`` (``count(col)`` with a column: non-null
-  values); COUNT_DISTINCT is exact (Honeycomb's is approximate); P001..P999 are ``quantile_cont``
-  (interpolated; approximate on trino, bigquery and clickhouse).
+- Calculations: COUNT is ``count(*)`` (``count(col)``: non-null values); COUNT_DISTINCT is exact;
+  P001..P999 are ``quantile_cont`` (``quantileExactInclusive`` on clickhouse; approximate on trino, bigquery).
   HEATMAP: ``HEATMAP_BUCKETS`` linear buckets between the min and max of the
   column over the whole window (after filters), so every group and time
   bucket shares one y axis; a cell is a map {bucket lower bound: count}
@@ -55,9 +51,9 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
 - Series: with ``granularity`` set (0 = auto), the same calculations per time
   bucket (``time_bucket`` aligned to the Unix epoch), only for the groups the
   summary keeps (its limit, havings and order), ordered by time.
-- ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError);
-  ``compare_time_offset_seconds`` and ``usage_mode`` are ignored (the query
-  API returns no comparison series; the embedded data is not sampled).
+- ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError); ``compare_time_offset_seconds``
+  and ``usage_mode`` are ignored (no comparison series in the query API; the embedded data is not sampled).
+- ClickHouse: SQL for the session settings of ``engines.clickhouse.SEMANTICS`` (see ``sql.names`` too).
 """
 
 from __future__ import annotations
@@ -83,6 +79,7 @@ from workbench.sql.constants import (
     TIMESTAMP_COLUMN,
 )
 from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
+from workbench.sql.names import distinct_names, in_kept, prefix_ctes
 from workbench.sql.passes import joined_query
 
 __all__ = [
@@ -149,11 +146,11 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     dialect = _check_dialect(dialect)
     compiler = _Compiler(spec, schema, dialect)
     labels = compiler.labels()
-    summary = compiler.summary(labels)
+    summary = compiler.summary(distinct_names(labels, dialect))
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_sql = compiler.series(list(series_columns)).sql(dialect=dialect, copy=False)
+        series_sql = compiler.series(distinct_names([*series_columns], dialect)).sql(dialect=dialect)
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
         series_sql=series_sql,
@@ -261,7 +258,7 @@ class _Compiler:
     def where(self, extra: exp.Expression | None = None) -> exp.Expression:
         ts = self.col(TIMESTAMP_COLUMN)
         start, end = self.window
-        conds = [ts.copy() >= timestamp(start), ts < timestamp(end)]
+        conds = [ts.copy() >= timestamp(start, self.dialect), ts < timestamp(end, self.dialect)]
         filters = combine([self.filter_cond(f) for f in self.spec.filters], self.spec.filter_combination)
         return exp.and_(*conds, *(c for c in (filters, extra) if c is not None))
 
@@ -298,8 +295,8 @@ class _Compiler:
         quantile = exp.Literal.number(q)
         if self.dialect in ("duckdb", "postgres"):
             return exp.PercentileCont(this=col, expression=quantile)
-        if self.dialect == "clickhouse":
-            return exp.Quantile(this=col, quantile=quantile)
+        if self.dialect == "clickhouse":  # exact and interpolated like quantile_cont (quantile samples)
+            return exp.ParameterizedAgg(this="quantileExactInclusive", expressions=[quantile], params=[col])
         return exp.ApproxQuantile(this=col, quantile=quantile)
 
     def heatmap(self, j: int, col: exp.Expression) -> exp.Expression:
@@ -476,9 +473,8 @@ class _Compiler:
         assert self.granularity is not None
         top = None
         if self.breakdowns:
-            top = self.summary(
-                [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
-            )
+            keys = [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
+            top = prefix_ctes(self.summary(keys), "top_")
         if self.complex:
             return joined_query(self, aliases, series=True, top=top)
         ts_bucket = self.bucket(self.col(TIMESTAMP_COLUMN), self.granularity)
@@ -500,6 +496,10 @@ class _Compiler:
         """The event's group is one of the summary's kept groups (NULL-safe)."""
         if top is None:
             return None
+        if self.dialect == "clickhouse":  # the engine sets transform_null_in=1 (NULL IN (NULL) is true)
+            return in_kept(
+                [exp.Column(this=self.col(b).this, table=_ident(self.table)) for b in self.breakdowns]
+            )
         same = []
         for i, b in enumerate(self.breakdowns):
             event_column = exp.Column(this=self.col(b).this, table=_ident(self.table))

@@ -12,7 +12,6 @@ says when more existed), and turn every DuckDB error into a one-line
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +23,8 @@ from uuid import UUID
 import duckdb
 
 from workbench.core.errors import WorkbenchError
+from workbench.engines.base import QueryError, QueryTimeout, one_line, timeout_error
+from workbench.engines.duckdb import run_on
 from workbench.spec.query import QuerySpec, parse_spec
 from workbench.sql.compiler import CompiledQuery, compile_spec
 
@@ -36,15 +37,6 @@ __all__ = ["QueryError", "QueryResult", "QueryTimeout", "run_compiled", "run_que
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_ROWS = 10_000
-_ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
-
-
-class QueryTimeout(WorkbenchError):
-    """A query ran longer than its timeout and was interrupted."""
-
-
-class QueryError(WorkbenchError):
-    """The database rejected a query (bad SQL, a write on a read-only dataset, a type error...)."""
 
 
 class DatasetLike(Protocol):
@@ -137,31 +129,7 @@ def jsonable(value: Any) -> Any:
 
 
 def _timeout(seconds: float | None) -> QueryTimeout:
-    return QueryTimeout(f"query took longer than {seconds:g} s", "narrow the time range or raise the timeout")
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[0] if lines else type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _check_statement(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
-    try:
-        statements = conn.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise QueryError(f"the SQL does not parse: {_one_line(exc)}", "fix the SQL") from None
-    if len(statements) != 1:
-        raise QueryError(
-            f"expected one SQL statement, got {len(statements)}",
-            "run a single SELECT, without ';'-separated parts",
-        )
-    kind = statements[0].type.name
-    if kind not in _ALLOWED_STATEMENTS:
-        raise QueryError(
-            f"only SELECT queries may run on a dataset, not {kind}",
-            "datasets are read-only; query them with SELECT",
-        )
+    return timeout_error(seconds)
 
 
 def run_sql(
@@ -175,7 +143,8 @@ def run_sql(
     """Run one SELECT on the dataset's read-only connection.
 
     Args:
-        dataset: anything whose ``connect()`` returns a new read-only DuckDB connection (closed here).
+        dataset: a dataset with an ``engine`` (DuckDB, ClickHouse, PostgreSQL: one connection, reused),
+            or anything whose ``connect()`` returns a new read-only DuckDB connection (closed here).
         sql: a single SELECT (or EXPLAIN) statement.
         timeout_s: interrupt the query after this many seconds (``None``: no limit).
         max_rows: keep at most this many rows; ``truncated`` tells when there were more.
@@ -183,40 +152,23 @@ def run_sql(
 
     Raises:
         QueryTimeout: the query ran past ``timeout_s``.
-        QueryError: the SQL is not a single SELECT, or DuckDB rejected it (one line).
+        QueryError: the SQL is not a single SELECT, or the engine rejected it (one line).
     """
     if max_rows < 0:
         raise WorkbenchError(f"max_rows must be >= 0, got {max_rows}", "use a positive row cap")
-    try:
-        conn = dataset.connect()
-    except duckdb.Error as exc:
-        raise QueryError(f"cannot open the dataset: {_one_line(exc)}", "check the dataset path") from None
-    timer = None
-    timed_out = threading.Event()
-    if timeout_s is not None:
-
-        def interrupt() -> None:
-            timed_out.set()
-            conn.interrupt()
-
-        timer = threading.Timer(timeout_s, interrupt)
-        timer.daemon = True
+    engine = getattr(dataset, "engine", None)
     started = time.perf_counter()
-    try:
-        _check_statement(conn, sql)
-        if timer is not None:
-            timer.start()
-        conn.execute(sql)
-        names = [d[0] for d in conn.description or ()]
-        rows = conn.fetchmany(max_rows + 1)
-    except duckdb.Error as exc:
-        if timed_out.is_set() or isinstance(exc, duckdb.InterruptException):
-            raise _timeout(timeout_s) from None
-        raise QueryError(f"query failed: {_one_line(exc)}", "check the columns and values it uses") from None
-    finally:
-        if timer is not None:
-            timer.cancel()
-        conn.close()
+    if engine is not None:
+        names, rows = engine.query(sql, timeout_s=timeout_s, max_rows=max_rows)
+    else:  # anything with only connect(): a new connection per query, closed here
+        try:
+            conn = dataset.connect()
+        except duckdb.Error as exc:
+            raise QueryError(f"cannot open the dataset: {one_line(exc)}", "check the dataset path") from None
+        try:
+            names, rows = run_on(conn, sql, timeout_s, max_rows)
+        finally:
+            conn.close()
     elapsed_ms = (time.perf_counter() - started) * 1000
     truncated = len(rows) > max_rows
     return QueryResult(
@@ -236,9 +188,10 @@ def run_compiled(
     max_rows: int = DEFAULT_MAX_ROWS,
 ) -> QueryResult:
     """Run a compiled query (summary, then series) within one time budget."""
-    if compiled.dialect != "duckdb":
+    dialect = getattr(dataset, "dialect", "duckdb")
+    if compiled.dialect != dialect:
         raise WorkbenchError(
-            f"cannot run {compiled.dialect} SQL on the embedded dataset", "compile for duckdb"
+            f"cannot run {compiled.dialect} SQL on a {dialect} dataset", f"compile for {dialect}"
         )
     deadline = None if timeout_s is None else time.perf_counter() + timeout_s
     summary = run_sql(dataset, compiled.sql, timeout_s=timeout_s, max_rows=max_rows, columns=compiled.columns)
@@ -283,5 +236,5 @@ def run_query(
         >>> result.columns
         ['service.name', 'COUNT']
     """
-    compiled = compile_spec(parse_spec(spec), dataset.schema())
+    compiled = compile_spec(parse_spec(spec), dataset.schema(), dialect=getattr(dataset, "dialect", "duckdb"))
     return run_compiled(dataset, compiled, timeout_s=timeout_s, max_rows=max_rows)

@@ -34,13 +34,33 @@ def number(value: int | float) -> exp.Expression:
     return exp.Literal.number(value)
 
 
-def timestamp(epoch: int) -> exp.Expression:
-    """``CAST('YYYY-MM-DD HH:MM:SS' AS TIMESTAMP)`` for epoch seconds, UTC."""
+#: ClickHouse reads a plain DateTime literal in the session time zone; this type says UTC.
+_UTC_TIME = exp.DataType.build("DateTime64(6, 'UTC')", dialect="clickhouse")
+
+
+def timestamp(epoch: int, dialect: str = "duckdb") -> exp.Expression:
+    """``CAST('YYYY-MM-DD HH:MM:SS' AS TIMESTAMP)`` for epoch seconds, UTC (a UTC-typed time on ClickHouse)."""
     try:
         text = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
     except (OverflowError, OSError, ValueError):
         raise WorkbenchError(f"time {epoch} is out of range", "use epoch seconds") from None
-    return exp.cast(exp.Literal.string(text), "TIMESTAMP")
+    return exp.cast(exp.Literal.string(text), _UTC_TIME.copy() if dialect == "clickhouse" else "TIMESTAMP")
+
+
+def float_text(column: exp.Expression) -> exp.Expression:
+    """A float column as text in one form on every engine: whole numbers without ``.0`` (``34``, as
+    ``as_text`` writes values), others as the engine's shortest round-trip form (``0.25``)."""
+    whole = exp.and_(
+        exp.EQ(this=column.copy(), expression=exp.Floor(this=column.copy())),
+        exp.LT(this=exp.Abs(this=column.copy()), expression=exp.Literal.number("1e15")),
+    )
+    as_int = exp.cast(exp.cast(column.copy(), "BIGINT"), "VARCHAR")
+    return exp.Case(ifs=[exp.If(this=whole, true=as_int)], default=exp.cast(column.copy(), "VARCHAR"))
+
+
+def as_varchar(column: exp.Expression, ctype: str | None) -> exp.Expression:
+    """The column as text, in the engine-independent form for floats."""
+    return float_text(column) if ctype == "float" else exp.cast(column.copy(), "VARCHAR")
 
 
 def combine(conditions: list[exp.Expression], how: str = "AND") -> exp.Expression | None:
@@ -92,7 +112,11 @@ def _as_epoch(value: Any) -> int:
 
 
 def coerce(
-    column: exp.Expression, ctype: str | None, values: list[Any], ordering: bool = False
+    column: exp.Expression,
+    ctype: str | None,
+    values: list[Any],
+    ordering: bool = False,
+    dialect: str = "duckdb",
 ) -> tuple[exp.Expression, list[exp.Expression]]:
     """The column (maybe cast) and ``values`` as literals of the column's type.
 
@@ -101,7 +125,7 @@ def coerce(
     """
     if any(isinstance(v, dict | list) or v is None for v in values):
         raise WorkbenchError(f"filter on {column.name}: values must be scalars", "use strings or numbers")
-    text_pair = (exp.cast(column.copy(), "VARCHAR"), [exp.Literal.string(as_text(v)) for v in values])
+    text_pair = (as_varchar(column, ctype), [exp.Literal.string(as_text(v)) for v in values])
     if ctype in ("integer", "float"):
         numbers = [as_number(v) for v in values]
         if all(n is not None for n in numbers):
@@ -116,7 +140,7 @@ def coerce(
         return column, [exp.Literal.string(as_text(v)) for v in values]
     elif ctype == "timestamp":
         try:
-            return column, [timestamp(_as_epoch(v)) for v in values]
+            return column, [timestamp(_as_epoch(v), dialect) for v in values]
         except (ValueError, TypeError, OverflowError, WorkbenchError):
             return text_pair
     elif ctype is None:  # no schema: the JSON type decides
@@ -147,14 +171,14 @@ def filter_condition(f: Filter, column: exp.Column, ctype: str | None, dialect: 
         items = f.value if isinstance(f.value, list) else [f.value]
         if not items:
             return exp.false()
-        left, rights = coerce(column.copy(), ctype, items)
+        left, rights = coerce(column.copy(), ctype, items, dialect=dialect)
         return left.isin(*rights)
     if isinstance(f.value, list):
         raise WorkbenchError(f"filter {f.column} {f.op} takes one value, not a list", "use in/not-in")
     if f.op in COMPARISONS:
-        left, (right,) = coerce(column.copy(), ctype, [f.value], ordering=f.op != "=")
+        left, (right,) = coerce(column.copy(), ctype, [f.value], ordering=f.op != "=", dialect=dialect)
         return COMPARISONS[f.op](this=left, expression=right)
-    text = column.copy() if ctype == "string" else exp.cast(column.copy(), "VARCHAR")
+    text = column.copy() if ctype == "string" else as_varchar(column, ctype)
     value = exp.Literal.string(as_text(f.value))
     if f.op == "starts-with":
         return exp.StartsWith(this=text, expression=value)

@@ -43,8 +43,11 @@ def rate_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
         .from_(exp.to_table("filtered"), copy=False)
         .group_by(*(compiler.col(b) for b in compiler.breakdowns), bucket.copy(), copy=False)
     )
+    value: exp.Expression = exp.column("v")
+    if compiler.dialect == "clickhouse":  # lag's default for the first row is 0 there, not NULL
+        value = exp.Anonymous(this="toNullable", expressions=[value])
     previous = exp.Window(
-        this=exp.Lag(this=exp.column("v")),
+        this=exp.Lag(this=value),
         partition_by=[r.copy() for r in refs] or None,
         order=exp.Order(expressions=[compiler.ordered(exp.column("t"), window=True)]),
     )
@@ -104,7 +107,7 @@ def concurrency_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
         final = (
             exp.select(exp.alias_(bucket, "t"), *keys, peak, copy=False)
             .from_(exp.to_table(f"conc{j}_running"), copy=False)
-            .where(exp.column("at") < timestamp(compiler.window[1]), copy=False)
+            .where(exp.column("at") < timestamp(compiler.window[1], compiler.dialect), copy=False)
             .group_by(bucket.copy(), *(k.copy() for k in keys), copy=False)
         )
     else:

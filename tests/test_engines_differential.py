@@ -1,0 +1,201 @@
+"""The same specs on DuckDB, embedded ClickHouse (chdb) and PostgreSQL give the same results.
+
+Every gold and accepted spec of the shipped question sets, the valid spec corpus, and
+generated valid specs (``test_execute.specs``) are compiled for each engine's dialect and run
+there; results must match DuckDB's under the eval's result matching (``results_match``).
+The engines get copies of the same rows (``engines.load.copy_table``): the 60,000-row session
+dataset (the columns the specs use) and the hand-made fixture table (quotes in names and values).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _engines_fixture import Postgres, postgres_bin
+from _events_fixture import NOW, StubDataset, make_events_db, make_schema
+from hypothesis import HealthCheck, assume, given, settings
+from test_execute import specs
+
+from workbench.core.errors import WorkbenchError
+from workbench.dataset.source import open_dataset
+from workbench.engines.connect import open_engine
+from workbench.engines.load import copy_table
+from workbench.spec.matching import results_match, spec_is_ordered
+from workbench.spec.query import parse_spec
+from workbench.spec.validate.layers import validate
+from workbench.sql.compiler import compile_spec
+from workbench.sql.execute import QueryError, run_compiled, run_sql
+
+pytest.importorskip("chdb", reason="embedded ClickHouse needs the engines extra (chdb)")
+pytest.importorskip("psycopg", reason="PostgreSQL needs the engines extra (psycopg)")
+if postgres_bin() is None:
+    pytest.skip(
+        "no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql", allow_module_level=True
+    )
+
+ENGINES = ("chdb", "postgres")
+FIXTURE_TABLE = "fixture_events"
+
+
+def _question_specs() -> list[tuple[str, dict[str, Any]]]:
+    from workbench.evaluation.questions import load_question_set
+
+    out = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "questions").glob("*.yaml")):
+        qs = load_question_set(path)
+        out += [(f"{qs.name}/{q.id}/{i}", s) for q in qs.questions for i, s in enumerate(q.specs)]
+    return out
+
+
+def _corpus_specs(schema: Any) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for path in sorted((Path(__file__).parent / "specs" / "valid").glob("*.json")):
+        raw = json.loads(path.read_text())
+        result = validate(raw, schema)
+        if result.ok and result.spec is not None:
+            out.append((path.stem, result.spec.to_dict()))
+    return out
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory, small_dataset, small_dataset_path: Path):
+    """``{name: (dataset on the engine, the spec list it holds data for)}`` plus the fixture tables."""
+    fixture_path = make_events_db(tmp_path_factory.mktemp("fixture") / "events.duckdb")
+    import duckdb
+
+    with duckdb.connect(str(fixture_path)) as con:
+        con.execute(f"ALTER TABLE events RENAME TO {FIXTURE_TABLE}")
+    schema = small_dataset.schema()
+    cases = _question_specs() + _corpus_specs(schema)
+    columns = {"timestamp", "duration_ms"}
+    for _, spec in cases:
+        columns |= parse_spec(spec).columns_used()
+    pg = Postgres()
+    dsns = {"chdb": f"chdb://{tmp_path_factory.mktemp('chdb')}", "postgres": pg.dsn}
+    opened = {}
+    try:
+        for name, dsn in dsns.items():
+            loader = open_engine(dsn, writable=True)
+            copy_table(small_dataset_path, "events", loader, columns=sorted(columns & set(schema.names)))
+            copy_table(small_dataset_path, "dataset_info", loader)
+            copy_table(fixture_path, FIXTURE_TABLE, loader)
+            if name == "postgres":
+                loader.close()
+            sep = "&" if "?" in dsn else "?"
+            opened[name] = (
+                open_dataset(f"{dsn}{sep}table=events"),
+                open_dataset(f"{dsn}{sep}table={FIXTURE_TABLE}"),
+            )
+        yield {"cases": cases, "opened": opened}
+    finally:
+        for events, fixture in opened.values():
+            events.close()
+            fixture.close()
+        pg.stop()
+
+
+def _has_heatmap(spec: dict[str, Any]) -> bool:
+    return any(c.op == "HEATMAP" for c in parse_spec(spec).effective_calculations)
+
+
+def _same(reference: Any, dataset: Any, spec: dict[str, Any], schema: Any) -> tuple[bool, str]:
+    compiled = compile_spec(parse_spec(spec), schema, dialect=dataset.dialect)
+    got = run_compiled(dataset, compiled, timeout_s=30)
+    return results_match(
+        got, reference, ordered=spec_is_ordered(spec)
+    ), f"{got.rows[:3]} vs {reference.rows[:3]}"
+
+
+def test_gold_and_corpus_specs_agree_on_every_engine(engines, small_dataset) -> None:
+    schema = small_dataset.schema()
+    cases = engines["cases"]
+    assert len(cases) >= 90
+    differ = []
+    for label, spec in cases:
+        if _has_heatmap(spec):
+            continue  # DuckDB only: the compiler refuses HEATMAP for the other dialects
+        reference = run_compiled(small_dataset, compile_spec(parse_spec(spec), schema), timeout_s=30)
+        for name, (dataset, _) in engines["opened"].items():
+            ok, why = _same(reference, dataset, spec, schema)
+            if not ok:
+                differ.append(f"{name} {label}: {why}")
+    assert not differ, "\n".join(differ[:10])
+
+
+def test_engine_datasets_know_the_clock_and_types(engines, small_dataset) -> None:
+    duck = {c.name: c.type for c in small_dataset.schema()}
+    for name, (dataset, _) in engines["opened"].items():
+        assert dataset.now == small_dataset.now, name
+        assert dataset.dialect == ("clickhouse" if name == "chdb" else "postgres")
+        for col in dataset.schema():
+            assert col.type == duck[col.name], (name, col.name)
+        assert "wb@" not in dataset.engine.redacted
+
+
+_DIFF_SETTINGS = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@_DIFF_SETTINGS
+@given(spec=specs())
+def test_generated_valid_specs_agree_on_every_engine(engines, spec: dict[str, Any]) -> None:
+    """Generated specs over the hand-made table (NULLs, quotes in names and values) agree everywhere."""
+    schema = dataclasses.replace(make_schema(), table=FIXTURE_TABLE)
+    validation = validate(spec, schema)
+    assume(validation.ok)
+    try:
+        compiled = compile_spec(validation.spec, schema)
+    except WorkbenchError:
+        assume(False)
+    if "duck" not in engines:
+        engines["duck"] = _FixtureDuck(engines)
+    reference = run_compiled(engines["duck"].dataset, compiled, timeout_s=30)
+    engines["duck"].dataset.close()
+    for name, (_, dataset) in engines["opened"].items():
+        if _has_heatmap(validation.spec.to_dict()):
+            continue  # DuckDB only (the compiler refuses it elsewhere)
+        ok, why = _same(reference, dataset, validation.spec.to_dict(), schema)
+        assert ok, f"{name}: {why}\n{json.dumps(validation.spec.to_dict())}"
+
+
+class _FixtureDuck:
+    def __init__(self, engines: dict[str, Any]) -> None:
+        import duckdb
+
+        path = Path(next(iter(engines["opened"].values()))[1].engine.redacted.split("://")[-1]).parent
+        db = path / "fixture_ref.duckdb"
+        if not db.exists():
+            make_events_db(db)
+            with duckdb.connect(str(db)) as con:
+                con.execute(f"ALTER TABLE events RENAME TO {FIXTURE_TABLE}")
+        self.dataset = StubDataset(db)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DROP TABLE events",
+        "INSERT INTO events SELECT * FROM events",
+        "SELECT 1; DROP TABLE events",
+        "DELETE FROM events",
+    ],
+)
+def test_engines_refuse_writes(engines, name: str, sql: str) -> None:
+    dataset, _ = engines["opened"][name]
+    with pytest.raises(QueryError) as info:
+        run_sql(dataset, sql)
+    assert "\n" not in str(info.value)
+    assert run_sql(dataset, "SELECT count(*) FROM events").rows[0][0] == 60_000
+
+
+def test_now_is_shared(engines) -> None:
+    for _, fixture in engines["opened"].values():
+        assert fixture.now == NOW

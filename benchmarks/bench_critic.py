@@ -1,6 +1,7 @@
 """How much does the critic catch? Mutated golds, and the offline model's wrong answers.
 
 Run: ``python benchmarks/bench_critic.py [--questions questions/core.yaml] [--prompt compact]``
+     (a conversation set, e.g. ``questions/conversations.yaml``, is measured on its chains' opening turns)
      ``python benchmarks/bench_critic.py --offline-eval [--trials 1]``
 
 Mutation mode: every gold (and accepted alternative) of the question set is mutated the way models
@@ -138,6 +139,17 @@ def _time_mutants(gold: dict[str, Any], now: int, m: Any) -> Iterator[tuple[str,
         yield "shift_day", s
 
 
+def _questions(path: str) -> Any:
+    """A question set, or a conversation set's opening turns (questions that stand alone)."""
+    from workbench.evaluation.conversations import is_conversation_file, load_conversation_set
+    from workbench.evaluation.questions import QuestionSet
+
+    if not is_conversation_file(path):
+        return load_question_set(path)
+    chains = load_conversation_set(path)
+    return QuestionSet(name=chains.name, questions=tuple(c.turns[0] for c in chains.chains), path=chains.path)
+
+
 def _run(dataset: Any, spec: Any) -> Any:
     try:
         return run_query(dataset, spec)
@@ -153,7 +165,7 @@ def mutation_mode(args: argparse.Namespace) -> None:
     dataset = open_dataset(args.data)
     schema = dataset.schema()
     conv = load_variant(args.prompt).conventions
-    qs = load_question_set(args.questions)
+    qs = _questions(args.questions)
     caught, total = Counter(), Counter()
     alarms, golds = 0, 0
     missed: list[str] = []
@@ -196,7 +208,7 @@ def offline_mode(args: argparse.Namespace) -> None:
 
     dataset = open_dataset(args.data)
     schema = dataset.schema()
-    qs = load_question_set(args.questions)
+    qs = _questions(args.questions)
     text = {q.id: q.question for q in qs.questions}
     variants = args.variants or ["compact", "honeycomb", "naive"]
     run = evaluate(qs, variants, dataset=dataset, trials=args.trials, store=None)

@@ -89,3 +89,24 @@ def test_a_negated_text_filter_keeps_only_what_it_does_not_match() -> None:
     assert not keeps(f("does-not-start-with", "/api"), "/api/search")
     assert not keeps(f("does-not-end-with", "search"), "/api/search")
     assert keeps(f("does-not-end-with", "search"), "/api/cart")
+
+
+def test_a_null_group_in_a_top_n_list_takes_a_place() -> None:
+    spec = {
+        "breakdowns": ["http.route"],
+        "orders": [{"op": "COUNT", "order": "descending"}],
+        "limit": 2,
+        **WEEK,
+    }
+    rows = [["/v1/pay", 90], [None, 50], ["/v1/login", 10]]
+    assert "critic_result_null_groups" in codes(
+        "top 2 routes", spec, {"columns": ["http.route", "COUNT"], "rows": rows}
+    )
+    # outside the top N, or with no N asked for, the NULL group is just part of the data
+    assert "critic_result_null_groups" not in codes(
+        "top 2 routes", spec, {"columns": ["http.route", "COUNT"], "rows": [rows[0], rows[2], rows[1]]}
+    )
+    unlimited = {k: v for k, v in spec.items() if k != "limit"}
+    assert "critic_result_null_groups" not in codes(
+        "busiest routes", unlimited, {"columns": ["http.route", "COUNT"], "rows": rows}
+    )

@@ -62,13 +62,19 @@ def check_result(question: str, spec: Any, schema: Any, result: Any) -> list[Fin
         out.append(warning("critic_result_one_group", f"the question compares groups, but the breakdown on "
                            f"{spec.breakdowns[0]} returned one group", path="filters",
                            suggestion="check that a filter does not keep only one group"))  # fmt: skip
-    if nb and spec.orders and _RANKS.search(q) and not all(all(v is None for v in row[:nb]) for row in rows):
-        shown = rows[: spec.limit] if spec.limit else rows
-        if any(all(v is None for v in row[:nb]) for row in shown):
-            col = spec.breakdowns[0]
-            out.append(warning("critic_result_null_groups", f"the ranking includes a NULL group: events without "
-                               f"{col} are ranked as if they were one {col}", path="filters",
-                               suggestion=f"filters[+]: {col} exists"))  # fmt: skip
+    # a top-N list whose NULL group takes one of the N places: events without the column ranked as one "value"
+    null_rows = [all(v is None for v in row[:nb]) for row in rows] if nb else []
+    if (
+        spec.orders
+        and spec.limit
+        and _RANKS.search(q)
+        and not all(null_rows)
+        and any(null_rows[: spec.limit])
+    ):
+        col = spec.breakdowns[0]
+        out.append(warning("critic_result_null_groups", f"the top {spec.limit} include a NULL group: events without "
+                           f"{col} are ranked as if they were one {col}", path="filters",
+                           suggestion=f"filters[+]: {col} exists"))  # fmt: skip
     out += _buckets(q, spec, rows, nb, _series(result))
     return out
 

@@ -66,3 +66,22 @@ def test_agreement_among_trials_ranks_correct_ones_higher() -> None:
         _trial("b", n, "wrong", 2) for n in range(3)
     ]
     assert confidence_auroc(identical) is None  # temperature 0: every trial agrees, nothing to rank
+
+
+def test_repairs_for_warnings_are_measured_apart_from_repairs_of_invalid_answers() -> None:
+    from workbench.evaluation.critic_metrics import warning_repairs
+
+    def repaired(qid: str, outcome: str, first_severity: str) -> dict:
+        first = {"findings": [{"code": "x", "severity": first_severity}]}
+        return {**_trial(qid, 0, outcome, 1), "repaired": True, "extra": {"attempt_records": [first, {}]}}
+
+    trials = [
+        repaired("a", "correct", "warning"),  # the critic's warning sent back: fixed
+        repaired("b", "wrong", "warning"),  # sent back, still wrong
+        repaired("c", "correct", "error"),  # an invalid answer repaired: the other measure
+        _trial("d", 0, "correct", 1),
+    ]
+    assert warning_repairs(trials) == (2, pytest.approx(0.5))
+    metrics = summarize(trials)
+    assert (metrics.warning_repairs, metrics.warning_repair_success) == (2, pytest.approx(0.5))
+    assert warning_repairs(trials[2:]) == (0, None)

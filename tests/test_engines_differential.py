@@ -42,11 +42,11 @@ FIXTURE_TABLE = "fixture_events"
 
 
 def _question_specs() -> list[tuple[str, dict[str, Any]]]:
-    from workbench.evaluation.questions import load_question_set
+    from workbench.evaluation.conversations import load_questions
 
     out = []
     for path in sorted((Path(__file__).resolve().parents[1] / "questions").glob("*.yaml")):
-        qs = load_question_set(path)
+        qs = load_questions(path)
         out += [(f"{qs.name}/{q.id}/{i}", s) for q in qs.questions for i, s in enumerate(q.specs)]
     return out
 

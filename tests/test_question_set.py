@@ -12,6 +12,7 @@ import yaml
 
 from workbench.core.findings import has_errors
 from workbench.evaluation.check import near_duplicate
+from workbench.evaluation.conversations import load_questions
 from workbench.evaluation.questions import Question, QuestionSet, load_question_set
 from workbench.spec.query import parse_spec
 
@@ -28,7 +29,7 @@ WHOLE_WINDOW = 14 * DAY
 
 
 def _sets() -> list[QuestionSet]:
-    return [load_question_set(p) for p in QUESTION_FILES]
+    return [load_questions(p) for p in QUESTION_FILES]
 
 
 def _all_specs(q: Question) -> list[tuple[str, dict[str, Any]]]:
@@ -44,7 +45,7 @@ def test_there_is_a_core_set_of_at_least_60_questions() -> None:
 
 @pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.name)
 def test_every_gold_parses_and_passes_structural_validation(path: Path) -> None:
-    qs = load_question_set(path)
+    qs = load_questions(path)
     for q in qs:
         for _label, spec in _all_specs(q):
             parse_spec(spec)  # raises on a bad shape

@@ -33,7 +33,7 @@ from workbench.core.paths import shipped_dir
 from workbench.core.yamlio import display_path, read_yaml, unknown_key_error
 from workbench.evaluation.questions import Question, QuestionSet, _parse_question
 
-__all__ = ["Chain", "ConversationSet", "is_conversation_file", "load_conversation_set"]
+__all__ = ["Chain", "ConversationSet", "is_conversation_file", "load_conversation_set", "load_questions"]
 
 _TOP_KEYS = ("name", "description", "conversations")
 _CHAIN_KEYS = ("id", "tags", "turns")
@@ -161,6 +161,16 @@ def is_conversation_file(path: str | Path) -> bool:
     p = _resolve(path)
     data, _ = read_yaml(p, "question set")
     return isinstance(data, Mapping) and "conversations" in data
+
+
+def load_questions(path: str | Path) -> QuestionSet:
+    """A question set, or a conversation set's every turn as a question (each with its gold): what the
+    checks that walk every shipped file's golds need."""
+    if is_conversation_file(path):
+        return load_conversation_set(path).as_question_set()
+    from workbench.evaluation.questions import load_question_set
+
+    return load_question_set(path)
 
 
 def load_conversation_set(path: str | Path) -> ConversationSet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -10,7 +11,7 @@ from workbench.critic import auroc, is_critic_finding
 from workbench.critic.consistency import support
 from workbench.spec.matching import spec_is_ordered
 
-__all__ = ["confidence_auroc", "critic_rate"]
+__all__ = ["confidence_auroc", "critic_rate", "warning_repairs"]
 
 
 def critic_rate(trials: Iterable[dict[str, Any]], outcome: str) -> float | None:
@@ -45,3 +46,29 @@ def confidence_auroc(trials: Iterable[dict[str, Any]]) -> float | None:
         scores += support(results, ordered)
         labels += [bool(t.get("correct")) for t in group]
     return auroc(scores, labels) if len(set(scores)) > 1 else None
+
+
+def _first_attempt_findings(trial: dict[str, Any]) -> list[dict[str, Any]] | None:
+    extra = trial.get("extra")
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            return None
+    records = extra.get("attempt_records") if isinstance(extra, dict) else None
+    if not records or not isinstance(records[0], dict):
+        return None
+    return [f for f in records[0].get("findings") or () if isinstance(f, dict)]
+
+
+def warning_repairs(trials: Iterable[dict[str, Any]]) -> tuple[int, float | None]:
+    """Repairs made for the critic's warnings alone (``repair_on: warnings``: the first answer was valid),
+    and the share of them that ended correct; measured apart from repairs of invalid answers."""
+    done = []
+    for t in trials:
+        if not t.get("repaired") or t.get("outcome") == "error":
+            continue
+        first = _first_attempt_findings(t)
+        if first is not None and not any(f.get("severity") == "error" for f in first):
+            done.append(t.get("outcome") == "correct")
+    return len(done), (sum(done) / len(done) if done else None)

@@ -61,7 +61,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from workbench.evaluation.accounting import estimated_share, retry_total_ms, total_cost
-from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate
+from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate, warning_repairs
 from workbench.evaluation.intervals import cluster_bootstrap_interval, percentile, wilson_interval, z_score
 
 __all__ = [
@@ -202,6 +202,9 @@ class VariantMetrics:
     critic_false_alarm: float | None = None
     #: how well the agreement of a question's trials predicts a trial's correctness (k > 1)
     confidence_auroc: float | None = None
+    #: repairs made for critic warnings alone (``repair_on: warnings``), and the share that ended correct
+    warning_repairs: int = 0
+    warning_repair_success: float | None = None
     #: share of trials whose token counts are estimates (the server reported no usage)
     tokens_estimated_share: float = 0.0
     #: time lost to failed HTTP attempts and backoff, over all trials (latency counts only the answers)
@@ -292,6 +295,7 @@ def summarize(
         critic_recall=critic_rate(rows, "wrong"),
         critic_false_alarm=critic_rate(rows, "correct"),
         confidence_auroc=confidence_auroc(rows),
+        **dict(zip(("warning_repairs", "warning_repair_success"), warning_repairs(rows), strict=True)),
         tokens_estimated_share=estimated_share(rows),
         retry_ms_total=retry_total_ms(rows),
         n_answered=len(every) - n_errors,

@@ -85,6 +85,14 @@ def _rows(k: int) -> list[Row]:
             "repair success",
             lambda v, m: "-" if m.repair_success_rate is None else _pct(m.repair_success_rate),
         ),
+        (
+            "repairs on warnings",
+            lambda v, m: (
+                "-"
+                if not m.warning_repairs
+                else f"{m.warning_repairs} ({_pct(m.warning_repair_success)} correct)"
+            ),
+        ),
         ("outcomes", lambda v, m: _outcomes(m)),
         (
             "critic recall / false alarm",

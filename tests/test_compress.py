@@ -18,7 +18,6 @@ from workbench.schema.compress import (
     CompressedSchema,
     Context,
     SchemaSettings,
-    column_recall,
     compress,
     drop_excluded,
     fit_token_budget,
@@ -28,6 +27,7 @@ from workbench.schema.compress import (
     order_by_priority,
 )
 from workbench.schema.format import format_schema
+from workbench.schema.recall import column_recall
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 OLD = NOW - timedelta(days=30)

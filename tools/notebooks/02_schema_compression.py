@@ -124,7 +124,7 @@ for name, reason in list(tight.dropped.items())[:10]:
 # Sweep the token budget and watch recall against tokens:
 
 # %%
-from workbench.schema.compress import column_recall
+from workbench.schema.recall import column_recall
 
 items = [(q.question, q.gold_columns) for q in questions]
 sweep = []

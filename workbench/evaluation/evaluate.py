@@ -331,7 +331,7 @@ def _check_variants(recorded: Any, bound: list[Prompt]) -> None:
 
 def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
     """Column recall of the prompt's schema settings on the questions' gold columns."""
-    from workbench.schema.compress import column_recall
+    from workbench.schema.recall import column_recall
 
     items = [(q.question, q.gold_columns) for q in qs]
     return column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)

@@ -11,7 +11,8 @@ import ipywidgets as widgets
 import traitlets
 
 from workbench.core import format as fmt
-from workbench.schema.compress import CompressedSchema, RecallReport, column_recall, compress
+from workbench.schema.compress import CompressedSchema, compress
+from workbench.schema.recall import RecallReport, column_recall
 from workbench.widgets._common import (
     clear_error,
     ensure_prompt,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from workbench.core.text import singular
 from workbench.offline.vocabulary import table, words
 
 _TOKEN_RE = re.compile(
@@ -57,15 +58,7 @@ class Tok:
 def stem(word: str) -> str:
     """A plural-insensitive form: ``endpoints`` → ``endpoint``, ``queries`` → ``query``."""
     w = word.lower()
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("uses", "sses", "xes", "ches", "shes")):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+    return w if len(w) <= 3 or not w.isalpha() else singular(w)
 
 
 def _number(text: str) -> float:

@@ -16,12 +16,13 @@ import ipywidgets as widgets
 
 from workbench.evaluation.chains import ChainEval, chain_rows
 from workbench.spec.diff import spec_diff
+from workbench.spec.readback import readback_or_none
 from workbench.widgets._common import ERROR_COLOR, OK_COLOR
 from workbench.widgets._grid import CellGrid, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import cell_color
 
-__all__ = ["ChainView", "chain_metrics_html", "diff_html", "gold_gap", "turns_html"]
+__all__ = ["ChainView", "chain_metrics_html", "diff_html", "gold_gap", "opening_html", "turns_html"]
 
 _MONO = "font-family:monospace;font-size:11px;white-space:pre-wrap;margin:0 0 0 14px;line-height:1.35"
 
@@ -35,6 +36,14 @@ def diff_html(
     if not lines:
         return f"<div class='{css_class}' style='{_MONO};color:#777'>{escape(none)}</div>"
     return f"<div class='{css_class}' style='{_MONO}'>{escape(chr(10).join(lines))}</div>"
+
+
+def opening_html(spec: Any, now: int | None = None) -> str:
+    """A conversation's first turn: what its query says (readback), since it changed nothing before it."""
+    said = readback_or_none(spec, now) if spec else None
+    if said is None:
+        return diff_html(None)
+    return f"<div class='wb-turn-start' style='{_MONO};font-family:inherit;font-size:12px'>&#8594; {escape(said)}</div>"
 
 
 def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
@@ -54,7 +63,7 @@ def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
             f"<div class='wb-turn' style='margin:2px 0;line-height:1.35'>"
             f"<div style='font-size:12px'><b>{n}.</b> {escape(t.question)}"
             f"{' <span style=color:#666>(current)</span>' if last else ''}</div>"
-            f"{diff_html(lines, none='no change' if n > 1 else 'new query')}"
+            f"{diff_html(lines) if n > 1 else opening_html(t.spec, now)}"
             f"<details><summary style='font-size:11px;color:#555;cursor:pointer'>query after turn {n}</summary>"
             f"{query}</details></div>"
         )
@@ -80,7 +89,8 @@ def chain_metrics_html(result: ChainEval, k: int | None = None) -> str:
         for row in rows
     )
     return (
-        f"<div><b>conversations</b> {escape(result.name)}: {_n_chains(result)} chains, "
+        f"<div>run <b>{escape(str(result.run_id))}</b>, conversation set <b>{escape(result.name)}</b>: "
+        f"{_n_chains(result)} chains, "
         f"{result.trials} trial{'s' if result.trials != 1 else ''} per chain "
         f"(<i>own</i>: each turn follows the model's previous answer; <i>gold</i>: the previous turn's gold)</div>"
         "<div style='overflow-x:auto;max-width:100%'><table class='wb-chain-metrics' "
@@ -220,7 +230,7 @@ class ChainView(widgets.VBox):
             f"<div class='wb-chain-turn' style='margin:4px 0;padding-left:6px;border-left:3px solid "
             f"{OK_COLOR if t['correct'] else ERROR_COLOR}'>"
             f"<div><b>{n}.</b> {escape(str(t.get('question') or ''))} {_badge(bool(t['correct']))}{alone}</div>"
-            f"{diff_html(t.get('diff'), none='no change' if n > 1 else 'new query')}{missing}"
+            f"{diff_html(t.get('diff')) if n > 1 else opening_html(t.get('spec'), self.now)}{missing}"
             f"<details{' open' if not t['correct'] else ''}><summary style='font-size:11px'>query</summary>"
             f"{query_html(t.get('spec'), self.now, against=gold)}</details></div>"
         )

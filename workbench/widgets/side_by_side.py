@@ -79,13 +79,20 @@ class SideBySide(widgets.VBox):
         self.pick = widgets.Dropdown(options=options, value="", layout=widgets.Layout(width="420px"))
         self.pick.layout.display = None if self.questions is not None else "none"
         self.pick.observe(self._picked, names="value")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+
+        # "Follow up" and "New conversation" whole: a button's default width, or a squeezed row, clips them
+        def fit() -> widgets.Layout:
+            return widgets.Layout(width="auto", min_width="80px", flex="0 0 auto")
+
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play", layout=fit())
         self.run_button.add_class("wb-run")
         self.run_button.on_click(lambda _: self.start())
-        self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="take the last turn back")
+        self.undo_button = widgets.Button(
+            description="Undo", icon="undo", tooltip="take the last turn back", layout=fit()
+        )
         self.undo_button.add_class("wb-undo")
         self.undo_button.on_click(lambda _: self._guarded(self.undo))
-        self.new_button = widgets.Button(description="New conversation", icon="plus")
+        self.new_button = widgets.Button(description="New conversation", icon="plus", layout=fit())
         self.new_button.add_class("wb-new-conversation")
         self.new_button.on_click(lambda _: self._guarded(self.new_conversation))
         self.status = _html("wb-status")
@@ -105,7 +112,10 @@ class SideBySide(widgets.VBox):
         self.columns_box.add_class("wb-sbs-grid")
         self.question.on_msg(self._submitted)
         self.children = [
-            widgets.HBox([self.question, self.run_button, self.undo_button, self.new_button, self.status]),
+            widgets.HBox(
+                [self.question, self.run_button, self.undo_button, self.new_button, self.status],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+            ),
             self.pick,
             self.error,
             self.columns_box,

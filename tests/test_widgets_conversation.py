@@ -103,6 +103,8 @@ def test_a_set_question_shows_its_gold_on_the_opening_turn_only(prompts, small_d
     )  # the set's gold answers the opening question, not this
     sbs.undo()
     assert "wb-match" in col.gold.value or "wb-mismatch" in col.gold.value  # back on the opening turn
+    sbs.ask(questions["q004"].question, follow_up=True)  # the set's question again, as a follow-up
+    assert col.gold.value == "" and "New conversation to see it" in sbs.status.value
 
 
 def test_a_failed_follow_up_keeps_the_current_query(prompts, small_dataset, monkeypatch) -> None:

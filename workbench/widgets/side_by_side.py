@@ -178,6 +178,10 @@ class SideBySide(widgets.VBox):
         turn = max(len(c.turn_list) for c in self.columns) if self.columns else 0
         took = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
         self.status.value = f"turn {turn} {took}" if turn > 1 else took
+        if follow_up and self._set_question(text) is not None:
+            self.status.value += (
+                " (a follow-up: the set's gold shows on an opening question; New conversation to see it)"
+            )
         self._label_run()
         return answers
 
@@ -223,10 +227,7 @@ class SideBySide(widgets.VBox):
 
     def gold_for(self, question: str) -> tuple[Any, list[Any], str | None] | None:
         """``(Question, results of gold and accepted specs, problem)`` when the question is in the set."""
-        if self.questions is None:
-            return None
-        wanted = " ".join(question.lower().split())
-        match = next((q for q in self.questions if " ".join(q.question.lower().split()) == wanted), None)
+        match = self._set_question(question)
         if match is None:
             return None
         if match.id not in self._gold_cache:
@@ -244,6 +245,13 @@ class SideBySide(widgets.VBox):
             # an accepted alternative that fails to run is skipped; only a failing gold is a problem
             self._gold_cache[match.id] = (match, results, problem if results[0] is None else None)
         return self._gold_cache[match.id]
+
+    def _set_question(self, question: str) -> Any:
+        """The set's question with this text (case and spacing aside), or None."""
+        if self.questions is None:
+            return None
+        wanted = " ".join(question.lower().split())
+        return next((q for q in self.questions if " ".join(q.question.lower().split()) == wanted), None)
 
     def _response_cache(self) -> Any:
         from workbench.llm.cache import ResponseCache, ensure_cache

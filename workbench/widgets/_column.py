@@ -58,8 +58,9 @@ def _row(label: str, *children: widgets.Widget) -> widgets.VBox:
 class VariantColumn(widgets.VBox):
     """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``.
 
-    Its children are the rows of ``ROWS`` (head, tokens/latency/cost, gold badge, query, findings, SQL,
-    result, chart); in ``SideBySide`` they are items of one CSS grid, so a row lines up across variants.
+    Its children are the rows of ``ROWS`` (head, tokens/latency/cost, gold badge, query, conversation, findings,
+    SQL, result, chart); in ``SideBySide`` they are items of one CSS grid, so a row lines up across variants.
+    The conversation row (``turns``) lists the turns of ``conversation`` with what each changed.
     The query shows as its readback (``readback_text``) and builder form (``builder``); the critic's
     warnings (``critic_findings``) sit in a yellow box above the other findings.
     """

@@ -111,12 +111,12 @@ def test_bad_variant_and_empty_question_show_errors(prompts, small_dataset) -> N
 
 
 def test_failure_inside_ask_is_a_one_line_error(prompts, small_dataset, monkeypatch) -> None:
-    import workbench.pipeline.ask as pipeline
+    import workbench.conversation.session as session  # each column asks through its Conversation
 
     def boom(*args, **kwargs):
         raise RuntimeError("model exploded\nwith a long traceback")
 
-    monkeypatch.setattr(pipeline, "ask", boom)
+    monkeypatch.setattr(session, "ask", boom)
     sbs = SideBySide(prompts[:1], small_dataset)
     assert sbs.ask("errors by service") == [None]
     err = one(sbs.columns[0], "wb-error")

@@ -22,7 +22,7 @@ function render({ model, el }) {
     const table = document.createElement("table");
     table.className = "wb-grid-table";
     const head = table.createTHead().insertRow();
-    for (const name of ["question", ...variants]) {
+    for (const name of [model.get("label"), ...variants]) {
       const th = document.createElement("th");
       th.textContent = name;
       head.appendChild(th);
@@ -41,7 +41,7 @@ function render({ model, el }) {
         td.textContent = cell.correct + "/" + cell.trials;
         td.style.background = cell.color;
         td.dataset.key = row.id + "\t" + variants[i];
-        td.title = row.id + " · " + variants[i] + ": " + cell.correct + " of " + cell.trials + " trials correct";
+        td.title = row.id + " · " + variants[i] + ": " + cell.correct + " of " + cell.trials + " " + model.get("unit") + " correct";
         if (td.dataset.key === selected) td.classList.add("wb-selected");
       });
     }
@@ -89,6 +89,9 @@ class CellGrid(anywidget.AnyWidget):
     variants = traitlets.List(traitlets.Unicode()).tag(sync=True)
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+    #: the first column's header and what a cell counts ("3 of 4 trials correct")
+    label = traitlets.Unicode("question").tag(sync=True)
+    unit = traitlets.Unicode("trials").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -2,7 +2,8 @@
 
 A run is shown as: metrics side by side with their intervals, a cost-vs-accuracy
 chart, and a question x variant grid of correct trials; clicking a cell shows that
-cell's trials (query, findings, result) next to the gold.
+cell's trials (query, findings, result) next to the gold. A run of conversations (``eval
+--conversations``) adds the chain view (``_chain_view.ChainView``): chain metrics and a chain grid.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import ipywidgets as widgets
 
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
+from workbench.widgets._chain_view import ChainView
 from workbench.widgets._charts import plotly_output
 from workbench.widgets._common import (
     ERROR_COLOR,
@@ -112,6 +114,7 @@ class Dashboard(widgets.VBox):
         self.figure: Any = None
         self.cells: dict[tuple[str, str], QuestionCounts] = {}
         self.grid, self.detail = self._grid_and_detail()
+        self.chains = ChainView()  # shown for runs of conversations only
         self.task = Task(buttons=[self.run_button, self.load_button], error=self.error)
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
@@ -123,6 +126,7 @@ class Dashboard(widgets.VBox):
             self.error,
             self.metrics_html,
             self.chart,
+            self.chains,
             widgets.HBox(
                 [self.grid, self.detail], layout=widgets.Layout(align_items="flex-start", width="100%")
             ),
@@ -209,7 +213,7 @@ class Dashboard(widgets.VBox):
         """Show a stored run (an id or a unique prefix) without re-running it."""
         from workbench.store.runs import RunStore
 
-        view = self.show(RunView.from_log(RunStore(self.store_path).load_run(run_id.strip())))
+        view = self.show(RunStore(self.store_path).load_run(run_id.strip()))
         self.status.value = f"loaded run <b>{escape(str(view.run_id))}</b>: {len(view.trials)} trials"
         return view
 
@@ -235,7 +239,10 @@ class Dashboard(widgets.VBox):
     # ----------------------------------------------------------------- showing
 
     def show(self, run: Any) -> RunView:
-        """Show a run: a ``RunView``, an ``EvalRun`` or a ``runs.Run``."""
+        """Show a run: a ``RunView``, an ``EvalRun`` or a ``runs.Run`` (a logged conversation run adds the chain view)."""
+        from workbench.evaluation.chains import chain_eval_from_run
+
+        chains = None if isinstance(run, EvalRun | RunView) else chain_eval_from_run(run)
         if isinstance(run, EvalRun):
             run = RunView(run, {q.id: q.gold for q in self.questions or ()})
         view = run if isinstance(run, RunView) else RunView.from_log(run)
@@ -248,6 +255,7 @@ class Dashboard(widgets.VBox):
         self._show_metrics(view)
         self._show_chart(view)
         self._show_grid(view)
+        self.chains.show(chains, view.golds, self._now())
         self.detail.value = "<i>click a cell to see its trials next to the gold</i>"
         return view
 

@@ -1,5 +1,5 @@
 """``SideBySide``: one question, N prompt variants in columns: query with its readback and the critic's
-warnings, findings, SQL, result, chart, cost, gold."""
+warnings, findings, SQL, result, chart, cost, gold; a conversation per column that follow-ups continue."""
 
 from __future__ import annotations
 
@@ -11,202 +11,18 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from workbench.spec.matching import results_match, spec_is_ordered
-from workbench.widgets._charts import plotly_output, result_figure
+from workbench.widgets._column import ROWS, VariantColumn, _html
 from workbench.widgets._common import (
-    ERROR_COLOR,
-    OK_COLOR,
     Task,
     clear_error,
-    critic_html,
     ensure_prompt,
     ensure_questions,
     error_widget,
-    findings_html,
-    fmt_cost,
-    fmt_ms,
     message_of,
-    result_table_html,
     show_error,
-    split_findings,
 )
-from workbench.widgets._query_view import builder_or_none, query_html, sql_html
 
 __all__ = ["SideBySide", "VariantColumn"]
-
-
-def _html(css_class: str, value: str = "") -> widgets.HTML:
-    w = widgets.HTML(value)
-    w.add_class(css_class)
-    return w
-
-
-#: the aspects of an answer, one grid row each, aligned across the variants
-ROWS = ("head", "stats", "gold", "query", "findings", "sql", "result", "chart")
-
-
-def _row(label: str, *children: widgets.Widget) -> widgets.VBox:
-    head = widgets.HTML(f"<div style='color:#666;font-size:11px;margin-top:4px'>{label}</div>")
-    box = widgets.VBox(
-        [head, *children] if label else list(children),
-        layout=widgets.Layout(min_width="0", padding="2px 6px", border_left="1px solid #ddd"),
-    )
-    box.add_class("wb-row")
-    return box
-
-
-class VariantColumn(widgets.VBox):
-    """One variant's answer (class ``wb-variant``). ``answer`` holds the last ``pipeline.Answer``.
-
-    Its children are the rows of ``ROWS`` (head, tokens/latency/cost, gold badge, query, findings, SQL,
-    result, chart); in ``SideBySide`` they are items of one CSS grid, so a row lines up across variants.
-    The query shows as its readback (``readback_text``) and builder form (``builder``); the critic's
-    warnings (``critic_findings``) sit in a yellow box above the other findings.
-    """
-
-    def __init__(
-        self, prompt: Any = None, label: str = "", problem: BaseException | str | None = None
-    ) -> None:
-        super().__init__(
-            # no box of its own: its rows are items of SideBySide's grid, which flows them down a column each
-            layout=widgets.Layout(display="contents")
-        )
-        self.add_class("wb-variant")
-        self.prompt = prompt
-        self.answer: Any = None
-        self.matched: bool | None = None
-        self.figure: Any = None
-        self.now: int | None = None
-        self.readback_text: str | None = None
-        self.builder: dict[str, Any] | None = None
-        self.critic_findings: list[Any] = []
-        self.header = _html("wb-variant-name")
-        self.error = error_widget()
-        self.stats = _html("wb-stats")
-        self.query = _html("wb-query", query_html(None, empty="not run yet"))
-        self.critic = _html("wb-critic")
-        self.findings = _html("wb-findings")
-        self.sql = _html("wb-sql")
-        self.result = _html("wb-result")
-        self.chart = widgets.Output(layout=widgets.Layout(min_width="0"))
-        self.chart.add_class("wb-chart")
-        self.gold = _html("wb-gold")
-        self.children = [
-            _row("", self.header, self.error),
-            _row("", self.stats),
-            _row("", self.gold),
-            _row("query", self.query),
-            _row("findings", self.critic, self.findings),
-            _row("SQL", self.sql),
-            _row("result", self.result),
-            _row("", self.chart),
-        ]
-        self.set_prompt(prompt, label)
-        if problem is not None:
-            show_error(self.error, problem)
-
-    def set_prompt(self, prompt: Any, label: str = "") -> None:
-        self.prompt = prompt
-        if prompt is None:
-            self.header.value = f"<b>{escape(label or '?')}</b>"
-            return
-        v = prompt.variant
-        self.header.value = (
-            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px;line-height:1.35'>"
-            f"{escape(v.summary())}</div>"
-        )
-
-    def clear(self) -> None:
-        clear_error(self.error)
-        self.answer = self.matched = self.figure = self.readback_text = self.builder = None
-        self.critic_findings = []
-        for w in (self.stats, self.critic, self.findings, self.sql, self.result, self.gold):
-            w.value = ""
-        self.query.value = query_html(None, empty="running…")
-        self.chart.outputs = ()
-
-    def run(self, question: str, dataset: Any, gold: Any = None, *, cache: Any = None) -> Any:
-        """Ask this column's variant; show the answer (or a one-line error). Returns the answer or None."""
-        from workbench.pipeline.ask import ask
-
-        if self.prompt is None:
-            return None
-        self.clear()
-        try:
-            answer = ask(question, self.prompt, dataset=dataset, cache=cache)
-            self.show(answer, gold, now=dataset.schema().now_epoch)
-        except Exception as exc:
-            if self.answer is None:
-                self.query.value = query_html(None)
-            show_error(self.error, exc)
-            return None
-        return answer
-
-    def show(self, answer: Any, gold: Any = None, *, now: int | None = None) -> None:
-        """Show ``answer`` (``now``, the dataset's clock, turns days into words such as "yesterday")."""
-        from workbench.spec.readback import readback_or_none
-
-        self.answer, self.now = answer, now
-        self.readback_text = readback_or_none(answer.spec, now) if answer.valid else None
-        self.builder = builder_or_none(answer.spec, now) if self.readback_text else None
-        self.compare(gold[0].gold if gold is not None and not gold[2] else None)
-        checks, self.critic_findings = split_findings(answer.findings)
-        self.critic.value = critic_html(self.critic_findings)
-        self.findings.value = findings_html(
-            checks, none="no validation findings" if self.critic_findings else "no findings"
-        )
-        self.sql.value = sql_html(answer.sql)
-        self.result.value = result_table_html(answer.result)
-        self.figure = result_figure(answer.result, answer.spec)
-        plotly_output(self.chart, self.figure)
-        cache = "cache hit" if answer.cache_hit else "model call"
-        repaired = " &middot; repaired" if answer.repaired else ""
-        estimate = " (estimate)" if getattr(answer, "tokens_estimated", False) else ""
-        items = [f"{answer.tokens_in:,} tokens in", f"{answer.tokens_out:,} out{estimate}", fmt_ms(answer.latency_ms),
-                 fmt_cost(answer.cost_usd), cache + repaired]  # fmt: skip
-        # each figure whole on a line: the line breaks between figures, never inside one
-        figures = " &middot; ".join(f"<span style='white-space:nowrap'>{i}</span>" for i in items)
-        self.stats.value = f"<div style='font-size:12px;line-height:1.35'>{figures}</div>"
-        self._show_gold(answer, gold)
-
-    def compare(self, gold_spec: Any = None, others: Sequence[Any] = ()) -> None:
-        """Re-render the query with the clauses that differ from the gold (red) and from ``others`` (amber)."""
-        if self.answer is None:
-            return
-        spec = self.answer.spec
-        self.query.value = query_html(spec, self.now, against=gold_spec, others=[o for o in others if o])
-        if spec is None and self.answer.message:
-            self.query.value += f"<div style='color:#555'>model said: {escape(self.answer.message)}</div>"
-
-    def _show_gold(self, answer: Any, gold: Any) -> None:
-        if gold is None:
-            self.gold.value = ""
-            return
-        question, results, problem = gold
-        if problem:
-            self.gold.value = (
-                f"<span style='color:{ERROR_COLOR}'>gold could not run: {escape(problem)}</span>"
-            )
-            return
-        self.matched = answer.result is not None and any(
-            results_match(answer.result, r, ordered=spec_is_ordered(spec))
-            for spec, r in zip(question.specs, results, strict=True)
-            if r is not None
-        )
-        badge = (
-            f"<span class='wb-match' style='background:{OK_COLOR};color:white;padding:1px 6px;"
-            f"border-radius:8px'>&#10003; matches gold</span>"
-            if self.matched
-            else f"<span class='wb-mismatch' style='background:{ERROR_COLOR};color:white;padding:1px 6px;"
-            f"border-radius:8px'>&#10007; differs from gold</span>"
-        )
-        self.gold.value = (
-            f"<div>{badge} <span style='color:#666;font-size:11px'>{escape(question.id)}</span></div>"
-            f"<details><summary style='font-size:11px'>gold query and result</summary>"
-            f"{query_html(question.gold, self.now)}"
-            f"{result_table_html(results[0], css_class='wb-gold-table') if results[0] is not None else ''}"
-            f"</details>"
-        )
 
 
 class SideBySide(widgets.VBox):
@@ -221,6 +37,11 @@ class SideBySide(widgets.VBox):
 
     ``ask(question)`` runs synchronously and returns the answers (``None`` where a variant
     failed); the Run button runs the same in a background thread (``task``).
+
+    Each column keeps a conversation (``VariantColumn.conversation``): ``ask(question, follow_up=True)``
+    asks every column with its own current query and shows the turns with what each changed. Once a
+    conversation is going the Run button reads "Follow up" and continues it; "Undo" takes the last turn
+    back and "New conversation" starts over.
     """
 
     def __init__(
@@ -258,11 +79,24 @@ class SideBySide(widgets.VBox):
         self.pick = widgets.Dropdown(options=options, value="", layout=widgets.Layout(width="420px"))
         self.pick.layout.display = None if self.questions is not None else "none"
         self.pick.observe(self._picked, names="value")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+
+        # "Follow up" and "New conversation" whole: a button's default width, or a squeezed row, clips them
+        def fit() -> widgets.Layout:
+            return widgets.Layout(width="auto", min_width="80px", flex="0 0 auto")
+
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play", layout=fit())
         self.run_button.add_class("wb-run")
         self.run_button.on_click(lambda _: self.start())
+        self.undo_button = widgets.Button(
+            description="Undo", icon="undo", tooltip="take the last turn back", layout=fit()
+        )
+        self.undo_button.add_class("wb-undo")
+        self.undo_button.on_click(lambda _: self._guarded(self.undo))
+        self.new_button = widgets.Button(description="New conversation", icon="plus", layout=fit())
+        self.new_button.add_class("wb-new-conversation")
+        self.new_button.on_click(lambda _: self._guarded(self.new_conversation))
         self.status = _html("wb-status")
-        self.task = Task(buttons=[self.run_button], error=self.error)
+        self.task = Task(buttons=[self.run_button, self.undo_button, self.new_button], error=self.error)
         self.columns: list[VariantColumn] = [self._column(p) for p in prompts]
         self.columns_box = widgets.GridBox(
             self.columns,
@@ -278,7 +112,10 @@ class SideBySide(widgets.VBox):
         self.columns_box.add_class("wb-sbs-grid")
         self.question.on_msg(self._submitted)
         self.children = [
-            widgets.HBox([self.question, self.run_button, self.status]),
+            widgets.HBox(
+                [self.question, self.run_button, self.undo_button, self.new_button, self.status],
+                layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+            ),
             self.pick,
             self.error,
             self.columns_box,
@@ -304,8 +141,17 @@ class SideBySide(widgets.VBox):
     def answers(self) -> list[Any]:
         return [c.answer for c in self.columns]
 
-    def ask(self, question: str | None = None) -> list[Any]:
-        """Ask every variant ``question`` (default: the question box) and show the answers."""
+    @property
+    def in_conversation(self) -> bool:
+        """True when some column's conversation has a turn (the Run button then follows up)."""
+        return any(c.turn_list for c in self.columns)
+
+    def ask(self, question: str | None = None, *, follow_up: bool = False) -> list[Any]:
+        """Ask every variant ``question`` (default: the question box) and show the answers.
+
+        ``follow_up``: continue each column's conversation (the question modifies its current query);
+        otherwise every column starts a new conversation with ``question``.
+        """
         if question is not None and question != self.question.value:
             self.question.value = question
         text = self.question.value.strip()
@@ -319,28 +165,69 @@ class SideBySide(widgets.VBox):
             return []
         self.status.value = "running…"
         started = time.perf_counter()
-        gold = self.gold_for(text)
+        follow_up = follow_up and self.in_conversation
+        gold = None if follow_up else self.gold_for(text)  # a set's gold answers the question on its own
         cache = self._response_cache()
         with ThreadPoolExecutor(max_workers=max(1, len(self.columns))) as pool:
-            futures = [pool.submit(c.run, text, self.dataset, gold, cache=cache) for c in self.columns]
+            futures = [
+                pool.submit(c.run, text, self.dataset, gold, cache=cache, follow_up=follow_up)
+                for c in self.columns
+            ]
             answers = [f.result() for f in futures]
         self._mark_differences(gold)
-        self.status.value = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
+        turn = max(len(c.turn_list) for c in self.columns) if self.columns else 0
+        took = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
+        self.status.value = f"turn {turn} {took}" if turn > 1 else took
+        if follow_up and self._set_question(text) is not None:
+            self.status.value += (
+                " (a follow-up: the set's gold shows on an opening question; New conversation to see it)"
+            )
+        self._label_run()
         return answers
+
+    def undo(self) -> list[Any]:
+        """Take back the last turn of every column's conversation; returns the undone turns (``None`` where none)."""
+        clear_error(self.error)
+        opening = next((c.turn_list[0].question for c in self.columns if c.turn_list), None)
+        gold = self.gold_for(opening) if opening else None
+        undone = [c.undo(gold) for c in self.columns]
+        left = max((len(c.turn_list) for c in self.columns), default=0)
+        self._mark_differences(gold if left == 1 else None)
+        done = next((t for t in undone if t is not None), None)
+        self.status.value = f"undone: {escape(done.question)}" if done is not None else "nothing to undo"
+        self._label_run()
+        return undone
+
+    def new_conversation(self) -> None:
+        """Forget every column's conversation: the next question starts a new one."""
+        clear_error(self.error)
+        for c in self.columns:
+            c.reset()
+        self.status.value = "new conversation"
+        self._label_run()
+
+    def _label_run(self) -> None:
+        self.run_button.description = "Follow up" if self.in_conversation else "Run"
+
+    def _guarded(self, action: Any) -> None:
+        """A button's action, with any failure as the widget's one-line error (a click never raises)."""
+        if self.task.running:
+            return
+        try:
+            action()
+        except Exception as exc:
+            show_error(self.error, exc)
 
     def start(self) -> Any:
         """Run ``ask`` in the background (the Run button); returns the thread, or None if one is running."""
         if not self.question.value.strip():
             show_error(self.error, "type a question first")
             return None
-        return self.task.start(self.ask)
+        return self.task.start(lambda: self.ask(follow_up=self.in_conversation))
 
     def gold_for(self, question: str) -> tuple[Any, list[Any], str | None] | None:
         """``(Question, results of gold and accepted specs, problem)`` when the question is in the set."""
-        if self.questions is None:
-            return None
-        wanted = " ".join(question.lower().split())
-        match = next((q for q in self.questions if " ".join(q.question.lower().split()) == wanted), None)
+        match = self._set_question(question)
         if match is None:
             return None
         if match.id not in self._gold_cache:
@@ -358,6 +245,13 @@ class SideBySide(widgets.VBox):
             # an accepted alternative that fails to run is skipped; only a failing gold is a problem
             self._gold_cache[match.id] = (match, results, problem if results[0] is None else None)
         return self._gold_cache[match.id]
+
+    def _set_question(self, question: str) -> Any:
+        """The set's question with this text (case and spacing aside), or None."""
+        if self.questions is None:
+            return None
+        wanted = " ".join(question.lower().split())
+        return next((q for q in self.questions if " ".join(q.question.lower().split()) == wanted), None)
 
     def _response_cache(self) -> Any:
         from workbench.llm.cache import ResponseCache, ensure_cache

@@ -1,0 +1,240 @@
+"""Conversations in the widgets: a column's chain of turns (side-by-side) and the dashboard's chain view.
+
+A turn shows as its question, what it changed against the query before it (``spec.diff``'s lines) and,
+one click away, its query in builder form. The dashboard's ``ChainView`` shows a conversation run (``eval
+--conversations``): the chain metrics table of the CLI and the report (``evaluation.chains.chain_rows``),
+a conversation x variant grid of turns correct, and the clicked chain's turns next to their golds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.evaluation.chains import ChainEval, chain_rows
+from workbench.spec.diff import spec_diff
+from workbench.spec.readback import readback_or_none
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR
+from workbench.widgets._grid import CellGrid, cell_key
+from workbench.widgets._query_view import query_html
+from workbench.widgets._run_view import cell_color
+
+__all__ = ["ChainView", "chain_metrics_html", "diff_html", "gold_gap", "opening_html", "turns_html"]
+
+_MONO = "font-family:monospace;font-size:11px;white-space:pre-wrap;margin:0 0 0 14px;line-height:1.35"
+
+
+def diff_html(
+    lines: Sequence[str] | None, *, none: str = "no change", css_class: str = "wb-turn-diff"
+) -> str:
+    """Diff lines (``+ filter ...``, ``time: a -> b``) as a small monospace block; ``none`` when empty."""
+    if lines is None:
+        return f"<div class='{css_class}' style='{_MONO};color:#777'>no valid query</div>"
+    if not lines:
+        return f"<div class='{css_class}' style='{_MONO};color:#777'>{escape(none)}</div>"
+    return f"<div class='{css_class}' style='{_MONO}'>{escape(chr(10).join(lines))}</div>"
+
+
+def opening_html(spec: Any, now: int | None = None) -> str:
+    """A conversation's first turn: what its query says (readback), since it changed nothing before it."""
+    said = readback_or_none(spec, now) if spec else None
+    if said is None:
+        return diff_html(None)
+    return f"<div class='wb-turn-start' style='{_MONO};font-family:inherit;font-size:12px'>&#8594; {escape(said)}</div>"
+
+
+def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
+    """A ``Conversation``'s turns, oldest first (``wb-turn`` each): the question, its change and its query."""
+    if not turns:
+        return ""
+    parts = []
+    for n, t in enumerate(turns, 1):
+        lines = t.diff.lines() if t.diff is not None else None
+        query = (
+            query_html(t.spec, now, against=t.previous, against_label="the query before")
+            if t.spec is not None and t.previous is not None
+            else query_html(t.spec, now, empty=t.answer.message or "no valid query")
+        )
+        last = n == len(turns)
+        parts.append(
+            f"<div class='wb-turn' style='margin:2px 0;line-height:1.35'>"
+            f"<div style='font-size:12px'><b>{n}.</b> {escape(t.question)}"
+            f"{' <span style=color:#666>(current)</span>' if last else ''}</div>"
+            f"{diff_html(lines) if n > 1 else opening_html(t.spec, now)}"
+            f"<details><summary style='font-size:11px;color:#555;cursor:pointer'>query after turn {n}</summary>"
+            f"{query}</details></div>"
+        )
+    return "".join(parts)
+
+
+def gold_gap(spec: Any, gold: Any, now: int | None = None) -> list[str] | None:
+    """What would turn ``spec`` into ``gold`` (``spec_diff`` lines); ``None`` when either does not parse."""
+    if not spec or not gold:
+        return None
+    try:
+        return spec_diff(spec, gold, now).lines()
+    except Exception:  # a logged spec is untrusted data: show no gap rather than fail the view
+        return None
+
+
+def chain_metrics_html(result: ChainEval, k: int | None = None) -> str:
+    """``chain_rows`` (the CLI's and the report's chain table) as an HTML table (``wb-chain-metrics``)."""
+    header, *rows = chain_rows(result, k)
+    head = "".join(f"<th align=left style='padding:2px 8px'>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{escape(c)}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<div>run <b>{escape(str(result.run_id))}</b>, conversation set <b>{escape(result.name)}</b>: "
+        f"{_n_chains(result)} chains, "
+        f"{result.trials} trial{'s' if result.trials != 1 else ''} per chain "
+        f"(<i>own</i>: each turn follows the model's previous answer; <i>gold</i>: the previous turn's gold)</div>"
+        "<div style='overflow-x:auto;max-width:100%'><table class='wb-chain-metrics' "
+        "style='font-size:12px;white-space:nowrap;border-collapse:collapse'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def _n_chains(result: ChainEval) -> int:
+    return len({cid for by_chain in result.records.values() for cid in by_chain})
+
+
+class ChainView(widgets.VBox):
+    """The dashboard's chain view (``wb-chain-view``): metrics, a conversation x variant grid, one chain's turns.
+
+    A grid cell is the own-context turns correct over all trials of the chain (``cells``); a click shows the
+    chain's turns per trial: question, right or wrong, what the turn changed, what was missing against the gold
+    and the query in builder form with the clauses that differ from the gold marked.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(layout=widgets.Layout(display="none"))
+        self.add_class("wb-chain-view")
+        self.result: ChainEval | None = None
+        self.golds: dict[str, Any] = {}
+        self.now: int | None = None
+        self.selected: tuple[str, str] | None = None
+        self.cells: dict[tuple[str, str], tuple[int, int]] = {}
+        self.metrics_html = widgets.HTML()
+        self.metrics_html.add_class("wb-chain-metrics-box")
+        self.grid = CellGrid(
+            label="conversation", unit="turns", layout=widgets.Layout(flex="1 1 50%", min_width="0")
+        )
+        self.grid.add_class("wb-chain-grid")
+        self.grid.observe(self._clicked, names="selected")
+        self.detail = widgets.HTML(
+            layout=widgets.Layout(flex="1 1 50%", min_width="0", max_height="640px", overflow="auto")
+        )
+        self.detail.add_class("wb-chain-detail")
+        self.error = widgets.HTML()
+        self.children = [
+            self.metrics_html,
+            self.error,
+            widgets.HBox(
+                [self.grid, self.detail], layout=widgets.Layout(align_items="flex-start", width="100%")
+            ),
+        ]
+
+    def show(
+        self, result: ChainEval | None, golds: dict[str, Any] | None = None, now: int | None = None
+    ) -> None:
+        """Show a chain eval (``None`` hides the view: the run holds no conversations)."""
+        self.result, self.golds, self.now, self.selected = result, dict(golds or {}), now, None
+        self.error.value = ""
+        if result is None:
+            self.layout.display = "none"
+            self.cells = {}
+            return
+        self.layout.display = None
+        self.metrics_html.value = chain_metrics_html(result)
+        self._fill_grid(result)
+        self.detail.value = "<i>click a cell to see the chain's turns next to their golds</i>"
+
+    def _fill_grid(self, result: ChainEval) -> None:
+        chains = list(dict.fromkeys(c for v in result.variants for c in result.records.get((v, "own"), {})))
+        self.cells, rows = {}, []
+        for cid in chains:
+            cells = []
+            for v in result.variants:
+                by_trial = result.records.get((v, "own"), {}).get(cid, {})
+                turns = [t for ts in by_trial.values() for t in ts]
+                c, n = sum(bool(t["correct"]) for t in turns), len(turns)
+                self.cells[(cid, v)] = (c, n)
+                cells.append({"correct": c, "trials": n, "color": cell_color(c, n)})
+            rows.append({"id": cid, "question": self._story(cid), "cells": cells})
+        with self.grid.hold_sync():
+            self.grid.selected = ""
+            self.grid.variants = list(result.variants)
+            self.grid.rows = rows
+
+    def _story(self, chain_id: str) -> str:
+        """The chain's questions joined by arrows, from the first trial that holds them."""
+        for v in self.result.variants if self.result else ():
+            by_trial = self.result.records.get((v, "own"), {}).get(chain_id)
+            if by_trial:
+                turns = next(iter(by_trial.values()))
+                return " \u2192 ".join(str(t.get("question") or "?") for t in turns)
+        return ""
+
+    def _clicked(self, _change: dict[str, Any]) -> None:
+        picked = self.grid.selection
+        if picked is not None and picked != self.selected:
+            try:
+                self.select(*picked)
+            except Exception as exc:  # a click must never leave a traceback in the log
+                from workbench.widgets._common import message_of
+
+                self.error.value = f"<span style='color:{ERROR_COLOR}'>{escape(message_of(exc))}</span>"
+
+    def select(self, chain_id: str, variant: str) -> None:
+        """Show the turns of ``chain_id`` for ``variant``, every trial, each next to its gold."""
+        if self.result is None:
+            return
+        self.selected = (chain_id, variant)
+        if self.grid.selection != self.selected:
+            self.grid.selected = cell_key(chain_id, variant)
+        own = self.result.records.get((variant, "own"), {}).get(chain_id, {})
+        gold_ctx = self.result.records.get((variant, "gold"), {}).get(chain_id, {})
+        parts = [f"<h4 style='margin:4px 0'>{escape(chain_id)} &middot; {escape(variant)}</h4>"]
+        for trial, turns in sorted(own.items()):
+            ok = all(t["correct"] for t in turns)
+            body = "".join(
+                self._turn(chain_id, n, t, (gold_ctx.get(trial) or [None] * len(turns))[n - 1])
+                for n, t in enumerate(turns, 1)
+            )
+            parts.append(
+                f"<details {'open' if not ok or len(own) == 1 else ''} class='wb-chain-trial'>"
+                f"<summary>trial {trial}: {_badge(ok, 'chain correct', 'chain broken')}</summary>{body}</details>"
+            )
+        self.detail.value = "".join(parts)
+
+    def _turn(self, chain_id: str, n: int, t: dict[str, Any], with_gold: dict[str, Any] | None) -> str:
+        gold = self.golds.get(f"{chain_id}.{n}")
+        alone = (
+            f" <span class='wb-gold-context' style='color:#666;font-size:11px'>with the gold previous query: "
+            f"{'right' if with_gold['correct'] else 'wrong'}</span>"
+            if with_gold is not None and n > 1
+            else ""
+        )
+        gap = gold_gap(t.get("spec"), gold, self.now) if not t["correct"] else None
+        missing = (
+            f"<div style='font-size:11px;color:#555'>to reach the gold:</div>{diff_html(gap, css_class='wb-gold-gap')}"
+            if gap
+            else ""
+        )
+        return (
+            f"<div class='wb-chain-turn' style='margin:4px 0;padding-left:6px;border-left:3px solid "
+            f"{OK_COLOR if t['correct'] else ERROR_COLOR}'>"
+            f"<div><b>{n}.</b> {escape(str(t.get('question') or ''))} {_badge(bool(t['correct']))}{alone}</div>"
+            f"{diff_html(t.get('diff')) if n > 1 else opening_html(t.get('spec'), self.now)}{missing}"
+            f"<details{' open' if not t['correct'] else ''}><summary style='font-size:11px'>query</summary>"
+            f"{query_html(t.get('spec'), self.now, against=gold)}</details></div>"
+        )
+
+
+def _badge(ok: bool, yes: str = "right", no: str = "wrong") -> str:
+    return f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{yes if ok else no}</b>"

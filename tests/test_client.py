@@ -561,3 +561,31 @@ def test_a_backend_from_any_handler(http) -> None:
     call = call_model(REQUEST, backend=backend)
     assert call.ok and call.cost_usd == 0.0 and seen == [REQUEST]
     assert repr(backend) == "<Backend mine http://offline.invalid/v1>"
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_an_in_process_model_loads_before_the_first_calls_clock_starts(http, asynchronous) -> None:
+    import time
+
+    loads = []
+
+    def handler(request):
+        return http.Response(200, json=body("structured_output"))
+
+    backend = Backend.from_handler(handler, http=http, name="slow-load", free=True)
+    backend.warm_up = lambda: (time.sleep(0.4), loads.append(1))
+    first = (
+        asyncio.run(acall_model(REQUEST, backend=backend))
+        if asynchronous
+        else call_model(REQUEST, backend=backend)
+    )
+    second = call_model(REQUEST, backend=backend)
+    assert first.ok and second.ok and loads == [1]  # loaded once, before timing
+    assert first.latency_ms < 300, first.latency_ms
+
+
+def test_the_offline_backend_warms_its_model_once() -> None:
+    backend = backends.offline_backend(timeout_s=59.0)
+    assert backend.warm_up is not None  # nothing loaded until the first call ...
+    call_model(REQUEST, backend=backend)
+    assert backend.warm_up is None  # ... which loaded it before its clock started

@@ -221,9 +221,10 @@ def send(
 ) -> ModelCall:
     """One HTTP attempt (sync). Returns the record; raises :class:`CallFailure` when the attempt failed."""
     timeout = backend.timeout_s if timeout_s is None else timeout_s
+    backend.warm()  # an in-process model loads before the clock starts
+    completions = backend.client().chat.completions  # so does the SDK client (its first import)
     started_at, t0 = now_iso(), time.perf_counter()
     chunks = _Chunks(t0)
-    completions = backend.client().chat.completions
     with _attempt(backend, timeout):
         if stream:
             with completions.create(**_create_kwargs(body, True, timeout)) as events:
@@ -248,9 +249,11 @@ async def asend(
 ) -> ModelCall:
     """One HTTP attempt (async), bounded by ``timeout_s`` as a whole; raises :class:`CallFailure`."""
     timeout = backend.timeout_s if timeout_s is None else timeout_s
+    if backend.warm_up is not None:  # an in-process model loads before the clock starts, off the loop
+        await asyncio.to_thread(backend.warm)
+    completions = backend.async_client().chat.completions
     started_at, t0 = now_iso(), time.perf_counter()
     chunks = _Chunks(t0)
-    completions = backend.async_client().chat.completions
     with _attempt(backend, timeout):
         async with asyncio.timeout(timeout):
             if stream:

@@ -211,10 +211,10 @@ class _Compiler:
         self.spec = spec
         self.dialect = dialect
         if isinstance(schema, Schema):
-            now, self.table = schema.now_epoch, schema.table
+            now, self.table, self.relation = schema.now_epoch, schema.table, schema.relation
             self.types: dict[str, str] | None = {c.name: c.type for c in schema.columns}
         else:
-            now, self.table, self.types = int(schema), "events", None
+            now, self.table, self.types, self.relation = int(schema), "events", None, None
         self.window = spec.time_window(now)
         self.calcs: tuple[Calculation, ...] = spec.effective_calculations
         self.breakdowns = list(spec.breakdowns)
@@ -345,7 +345,10 @@ class _Compiler:
                 select = select.join(exp.to_table(f"hm{j}"), join_type="cross", copy=False)
         return select
 
-    def table_expr(self) -> exp.Table:
+    def table_expr(self) -> exp.Expression:
+        """The events table, or the column mapping's derived table of logical columns (aliased as it)."""
+        if self.relation is not None:
+            return self.relation.copy()
         return exp.Table(this=_ident(self.table))
 
     def bucket(self, ts: exp.Expression, g: int) -> exp.Expression:

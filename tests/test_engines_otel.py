@@ -81,14 +81,12 @@ def test_core_gold_specs_agree_on_otel_traces(otel, small_dataset) -> None:
     differ, ran = [], 0
     for label, spec in cases:
         parsed = parse_spec(spec)
-        if any(c.op == "HEATMAP" for c in parsed.effective_calculations):
-            continue  # DuckDB only for now
         reference = run_compiled(small_dataset, compile_spec(parsed, flat), timeout_s=30)
         got = run_compiled(otel, compile_spec(parsed, mapped, dialect="clickhouse"), timeout_s=30)
         ran += 1
         if not results_match(got, reference, ordered=spec_is_ordered(spec)):
             differ.append(f"{label}: {got.rows[:3]} vs {reference.rows[:3]}")
-    assert ran >= 85
+    assert ran == len(cases)
     assert not differ, "\n".join(differ[:10])
 
 
@@ -124,3 +122,23 @@ def test_mapping_file_errors(tmp_path: Path) -> None:
     with pytest.raises(WorkbenchError, match="otel_traces"):
         load_mapping("no_such_mapping", "clickhouse")
     assert "duration_ms" in load_mapping("otel_traces", "clickhouse").columns
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        (["--to", "postgresql://db/telemetry?table=otel_traces"], "ClickHouse's otel_traces"),
+        ([], "--schema otel describes the table --to writes"),
+    ],
+)
+def test_generate_otel_schema_needs_clickhouse(
+    tmp_path: Path, capsys, extra: list[str], problem: str
+) -> None:
+    from workbench.cli import main
+
+    code = main(
+        ["data", "generate", "--rows", "10", "--out", str(tmp_path / "t.duckdb"), "--schema", "otel", *extra]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and problem in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "t.duckdb").exists()  # refused before generating

@@ -58,8 +58,15 @@ def _positive_int(text: str) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from workbench.core import paths
+    from workbench.core.errors import WorkbenchError
     from workbench.dataset.generate.build import DEFAULT_ROWS, DEFAULT_SEED, descriptions, generate
 
+    if args.to:
+        _check_target(args.to, args.schema == "otel")
+    elif args.schema == "otel":
+        raise WorkbenchError(
+            "--schema otel describes the table --to writes", "add --to 'chdb:///dir?table=otel_traces'"
+        )
     rows = args.rows or DEFAULT_ROWS
     seed = DEFAULT_SEED if args.seed is None else args.seed
     out = args.out or paths.default_dataset_path()
@@ -76,18 +83,25 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _copy_to(path: Path, dsn: str, *, otel: bool = False) -> None:
-    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
+def _check_target(dsn: str, otel: bool):
+    """The parsed DSN ``--to`` names; the otel schema only on ClickHouse (before anything is generated)."""
     from workbench.core.errors import WorkbenchError
     from workbench.engines.base import parse_dsn
-    from workbench.engines.connect import open_engine
-    from workbench.engines.load import copy_table
 
     parsed = parse_dsn(dsn)
     if otel and parsed.kind not in ("chdb", "clickhouse"):
         raise WorkbenchError(
             "--schema otel writes ClickHouse's otel_traces", "use a chdb:// or clickhouse:// DSN"
         )
+    return parsed
+
+
+def _copy_to(path: Path, dsn: str, *, otel: bool = False) -> None:
+    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
+    from workbench.engines.connect import open_engine
+    from workbench.engines.load import copy_table
+
+    parsed = _check_target(dsn, otel)
     start = time.perf_counter()
     engine = open_engine(dsn, writable=True)
     try:

@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 from _engines_fixture import Postgres, postgres_bin
-from _events_fixture import NOW, StubDataset, make_events_db, make_schema
+from _events_fixture import NOW, make_events_db, make_schema
 from hypothesis import HealthCheck, assume, given, settings
 from test_execute import specs
 
 from workbench.core.errors import WorkbenchError
 from workbench.dataset.source import open_dataset
 from workbench.engines.connect import open_engine
+from workbench.engines.duckdb import DuckDBEngine
 from workbench.engines.load import copy_table
 from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.spec.query import parse_spec
@@ -113,7 +114,9 @@ def engines(tmp_path_factory: pytest.TempPathFactory, small_dataset, small_datas
                 open_dataset(f"{dsn}{sep}table=events"),
                 open_dataset(f"{dsn}{sep}table={FIXTURE_TABLE}"),
             )
-        yield {"cases": cases, "opened": opened}
+        duck = _Duck(fixture_path)
+        yield {"cases": cases, "opened": opened, "duck": duck}
+        duck.engine.close()
     finally:
         for events, fixture in opened.values():
             events.close()
@@ -176,26 +179,21 @@ def test_generated_valid_specs_agree_on_every_engine(engines, spec: dict[str, An
         compiled = compile_spec(validation.spec, schema)
     except WorkbenchError:
         assume(False)
-    if "duck" not in engines:
-        engines["duck"] = _FixtureDuck(engines)
-    reference = run_compiled(engines["duck"].dataset, compiled, timeout_s=30)
-    engines["duck"].dataset.close()
+    reference = run_compiled(engines["duck"], compiled, timeout_s=30)
     for name, (_, dataset) in engines["opened"].items():
         ok, why = _same(reference, dataset, validation.spec.to_dict(), schema)
         assert ok, f"{name}: {why}\n{json.dumps(validation.spec.to_dict())}"
 
 
-class _FixtureDuck:
-    def __init__(self, engines: dict[str, Any]) -> None:
+class _Duck:
+    """The fixture table on DuckDB through one shared engine connection (as datasets query it)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: Path) -> None:
         import duckdb
 
-        path = Path(next(iter(engines["opened"].values()))[1].engine.redacted.split("://")[-1]).parent
-        db = path / "fixture_ref.duckdb"
-        if not db.exists():
-            make_events_db(db)
-            with duckdb.connect(str(db)) as con:
-                con.execute(f"ALTER TABLE events RENAME TO {FIXTURE_TABLE}")
-        self.dataset = StubDataset(db)
+        self.engine = DuckDBEngine(lambda: duckdb.connect(str(path), read_only=True), "duckdb:fixture")
 
 
 @pytest.mark.parametrize("name", ENGINES)

@@ -90,18 +90,19 @@ def test_core_gold_specs_agree_on_otel_traces(otel, small_dataset) -> None:
     assert not differ, "\n".join(differ[:10])
 
 
-def test_root_spans_filter_reads_parent_span_id(otel) -> None:
-    compiled = compile_spec(
-        parse_spec(
-            {
-                "calculations": [{"op": "COUNT"}],
-                "filters": [{"column": "trace.parent_id", "op": "does-not-exist"}],
-            }
-        ),
-        otel.schema(),
-        dialect="clickhouse",
-    )
-    assert "nullIf(ParentSpanId, '')" in compiled.sql and "mapContains" in compiled.sql
+def test_mapped_filters_read_the_exporter_columns(otel) -> None:
+    """Root spans are ParentSpanId = '', an attribute's `exists` is mapContains; unused columns are not read."""
+    spec = {
+        "calculations": [{"op": "COUNT"}],
+        "filters": [
+            {"column": "trace.parent_id", "op": "does-not-exist"},
+            {"column": "http.route", "op": "exists"},
+        ],
+    }
+    sql = compile_spec(parse_spec(spec), otel.schema(), dialect="clickhouse").sql
+    assert "nullIf(ParentSpanId, '')" in sql
+    assert "mapContains(\"SpanAttributes\", 'http.route')" in sql
+    assert "app.cart.item_count" not in sql
 
 
 @pytest.mark.parametrize("text", ["Duration /", "(SELECT 1)", "x; DROP TABLE t"])

@@ -143,3 +143,13 @@ def test_generate_otel_schema_needs_clickhouse(
     err = capsys.readouterr().err
     assert code != 0 and problem in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "t.duckdb").exists()  # refused before generating
+
+
+def test_dataset_sql_reads_the_mapping(otel, small_dataset) -> None:
+    """DuckDB SQL on the dataset (metadata, `data info`) reads the logical columns, each SELECT only its own."""
+    assert otel.query("SELECT count(*) FROM otel_traces")[0][0] == small_dataset.row_count()
+    sql = 'SELECT count(DISTINCT "http.route") FROM otel_traces WHERE "trace.parent_id" IS NULL'
+    expected = small_dataset.engine.query(sql.replace("otel_traces", "events"), timeout_s=30, max_rows=1)[1]
+    assert otel.query(sql) == expected
+    info = otel.describe()
+    assert info["rows"] == small_dataset.row_count() and "mapping=otel_traces" in info["path"]

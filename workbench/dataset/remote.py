@@ -26,8 +26,15 @@ from workbench.dataset.generate.build import DEFAULT_NOW
 from workbench.dataset.metadata import column_info, compute_metadata
 from workbench.engines.base import Engine, parse_dsn
 from workbench.engines.connect import open_engine
-from workbench.engines.mapping import DUCKDB_TYPES, column_types, discover_attributes, load_mapping, map_value
+from workbench.engines.mapping import (
+    DUCKDB_TYPES,
+    column_types,
+    discover_attributes,
+    load_mapping,
+    map_value,
+)
 from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.relation import prune_relation
 
 __all__ = ["EngineDataset", "open_dsn"]
 
@@ -77,9 +84,13 @@ def _engine_sql(sql: str, dialect: str, table: str, relation: exp.Expression | N
     if relation is None:
         return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
     tree = sqlglot.parse_one(sql, read="duckdb")
+    everything = {e.alias_or_name for e in relation.this.expressions}
     for node in list(tree.find_all(exp.Table)):
         if node.name == table and not node.args.get("db"):
-            node.replace(relation.copy())
+            scope = node.find_ancestor(exp.Select) or tree  # the columns the reading SELECT uses
+            star = any(isinstance(s.parent, exp.Select) for s in scope.find_all(exp.Star))
+            used = everything if star else {c.name for c in scope.find_all(exp.Column)}
+            node.replace(prune_relation(relation, used))
     return tree.sql(dialect=dialect)
 
 

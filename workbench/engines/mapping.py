@@ -169,14 +169,16 @@ def discover_attributes(
     """Add a column for every key of the mapping's Map columns (the first Map holding a key wins).
 
     A key's type comes from ``known_types`` (stored metadata), else from its values: every value
-    an integer -> integer, a number -> float, ``true``/``false`` -> boolean, else string.
+    an integer -> integer, a number -> float (written as the engine writes that number back, so
+    ``007`` or ``14.10`` stay text), ``true``/``false`` -> boolean, else string.
     """
     if not mapping.attributes or engine.dialect != "clickhouse":
         return mapping
     for map_column in mapping.attributes:
         m = exp.column(map_column, quoted=True).sql("clickhouse")
         sql = (
-            "SELECT k, countIf(toInt64OrNull(v) IS NULL), countIf(toFloat64OrNull(v) IS NULL), "
+            "SELECT k, countIf(NOT ifNull(toString(toInt64OrNull(v)) = v, false)), "
+            "countIf(NOT ifNull(toString(toFloat64OrNull(v)) = v, false)), "
             "countIf(v NOT IN ('true', 'false')) FROM (SELECT "
             f"{m} AS m FROM {_quoted(table).sql('clickhouse')} LIMIT {_DISCOVER_ROWS}) "
             "ARRAY JOIN mapKeys(m) AS k, mapValues(m) AS v GROUP BY k ORDER BY k"

@@ -67,6 +67,7 @@ from sqlglot import exp
 
 from workbench.core.errors import WorkbenchError
 from workbench.schema.columns import Schema
+from workbench.schema.relation import prune_relation
 from workbench.spec.query import CALC_OPS, PERCENTILE_OPS, Calculation, Filter, Having, Order, QuerySpec
 from workbench.sql.constants import (
     AUTO_BUCKETS,
@@ -320,11 +321,9 @@ class _Compiler:
     def table_expr(self) -> exp.Expression:
         """The events table, or the column mapping's derived table of logical columns (aliased as it)."""
         if self.relation is not None:  # only the columns the spec reads: the engine computes no others
-            used = self.spec.columns_used() | {TIMESTAMP_COLUMN, DURATION_COLUMN}
-            relation = self.relation.copy()
-            inner = relation.this
-            inner.set("expressions", [e for e in inner.expressions if e.alias_or_name in used])
-            return relation
+            return prune_relation(
+                self.relation, self.spec.columns_used() | {TIMESTAMP_COLUMN, DURATION_COLUMN}
+            )
         return exp.Table(this=_ident(self.table))
 
     def bucket(self, ts: exp.Expression, g: int) -> exp.Expression:

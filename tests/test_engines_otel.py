@@ -8,6 +8,7 @@ gives on the flat DuckDB ``events`` table, under the eval's result matching.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,17 @@ def test_core_gold_specs_agree_on_otel_traces(otel, small_dataset) -> None:
     cases = _core_specs()
     assert len(cases) >= 90
     differ, ran = [], 0
-    for label, spec in cases:
-        parsed = parse_spec(spec)
-        reference = run_compiled(small_dataset, compile_spec(parsed, flat), timeout_s=30)
-        got = run_compiled(otel, compile_spec(parsed, mapped, dialect="clickhouse"), timeout_s=30)
-        ran += 1
-        if not results_match(got, reference, ordered=spec_is_ordered(spec)):
-            differ.append(f"{label}: {got.rows[:3]} vs {reference.rows[:3]}")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the two engines at once
+        for label, spec in cases:
+            parsed = parse_spec(spec)
+            mapped_run = pool.submit(
+                run_compiled, otel, compile_spec(parsed, mapped, dialect="clickhouse"), timeout_s=30
+            )
+            reference = run_compiled(small_dataset, compile_spec(parsed, flat), timeout_s=30)
+            got = mapped_run.result()
+            ran += 1
+            if not results_match(got, reference, ordered=spec_is_ordered(spec)):
+                differ.append(f"{label}: {got.rows[:3]} vs {reference.rows[:3]}")
     assert ran == len(cases)
     assert not differ, "\n".join(differ[:10])
 

@@ -110,7 +110,17 @@ def test_mapped_filters_read_the_exporter_columns(otel) -> None:
     assert "app.cart.item_count" not in sql
 
 
-@pytest.mark.parametrize("text", ["Duration /", "(SELECT 1)", "x; DROP TABLE t"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Duration /",
+        "(SELECT 1)",
+        "x; DROP TABLE t",
+        "dictGet('d', 'v', 1)",
+        "joinGet('t', 'v', 1)",
+        "url('http://x')",
+    ],
+)
 def test_bad_mapping_expression_is_one_line(text: str) -> None:
     with pytest.raises(WorkbenchError) as info:
         parse_expression(text, "clickhouse", "mapping m.yaml, column 'x'")

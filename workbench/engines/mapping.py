@@ -49,6 +49,10 @@ DUCKDB_TYPES = {
     "string": "VARCHAR", "integer": "BIGINT", "float": "DOUBLE", "boolean": "BOOLEAN", "timestamp": "TIMESTAMP",
 }  # fmt: skip
 _MAX_FILE_BYTES = 1_000_000
+#: functions that read other tables, files, URLs or servers: a mapping reads only its own table
+_OUTSIDE = ("file", "url", "s3", "gcs", "azure", "hdfs", "remote", "cluster", "mysql", "postgres", "sqlite",
+            "mongo", "redis", "jdbc", "odbc", "executable", "input", "dictget", "joinget", "dblink", "pg_read",
+            "lo_")  # fmt: skip
 _DISCOVER_ROWS = 1_000_000
 
 
@@ -160,6 +164,13 @@ def parse_expression(text: str, dialect: str, where: str) -> exp.Expression:
         ) from None
     if tree is None or any(isinstance(n, exp.Query | exp.DDL | exp.DML) for n in tree.walk()):
         raise WorkbenchError(f"{where}: {text!r} is not a plain expression", "use columns and functions only")
+    for node in tree.find_all(exp.Func):
+        name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+        if name.startswith(_OUTSIDE):
+            raise WorkbenchError(
+                f"{where}: {text!r} calls {name}, which reads outside the table",
+                "map to the table's own columns",
+            )
     return tree
 
 

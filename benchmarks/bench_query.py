@@ -2,9 +2,10 @@
 
 Run: ``python benchmarks/bench_query.py`` (1M rows; ``--big`` adds 10M rows; ``--data PATH`` runs
 on an existing dataset instead; ``--repeat N`` for more samples; ``--json`` for machine output).
-``--engine duckdb,chdb,postgres`` copies the generated rows (the columns the queries use) into
-embedded ClickHouse and into the PostgreSQL of ``--postgres DSN`` and reports each engine's warm
-time as a ratio to DuckDB's, in one run.
+``--engine duckdb,chdb,chdb-otel,postgres`` copies the generated rows (the columns the queries
+use) into embedded ClickHouse and into the PostgreSQL of ``--postgres DSN`` and reports each
+engine's warm time as a ratio to DuckDB's, in one run; ``chdb-otel`` holds all the rows in the
+OpenTelemetry ``otel_traces`` schema, read through ``mappings/otel_traces.yaml``.
 
 Generated datasets are kept in ``<workbench home>/data/bench-<rows>.duckdb`` and reused.
 
@@ -159,11 +160,13 @@ def engine_datasets(rows: int, engines: list[str], postgres: str | None) -> dict
     from workbench.dataset.source import open_dataset
     from workbench.engines.connect import open_engine
     from workbench.engines.load import copy_table
+    from workbench.engines.otel import copy_otel_traces
 
     duck = dataset_for(rows)
     specs = typical_specs(duck.schema().now.astimezone(UTC))
     columns = {"timestamp", "duration_ms"}.union(*(parse_spec(s).columns_used() for s in specs.values()))
-    dsns = {"chdb": f"chdb://{paths.home() / 'data' / f'bench-{rows}-chdb'}", "postgres": postgres}
+    chdb = f"chdb://{paths.home() / 'data' / f'bench-{rows}-chdb'}"
+    dsns = {"chdb": chdb, "chdb-otel": chdb, "postgres": postgres}
     out = {"duckdb": duck} if "duckdb" in engines else {}
     for name in (e for e in engines if e != "duckdb"):
         if dsns.get(name) is None:
@@ -172,12 +175,21 @@ def engine_datasets(rows: int, engines: list[str], postgres: str | None) -> dict
             )
         loader = open_engine(dsns[name], writable=True)
         t0 = time.perf_counter()
-        copy_table(duck.path, "events", loader, target=f"bench_{rows}", columns=sorted(columns))
+        table = f"bench_{rows}"
+        if (
+            name == "chdb-otel"
+        ):  # the whole dataset in the otel_traces schema, read through the shipped mapping
+            table = f"otel_traces_{rows}"
+            copy_otel_traces(Path(duck.path), loader, table)
+            copy_table(duck.path, "column_metadata", loader)
+        else:
+            copy_table(duck.path, "events", loader, target=table, columns=sorted(columns))
         copy_table(duck.path, "dataset_info", loader)
         loader.close()
         print(f"  loaded {name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
         sep = "&" if "?" in dsns[name] else "?"
-        out[name] = open_dataset(f"{dsns[name]}{sep}table=bench_{rows}")
+        mapping = "&mapping=otel_traces" if name == "chdb-otel" else ""
+        out[name] = open_dataset(f"{dsns[name]}{sep}table={table}{mapping}")
     return out
 
 

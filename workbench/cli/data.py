@@ -30,6 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also copy it to an engine: chdb:///path, clickhouse://host:8123/db or postgresql://... "
         "(table events, plus dataset_info and column_metadata); open it with --data DSN?table=events",
     )
+    gen.add_argument(
+        "--schema",
+        choices=("flat", "otel"),
+        default="flat",
+        help="with --to: the table's schema: flat (one column per field, default) or otel (the OpenTelemetry "
+        "Collector ClickHouse exporter's otel_traces; read it with &mapping=otel_traces)",
+    )
     gen.set_defaults(func=_generate)
 
     info = sub.add_parser("info", help="describe a dataset: rows, columns, time range, identity")
@@ -51,8 +58,15 @@ def _positive_int(text: str) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     from workbench.core import paths
+    from workbench.core.errors import WorkbenchError
     from workbench.dataset.generate.build import DEFAULT_ROWS, DEFAULT_SEED, descriptions, generate
 
+    if args.to:
+        _check_target(args.to, args.schema == "otel")
+    elif args.schema == "otel":
+        raise WorkbenchError(
+            "--schema otel describes the table --to writes", "add --to 'chdb:///dir?table=otel_traces'"
+        )
     rows = args.rows or DEFAULT_ROWS
     seed = DEFAULT_SEED if args.seed is None else args.seed
     out = args.out or paths.default_dataset_path()
@@ -65,21 +79,38 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"columns: {columns}")
     print(f"seconds: {seconds:.1f}")
     if args.to:
-        _copy_to(path, args.to)
+        _copy_to(path, args.to, otel=args.schema == "otel")
     return 0
 
 
-def _copy_to(path: Path, dsn: str) -> None:
-    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
+def _check_target(dsn: str, otel: bool):
+    """The parsed DSN ``--to`` names; the otel schema only on ClickHouse (before anything is generated)."""
+    from workbench.core.errors import WorkbenchError
     from workbench.engines.base import parse_dsn
+
+    parsed = parse_dsn(dsn)
+    if otel and parsed.kind not in ("chdb", "clickhouse"):
+        raise WorkbenchError(
+            "--schema otel writes ClickHouse's otel_traces", "use a chdb:// or clickhouse:// DSN"
+        )
+    return parsed
+
+
+def _copy_to(path: Path, dsn: str, *, otel: bool = False) -> None:
+    """Copy the generated file's events, dataset_info and column_metadata tables into the engine ``dsn`` names."""
     from workbench.engines.connect import open_engine
     from workbench.engines.load import copy_table
 
+    parsed = _check_target(dsn, otel)
     start = time.perf_counter()
     engine = open_engine(dsn, writable=True)
     try:
-        table = parse_dsn(dsn).table
-        copy_table(path, "events", engine, target=table)
+        if otel:
+            from workbench.engines.otel import copy_otel_traces
+
+            copy_otel_traces(path, engine, parsed.table)
+        else:
+            copy_table(path, "events", engine, target=parsed.table)
         copy_table(path, "dataset_info", engine)
         copy_table(path, "column_metadata", engine)
     finally:

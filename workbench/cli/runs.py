@@ -98,8 +98,29 @@ def run_compare(args: argparse.Namespace) -> int:
     store = _store(args)
     a, b = _load(store, args.a), _load(store, args.b)
     text, data = compare_runs(a, b, args.pair)
+    note = engine_note(a.dataset, b.dataset)
+    if note:
+        text, data = f"{text}\n{note}", {**data, "engine_note": note}
     if args.json:
         print_json(data)
     else:
         print(text)
     return 0
+
+
+def engine_of(dataset: dict | None) -> str:
+    """The engine a run's recorded dataset ran on: the DSN's kind (``chdb``, ``clickhouse``,
+    ``postgres``), else ``duckdb`` (a file path, or nothing recorded)."""
+    from workbench.engines.base import is_dsn, parse_dsn
+
+    path = str((dataset or {}).get("path") or "")
+    return parse_dsn(path).kind if is_dsn(path) else "duckdb"
+
+
+def engine_note(a: dict | None, b: dict | None) -> str | None:
+    """A line saying that two runs ran on different engines (their results may differ for that), else None."""
+    ea, eb = engine_of(a), engine_of(b)
+    if ea == eb:
+        return None
+    where = [str((d or {}).get("path") or "the embedded dataset") for d in (a, b)]
+    return f"note: the runs used different engines: {ea} ({where[0]}) vs {eb} ({where[1]})"

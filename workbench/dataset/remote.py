@@ -18,14 +18,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlglot
+from sqlglot import exp
 
 from workbench.core import paths
 from workbench.core.errors import DatasetError, WorkbenchError
 from workbench.dataset.generate.build import DEFAULT_NOW
 from workbench.dataset.metadata import column_info, compute_metadata
-from workbench.engines.base import Engine
+from workbench.engines.base import Engine, parse_dsn
 from workbench.engines.connect import open_engine
+from workbench.engines.mapping import (
+    DUCKDB_TYPES,
+    column_types,
+    discover_attributes,
+    load_mapping,
+    map_value,
+)
 from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.relation import prune_relation
 
 __all__ = ["EngineDataset", "open_dsn"]
 
@@ -70,16 +79,33 @@ class _Rows:
         return self.rows
 
 
+def _engine_sql(sql: str, dialect: str, table: str, relation: exp.Expression | None) -> str:
+    """DuckDB SQL in the engine's dialect; with a column mapping, ``table`` read through its relation."""
+    if relation is None:
+        return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    everything = {e.alias_or_name for e in relation.this.expressions}
+    for node in list(tree.find_all(exp.Table)):
+        if node.name == table and not node.args.get("db"):
+            scope = node.find_ancestor(exp.Select) or tree  # the columns the reading SELECT uses
+            star = any(isinstance(s.parent, exp.Select) for s in scope.find_all(exp.Star))
+            used = everything if star else {c.name for c in scope.find_all(exp.Column)}
+            node.replace(prune_relation(relation, used))
+    return tree.sql(dialect=dialect)
+
+
 class _Transpiling:
     """A connection-like adapter: runs DuckDB SQL (from ``compute_metadata``) on an engine."""
 
-    def __init__(self, engine: Engine, columns: list[tuple[str, str]], table: str) -> None:
-        self.engine, self.columns, self.table = engine, columns, table
+    def __init__(
+        self, engine: Engine, columns: list[tuple[str, str]], table: str, relation: exp.Expression | None
+    ) -> None:
+        self.engine, self.columns, self.table, self.relation = engine, columns, table, relation
 
     def execute(self, sql: str) -> _Rows:
         if sql.startswith("DESCRIBE "):
             return _Rows(list(self.columns))
-        text = sqlglot.transpile(sql, read="duckdb", write=self.engine.dialect)[0]
+        text = _engine_sql(sql, self.engine.dialect, self.table, self.relation)
         _, rows = self.engine.query(text, timeout_s=300, max_rows=_MAX_ROWS)
         return _Rows(rows)
 
@@ -93,6 +119,7 @@ class EngineDataset:
     now: datetime
     identity: str
     info: dict[str, str] = field(default_factory=dict)
+    relation: exp.Expression | None = field(default=None, repr=False)
     _columns: list[tuple[str, str]] = field(default_factory=list, repr=False)
     _schema: Schema | None = field(default=None, repr=False)
     _rows: int | None = field(default=None, repr=False)
@@ -117,7 +144,7 @@ class EngineDataset:
 
     def query(self, sql: str, timeout_s: float | None = 60) -> list[tuple[Any, ...]]:
         """Rows of one SELECT written in DuckDB SQL (transpiled to the engine's dialect)."""
-        text = sqlglot.transpile(sql, read="duckdb", write=self.dialect)[0]
+        text = _engine_sql(sql, self.dialect, self.table, self.relation)
         return self.engine.query(text, timeout_s=timeout_s, max_rows=_MAX_ROWS)[1]
 
     def schema(self) -> Schema:
@@ -129,16 +156,20 @@ class EngineDataset:
                 now=self.now,
                 identity=self.identity,
                 table=self.table,
+                relation=self.relation,
             )
         return self._schema
 
     def _metadata(self) -> list[dict[str, Any]]:
         if _catalog(self.engine, METADATA_TABLE):  # written beside the data by `data generate --to`
-            return _stored_metadata(self.engine)
+            names = {n for n, _ in self._columns}
+            return [r for r in _stored_metadata(self.engine) if r["key_name"] in names]
         cache = paths.home() / ".cache" / "engines" / f"{self.identity}.json"
         if cache.exists():
             return json.loads(cache.read_text())
-        rows = compute_metadata(_Transpiling(self.engine, self._columns, self.table), self.table)
+        rows = compute_metadata(
+            _Transpiling(self.engine, self._columns, self.table, self.relation), self.table
+        )
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(cache.name + ".partial")
         tmp.write_text(json.dumps(rows, default=_json_time))
@@ -227,13 +258,18 @@ def open_dsn(text: str) -> EngineDataset:
             raise DatasetError(
                 f"no table `{table}` at {engine.redacted}", "name it with ?table=NAME in the DSN"
             )
+        relation = None
+        if (mapping_name := parse_dsn(text).mapping) is not None:
+            columns, relation = _mapped(engine, table, mapping_name)
         types = dict(columns)
         if types.get("timestamp") != "TIMESTAMP":
             raise DatasetError(
                 f"no `timestamp` time column in `{table}` at {engine.redacted}",
                 "name the event time column timestamp",
             )
-        dataset = EngineDataset(engine=engine, table=table, now=DEFAULT_NOW, identity="", _columns=columns)
+        dataset = EngineDataset(
+            engine=engine, table=table, now=DEFAULT_NOW, identity="", relation=relation, _columns=columns
+        )
         count, last = dataset.query(f'SELECT count(*), max("timestamp") FROM {_q(table)}')[0]
         info = _info(engine)
         if "now" in info:
@@ -273,6 +309,22 @@ def _stored_metadata(engine: Engine) -> list[dict[str, Any]]:
 
 
 def _table_of(text: str) -> str:
-    from workbench.engines.base import parse_dsn
-
     return parse_dsn(text).table
+
+
+def _mapped(engine: Engine, table: str, name: str) -> tuple[list[tuple[str, str]], exp.Expression]:
+    """The logical ``(name, DuckDB type)`` columns a mapping gives the table, and the relation that reads them."""
+    mapping = load_mapping(name, engine.dialect)
+    known: dict[str, str] = {}
+    if _catalog(engine, METADATA_TABLE):
+        known = {str(r["key_name"]): str(r["type"]) for r in _stored_metadata(engine)}
+    mapping = discover_attributes(mapping, engine, table, known)
+    if mapping.attributes and engine.dialect == "clickhouse":  # stored columns no row holds yet
+        for name in known.keys() - mapping.columns.keys():
+            mapping.columns[name] = (map_value(mapping.attributes[0], name, known[name]), known[name])
+    ours = set(DUCKDB_TYPES.values())
+    columns = [
+        (n, t if t in ours else _duckdb_type(t, engine.dialect))
+        for n, t in column_types(mapping, engine, table)
+    ]
+    return columns, mapping.relation(table)

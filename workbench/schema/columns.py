@@ -91,12 +91,15 @@ class Schema:
         now: the dataset's "now" (relative time in questions resolves against it), UTC.
         identity: a short stable id of the dataset (generator settings or content summary).
         table: the table name queries run against.
+        relation: what queries read instead of the table itself, when a column mapping gives the
+            logical columns (an sqlglot derived table aliased ``table``; see ``engines.mapping``).
     """
 
     columns: tuple[ColumnInfo, ...]
     now: datetime
     identity: str = ""
     table: str = "events"
+    relation: Any = field(default=None, compare=False, repr=False)
     _index: dict[str, ColumnInfo] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

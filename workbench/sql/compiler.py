@@ -26,7 +26,8 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
   HEATMAP: ``HEATMAP_BUCKETS`` linear buckets between the min and max of the
   column over the whole window (after filters), so every group and time
   bucket shares one y axis; a cell is a map {bucket lower bound: count}
-  (``QueryResult.to_dict`` writes it as ``[[lower, count], ...]``). DuckDB only.
+  (``QueryResult.to_dict`` writes it as ``[[lower, count], ...]``). DuckDB, ClickHouse, PostgreSQL
+  (the same bucket edges; see ``sql.heatmap``).
   RATE_AVG/RATE_SUM/RATE_MAX: the column's AVG/SUM/MAX per time bucket, then
   the difference from the previous non-empty bucket of the same group
   (Honeycomb: "the difference between subsequent field values after applying
@@ -66,6 +67,7 @@ from sqlglot import exp
 
 from workbench.core.errors import WorkbenchError
 from workbench.schema.columns import Schema
+from workbench.schema.relation import prune_relation
 from workbench.spec.query import CALC_OPS, PERCENTILE_OPS, Calculation, Filter, Having, Order, QuerySpec
 from workbench.sql.constants import (
     AUTO_BUCKETS,
@@ -79,6 +81,7 @@ from workbench.sql.constants import (
     TIMESTAMP_COLUMN,
 )
 from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
+from workbench.sql.heatmap import HEATMAP_DIALECTS, heatmap_cell, heatmap_ctes, heatmap_joins
 from workbench.sql.names import distinct_names, in_kept, prefix_ctes
 from workbench.sql.passes import joined_query
 
@@ -107,6 +110,7 @@ class CompiledQuery:
         series_columns: ``time``, then the same labels, when there is a series.
         window: ``(start, end)`` epoch seconds the query covers (end excluded).
         granularity: seconds per series bucket, when there is a series.
+        heatmaps: positions in ``columns`` of HEATMAP cells (one more in ``series_columns``).
     """
 
     sql: str
@@ -116,6 +120,7 @@ class CompiledQuery:
     window: tuple[int, int]
     series_columns: tuple[str, ...] | None = None
     granularity: int | None = None
+    heatmaps: tuple[int, ...] = ()
 
 
 def auto_granularity(seconds: int) -> int:
@@ -159,6 +164,7 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
         window=compiler.window,
         series_columns=series_columns,
         granularity=compiler.granularity,
+        heatmaps=tuple(len(spec.breakdowns) + j for j, c in enumerate(compiler.calcs) if c.op == "HEATMAP"),
     )
 
 
@@ -211,10 +217,10 @@ class _Compiler:
         self.spec = spec
         self.dialect = dialect
         if isinstance(schema, Schema):
-            now, self.table = schema.now_epoch, schema.table
+            now, self.table, self.relation = schema.now_epoch, schema.table, schema.relation
             self.types: dict[str, str] | None = {c.name: c.type for c in schema.columns}
         else:
-            now, self.table, self.types = int(schema), "events", None
+            now, self.table, self.types, self.relation = int(schema), "events", None, None
         self.window = spec.time_window(now)
         self.calcs: tuple[Calculation, ...] = spec.effective_calculations
         self.breakdowns = list(spec.breakdowns)
@@ -246,9 +252,10 @@ class _Compiler:
             raise WorkbenchError(f"unknown calculation op {calc.op!r}", "see the Honeycomb calculation ops")
         if calc.op not in ("COUNT", "CONCURRENCY") and not calc.column:
             raise WorkbenchError(f"calculations[{j}]: {calc.op} needs a column", "add a column")
-        if calc.op == "HEATMAP" and self.dialect != "duckdb":
+        if calc.op == "HEATMAP" and self.dialect not in HEATMAP_DIALECTS:
             raise WorkbenchError(
-                f"HEATMAP has no equivalent in the {self.dialect} dialect", "run it on duckdb"
+                f"HEATMAP has no equivalent in the {self.dialect} dialect",
+                f"run it on {', '.join(HEATMAP_DIALECTS)}",
             )
         if calc.op == "CONCURRENCY":
             self.col(DURATION_COLUMN)
@@ -289,6 +296,9 @@ class _Compiler:
         else:  # HEATMAP
             agg = self.heatmap(j, col)  # type: ignore[arg-type]
         cond = self.calc_filter(calc)
+        if isinstance(agg, exp.Filter):  # a HEATMAP that leaves out missing values
+            cond = combine([agg.expression.this, cond] if cond is not None else [agg.expression.this])
+            agg = agg.this
         return exp.Filter(this=agg, expression=exp.Where(this=cond)) if cond is not None else agg
 
     def percentile(self, col: exp.Expression, q: float) -> exp.Expression:
@@ -300,52 +310,20 @@ class _Compiler:
         return exp.ApproxQuantile(this=col, quantile=quantile)
 
     def heatmap(self, j: int, col: exp.Expression) -> exp.Expression:
-        """``histogram`` of each value's bucket lower bound; bounds come from the CTE ``hm{j}``."""
-        lo, width = (exp.column(f"hm{j}_{name}", table=f"hm{j}") for name in ("lo", "width"))
-        offset = exp.Div(
-            this=exp.paren(exp.Sub(this=col.copy(), expression=lo.copy())), expression=width.copy()
-        )
-        index = exp.Anonymous(
-            this="LEAST", expressions=[exp.Floor(this=offset), exp.Literal.number(HEATMAP_BUCKETS - 1)]
-        )
-        lower = exp.Case(
-            ifs=[
-                exp.If(this=col.copy().is_(exp.null()), true=exp.null()),
-                exp.If(this=width.copy().eq(0), true=lo.copy()),
-            ],
-            default=exp.Add(this=lo, expression=exp.Mul(this=width, expression=index)),
-        )
-        return exp.Anonymous(this="histogram", expressions=[lower])
-
-    def heatmap_bounds(self, j: int) -> exp.Select:
-        """One row: the low end and the bucket width of calculation ``j``'s heatmap over the window."""
-        calc = self.calcs[j]
-        col = self.col(calc.column)  # type: ignore[arg-type]
-        width = exp.Div(
-            this=exp.paren(exp.Sub(this=exp.Max(this=col.copy()), expression=exp.Min(this=col.copy()))),
-            expression=exp.Literal.number(HEATMAP_BUCKETS),
-        )
-        return (
-            exp.select(
-                exp.alias_(exp.Min(this=col), f"hm{j}_lo"), exp.alias_(width, f"hm{j}_width"), copy=False
-            )
-            .from_(self.table_expr(), copy=False)
-            .where(self.where(self.calc_filter(calc)), copy=False)
-        )
+        return heatmap_cell(j, col, self.dialect)
 
     def heatmap_ctes(self, select: exp.Select) -> exp.Select:
-        for j, c in enumerate(self.calcs):
-            if c.op == "HEATMAP":
-                select = select.with_(f"hm{j}", as_=self.heatmap_bounds(j), copy=False)
-        return select
+        return heatmap_ctes(self, select)
 
     def heatmap_joins(self, select: exp.Select) -> exp.Select:
-        for j, c in enumerate(self.calcs):
-            if c.op == "HEATMAP":
-                select = select.join(exp.to_table(f"hm{j}"), join_type="cross", copy=False)
-        return select
+        return heatmap_joins(self, select)
 
-    def table_expr(self) -> exp.Table:
+    def table_expr(self) -> exp.Expression:
+        """The events table, or the column mapping's derived table of logical columns (aliased as it)."""
+        if self.relation is not None:  # only the columns the spec reads: the engine computes no others
+            return prune_relation(
+                self.relation, self.spec.columns_used() | {TIMESTAMP_COLUMN, DURATION_COLUMN}
+            )
         return exp.Table(this=_ident(self.table))
 
     def bucket(self, ts: exp.Expression, g: int) -> exp.Expression:

@@ -11,6 +11,7 @@ says when more existed), and turn every DuckDB error into a one-line
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from workbench.engines.base import QueryError, QueryTimeout, one_line, timeout_e
 from workbench.engines.duckdb import run_on
 from workbench.spec.query import QuerySpec, parse_spec
 from workbench.sql.compiler import CompiledQuery, compile_spec
+from workbench.sql.heatmap import count_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,9 +210,15 @@ def run_compiled(
             )
         except QueryTimeout:  # report the whole budget, not what was left of it
             raise _timeout(timeout_s) from None
+    rows = summary.rows
+    if compiled.heatmaps:  # PostgreSQL gives a cell as the array of its values' lower bounds
+        rows = count_cells(rows, compiled.heatmaps)
+        if series is not None:
+            series_rows = count_cells(series.rows, tuple(i + 1 for i in compiled.heatmaps))
+            series = dataclasses.replace(series, rows=series_rows)
     return QueryResult(
         columns=summary.columns,
-        rows=summary.rows,
+        rows=rows,
         series=series,
         sql=compiled.sql,
         series_sql=compiled.series_sql,

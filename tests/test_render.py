@@ -314,3 +314,18 @@ def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         p.render(f"q{i}")
     assert len(p._renders) == 3
     assert p.render("q0") is not first  # evicted, rendered again
+
+
+@pytest.mark.parametrize("relevance", ["none", "lexical"])
+def test_column_recall_from_the_renders_equals_its_own_compression(relevance: str) -> None:
+    from workbench.schema.compress import column_recall
+
+    p = prompt(schema={"relevance": relevance, "max_columns": 3})
+    items = [
+        ("p99 latency for ios users", {"duration_ms", "app.platform"}),
+        ("revenue by region", {"cloud.region"}),
+    ]
+    fresh = column_recall(p.schema, p.variant.schema_, items, encoding=p.encoding)
+    shared = column_recall(p.schema, p.variant.schema_, items, encoding=p.encoding,
+                           compressed=lambda q: p.render(q).compressed)  # fmt: skip
+    assert shared == fresh

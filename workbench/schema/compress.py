@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal, Protocol
@@ -412,6 +412,7 @@ def column_recall(
     items: Iterable[tuple[str, set[str]]],
     *,
     encoding: str = DEFAULT_ENCODING,
+    compressed: Callable[[str], CompressedSchema] | None = None,
 ) -> RecallReport:
     """How many of the columns the gold queries use survive compression.
 
@@ -422,11 +423,16 @@ def column_recall(
             ``parse_spec(gold).columns_used()``. With relevance on, each question gets its
             own compression.
         encoding: the tokenizer the blocks are counted with.
+        compressed: the compression of a question under these settings, when the caller has it
+            already (an eval's rendered prompts); default: ``compress`` each question.
     """
     per_question: list[QuestionRecall] = []
     misses: Counter[str] = Counter()
     for question, gold in items:
-        result = compress(schema, settings, question, encoding=encoding)
+        if compressed is not None:
+            result = compressed(question)
+        else:
+            result = compress(schema, settings, question, encoding=encoding)
         kept = set(result.kept)
         missed = {c: result.dropped.get(c, "not in schema") for c in sorted(gold) if c not in kept}
         misses.update(missed.keys())

@@ -316,16 +316,21 @@ def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert p.render("q0") is not first  # evicted, rendered again
 
 
-@pytest.mark.parametrize("relevance", ["none", "lexical"])
-def test_column_recall_from_the_renders_equals_its_own_compression(relevance: str) -> None:
-    from workbench.schema.compress import column_recall
+def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.schema import compress as compress_module
 
-    p = prompt(schema={"relevance": relevance, "max_columns": 3})
-    items = [
-        ("p99 latency for ios users", {"duration_ms", "app.platform"}),
-        ("revenue by region", {"cloud.region"}),
-    ]
-    fresh = column_recall(p.schema, p.variant.schema_, items, encoding=p.encoding)
-    shared = column_recall(p.schema, p.variant.schema_, items, encoding=p.encoding,
-                           compressed=lambda q: p.render(q).compressed)  # fmt: skip
-    assert shared == fresh
+    calls: list[str | None] = []
+    real = compress_module._compress
+
+    def counting(schema, settings, question, encoding):
+        calls.append(question)
+        return real(schema, settings, question, encoding)
+
+    monkeypatch.setattr(compress_module, "_compress", counting)
+    p = prompt(schema={"relevance": "lexical", "max_columns": 3})
+    questions = [f"p99 latency for ios users, case {i}" for i in range(300)]  # more than a few dozen
+    for q in questions:  # the plan (or the eval) renders every question first
+        p.render(q)
+    compress_module.column_recall(p.schema, p.variant.schema_, [(q, {"duration_ms"}) for q in questions],
+                                  encoding=p.encoding)  # fmt: skip
+    assert len(calls) == len(questions)  # one compression per question, shared by the render and the recall

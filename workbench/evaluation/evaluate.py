@@ -334,8 +334,7 @@ def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
     from workbench.schema.compress import column_recall
 
     items = [(q.question, q.gold_columns) for q in qs]
-    return column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding,
-                         compressed=lambda question: prompt.render(question).compressed)  # fmt: skip
+    return column_recall(prompt.schema, prompt.variant.schema_, items, encoding=prompt.encoding)
 
 
 def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal, Protocol
@@ -277,7 +277,7 @@ class CompressedSchema:
 
 
 _RESULTS_KEY = "compress_results"
-_RESULTS_MAX = 32
+_RESULTS_MAX = 2048  # an eval renders, then measures recall on, every question: both must hit
 _results_lock = threading.Lock()
 
 
@@ -412,7 +412,6 @@ def column_recall(
     items: Iterable[tuple[str, set[str]]],
     *,
     encoding: str = DEFAULT_ENCODING,
-    compressed: Callable[[str], CompressedSchema] | None = None,
 ) -> RecallReport:
     """How many of the columns the gold queries use survive compression.
 
@@ -423,16 +422,11 @@ def column_recall(
             ``parse_spec(gold).columns_used()``. With relevance on, each question gets its
             own compression.
         encoding: the tokenizer the blocks are counted with.
-        compressed: the compression of a question under these settings, when the caller has it
-            already (an eval's rendered prompts); default: ``compress`` each question.
     """
     per_question: list[QuestionRecall] = []
     misses: Counter[str] = Counter()
     for question, gold in items:
-        if compressed is not None:
-            result = compressed(question)
-        else:
-            result = compress(schema, settings, question, encoding=encoding)
+        result = compress(schema, settings, question, encoding=encoding)
         kept = set(result.kept)
         missed = {c: result.dropped.get(c, "not in schema") for c in sorted(gold) if c not in kept}
         misses.update(missed.keys())

@@ -32,7 +32,10 @@ __all__ = ["Orchestrator", "Pending", "TrialCallback"]
 TrialCallback = Callable[[dict[str, Any]], Any]
 
 #: trials committed to the experiment log per transaction, at most
-WRITE_BATCH = 8
+WRITE_BATCH = 64
+#: how long the log writer lets judged trials gather before a commit (a commit costs about as much
+#: as 8 trials' rows, so one per trial would make the log the run's largest CPU cost)
+WRITE_LINGER_S = 0.1
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Orchestrator:
         self.repairs: list[Pending] = []
         self.records: list[dict[str, Any]] = []
         self.unwritten: list[dict[str, Any]] = []
+        self.write_queued = False
         self.failure: BaseException | None = None
         self.timings: dict[str, float] = dict.fromkeys(
             ("render_s", "calls_s", "repair_s", "drain_s", "model_ms", "judge_ms", "execute_ms", "match_ms",
@@ -191,20 +195,30 @@ class Orchestrator:
         record, timing = self.judge.trial(prompt, p.question, p.trial, list(p.attempts))
         for key, value in timing.items():
             self._add(key, value)
-        # One writer thread: log inserts (serialized by the store) never hold up execution. Each
-        # writer task takes the records waiting at that moment (up to WRITE_BATCH), so the writer
-        # catches up in batches; there is one task per record, so none is left behind.
+        # One writer thread: log inserts (serialized by the store) never hold up execution. At most
+        # one writer task is queued at a time; it lets records gather for WRITE_LINGER_S, then commits
+        # them WRITE_BATCH at a time until none is waiting, so none is left behind.
         with self.lock:
             self.unwritten.append(record)
-        future = self.writer.submit(self._guard, self._write)
-        with self.lock:
-            self.futures.append(future)
+            if self.write_queued:
+                return
+            self.write_queued = True
+            self.futures.append(self.writer.submit(self._guard, self._write))
 
     def _write(self) -> None:
-        with self.lock:  # at most WRITE_BATCH per commit: progress and a stop are never far behind
-            batch, self.unwritten = self.unwritten[:WRITE_BATCH], self.unwritten[WRITE_BATCH:]
-        if not batch:
-            return
+        with self.lock:
+            full = len(self.unwritten) >= WRITE_BATCH
+        if not full and self.failure is None:
+            time.sleep(WRITE_LINGER_S)
+        while self.failure is None:
+            with self.lock:  # at most WRITE_BATCH per commit: progress and a stop are never far behind
+                batch, self.unwritten = self.unwritten[:WRITE_BATCH], self.unwritten[WRITE_BATCH:]
+                if not batch:
+                    self.write_queued = False
+                    return
+            self._commit(batch)
+
+    def _commit(self, batch: list[dict[str, Any]]) -> None:
         t0 = time.perf_counter()
         many = getattr(self.store, "record_trials", None) if self.run_id is not None else None
         if many is not None and len(batch) > 1:

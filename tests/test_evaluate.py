@@ -197,7 +197,7 @@ def test_the_log_commits_trials_in_batches_and_keeps_every_one(
     prompts = [_prompt(small_dataset), _prompt(small_dataset, "compact")]
     run = evaluate(few, prompts, dataset=small_dataset, trials=3, store=store, backend=model.backend())
     assert len(_keys(store, run.run_id)) == 36  # every trial, once
-    assert max(commits) > 8 and len(commits) <= 18  # gathered: a commit costs about as much as 8 trials' rows
+    assert len(commits) <= 6  # 36 trials in batches of 8: a commit costs about as much as 8 trials' rows
 
 
 def test_second_run_is_served_from_the_cache_at_zero_cost(small_dataset, few, store, tmp_path) -> None:

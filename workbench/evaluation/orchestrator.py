@@ -32,7 +32,7 @@ __all__ = ["Orchestrator", "Pending", "TrialCallback"]
 TrialCallback = Callable[[dict[str, Any]], Any]
 
 #: trials committed to the experiment log per transaction, at most
-WRITE_BATCH = 64
+WRITE_BATCH = 8
 #: how long the log writer lets judged trials gather before a commit (a commit costs about as much
 #: as 8 trials' rows, so one per trial would make the log the run's largest CPU cost)
 WRITE_LINGER_S = 0.1

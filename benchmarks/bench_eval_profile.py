@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -190,7 +191,8 @@ def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:
           f"{overlap:.2f} s of it during the model calls, {t['drain_s']:.2f} s after")  # fmt: skip
     print(f"model calls phase {t['calls_s']:.2f} s against the ideal {ideal:.2f} s "
           f"({t['calls_s'] / ideal:.2f}x); mean call latency {t['model_ms'] / n:.0f} ms (stub: {args.delay_ms:g})")  # fmt: skip
-    print(f"workbench CPU (this process, after start-up) {cpu_s:.2f} s = {1000 * cpu_s / n:.1f} ms per case")
+    print(f"workbench CPU (this process, after start-up) {cpu_s:.2f} s = {1000 * cpu_s / n:.1f} ms per case; "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -83,7 +83,8 @@ run_promptfoo() {  # run_promptfoo N TAG -> writes "t0 t1 rss_kb" to $WORK/res_p
 }
 
 # ------------------------------------------------------------------ workbench
-DATA=$(cd "$ROOT" && PYTHONPATH=$ROOT python3 -c "
+DATA=${WB_DATA:-}  # the dataset to run on (default: the home's generated telemetry, generated if missing)
+[[ -n $DATA ]] || DATA=$(cd "$ROOT" && PYTHONPATH=$ROOT python3 -c "
 from workbench.core.paths import default_dataset_path
 from workbench.dataset.source import open_dataset
 print(open_dataset(None).path if not default_dataset_path().exists() else default_dataset_path())")

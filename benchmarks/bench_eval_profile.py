@@ -170,10 +170,9 @@ def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:
         ("plan (token estimate)", stages.get("plan (token estimate)", 0.0)),
     ]
     ev = stages["evaluate()"]
-    setup = t["wall_s"] - t["render_s"] - t["calls_s"] - t["repair_s"] - t["drain_s"]
+    setup = t["wall_s"] - t["calls_s"] - t["repair_s"] - t["drain_s"]  # requests render during the calls
     rows += [
         ("evaluate(): setup (log run, executions)", ev - t["wall_s"] + setup),
-        ("evaluate(): render", t["render_s"]),
         ("evaluate(): model calls phase", t["calls_s"]),
         ("evaluate(): repair calls", t["repair_s"]),
         ("evaluate(): drain after the last call", t["drain_s"]),
@@ -189,6 +188,9 @@ def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:
           f"({int(t['executed_queries'])} queries run, {int(t['shared_queries'])} shared), "
           f"match {t['match_ms'] / 1000:.2f} s, log writes {t['record_ms'] / 1000:.2f} s; "
           f"{overlap:.2f} s of it during the model calls, {t['drain_s']:.2f} s after")  # fmt: skip
+    print(
+        f"rendering the requests (those the plan had not rendered): {t['render_s']:.2f} s, inside the calls phase"
+    )
     print(f"model calls phase {t['calls_s']:.2f} s against the ideal {ideal:.2f} s "
           f"({t['calls_s'] / ideal:.2f}x); mean call latency {t['model_ms'] / n:.0f} ms (stub: {args.delay_ms:g})")  # fmt: skip
     print(f"workbench CPU (this process, after start-up) {cpu_s:.2f} s = {1000 * cpu_s / n:.1f} ms per case; "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,33 +105,38 @@ class Orchestrator:
 
     # ----------------------------------------------------------------- phases
 
-    def render(self, done: set[tuple[str, str, int]]) -> list[Pending]:
-        t0 = time.perf_counter()
-        pending: list[Pending] = []
-        rendered: dict[tuple[int, str], dict[str, Any]] = {}
-        for t in range(self.trials):  # trial-major: an interrupted run has every question's first trials
-            for q in self.questions:
-                for vi, prompt in enumerate(self.prompts):
-                    if (prompt.variant.name, q.id, t) in done:
-                        continue
-                    if (vi, q.id) not in rendered:
-                        rendered[vi, q.id] = prompt.render(q.question).body
-                    body = with_trial_seed(rendered[vi, q.id], t, q.question)
-                    pending.append(Pending(vi, q, t, self.policies[vi].steps(body, q.question)))
-        self.timings["render_s"] = time.perf_counter() - t0
-        return pending
+    def todo(self, done: set[tuple[str, str, int]]) -> list[tuple[int, Question, int]]:
+        """The (variant, question, trial) still to run, trial-major: an interrupted run has every question's first trials."""
+        return [(vi, q, t) for t in range(self.trials) for q in self.questions for vi, prompt in enumerate(self.prompts)
+                if (prompt.variant.name, q.id, t) not in done]  # fmt: skip
 
-    def prefetch_golds(self, pending: list[Pending]) -> None:
+    def prefetch_golds(self, todo: list[tuple[int, Question, int]]) -> None:
         """Start the reference queries first: the pool takes tasks in order, so none waits for long."""
         seen: set[str] = set()
-        for p in pending:
-            if p.question.id not in seen:
-                seen.add(p.question.id)
-                self._submit(self.judge.references, p.question)
+        for _, q, _ in todo:
+            if q.id not in seen:
+                seen.add(q.id)
+                self._submit(self.judge.references, q)
 
-    def call(self, batch: list[Pending], *, repair: bool) -> None:
-        jobs = [Job(p.request, self.backends[p.vi], p.trial, tag=p) for p in batch]
-        if not jobs:
+    def first_calls(self, todo: list[tuple[int, Question, int]]) -> None:
+        """One call per entry of ``todo``, each request rendered when a call slot frees up (render
+        ahead of the calls by at most the concurrency, overlapping the model's wait)."""
+        self._call(_Rendered(self, todo), repair=False)
+
+    def render(self, vi: int, q: Question, t: int) -> Job:
+        """The job of one trial: its prompt rendered (once per question and variant) and its policy started."""
+        t0 = time.perf_counter()
+        body = with_trial_seed(self.prompts[vi].render(q.question).body, t, q.question)
+        p = Pending(vi, q, t, self.policies[vi].steps(body, q.question))
+        self._add("render_s", time.perf_counter() - t0)
+        return Job(p.request, self.backends[vi], t, tag=p)
+
+    def repair_calls(self) -> None:
+        """The second calls the repair policy asked for."""
+        self._call([Job(p.request, self.backends[p.vi], p.trial, tag=p) for p in self.repairs], repair=True)
+
+    def _call(self, jobs: Any, *, repair: bool) -> None:
+        if not len(jobs):
             return
         t0 = time.perf_counter()
         interval = sys.getswitchinterval()
@@ -254,3 +259,16 @@ class Orchestrator:
     def _add(self, key: str, value: float) -> None:
         with self.lock:
             self.timings[key] = self.timings.get(key, 0.0) + value
+
+
+class _Rendered:
+    """The first calls' jobs, rendered as the runner takes them (sized: the runner reads it lazily)."""
+
+    def __init__(self, orch: Orchestrator, todo: list[tuple[int, Question, int]]) -> None:
+        self.orch, self.todo = orch, todo
+
+    def __len__(self) -> int:
+        return len(self.todo)
+
+    def __iter__(self) -> Iterator[Job]:
+        return (self.orch.render(*entry) for entry in self.todo)

@@ -62,7 +62,9 @@ def main() -> int:
     t = run.timings
     wall = t["wall_s"]
     print(f"\nwall {wall:.1f} s, {n / wall:.1f} trials/s ({1000 * wall / n:.1f} ms per trial)")
-    print(f"  render      {t['render_s']:6.2f} s")
+    print(
+        f"  render      {t['render_s']:6.2f} s  (as the runner takes each call: inside the model-call phase)"
+    )
     print(
         f"  model calls {t['calls_s']:6.2f} s  (+ repair {t['repair_s']:.2f} s); judge/execute/record overlap"
     )

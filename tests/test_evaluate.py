@@ -179,6 +179,41 @@ def test_each_reference_query_runs_once_per_run(small_dataset, few, store) -> No
     assert run.timings["shared_queries"] >= 36
 
 
+def test_the_log_commits_trials_in_batches_and_keeps_every_one(
+    small_dataset, few, store, monkeypatch
+) -> None:
+    from workbench.evaluation import orchestrator
+
+    monkeypatch.setattr(orchestrator, "WRITE_LINGER_S", 0.3)  # scripted answers all land within it
+    commits: list[int] = []
+    many, one = store.record_trials, store.record_trial
+    monkeypatch.setattr(
+        store, "record_trials", lambda run_id, batch: commits.append(len(batch)) or many(run_id, batch)
+    )
+    monkeypatch.setattr(
+        store, "record_trial", lambda run_id, record: commits.append(1) or one(run_id, record)
+    )
+    model = ScriptedModel(_gold(few))
+    prompts = [_prompt(small_dataset), _prompt(small_dataset, "compact")]
+    run = evaluate(few, prompts, dataset=small_dataset, trials=3, store=store, backend=model.backend())
+    assert len(_keys(store, run.run_id)) == 36  # every trial, once
+    assert len(commits) <= 6  # 36 trials in batches of 8: a commit costs about as much as 8 trials' rows
+
+
+def test_requests_render_at_most_the_concurrency_ahead_of_the_calls(small_dataset, few, monkeypatch) -> None:
+    rendered: list[str] = []
+    real = Prompt.render
+    monkeypatch.setattr(
+        Prompt, "render", lambda self, q, current=None: rendered.append(q) or real(self, q, current)
+    )
+    gold, at_call = _gold(few), []
+    model = ScriptedModel(lambda question, body: at_call.append(len(rendered)) or gold(question, body))
+    run = evaluate(few, [_prompt(small_dataset)], dataset=small_dataset, trials=1, store=None,
+                   backend=model.backend(), concurrency=2)  # fmt: skip
+    assert all(t["correct"] for t in run.variants[0].trials)
+    assert at_call[0] <= 2 < len(few) == len(rendered)  # rendering overlaps the calls, never all before them
+
+
 def test_second_run_is_served_from_the_cache_at_zero_cost(small_dataset, few, store, tmp_path) -> None:
     qs = few.select(ids=few.ids[:3])
     model = ScriptedModel(_gold(qs))

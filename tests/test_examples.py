@@ -305,3 +305,18 @@ def test_core_questions_are_distinct_from_the_evaluation_questions() -> None:
             jaccard = len(_words(a) & _words(b)) / max(len(_words(a) | _words(b)), 1)
             assert ratio < 0.75 and jaccard < 0.5, (example.question, question)
         assert json.dumps(example.query, sort_keys=True) not in golds, example.question
+
+
+def test_ranking_reuses_the_candidates_vectors_and_matches_a_fresh_index() -> None:
+    from workbench.core import text
+
+    candidates = ["p99 latency for ios users", "errors per service", "total revenue by region"]
+    mask = frozenset({"ios"})
+    first = text.rank_by_similarity("latency of android users", candidates, mask)
+    before = text._index.cache_info()
+    second = text.rank_by_similarity("errors by service last hour", candidates, mask)
+    after = text._index.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses  # built once per candidate set
+    text._index.cache_clear()
+    assert text.rank_by_similarity("errors by service last hour", candidates, mask) == second
+    assert first[0][0] == 0 and second[0][0] == 1  # the most similar first

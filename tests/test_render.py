@@ -286,3 +286,51 @@ def test_a_missing_example_set_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigError, match=r"example set not found: nope .*available sets: core"):
         Prompt(variant(examples={"set": "nope"}), tiny_schema())
+
+
+def test_a_question_renders_once_per_binding(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str | None] = []
+    real = render_module.compress
+
+    def counting(schema, settings, question, **kw):
+        calls.append(question)
+        return real(schema, settings, question, **kw)
+
+    monkeypatch.setattr(render_module, "compress", counting)
+    p = prompt(schema={"relevance": "lexical"})  # the columns depend on the question
+    first = p.render("p99 latency for ios users")
+    assert p.render("  p99 latency for ios users ") is first  # the plan and the eval share one render
+    assert calls.count("p99 latency for ios users") == 1
+    assert p.render("errors per service") is not first
+    follow_up = {"calculations": [{"op": "COUNT"}]}
+    assert p.render("and by region", follow_up) is not p.render("and by region", follow_up)  # never cached
+
+
+def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "RENDER_CACHE_SIZE", 3)
+    p = prompt()
+    first = p.render("q0")
+    for i in range(1, 5):
+        p.render(f"q{i}")
+    assert len(p._renders) == 3
+    assert p.render("q0") is not first  # evicted, rendered again
+
+
+def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.schema import compress as compress_module
+
+    calls: list[str | None] = []
+    real = compress_module._compress
+
+    def counting(schema, settings, question, encoding):
+        calls.append(question)
+        return real(schema, settings, question, encoding)
+
+    monkeypatch.setattr(compress_module, "_compress", counting)
+    p = prompt(schema={"relevance": "lexical", "max_columns": 3})
+    questions = [f"p99 latency for ios users, case {i}" for i in range(300)]  # more than a few dozen
+    for q in questions:  # the plan (or the eval) renders every question first
+        p.render(q)
+    compress_module.column_recall(p.schema, p.variant.schema_, [(q, {"duration_ms"}) for q in questions],
+                                  encoding=p.encoding)  # fmt: skip
+    assert len(calls) == len(questions)  # one compression per question, shared by the render and the recall

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.cli._common import print_json, read_text
 from workbench.core.errors import WorkbenchError
-from workbench.spec.query import load_json, parse_spec
 
 if TYPE_CHECKING:
     from workbench.sql.execute import QueryResult
@@ -86,6 +85,7 @@ def _validate(raw: Any, schema: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.findings import has_errors, to_dicts
+    from workbench.spec.query import load_json, parse_spec
     from workbench.sql.compiler import compile_spec
     from workbench.sql.execute import run_compiled
 

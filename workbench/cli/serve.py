@@ -18,13 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "promptfoo or curl can call it. Point a client at the printed base URL with any API key."
         ),
     )
-    from workbench.offline.server import DEFAULT_HOST, DEFAULT_PORT
-
+    # defaults resolved in run(): importing the offline model here would slow every verb's start-up
+    p.add_argument("--host", help="address to listen on (default: the offline server's loopback address)")
     p.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}, loopback)"
-    )
-    p.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+        "--port", type=int, help="port (default: the offline server's, printed at start; 0 picks a free one)"
     )
     p.add_argument(
         "--latency-ms", type=int, default=0, metavar="N",
@@ -43,7 +40,10 @@ def _is_loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.offline.server import base_url, bind, serve
+    from workbench.offline.server import DEFAULT_HOST, DEFAULT_PORT, base_url, bind, serve
+
+    args.host = DEFAULT_HOST if args.host is None else args.host
+    args.port = DEFAULT_PORT if args.port is None else args.port
 
     if args.latency_ms < 0:
         raise WorkbenchError(

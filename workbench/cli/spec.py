@@ -17,8 +17,6 @@ from typing import Any
 from workbench.cli._common import print_json
 from workbench.core.errors import WorkbenchError
 from workbench.core.findings import Finding, error
-from workbench.spec.query import query_json_schema
-from workbench.spec.validate.layers import invalid_json, validate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def check_file(path: str) -> dict[str, Any]:
     """``{"file", "valid", "findings"}`` for one spec file (the file must exist)."""
+    from workbench.spec.validate.layers import invalid_json, validate
+
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -110,5 +110,7 @@ def _mark(valid: bool) -> str:
 
 
 def run_schema(args: argparse.Namespace) -> int:
+    from workbench.spec.query import query_json_schema
+
     print_json(query_json_schema())
     return 0

@@ -114,6 +114,27 @@ def _features(text: str, masked: frozenset[str]) -> Counter[str]:
     return feats
 
 
+@functools.lru_cache(maxsize=64)
+def _index(
+    candidates: tuple[str, ...], masked: frozenset[str]
+) -> tuple[dict[str, float], float, tuple[tuple[dict[str, float], float], ...]]:
+    """The candidates' idf, the weight of a term none has, and each one's tf-idf vector and norm.
+
+    It depends on the candidates only, so every question ranked against the same set reuses it.
+    """
+    feats = [_features(c, masked) for c in candidates]
+    df: Counter[str] = Counter()
+    for d in feats:
+        df.update(d.keys())
+    n = len(feats)
+    idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
+    docs = []
+    for d in feats:
+        v = {t: tf * idf[t] for t, tf in d.items()}
+        docs.append((v, math.sqrt(sum(x * x for x in v.values())) or 1.0))
+    return idf, math.log(1 + n) + 1.0, tuple(docs)
+
+
 def rank_by_similarity(
     question: str, candidates: Sequence[str], mask_values: Collection[str] = ()
 ) -> list[tuple[int, float]]:
@@ -123,22 +144,11 @@ def rank_by_similarity(
     and the candidates' features are cached across calls).
     """
     masked = mask_values if isinstance(mask_values, frozenset) else _lowered(mask_values)
-    docs = [_features(c, masked) for c in candidates]
-    df: Counter[str] = Counter()
-    for d in docs:
-        df.update(d.keys())
-    n = len(docs)
-    idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
-
-    def vector(feats: Counter[str]) -> dict[str, float]:
-        return {t: tf * idf.get(t, math.log(1 + n) + 1.0) for t, tf in feats.items()}
-
-    q = vector(_features(question, masked))
+    idf, unseen, docs = _index(tuple(candidates), masked)
+    q = {t: tf * idf.get(t, unseen) for t, tf in _features(question, masked).items()}
     q_norm = math.sqrt(sum(v * v for v in q.values())) or 1.0
     scored = []
-    for i, d in enumerate(docs):
-        v = vector(d)
-        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    for i, (v, norm) in enumerate(docs):
         dot = sum(w * v[t] for t, w in q.items() if t in v)
         scored.append((i, dot / (q_norm * norm)))
     scored.sort(key=lambda item: (-round(item[1], 12), item[0]))

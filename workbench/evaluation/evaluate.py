@@ -231,11 +231,11 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     wall0 = time.perf_counter()
     total = len(qs) * trials * len(bound)
     try:
-        pending = orch.render(done)
-        orch.prefetch_golds(pending)
-        orch.call(pending, repair=False)
+        todo = orch.todo(done)
+        orch.prefetch_golds(todo)
+        orch.first_calls(todo)
         orch.drain()
-        orch.call(orch.repairs, repair=True)
+        orch.repair_calls()
         orch.drain()
     except KeyboardInterrupt:  # Ctrl-C, or the runner's Interrupted
         orch.close(cancel=False)  # answers that arrived are still judged and recorded

@@ -27,7 +27,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -216,12 +216,12 @@ async def run_calls(
     """
     if concurrency < 1 or (max_attempts is not None and max_attempts < 1):
         raise ValueError("concurrency and max_attempts must be at least 1")
-    todo = [_ensure_job(job) for job in jobs]
+    todo, total = _job_stream(jobs)
     store = ensure_cache(cache)
     policy = backoff or Backoff()
     queue: asyncio.Queue[Result | BaseException] = asyncio.Queue()
-    pending = iter(enumerate(todo))  # shared: each job is taken by exactly one worker
-    bar = _Progress(progress, len(todo))
+    pending = enumerate(todo)  # shared: each job is taken by exactly one worker, when it is free
+    bar = _Progress(progress, total)
 
     async def worker() -> None:
         try:
@@ -239,9 +239,9 @@ async def run_calls(
         except BaseException as exc:  # a bug or a failing on_result: stop the run and surface it
             queue.put_nowait(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(todo)))]
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, total))]
     try:
-        for _ in range(len(todo)):
+        for _ in range(total):
             item = await queue.get()
             if isinstance(item, BaseException):
                 raise item
@@ -251,6 +251,26 @@ async def run_calls(
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         bar.close()
+
+
+class _Mapped:
+    """``fn`` over ``items``, applied as the items are taken; sized like ``items``."""
+
+    def __init__(self, items: Any, fn: Callable[[Any], Job]) -> None:
+        self.items, self.fn = items, fn
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Job]:
+        return map(self.fn, self.items)
+
+
+def _job_stream(jobs: Iterable[JobLike]) -> tuple[Iterator[Job], int]:
+    """The jobs, made as workers take them, and how many. A sized iterable is read lazily (jobs
+    that render their request on demand render at most ``concurrency`` ahead of the calls)."""
+    items = jobs if isinstance(jobs, Sized) else list(jobs)
+    return (_ensure_job(job) for job in items), len(items)
 
 
 def run_calls_sync(jobs: Iterable[JobLike], **options: Any) -> list[Result]:
@@ -267,7 +287,14 @@ def run_calls_sync(jobs: Iterable[JobLike], **options: Any) -> list[Result]:
         if user_callback is not None:
             user_callback(result)
 
-    todo = [_ensure_job(job) for job in jobs]
+    used: dict[int, Backend] = {}
+
+    def seen(job: JobLike) -> Job:
+        job = _ensure_job(job)
+        used[id(job.backend)] = job.backend
+        return job
+
+    todo = _Mapped(jobs if isinstance(jobs, Sized) else list(jobs), seen)
 
     async def main() -> None:
         try:
@@ -275,7 +302,7 @@ def run_calls_sync(jobs: Iterable[JobLike], **options: Any) -> list[Result]:
                 async for _ in stream:
                     pass
         finally:  # this loop ends with the run: close the connections its clients opened
-            for backend in {id(job.backend): job.backend for job in todo}.values():
+            for backend in list(used.values()):
                 await backend.aclose()
 
     try:

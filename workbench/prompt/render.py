@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -69,6 +70,11 @@ from workbench.spec.readback import readback
 CURRENT_QUERY_LEAD = (
     "The question changes this query: keep every part of it that the question does not change."
 )
+
+
+#: renders of single questions each ``Prompt`` keeps (least recently used first out); a
+#: ``RenderedPrompt`` is shared by every caller that asks for the same question: copy its body to change it.
+RENDER_CACHE_SIZE = 8192
 
 
 class HasSchema(Protocol):
@@ -121,6 +127,7 @@ class Prompt:
         self._mask_values = _value_words(schema)
         self._lock = threading.Lock()
         self._stable_cache: _Stable | None = None
+        self._renders: OrderedDict[str, RenderedPrompt] = OrderedDict()
 
     @classmethod
     def load(cls, variant_path_or_name: PromptVariant | str | Path, dataset: Schema | HasSchema) -> Prompt:
@@ -219,9 +226,26 @@ class Prompt:
 
         ``current``: the query the question follows up on (a spec, dict or JSON text), shown in a
         ``## Current query`` section before the question as the variant's ``current_query`` says.
+        A single question's render is remembered (``RENDER_CACHE_SIZE``) and shared with every
+        later caller: copy its ``body`` before changing it.
         """
-        v, enc = self.variant, self.encoding
         question = question.strip()
+        if current is not None:
+            return self._render(question, current)
+        with self._lock:  # a question renders once per binding: a plan and its eval share the work
+            hit = self._renders.get(question)
+            if hit is not None:
+                self._renders.move_to_end(question)
+                return hit
+        rendered = self._render(question, None)
+        with self._lock:
+            self._renders[question] = rendered
+            if len(self._renders) > RENDER_CACHE_SIZE:
+                self._renders.popitem(last=False)
+        return rendered
+
+    def _render(self, question: str, current: Any) -> RenderedPrompt:
+        v, enc = self.variant, self.encoding
         st = self._stable()
         user_parts: list[str] = []
         compressed, schema_tokens = st.compressed, st.schema_tokens

@@ -274,7 +274,7 @@ class CompressedSchema:
 
 
 _RESULTS_KEY = "compress_results"
-_RESULTS_MAX = 32
+_RESULTS_MAX = 2048  # an eval renders, then measures recall on, every question: both must hit
 _results_lock = threading.Lock()
 
 

@@ -1,0 +1,201 @@
+"""Where an eval's wall time goes: ``workbench eval`` against a local OpenAI-compatible stub.
+
+Run: ``python benchmarks/bench_eval_profile.py [--n 200] [--concurrency 16] [--delay-ms 200]
+[--prompt compact]`` (a benchmark, not a timed test; about 15 s). It starts
+``benchmarks/peer/stub_server.py`` on a free loopback port (every chat completion answered
+after D ms with one ``run_query`` tool call), writes the N generated questions of
+``benchmarks/peer/gen_questions.py``, and runs the CLI's own ``main()`` (``workbench eval ...
+--no-cache``) in this process with a timer around each stage. It prints:
+
+- start-up: ``python -m workbench --help`` in a fresh interpreter, and the imports the eval verb
+  adds (the evaluation, prompt, store and ``openai`` modules);
+- the stages in order: question set, dataset open, prompt load, plan (token estimate), the
+  evaluate() call split into its phases (setup, render, calls, repair, drain), the report;
+- the thread time spent judging, executing, matching and writing the log, and how much of it
+  ran during the model calls (overlapped) against after them (the drain);
+- wall against the ideal (N x D / C: the endpoint's latency alone at full concurrency), and the
+  workbench's own CPU per case (process CPU time / N).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PEER = ROOT / "benchmarks" / "peer"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_up(port: int) -> None:
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise SystemExit("stub server did not come up")
+
+
+def _startup_s(runs: int = 3) -> float:
+    """Best of ``runs``: a fresh interpreter running ``workbench --help`` (start-up alone)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "workbench", "--help"], env=env, check=True, capture_output=True
+        )
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+class Stages:
+    """Wall time of wrapped functions, by stage name."""
+
+    def __init__(self) -> None:
+        self.s: dict[str, float] = {}
+        self.ends: dict[str, float] = {}
+
+    def wrap(self, module: object, attr: str, name: str) -> None:
+        fn = getattr(module, attr)
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.s[name] = self.s.get(name, 0.0) + time.perf_counter() - t0
+                self.ends[name] = time.perf_counter()
+
+        setattr(module, attr, timed)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200, help="questions (one trial each)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--delay-ms", type=float, default=200.0, help="the stub's latency per call")
+    parser.add_argument("--prompt", default="compact", help="a variant in prompts/ (default compact)")
+    parser.add_argument("--data", help="dataset (default: the home's generated telemetry)")
+    args = parser.parse_args()
+
+    startup = _startup_s()
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-eval-profile-") as tmp:
+        qfile = Path(tmp) / "questions.yaml"
+        subprocess.run([sys.executable, str(PEER / "gen_questions.py"), str(args.n), str(qfile)], check=True)
+        stub = subprocess.Popen(
+            [sys.executable, str(PEER / "stub_server.py"), "--port", str(port), "--delay-ms", str(args.delay_ms)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _wait_up(port)
+            os.environ.update(OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1", OPENAI_API_KEY="dummy")
+            if not args.data:  # the home's dataset (generated once), read from a throw-away home's log
+                from workbench.core.paths import default_dataset_path
+
+                args.data = str(default_dataset_path())
+            os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")
+            out = _profile(args, qfile, Path(tmp))
+        finally:
+            stub.terminate()
+            stub.wait(timeout=10)
+    _print(args, startup, *out)
+    return 0
+
+
+def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    import openai  # noqa: F401  (the eval verb needs it; timed here rather than inside the first call)
+
+    import workbench.cli as cli
+    import workbench.dataset.source as source
+    import workbench.evaluation.evaluate as evaluate_mod
+    import workbench.evaluation.plan as plan_mod
+    import workbench.evaluation.questions as questions_mod
+    import workbench.evaluation.text as text_mod
+    import workbench.prompt.render as render_mod
+
+    imports = time.perf_counter() - t0
+    st = Stages()
+    st.wrap(questions_mod, "load_question_set", "question set")
+    st.wrap(source, "open_dataset", "dataset open")
+    st.wrap(render_mod.Prompt, "load", "prompt load")
+    st.wrap(plan_mod, "plan_eval", "plan (token estimate)")
+    st.wrap(evaluate_mod, "evaluate", "evaluate()")
+    st.wrap(text_mod, "run_header", "report")
+    result_json = tmp / "out.json"
+    argv = ["eval", "--questions", str(qfile), "--prompt", str(ROOT / "prompts" / f"{args.prompt}.yaml"),
+            "--model", "gpt-4o-mini", "--trials", "1", "--no-cache", "--concurrency", str(args.concurrency),
+            "--json", str(result_json)]  # fmt: skip
+    if args.data:
+        argv += ["--data", args.data]
+    t1 = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        rc = cli.main(argv)
+    t2 = time.perf_counter()
+    if rc != 0:
+        raise SystemExit(f"eval exit {rc}: {err.getvalue()[-2000:]}")
+    timings = json.loads(result_json.read_text())["timings"]
+    report = t2 - st.ends["evaluate()"]
+    return imports, t2 - t1, time.process_time() - cpu0, st.s, timings, report
+
+
+def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:
+    n, ideal = args.n, args.n * args.delay_ms / 1000 / args.concurrency
+    wall = startup + imports + main_s
+    print(f"eval N={n} C={args.concurrency} D={args.delay_ms:g} ms, prompt {args.prompt}, no cache; "
+          f"load average {os.getloadavg()[0]:.2f} (2 cores shared)")  # fmt: skip
+    print(
+        f"ideal (N x D / C) {ideal:.2f} s; wall (start-up + imports + main) {wall:.2f} s = {wall / ideal:.2f}x ideal"
+    )
+    rows = [
+        ("start-up (python -m workbench --help)", startup),
+        ("eval verb imports (evaluation, prompt, store, openai)", imports),
+        *[(name, stages.get(name, 0.0)) for name in ("question set", "dataset open", "prompt load")],
+        ("plan (token estimate)", stages.get("plan (token estimate)", 0.0)),
+    ]
+    ev = stages["evaluate()"]
+    setup = t["wall_s"] - t["calls_s"] - t["repair_s"] - t["drain_s"]  # requests render during the calls
+    rows += [
+        ("evaluate(): setup (log run, executions)", ev - t["wall_s"] + setup),
+        ("evaluate(): model calls phase", t["calls_s"]),
+        ("evaluate(): repair calls", t["repair_s"]),
+        ("evaluate(): drain after the last call", t["drain_s"]),
+        ("report (tables, JSON)", report),
+    ]
+    other = main_s - sum(v for k, v in rows[2:])
+    rows.append(("other (store open, argument parsing)", max(0.0, other)))
+    for name, v in rows:
+        print(f"  {name:<54} {v:6.2f} s")
+    threads = t["judge_ms"] + t["execute_ms"] + t["match_ms"] + t["record_ms"]
+    overlap = max(0.0, threads / 1000 - t["drain_s"])
+    print(f"thread time: judge {t['judge_ms'] / 1000:.2f} s, execute {t['execute_ms'] / 1000:.2f} s "
+          f"({int(t['executed_queries'])} queries run, {int(t['shared_queries'])} shared), "
+          f"match {t['match_ms'] / 1000:.2f} s, log writes {t['record_ms'] / 1000:.2f} s; "
+          f"{overlap:.2f} s of it during the model calls, {t['drain_s']:.2f} s after")  # fmt: skip
+    print(
+        f"rendering the requests (those the plan had not rendered): {t['render_s']:.2f} s, inside the calls phase"
+    )
+    print(f"model calls phase {t['calls_s']:.2f} s against the ideal {ideal:.2f} s "
+          f"({t['calls_s'] / ideal:.2f}x); mean call latency {t['model_ms'] / n:.0f} ms (stub: {args.delay_ms:g})")  # fmt: skip
+    print(f"workbench CPU (this process, after start-up) {cpu_s:.2f} s = {1000 * cpu_s / n:.1f} ms per case; "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -318,6 +318,7 @@ def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.MonkeyPatch) -> None:
     from workbench.schema import compress as compress_module
+    from workbench.schema.recall import column_recall
 
     calls: list[str | None] = []
     real = compress_module._compress
@@ -331,6 +332,6 @@ def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.Mon
     questions = [f"p99 latency for ios users, case {i}" for i in range(300)]  # more than a few dozen
     for q in questions:  # the plan (or the eval) renders every question first
         p.render(q)
-    compress_module.column_recall(p.schema, p.variant.schema_, [(q, {"duration_ms"}) for q in questions],
-                                  encoding=p.encoding)  # fmt: skip
+    column_recall(p.schema, p.variant.schema_, [(q, {"duration_ms"}) for q in questions],
+                  encoding=p.encoding)  # fmt: skip
     assert len(calls) == len(questions)  # one compression per question, shared by the render and the recall

@@ -107,6 +107,25 @@ def test_idle_and_partial_connections_are_closed(live: tuple[str, int], sent: by
     assert reply.startswith(b"HTTP/1.1 408") and b'"code": "timeout"' in reply
 
 
+def _read_response(conn: socket.socket, timeout: float = 10.0) -> bytes:
+    """One whole HTTP response (headers and its Content-Length body), whether or not the server closes."""
+    conn.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _content_length(data):
+        part = conn.recv(65536)
+        if not part:
+            break
+        data += part
+    return data
+
+
+def _content_length(data: bytes) -> int:
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":", 1)[1])
+    return 0
+
+
 def test_a_partial_body_times_out_with_json(live: tuple[str, int]) -> None:
     head = (
         b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
@@ -114,6 +133,6 @@ def test_a_partial_body_times_out_with_json(live: tuple[str, int]) -> None:
     )
     with socket.create_connection(live) as conn:
         conn.sendall(head)
-        reply = _read_all(conn)
+        reply = _read_response(conn)
     assert b" 408 " in reply.split(b"\r\n", 1)[0]
     assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "timeout"

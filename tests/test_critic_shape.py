@@ -126,3 +126,19 @@ def test_or_fix_is_the_combination_and_count_fix_a_having() -> None:
     (f,) = [f for f in critique("services with over 40 failures", {"filters": [ERR], **BY_SERVICE, **WEEK}, SCHEMA,
             CONVENTIONS) if f.code == "critic_threshold"]  # fmt: skip
     assert f.suggestion == "havings[+]: {calculate_op: COUNT, op: '>', value: 40}"
+
+
+def test_the_having_a_count_threshold_suggests_reads_the_comparison() -> None:
+    def fix(question: str) -> str:
+        spec = {"filters": [ERR], **BY_SERVICE, **WEEK}
+        (f,) = [f for f in critique(question, spec, SCHEMA, CONVENTIONS) if f.code == "critic_threshold"]
+        return f.suggestion
+
+    assert fix("services with at least 5 failures") == "havings[+]: {calculate_op: COUNT, op: '>=', value: 5}"
+    assert (
+        fix("services with no more than 5 failures")
+        == "havings[+]: {calculate_op: COUNT, op: '<=', value: 5}"
+    )
+    assert (
+        fix("services with fewer than 5 failures") == "havings[+]: {calculate_op: COUNT, op: '<', value: 5}"
+    )

@@ -117,7 +117,7 @@ def check_count_threshold(question: str, spec: Any, schema: Any, conventions: An
         op = (
             (">=" if m["dir"] == "at least" else ">")
             if m["dir"] in _UP
-            else ("<=" if "most" in m["dir"] else "<")
+            else ("<=" if m["dir"] in ("at most", "no more than") else "<")
         )
         calc = next((c for c in spec.effective_calculations if c.op in ("COUNT", "COUNT_DISTINCT")), None)
         cop = calc.op if calc else "COUNT"

@@ -21,7 +21,7 @@ from workbench.critic.text import (
     unit_seconds,
     words,
 )
-from workbench.critic.values import all_filters
+from workbench.critic.values import ERROR_WORDS, all_filters
 
 __all__ = [
     "check_count_threshold",
@@ -150,8 +150,7 @@ _OR = re.compile(
 _SIDE = 5
 _TIMED = re.compile(r"^\d+(?:\.\d+)?(?:ms|s|secs?|seconds?|mins?|minutes?)$")
 _GENERIC = frozenset({"app", "http", "net", "k8s", "cloud", "id", "name", "type", "kind", "value", "count"})
-_ERROR_WORDS = frozenset({"error", "errors", "errored", "erroring", "failed", "failure", "failures", "failing", "fail",
-                          "exception", "exceptions"})  # fmt: skip
+_ERROR_WORDS = ERROR_WORDS | {"exception", "exceptions"}  # an exception reads as the error filter too
 
 
 def _supports(f: Any, side: list[str], conventions: Any) -> bool:

@@ -213,7 +213,7 @@ def _filter_path(spec: Any, col: str) -> str:
 
 # --------------------------------------------------------------------------- errors, status, thresholds
 
-_ERROR_WORDS = frozenset({"error", "errors", "erroring", "errored", "failed", "failure", "failures", "failing",
+ERROR_WORDS = frozenset({"error", "errors", "erroring", "errored", "failed", "failure", "failures", "failing",
                           "fail", "fails"})  # fmt: skip
 _NO_ERROR = re.compile(r"\b(?:without|no|non|excluding|except|not)[\s\-]+(?:an?\s+)?(?:errors?|failures?)\b"
                        r"|\bsuccessful\b|\bsucceeded\b")  # fmt: skip
@@ -225,7 +225,7 @@ def check_errors(question: str, spec: Any, schema: Any, conventions: Any) -> lis
     if conv is None or column(schema, conv.column) is None:
         return []
     toks = words(question)
-    hits = [i for i, w in enumerate(toks) if w in _ERROR_WORDS]
+    hits = [i for i, w in enumerate(toks) if w in ERROR_WORDS]
     negated = bool(_NO_ERROR.search(question.lower()))
     if not hits and not negated:
         return []

@@ -54,6 +54,7 @@ from workbench.sql.compiler import DIALECTS, CompiledQuery, compile_spec
 
 if TYPE_CHECKING:
     from workbench.llm.client import ModelCall
+    from workbench.pipeline.policy import Steps
     from workbench.prompt.rendered import RenderedPrompt
 
 __all__ = ["ArtifactError", "Assistant", "RuntimeAnswer"]
@@ -87,6 +88,18 @@ class RuntimeAnswer(Answer):
         out["dialect"] = self.dialect
         out["series_sql"] = self.series_sql
         return out
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One question's state before its first model call (shared by ``ask`` and ``aask``)."""
+
+    prompt: Prompt
+    rendered: RenderedPrompt
+    backend: Backend
+    timeout_s: float
+    max_attempts: int
+    steps: Steps
 
 
 class Assistant:
@@ -208,19 +221,12 @@ class Assistant:
             current: the query this question follows up on (the previous answer's ``spec``): shown
                 to the model; the answer is judged as a follow-up (a dropped filter is a warning).
         """
-        self._check_dialect(dialect)
-        self._check_dialect(dialect)
-        checked_question(question)
-        timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
-        prompt, policy = self._bound(now, table, current)
-        backend = self._backend(client, timeout_s)
-        rendered = prompt.render(question, current)
+        turn = self._turn(question, dialect, client, timeout_s, max_attempts, current, now, table)
 
         def send(body: dict[str, Any]) -> ModelCall:
-            return call(body, backend=backend, timeout_s=timeout_s, max_attempts=max_attempts)
+            return call(body, backend=turn.backend, timeout_s=turn.timeout_s, max_attempts=turn.max_attempts)
 
-        steps = policy.steps(with_trial_seed(rendered.body, 0, question), question)
-        return self._finish(rendered, drive(steps, send), dialect, prompt.schema)
+        return self._finish(turn.rendered, drive(turn.steps, send), dialect, turn.prompt.schema)
 
     async def aask(
         self,
@@ -235,25 +241,43 @@ class Assistant:
         table: str | None = None,
     ) -> RuntimeAnswer:
         """``ask`` for async services: the calls run on the caller's event loop."""
-        self._check_dialect(dialect)
-        checked_question(question)
-        timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
-        prompt, policy = self._bound(now, table, current)
-        backend = self._backend(client, timeout_s)
-        rendered = prompt.render(question, current)
+        turn = self._turn(question, dialect, client, timeout_s, max_attempts, current, now, table)
 
         async def send(body: dict[str, Any]) -> ModelCall:
             calls = run_calls(
-                [Job(body, backend)], concurrency=1, timeout_s=timeout_s, max_attempts=max_attempts
+                [Job(body, turn.backend)],
+                concurrency=1,
+                timeout_s=turn.timeout_s,
+                max_attempts=turn.max_attempts,
             )
             async with contextlib.aclosing(calls) as results:
                 async for result in results:
                     return result.call
             raise RuntimeError("the runner returned no result")  # pragma: no cover
 
+        attempts = await adrive(turn.steps, send)
+        return self._finish(turn.rendered, attempts, dialect, turn.prompt.schema)
+
+    def _turn(
+        self,
+        question: str,
+        dialect: str,
+        client: Any,
+        timeout_s: float | None,
+        max_attempts: int | None,
+        current: Any,
+        now: datetime | float | None,
+        table: str | None,
+    ) -> _Turn:
+        """What ``ask`` and ``aask`` share before the first call: checked input, call settings, the
+        bound prompt and policy, the backend, the rendered request and the policy's steps."""
+        self._check_dialect(dialect)
+        checked_question(question)
+        timeout_s, max_attempts = call_settings(self.variant, timeout_s, max_attempts)
+        prompt, policy = self._bound(now, table, current)
+        rendered = prompt.render(question, current)
         steps = policy.steps(with_trial_seed(rendered.body, 0, question), question)
-        attempts = await adrive(steps, send)
-        return self._finish(rendered, attempts, dialect, prompt.schema)
+        return _Turn(prompt, rendered, self._backend(client, timeout_s), timeout_s, max_attempts, steps)
 
     def _bound(
         self, now: datetime | float | None, table: str | None, current: Any = None

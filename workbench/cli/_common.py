@@ -1,4 +1,4 @@
-"""Helpers shared by CLI verbs: reading files and printing JSON."""
+"""Helpers shared by CLI verbs: reading files, printing JSON, the options several verbs take."""
 
 from __future__ import annotations
 
@@ -78,3 +78,14 @@ def read_spec_file(path: str | Path, what: str = "current query") -> dict[str, A
     from workbench.spec.query import load_json, parse_spec
 
     return parse_spec(load_json(read_text(path, what), f"{what} {path}")).to_dict()
+
+
+DATA_HELP = (
+    "dataset: a .duckdb file, Parquet/CSV files, a glob, or an engine DSN (clickhouse://..., "
+    "postgresql://...); default: the embedded telemetry"
+)
+
+
+def add_data_option(parser: Any, *, when: str = "") -> None:
+    """``--data``: one flag, one help text for every verb that reads a dataset (``when`` prefixes it)."""
+    parser.add_argument("--data", metavar="DATA", default=None, help=f"{when}{DATA_HELP}")

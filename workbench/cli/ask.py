@@ -8,6 +8,7 @@ from typing import Any
 
 from workbench.cli._common import (
     add_call_options,
+    add_data_option,
     call_options,
     print_json,
     print_result_table,
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--prompt", default="compact", help="prompt variant file or name in prompts/ (default: compact)"
     )
     p.add_argument("--model", help="override the variant's model (e.g. offline, gpt-4.1-mini)")
-    p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    add_data_option(p)
     p.add_argument("--trial", type=int, default=0, help="trial index (a new index is a new, uncached call)")
     p.add_argument(
         "--samples",

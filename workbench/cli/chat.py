@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from workbench.cli._common import print_result_table, read_spec_file
+from workbench.cli._common import add_data_option, print_result_table, read_spec_file
 
 HELP = "commands: /undo (drop the last turn), /history, /current (the query as JSON), /help, /quit"
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--prompt", default="compact", help="prompt variant file or name in prompts/ (default: compact)"
     )
     p.add_argument("--model", help="override the variant's model (e.g. offline, gpt-4.1-mini)")
-    p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    add_data_option(p)
     p.add_argument("--current", metavar="SPEC_FILE", help="a query spec (JSON) to start from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     p.add_argument("--max-rows", type=int, default=10, metavar="N", help="result rows shown per turn (10)")

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.cli._common import print_json
+from workbench.cli._common import add_data_option, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,11 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gen.set_defaults(func=_generate)
 
     info = sub.add_parser("info", help="describe a dataset: rows, columns, time range, identity")
-    info.add_argument(
-        "--data",
-        default=None,
-        help="a .duckdb file, Parquet/CSV files, a glob, or an engine DSN (default: embedded)",
-    )
+    add_data_option(info)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=_info)
 

@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from workbench.cli._common import add_call_options, call_options
+from workbench.cli._common import add_call_options, add_data_option, call_options
 from workbench.core.errors import ConfigError
 
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=int, help="k of pass^k (default: --trials; at most --trials)")
     p.add_argument("--concurrency", type=int, default=8, help="model calls in flight at once (default 8)")
     p.add_argument("--json", metavar="OUT", help="write DESIGN.md's eval JSON to OUT ('-' = stdout)")
-    p.add_argument("--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)")
+    add_data_option(p)
     p.add_argument(
         "--resume", metavar="RUN_ID", help="finish an interrupted run (its questions and variants)"
     )

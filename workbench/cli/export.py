@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.cli._common import print_json
+from workbench.cli._common import add_data_option, print_json
 from workbench.core import format as fmt
 from workbench.core.errors import ConfigError
 
@@ -31,9 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="artifact",
         help="with --prompt: artifact (default), template or promptfoo",
     )
-    p.add_argument(
-        "--data", metavar="PATH", help="with --prompt: the dataset (default: the embedded telemetry)"
-    )
+    add_data_option(p, when="with --prompt: ")
     p.add_argument(
         "--questions",
         metavar="FILE",

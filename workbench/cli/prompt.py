@@ -7,7 +7,7 @@ import json
 import textwrap
 from typing import Any
 
-from workbench.cli._common import print_json, read_spec_file
+from workbench.cli._common import add_data_option, print_json, read_spec_file
 from workbench.core.format import money
 
 _BAR_WIDTH = 30
@@ -30,9 +30,7 @@ def register(subparsers: Any) -> None:
         "--prompt", required=True, metavar="FILE", help="variant file or name in prompts/ (e.g. compact)"
     )
     show.add_argument("--question", required=True, metavar="Q", help="the question to render")
-    show.add_argument(
-        "--data", metavar="PATH", help="dataset (DuckDB, Parquet or CSV); default: the generated telemetry"
-    )
+    add_data_option(show)
     show.add_argument(
         "--json", action="store_true", help="print JSON: messages, tools, tokens, encoding, ..."
     )
@@ -56,9 +54,7 @@ def register(subparsers: Any) -> None:
     diff.add_argument("--prompt", action="append", required=True, metavar="FILE",
                       help="variant file or name; give it twice (A, then B)")  # fmt: skip
     diff.add_argument("--question", required=True, metavar="Q", help="the question to render")
-    diff.add_argument(
-        "--data", metavar="PATH", help="dataset (DuckDB, Parquet or CSV); default: the generated telemetry"
-    )
+    add_data_option(diff)
     diff.add_argument("--json", action="store_true", help="print the diff as JSON")
     diff.add_argument("--full", action="store_true", help="print the whole text diff")
     diff.add_argument(CURRENT_FLAG, metavar="SPEC_FILE", help=CURRENT_HELP)

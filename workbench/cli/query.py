@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from workbench.cli._common import print_json, read_text
+from workbench.cli._common import add_data_option, print_json, read_text
 from workbench.core.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -28,12 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and run it read-only. With --dialect other than duckdb, print the SQL without running it.",
     )
     p.add_argument("spec_file", metavar="SPEC_FILE", help="JSON file with one query specification")
-    p.add_argument(
-        "--data",
-        metavar="PATH",
-        default=None,
-        help="dataset (DuckDB file, Parquet or CSV); default: the generated one",
-    )
+    add_data_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--question",

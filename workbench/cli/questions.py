@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli._common import print_json
+from workbench.cli._common import add_data_option, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("file", metavar="FILE",
                        help="question set or conversation set YAML (e.g. questions/core.yaml, or core, or conversations)")  # fmt: skip
-    check.add_argument(
-        "--data", help="dataset: a .duckdb file, Parquet or CSV (default: the embedded telemetry)"
-    )
+    add_data_option(check)
     check.add_argument("--examples", action="append", default=None, metavar="SET",
                        help="example set (name or file) to check for leaks; repeat it (default: every set in prompts/examples)")  # fmt: skip
     check.add_argument("--no-run", action="store_true", help="validate only; do not execute the golds")

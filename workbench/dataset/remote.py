@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlglot
@@ -23,7 +23,7 @@ from sqlglot import exp
 from workbench.core import paths
 from workbench.core.errors import DatasetError, WorkbenchError
 from workbench.dataset.generate.build import DEFAULT_NOW
-from workbench.dataset.metadata import column_info, compute_metadata
+from workbench.dataset.metadata import column_info, compute_metadata, iso_utc, utc
 from workbench.engines.base import Engine, parse_dsn
 from workbench.engines.connect import open_engine
 from workbench.engines.mapping import (
@@ -191,10 +191,10 @@ class EngineDataset:
         active = schema.active(7)
         return {
             "path": self.engine.redacted, "source": self.engine.kind, "files": [], "table": self.table,
-            "identity": self.identity, "now": _iso(self.now), "now_epoch": int(self.now.timestamp()),
+            "identity": self.identity, "now": iso_utc(self.now), "now_epoch": int(self.now.timestamp()),
             "rows": self.row_count(), "columns": len(schema), "columns_active_7d": len(active),
             "columns_inactive_7d": len(schema) - len(active), "column_types": types,
-            "first_event": _iso(_utc(first)) if first else None, "last_event": _iso(_utc(last)) if last else None,
+            "first_event": iso_utc(utc(first)) if first else None, "last_event": iso_utc(utc(last)) if last else None,
             "file_bytes": None, "info": dict(self.info),
         }  # fmt: skip
 
@@ -206,17 +206,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _json_time(value: Any) -> str:
     if isinstance(value, datetime):
-        return _utc(value).isoformat()
+        return utc(value).isoformat()
     return str(value)
 
 
@@ -273,9 +265,9 @@ def open_dsn(text: str) -> EngineDataset:
         count, last = dataset.query(f'SELECT count(*), max("timestamp") FROM {_q(table)}')[0]
         info = _info(engine)
         if "now" in info:
-            dataset.now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
+            dataset.now = utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
         else:
-            dataset.now = _utc(last) if last else DEFAULT_NOW
+            dataset.now = utc(last) if last else DEFAULT_NOW
         dataset.identity = hashlib.sha256(
             json.dumps([engine.kind, engine.redacted, columns, int(count), str(last)]).encode()
         ).hexdigest()[:12]

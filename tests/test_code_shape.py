@@ -22,7 +22,6 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("widgets/schema_editor.py", "__init__"): (91, "widget layout; to split with the widgets' redesign"),
     ("evaluation/metrics.py", ""): (429, "to split: intervals and paired tests from summaries"),
     ("dataset/generate/sql.py", ""): (425, "the generator's SQL, one statement per table"),
-    ("core/tokens.py", ""): (419, "to split: encodings from request counting"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
     ("prompt/examples.py", ""): (405, "to split: loading from selection"),
 }

@@ -23,7 +23,6 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("evaluation/metrics.py", ""): (429, "to split: intervals and paired tests from summaries"),
     ("dataset/generate/sql.py", ""): (425, "the generator's SQL, one statement per table"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
-    ("prompt/examples.py", ""): (405, "to split: loading from selection"),
 }
 
 

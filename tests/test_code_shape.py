@@ -21,7 +21,6 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("offline/timephrases.py", "_match"): (144, "to split with the offline model's restructuring"),
     ("widgets/schema_editor.py", "__init__"): (91, "widget layout; to split with the widgets' redesign"),
     ("evaluation/metrics.py", ""): (429, "to split: intervals and paired tests from summaries"),
-    ("dataset/generate/sql.py", ""): (425, "the generator's SQL, one statement per table"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
 }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +32,7 @@ from workbench.engines.mapping import (
     load_mapping,
     map_value,
 )
+from workbench.engines.types import duckdb_type
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.relation import prune_relation
 
@@ -43,29 +43,6 @@ INFO_TABLE = "dataset_info"
 METADATA_TABLE = "column_metadata"
 _METADATA_FIELDS = ("key_name", "type", "description", "last_written", "distinct_count", "sample_values", "domain",
                     "null_fraction")  # fmt: skip
-_CH_TO_DUCKDB = {
-    "Bool": "BOOLEAN", "Int8": "TINYINT", "Int16": "SMALLINT", "Int32": "INTEGER", "Int64": "BIGINT",
-    "UInt8": "UTINYINT", "UInt16": "USMALLINT", "UInt32": "UINTEGER", "UInt64": "UBIGINT",
-    "Float32": "FLOAT", "Float64": "DOUBLE", "String": "VARCHAR", "Date": "DATE", "Date32": "DATE",
-}  # fmt: skip
-_PG_TO_DUCKDB = {
-    "boolean": "BOOLEAN", "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT",
-    "real": "FLOAT", "double precision": "DOUBLE", "numeric": "DOUBLE", "date": "DATE",
-}  # fmt: skip
-
-
-def _duckdb_type(engine_type: str, dialect: str) -> str:
-    """The DuckDB spelling of an engine's column type (what ``honeycomb_type`` reads)."""
-    if dialect == "clickhouse":
-        inner = engine_type
-        while (m := re.fullmatch(r"(?:Nullable|LowCardinality)\((.*)\)", inner)) is not None:
-            inner = m.group(1)
-        if inner.startswith("DateTime"):
-            return "TIMESTAMP"
-        return _CH_TO_DUCKDB.get(inner, "VARCHAR")
-    if engine_type.startswith("timestamp"):
-        return "TIMESTAMP"
-    return _PG_TO_DUCKDB.get(engine_type, "VARCHAR")
 
 
 class _Rows:
@@ -232,7 +209,7 @@ def _catalog(engine: Engine, table: str) -> list[tuple[str, str]]:
             "AND table_schema = current_schema() ORDER BY ordinal_position"
         )
     _, rows = engine.query(sql, timeout_s=60, max_rows=100_000, params={"table": table})
-    return [(str(n), _duckdb_type(str(t), engine.dialect)) for n, t in rows]
+    return [(str(n), duckdb_type(str(t), engine.dialect)) for n, t in rows]
 
 
 def open_dsn(text: str) -> EngineDataset:
@@ -316,7 +293,7 @@ def _mapped(engine: Engine, table: str, name: str) -> tuple[list[tuple[str, str]
             mapping.columns[name] = (map_value(mapping.attributes[0], name, known[name]), known[name])
     ours = set(DUCKDB_TYPES.values())
     columns = [
-        (n, t if t in ours else _duckdb_type(t, engine.dialect))
+        (n, t if t in ours else duckdb_type(t, engine.dialect))
         for n, t in column_types(mapping, engine, table)
     ]
     return columns, mapping.relation(table)

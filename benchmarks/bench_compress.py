@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.core.tokens import get_encoding
+from workbench.core.encodings import get_encoding
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.compress import SchemaSettings, compress
 

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(path, rows=args.rows, seed=7)
         schema = open_dataset(path).schema()
     questions = load_questions()
-    from workbench.core.tokens import get_encoding
+    from workbench.core.encodings import get_encoding
 
     get_encoding("o200k_base")  # load the tokenizer once, outside the timings
     schemas = {"dataset": schema, "synthetic-2000": synthetic_schema(schema, 2000)}

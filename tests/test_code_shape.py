@@ -20,16 +20,8 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("offline/request.py", "check_body"): (102, "to split with the offline model's restructuring"),
     ("offline/timephrases.py", "_match"): (144, "to split with the offline model's restructuring"),
     ("widgets/schema_editor.py", "__init__"): (91, "widget layout; to split with the widgets' redesign"),
-    ("sql/compiler.py", ""): (490, "to split: time windows and series out of the compiler (HEATMAP is out)"),
     ("evaluation/metrics.py", ""): (429, "to split: intervals and paired tests from summaries"),
-    ("dataset/source.py", ""): (
-        440,
-        "to split: file formats from the Dataset object (+4 lines: the lock-down)",
-    ),
-    ("dataset/generate/sql.py", ""): (425, "the generator's SQL, one statement per table"),
-    ("core/tokens.py", ""): (419, "to split: encodings from request counting"),
     ("offline/request.py", ""): (413, "to split with the offline model's restructuring"),
-    ("prompt/examples.py", ""): (405, "to split: loading from selection"),
 }
 
 

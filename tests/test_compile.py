@@ -15,8 +15,9 @@ from sqlglot import exp
 
 from workbench.core.errors import WorkbenchError
 from workbench.spec.query import PERCENTILE_OPS, parse_spec
-from workbench.sql.compiler import DIALECTS, HEATMAP_BUCKETS, auto_granularity, compile_spec, transpile
+from workbench.sql.compiler import DIALECTS, HEATMAP_BUCKETS, compile_spec, transpile
 from workbench.sql.execute import QueryError, run_query, run_sql
+from workbench.sql.timewindow import auto_granularity
 
 ALL_TIME = {"time_range": 3 * 86400}  # covers every fixture row
 

@@ -14,16 +14,13 @@ from pydantic import ValidationError
 
 from workbench.core.errors import ConfigError
 from workbench.core.tokens import count_tokens
-from workbench.prompt.examples import (
-    Example,
-    ExampleSet,
+from workbench.prompt.example_selection import (
     ExampleSettings,
     SelectedExample,
     format_examples,
-    load_example_set,
     select_examples,
-    validate_examples,
 )
+from workbench.prompt.examples import Example, ExampleSet, load_example_set, validate_examples
 from workbench.schema.columns import ColumnInfo, Schema
 
 REPO = Path(__file__).resolve().parents[1]

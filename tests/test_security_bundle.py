@@ -21,6 +21,7 @@ from workbench.core.errors import ConfigError
 from workbench.evaluation.evaluate import evaluate
 from workbench.evaluation.questions import load_question_set
 from workbench.export.bundle import MANIFEST, export_bundle, import_bundle
+from workbench.export.bundle_read import BundleError
 from workbench.prompt.render import Prompt
 from workbench.prompt.variant import load_variant, variant_from_yaml
 from workbench.store.runs import RunStore
@@ -179,15 +180,12 @@ def test_a_null_variant_hash_is_a_mismatch(
 def test_resume_runs_the_local_prompt_and_data_never_the_bundles(
     tmp_path, small_dataset, small_dataset_path, capture, secrets, capsys
 ) -> None:
-    """Hash and identity forged to match: the resume still sends nothing to the bundle's endpoint."""
-    url, seen = capture
-    local = load_variant(PROMPT)
+    """The recorded dataset path points at a secret: the resume reads only the local prompt and data."""
+    _, seen = capture
 
     def edit(record: dict) -> None:
         record["summary"].update(dataset_path=str(secrets["csv"]))
         record["trials"] = record["trials"][:1]
-        for v in record["variants"]:
-            v.update(variant_hash=local.variant_hash, variant_text=_hostile_variant(url))
 
     run_id = _import(tmp_path, small_dataset, edit)
     code = main(
@@ -198,6 +196,63 @@ def test_resume_runs_the_local_prompt_and_data_never_the_bundles(
     _no_leak(seen)
     run = RunStore().load_run(run_id)
     assert len(run.trials) == 2  # the missing trial ran, with the local (offline) variant
+
+
+def test_a_variant_hash_forged_to_match_a_local_variant_is_refused_at_import(
+    tmp_path, small_dataset, capture, capsys
+) -> None:
+    """A hostile text under the hash of the local variant would let compare and resume pair the run with it."""
+    url, seen = capture
+    local = load_variant(PROMPT)
+
+    def edit(record: dict) -> None:
+        for v in record["variants"]:
+            v.update(variant_hash=local.variant_hash, variant_text=_hostile_variant(url))
+
+    log, run_id = _origin_run(tmp_path, small_dataset)
+    bundle = _crafted(export_bundle([run_id], tmp_path / "share.wbundle", store=log), edit)
+    with pytest.raises(
+        BundleError, match=r"records variant 'honeycomb' with hash \w+, but its text hashes to"
+    ) as info:
+        import_bundle(bundle)
+    assert "\n" not in str(info.value)
+    assert not RunStore().path.exists() or RunStore().list_runs() == []  # refused before any write
+    assert main(["open", str(bundle), "--import"]) == 2
+    assert "edited or forged" in _one_line_error(capsys)
+    _no_leak(seen)
+
+
+def test_import_records_the_hash_of_the_variant_text(tmp_path, small_dataset, capture) -> None:
+    """Honest hashes are kept; a null hash gets its text's; a text that cannot be checked keeps none."""
+    url, _ = capture
+    local = load_variant(PROMPT)
+    log, run_id = _origin_run(tmp_path, small_dataset)
+    (honest,) = import_bundle(export_bundle([run_id], tmp_path / "share.wbundle", store=log))
+    assert honest.unchecked == ()
+    assert RunStore().load_run(honest.run_id).variants[0]["variant_hash"] == local.variant_hash
+
+    hostile = _hostile_variant(url)
+    cases = [  # (variant text, recorded hash, hash the import keeps, variants whose hash is not kept)
+        (hostile, None, variant_from_yaml(hostile).variant_hash, ()),
+        (
+            "name: honeycomb\ninstructions_file: ../../outside/secret.txt\n",
+            local.variant_hash,
+            None,
+            ("honeycomb",),
+        ),
+        ("- not a variant\n", local.variant_hash, None, ("honeycomb",)),
+    ]
+    for i, (text, recorded, expected, unchecked) in enumerate(cases):
+
+        def edit(record: dict, i: int = i, text: str = text, recorded: str | None = recorded) -> None:
+            record["summary"]["run_id"] += f"-{i}"  # another run each time
+            for v in record["variants"]:
+                v.update(variant_hash=recorded, variant_text=text)
+
+        bundle = _crafted(export_bundle([run_id], tmp_path / "share.wbundle", store=log), edit)
+        (imported,) = import_bundle(bundle)
+        assert imported.imported and imported.unchecked == unchecked
+        assert RunStore().load_run(imported.run_id).variants[0]["variant_hash"] == expected
 
 
 @pytest.mark.parametrize("name", ["HOME", "PATH", "AWS_SECRET_ACCESS_KEY_ID", "my_api_key", "X"])

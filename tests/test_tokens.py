@@ -12,6 +12,7 @@ import tiktoken.load
 from tiktoken_ext import openai_public
 
 from workbench.core import tokens
+from workbench.core.encodings import get_encoding, load_encoding
 from workbench.core.errors import WorkbenchError
 from workbench.core.paths import package_data
 from workbench.core.tokens import (
@@ -22,8 +23,6 @@ from workbench.core.tokens import (
     count_tokens,
     count_tools,
     encoding_name_for_model,
-    get_encoding,
-    load_encoding,
 )
 
 TOKENIZERS = package_data("tokenizers")

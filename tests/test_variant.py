@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from workbench.core.errors import ConfigError
-from workbench.prompt.examples import ExampleSettings
+from workbench.prompt.example_selection import ExampleSettings
 from workbench.prompt.variant import PromptVariant, available_variants, load_variant, variant_from_yaml
 from workbench.schema.compress import SchemaSettings
 

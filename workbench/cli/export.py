@@ -138,7 +138,13 @@ def run_open(args: argparse.Namespace) -> int:
         data = bundle.to_dict()
         if args.import_:
             data["imported"] = [
-                {"run_id": i.original_id, "local_run_id": i.run_id, "imported": i.imported} for i in imported
+                {
+                    "run_id": i.original_id,
+                    "local_run_id": i.run_id,
+                    "imported": i.imported,
+                    "unchecked_variants": list(i.unchecked),
+                }
+                for i in imported
             ]
         print_json(data)
         return 0
@@ -157,6 +163,10 @@ def run_open(args: argparse.Namespace) -> int:
     for i in imported:
         state = f"imported as {i.run_id}" if i.imported else f"already in the log as {i.run_id}"
         print(f"run {i.original_id}: {state}")
+        if i.unchecked:
+            print(
+                f"  variant hash not kept (its text cannot be checked; compared by name): {', '.join(i.unchecked)}"
+            )
     return 0
 
 

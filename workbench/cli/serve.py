@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             "pick another --port (0 picks a free one)",
         ) from None
     url = base_url(sock)
-    from workbench.core.tokens import get_encoding
+    from workbench.core.encodings import get_encoding
 
     get_encoding("o200k_base")  # load the tokenizer now, not on the first request
     print(f'offline model serving at {url}  (OpenAI-compatible; model "offline")', flush=True)

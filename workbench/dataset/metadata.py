@@ -19,7 +19,7 @@ Timestamp columns get a distinct count but no samples.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from workbench.schema.columns import ColumnInfo
@@ -190,7 +190,7 @@ def column_info(row: dict[str, Any]) -> ColumnInfo:
         name=row["key_name"],
         type=typ,
         description=row.get("description") or "",
-        last_written=_utc_time(row["last_written"]) if row.get("last_written") else None,
+        last_written=utc(row["last_written"]) if row.get("last_written") else None,
         distinct_count=int(row.get("distinct_count") or 0),
         sample_values=tuple(_typed(v, typ) for v in (row.get("sample_values") or ())),
         values=tuple(_typed(v, typ) for v in domain) if domain is not None else None,
@@ -198,5 +198,11 @@ def column_info(row: dict[str, Any]) -> ColumnInfo:
     )
 
 
-def _utc_time(dt: Any) -> Any:
+def utc(dt: Any) -> Any:
+    """A datetime in UTC (a naive one is taken as UTC)."""
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def iso_utc(dt: datetime) -> str:
+    """``2026-11-20T12:00:00Z``: ISO 8601 in UTC."""
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")

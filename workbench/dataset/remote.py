@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlglot
@@ -23,7 +22,7 @@ from sqlglot import exp
 from workbench.core import paths
 from workbench.core.errors import DatasetError, WorkbenchError
 from workbench.dataset.generate.build import DEFAULT_NOW
-from workbench.dataset.metadata import column_info, compute_metadata
+from workbench.dataset.metadata import column_info, compute_metadata, iso_utc, utc
 from workbench.engines.base import Engine, parse_dsn
 from workbench.engines.connect import open_engine
 from workbench.engines.mapping import (
@@ -33,6 +32,7 @@ from workbench.engines.mapping import (
     load_mapping,
     map_value,
 )
+from workbench.engines.types import duckdb_type
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.relation import prune_relation
 
@@ -43,29 +43,6 @@ INFO_TABLE = "dataset_info"
 METADATA_TABLE = "column_metadata"
 _METADATA_FIELDS = ("key_name", "type", "description", "last_written", "distinct_count", "sample_values", "domain",
                     "null_fraction")  # fmt: skip
-_CH_TO_DUCKDB = {
-    "Bool": "BOOLEAN", "Int8": "TINYINT", "Int16": "SMALLINT", "Int32": "INTEGER", "Int64": "BIGINT",
-    "UInt8": "UTINYINT", "UInt16": "USMALLINT", "UInt32": "UINTEGER", "UInt64": "UBIGINT",
-    "Float32": "FLOAT", "Float64": "DOUBLE", "String": "VARCHAR", "Date": "DATE", "Date32": "DATE",
-}  # fmt: skip
-_PG_TO_DUCKDB = {
-    "boolean": "BOOLEAN", "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT",
-    "real": "FLOAT", "double precision": "DOUBLE", "numeric": "DOUBLE", "date": "DATE",
-}  # fmt: skip
-
-
-def _duckdb_type(engine_type: str, dialect: str) -> str:
-    """The DuckDB spelling of an engine's column type (what ``honeycomb_type`` reads)."""
-    if dialect == "clickhouse":
-        inner = engine_type
-        while (m := re.fullmatch(r"(?:Nullable|LowCardinality)\((.*)\)", inner)) is not None:
-            inner = m.group(1)
-        if inner.startswith("DateTime"):
-            return "TIMESTAMP"
-        return _CH_TO_DUCKDB.get(inner, "VARCHAR")
-    if engine_type.startswith("timestamp"):
-        return "TIMESTAMP"
-    return _PG_TO_DUCKDB.get(engine_type, "VARCHAR")
 
 
 class _Rows:
@@ -191,10 +168,10 @@ class EngineDataset:
         active = schema.active(7)
         return {
             "path": self.engine.redacted, "source": self.engine.kind, "files": [], "table": self.table,
-            "identity": self.identity, "now": _iso(self.now), "now_epoch": int(self.now.timestamp()),
+            "identity": self.identity, "now": iso_utc(self.now), "now_epoch": int(self.now.timestamp()),
             "rows": self.row_count(), "columns": len(schema), "columns_active_7d": len(active),
             "columns_inactive_7d": len(schema) - len(active), "column_types": types,
-            "first_event": _iso(_utc(first)) if first else None, "last_event": _iso(_utc(last)) if last else None,
+            "first_event": iso_utc(utc(first)) if first else None, "last_event": iso_utc(utc(last)) if last else None,
             "file_bytes": None, "info": dict(self.info),
         }  # fmt: skip
 
@@ -206,17 +183,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _json_time(value: Any) -> str:
     if isinstance(value, datetime):
-        return _utc(value).isoformat()
+        return utc(value).isoformat()
     return str(value)
 
 
@@ -240,7 +209,7 @@ def _catalog(engine: Engine, table: str) -> list[tuple[str, str]]:
             "AND table_schema = current_schema() ORDER BY ordinal_position"
         )
     _, rows = engine.query(sql, timeout_s=60, max_rows=100_000, params={"table": table})
-    return [(str(n), _duckdb_type(str(t), engine.dialect)) for n, t in rows]
+    return [(str(n), duckdb_type(str(t), engine.dialect)) for n, t in rows]
 
 
 def open_dsn(text: str) -> EngineDataset:
@@ -273,9 +242,9 @@ def open_dsn(text: str) -> EngineDataset:
         count, last = dataset.query(f'SELECT count(*), max("timestamp") FROM {_q(table)}')[0]
         info = _info(engine)
         if "now" in info:
-            dataset.now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
+            dataset.now = utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
         else:
-            dataset.now = _utc(last) if last else DEFAULT_NOW
+            dataset.now = utc(last) if last else DEFAULT_NOW
         dataset.identity = hashlib.sha256(
             json.dumps([engine.kind, engine.redacted, columns, int(count), str(last)]).encode()
         ).hexdigest()[:12]
@@ -324,7 +293,7 @@ def _mapped(engine: Engine, table: str, name: str) -> tuple[list[tuple[str, str]
             mapping.columns[name] = (map_value(mapping.attributes[0], name, known[name]), known[name])
     ours = set(DUCKDB_TYPES.values())
     columns = [
-        (n, t if t in ours else _duckdb_type(t, engine.dialect))
+        (n, t if t in ours else duckdb_type(t, engine.dialect))
         for n, t in column_types(mapping, engine, table)
     ]
     return columns, mapping.relation(table)

@@ -1,10 +1,8 @@
 """Open a telemetry dataset: the embedded generated one, a DuckDB file, or Parquet/CSV files.
 
 Every dataset is a DuckDB file with a table or view ``events`` that queries run
-against through read-only connections. For Parquet/CSV input the workbench
-writes a small DuckDB file into the home's ``.cache/datasets/`` holding a VIEW
-``events`` over the files (absolute paths) plus computed metadata; the user's
-files are never written.
+against through read-only connections. Parquet/CSV files are read through a cached
+DuckDB file holding a VIEW over them (``dataset.files``); the user's files are never written.
 
 Connections are locked down: each is a private in-memory DuckDB instance with
 the dataset file attached read-only, external access disabled and the
@@ -19,18 +17,25 @@ file from elsewhere is read with no file access at all, from the first query on
 
 from __future__ import annotations
 
-import glob as globlib
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core import paths
 from workbench.core.errors import DatasetError
+from workbench.dataset.files import (
+    NOT_FOUND_FIX,
+    TABLE,
+    cached_view,
+    check_timestamp,
+    expand,
+    file_kind,
+    fingerprint,
+)
 from workbench.dataset.generate.build import (
     DEFAULT_NOW,
     DEFAULT_ROWS,
@@ -39,7 +44,7 @@ from workbench.dataset.generate.build import (
     generate,
 )
 from workbench.dataset.lockdown import attach_locked as _attach
-from workbench.dataset.metadata import column_info, compute_metadata, quote, write_metadata
+from workbench.dataset.metadata import column_info, compute_metadata, iso_utc, quote, utc
 from workbench.engines.base import is_dsn
 from workbench.engines.duckdb import DuckDBEngine
 from workbench.schema.columns import Schema
@@ -56,10 +61,6 @@ __all__ = [
     "generate",
     "open_dataset",
 ]
-
-TABLE = "events"
-NOT_FOUND_FIX = "run `workbench data generate` or pass --data PATH"
-FILE_KINDS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".csv.gz": "csv"}
 
 
 @dataclass
@@ -145,15 +146,15 @@ class Dataset:
             "files": [str(f) for f in self.files],
             "table": self.table,
             "identity": self.identity,
-            "now": _iso(self.now),
+            "now": iso_utc(self.now),
             "now_epoch": int(self.now.timestamp()),
             "rows": self.row_count(),
             "columns": len(schema),
             "columns_active_7d": len(active),
             "columns_inactive_7d": len(schema) - len(active),
             "column_types": types,
-            "first_event": _iso(_utc(first)) if first else None,
-            "last_event": _iso(_utc(last)) if last else None,
+            "first_event": iso_utc(utc(first)) if first else None,
+            "last_event": iso_utc(utc(last)) if last else None,
             "file_bytes": self.path.stat().st_size if self.path.exists() else None,
             "info": dict(self.info),
         }
@@ -198,20 +199,8 @@ def _trusted_files(path: Path) -> tuple[Path, ...]:
         con.close()
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _identity(*parts: object) -> str:
-    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:12]
-
-
 def generated_identity(rows: int, seed: int, now: str) -> str:
-    return _identity("generated", GENERATOR_VERSION, rows, seed, now)
+    return fingerprint("generated", GENERATOR_VERSION, rows, seed, now)
 
 
 def open_dataset(
@@ -241,12 +230,12 @@ def open_dataset(
     if isinstance(source, str | Path):
         text = str(source)
         if any(ch in text for ch in "*?[") and not Path(text).exists():
-            return _open_files(_expand([text]))
+            return _open_files(expand([text]))
         p = Path(text).expanduser()
         if not p.exists():
             raise DatasetError(f"dataset not found: {p}", NOT_FOUND_FIX)
         if p.is_dir():
-            files = sorted(f for f in p.iterdir() if _kind(f))
+            files = sorted(f for f in p.iterdir() if file_kind(f))
             if not files:
                 raise DatasetError(f"no .duckdb, .parquet or .csv files in {p}", "pass a file path")
             return (
@@ -254,34 +243,10 @@ def open_dataset(
                 if not any(f.suffix == ".duckdb" for f in files)
                 else _open_duckdb(files[0])
             )
-        if _kind(p) in ("parquet", "csv"):
+        if file_kind(p) in ("parquet", "csv"):
             return _open_files([p])
         return _open_duckdb(p)
-    return _open_files(_expand([str(s) for s in source]))
-
-
-def _kind(p: Path) -> str | None:
-    name = p.name.lower()
-    if name.endswith(".duckdb") or name.endswith(".db"):
-        return "duckdb"
-    for ext, kind in FILE_KINDS.items():
-        if name.endswith(ext):
-            return kind
-    return None
-
-
-def _expand(patterns: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for pattern in patterns:
-        p = Path(pattern).expanduser()
-        if p.exists():
-            files.append(p)
-            continue
-        matched = sorted(globlib.glob(str(p), recursive=True))
-        if not matched:
-            raise DatasetError(f"dataset not found: {pattern}", NOT_FOUND_FIX)
-        files += [Path(m) for m in matched]
-    return files
+    return _open_files(expand([str(s) for s in source]))
 
 
 def _open_default(rows: int | None, seed: int | None) -> Dataset:
@@ -343,7 +308,7 @@ def _open_duckdb(path: Path, files: Sequence[Path] | None = None) -> Dataset:
         identity = info["identity"]
     else:
         st = path.stat()
-        identity = _identity("duckdb", path, st.st_size, st.st_mtime_ns)
+        identity = fingerprint("duckdb", path, st.st_size, st.st_mtime_ns)
     source = info.get("source", "duckdb")
     return Dataset(
         path=path, now=now, identity=identity, source=source, files=trusted, info=info, _metadata=metadata
@@ -361,80 +326,20 @@ def _read_dataset(con: Any, path: Path) -> tuple[dict[str, str], list[dict[str, 
     if TABLE not in tables:
         raise DatasetError(f"no `{TABLE}` table in {path}", f"create a table or view named {TABLE}")
     columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
-    _check_timestamp(columns, path)
+    check_timestamp(columns, path)
     info = {}
     if "dataset_info" in tables:
         info = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM dataset_info").fetchall()}
     metadata = None if "column_metadata" in tables else compute_metadata(con, TABLE)
     if "now" in info:
-        now = _utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
+        now = utc(datetime.fromisoformat(info["now"].replace("Z", "+00:00")))
     else:
         last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
-        now = _utc(last) if last else DEFAULT_NOW
+        now = utc(last) if last else DEFAULT_NOW
     return info, metadata, now
 
 
-def _check_timestamp(columns: dict[str, str], where: object) -> None:
-    if "timestamp" not in columns:
-        raise DatasetError(f"no `timestamp` column in {where}", "name the event time column timestamp")
-    if not columns["timestamp"].upper().startswith(("TIMESTAMP", "DATE")):
-        raise DatasetError(
-            f"`timestamp` in {where} is {columns['timestamp']}, not a timestamp", "cast it to TIMESTAMP"
-        )
-
-
 def _open_files(files: list[Path]) -> Dataset:
-    """Wrap Parquet/CSV files in a cached DuckDB file with a VIEW ``events`` and metadata."""
-    import duckdb
-
-    files = [f.expanduser().resolve() for f in files]
-    kinds = {_kind(f) for f in files}
-    for f in files:
-        if not f.exists():
-            raise DatasetError(f"dataset not found: {f}", NOT_FOUND_FIX)
-    if len(kinds) != 1 or kinds & {None, "duckdb"}:
-        raise DatasetError(
-            "mixed or unsupported files: " + ", ".join(f.name for f in files[:3]),
-            "pass only .parquet files or only .csv files",
-        )
-    kind = kinds.pop()
-    stats = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    identity = _identity(kind, *stats)
-    cache = paths.home() / ".cache" / "datasets" / f"{kind}-{identity}.duckdb"
-    if cache.exists():
-        return _open_duckdb(cache, files)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    reader = "read_parquet" if kind == "parquet" else "read_csv"
-    file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-    options = ", union_by_name = true" if len(files) > 1 else ""
-    tmp = cache.with_name(cache.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            try:
-                con.execute(f"CREATE VIEW {TABLE} AS SELECT * FROM {reader}({file_list}{options})")
-                columns = {r[0]: r[1] for r in con.execute(f"DESCRIBE {TABLE}").fetchall()}
-            except duckdb.Error as exc:
-                raise DatasetError(
-                    f"cannot read {kind} file(s) {files[0]}: {str(exc).splitlines()[0]}",
-                    f"check it is valid {kind}",
-                ) from exc
-            _check_timestamp(columns, files[0] if len(files) == 1 else f"{len(files)} {kind} files")
-            last = con.execute(f'SELECT max("timestamp") FROM {TABLE}').fetchone()[0]
-            now = _utc(last) if last else DEFAULT_NOW
-            scanned = TABLE
-            if kind == "csv":  # the metadata reads each column once: parse the text once, not per column
-                scanned = "csv_rows"
-                con.execute(f"CREATE TEMP TABLE {scanned} AS SELECT * FROM {TABLE}")
-            write_metadata(
-                con, scanned, None, None,
-                info={"now": _iso(now), "source": kind, "identity": identity,
-                      "files": json.dumps([str(f) for f in files])},
-            )  # fmt: skip
-        finally:
-            con.close()
-        tmp.replace(cache)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return _open_duckdb(cache, files)
+    """Parquet/CSV files through their cached DuckDB view (``files.cached_view``)."""
+    cache, resolved = cached_view(files)
+    return _open_duckdb(cache, resolved)

@@ -1,8 +1,9 @@
 """Copy a DuckDB table into ClickHouse (chdb or a server) or PostgreSQL: for tests, benchmarks, `data generate`.
 
-Types map one to one (every column nullable, times as UTC ``DateTime64(6, 'UTC')`` /
-``TIMESTAMP``); identifiers are quoted by sqlglot. The rows go through a Parquet file for
-ClickHouse and ``COPY`` for PostgreSQL.
+Types map through ``engines.types`` (every ClickHouse column nullable, times as UTC
+``DateTime64(6, 'UTC')`` / ``TIMESTAMP``, lists and other nested values as JSON text);
+identifiers are quoted by sqlglot. The rows go through a Parquet file for ClickHouse and
+``COPY`` for PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,39 +16,14 @@ from typing import Any
 from sqlglot import exp
 
 from workbench.engines.base import Engine
+from workbench.engines.types import engine_type, scalar_type
 
-__all__ = ["clickhouse_type", "copy_table", "ident", "postgres_type"]
-
-_CH_TYPES = {
-    "BOOLEAN": "Bool", "TINYINT": "Int8", "SMALLINT": "Int16", "INTEGER": "Int32", "BIGINT": "Int64",
-    "HUGEINT": "Int128", "UTINYINT": "UInt8", "USMALLINT": "UInt16", "UINTEGER": "UInt32",
-    "UBIGINT": "UInt64", "FLOAT": "Float32", "DOUBLE": "Float64", "VARCHAR": "String", "DATE": "Date32",
-}  # fmt: skip
-_PG_TYPES = {
-    "BOOLEAN": "BOOLEAN", "TINYINT": "SMALLINT", "SMALLINT": "SMALLINT", "INTEGER": "INTEGER",
-    "BIGINT": "BIGINT", "UTINYINT": "SMALLINT", "USMALLINT": "INTEGER", "UINTEGER": "BIGINT",
-    "UBIGINT": "NUMERIC", "HUGEINT": "NUMERIC", "FLOAT": "REAL", "DOUBLE": "DOUBLE PRECISION",
-    "VARCHAR": "TEXT", "DATE": "DATE",
-}  # fmt: skip
+__all__ = ["copy_table", "ident"]
 
 
 def ident(name: str, dialect: str) -> str:
     """A quoted identifier in ``dialect``."""
     return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
-
-
-def clickhouse_type(duckdb_type: str) -> str:
-    t = duckdb_type.upper()
-    if t.startswith("TIMESTAMP"):
-        return "Nullable(DateTime64(6, 'UTC'))"
-    return f"Nullable({_CH_TYPES.get(t, 'String')})"
-
-
-def postgres_type(duckdb_type: str) -> str:
-    t = duckdb_type.upper()
-    if t.startswith("TIMESTAMP"):
-        return "TIMESTAMP"
-    return _PG_TYPES.get(t, "TEXT")
 
 
 def copy_table(
@@ -79,7 +55,7 @@ def _copy(source: Any, table: str, engine: Engine, target: str, columns: Sequenc
 
 def _source_column(name: str, typ: str) -> str:
     """The column as copied: lists and other nested values as JSON text."""
-    known = typ.upper() in _CH_TYPES or typ.upper().startswith("TIMESTAMP")
+    known = scalar_type(typ) is not None
     q = ident(name, "duckdb")
     return q if known else f"CAST(to_json({q}) AS VARCHAR) AS {q}"
 
@@ -88,7 +64,7 @@ def _to_clickhouse(
     source: Any, select: str, described: list[tuple[str, str]], engine: Any, target: str
 ) -> int:
     name = ident(target, "clickhouse")
-    cols = ", ".join(f"{ident(n, 'clickhouse')} {clickhouse_type(t)}" for n, t in described)
+    cols = ", ".join(f"{ident(n, 'clickhouse')} {engine_type(t, 'clickhouse')}" for n, t in described)
     engine.command(f"DROP TABLE IF EXISTS {name}")
     engine.command(f"CREATE TABLE {name} ({cols}) ENGINE = MergeTree ORDER BY tuple()")
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +76,7 @@ def _to_clickhouse(
 
 def _to_postgres(source: Any, select: str, described: list[tuple[str, str]], engine: Any, target: str) -> int:
     name = ident(target, "postgres")
-    cols = ", ".join(f"{ident(n, 'postgres')} {postgres_type(t)}" for n, t in described)
+    cols = ", ".join(f"{ident(n, 'postgres')} {engine_type(t, 'postgres')}" for n, t in described)
     engine.execute(f"DROP TABLE IF EXISTS {name}")
     engine.execute(f"CREATE TABLE {name} ({cols})")
     rows = source.execute(select).fetchall()

@@ -19,10 +19,11 @@ from the local log. ``import_bundle`` copies the runs into a local experiment lo
 original id and time in its settings (``imported_from``), so importing twice is a no-op.
 
 A bundle is data: nothing in it chooses where requests go, which environment variables or
-files are read, or which dataset is opened. Imported runs keep their variant texts and dataset
-path for display only; ``eval --resume`` of an imported run runs the local ``--prompt`` files on
-the local ``--data``, checked against the recorded variant hashes and dataset identity (a
-missing one is a mismatch).
+files are read, or which dataset is opened. Import recomputes each variant's hash from its text
+(``bundle_read.variant_hashes``: a mismatch is refused). Imported runs keep their variant texts
+and dataset path for display only; ``eval --resume`` of an imported run runs the local ``--prompt``
+files on the local ``--data``, checked against the recorded variant hashes and dataset identity
+(a missing one is a mismatch).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from workbench.export.bundle_read import (
     check_record,
     read_members,
     utf8_text,
+    variant_hashes,
 )
 
 __all__ = [
@@ -66,11 +68,12 @@ _TRIAL_TIMES = ("started_at", "finished_at", "recorded_at")
 
 @dataclass(frozen=True)
 class ImportedRun:
-    """One run of a bundle imported into a local log (``imported`` False: it was there already)."""
+    """A bundle's run in a local log (``imported`` False: there already; ``unchecked``: hashes not kept)."""
 
     original_id: str
     run_id: str
     imported: bool
+    unchecked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -344,15 +347,16 @@ def import_bundle(bundle: Bundle | str | Path, store: Any = None) -> list[Import
     from workbench.store.runs import RunStore
 
     b = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
+    hashes = [variant_hashes(run, str(b.path or "bundle")) for run in b.runs]  # all checked before any write
     log = store if isinstance(store, RunStore) else RunStore(store)
     try:
-        return [_import_run(run, log, b.path) for run in b.runs]
+        return [_import_run(run, log, b.path, h) for run, h in zip(b.runs, hashes, strict=True)]
     finally:
         if log is not store:
             log.close()
 
 
-def _import_run(run: Any, log: Any, source: Path | None) -> ImportedRun:
+def _import_run(run: Any, log: Any, source: Path | None, hashes: tuple[list[Any], list[str]]) -> ImportedRun:
     """One run into ``log``, unless it is there already (under its own id, or imported before)."""
     from workbench.store.runs import TRIAL_FIELDS
 
@@ -378,11 +382,11 @@ def _import_run(run: Any, log: Any, source: Path | None) -> ImportedRun:
         trials_per_question=s.trials_per_question,
         settings=settings,
     )
-    for v in run.variants:
+    for v, variant_hash in zip(run.variants, hashes[0], strict=True):
         log.add_variant(
             new_id,
             v["variant"],
-            hash=v.get("variant_hash"),
+            hash=variant_hash,
             text=v.get("variant_text"),
             model=v.get("model"),
             params=v.get("params"),
@@ -392,4 +396,4 @@ def _import_run(run: Any, log: Any, source: Path | None) -> ImportedRun:
         log.record_trial(new_id, {k: t.get(k) for k in ("variant", "question_id", "trial", *TRIAL_FIELDS)})
     if s.status in ("finished", "failed", "cancelled"):
         log.finish_run(new_id, s.status)
-    return ImportedRun(run.run_id, new_id, True)
+    return ImportedRun(run.run_id, new_id, True, tuple(hashes[1]))

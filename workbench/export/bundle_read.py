@@ -136,3 +136,43 @@ def utf8_text(raw: bytes, name: str, where: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BundleError(f"{where}: {name} is not UTF-8 text", "re-export the bundle") from None
+
+
+def variant_hashes(run: Any, where: str) -> tuple[list[str | None], list[str]]:
+    """The hash to record for each of ``run``'s variants, recomputed from its text, so a bundle cannot
+    pair a run with a variant it did not use; and the variants whose recorded hash is dropped.
+
+    A recorded hash that differs from its text's is a one-line ``BundleError``. A text that cannot be
+    checked (missing, not a variant this workbench reads, or naming an instructions file, which a
+    bundle never reads) records no hash: ``compare`` then pairs it by name only.
+    """
+    hashes: list[str | None] = []
+    dropped: list[str] = []
+    for v in run.variants:
+        recorded, computed = v.get("variant_hash"), _text_hash(v.get("variant_text"), where)
+        if recorded is not None and computed is not None and recorded != computed:
+            raise BundleError(
+                f"{where}: run {run.run_id} records variant {v['variant']!r} with hash {recorded[:12]}, "
+                f"but its text hashes to {computed[:12]} (edited or forged)",
+                "re-export the bundle from the log that ran it",
+            )
+        if recorded is not None and computed is None:
+            dropped.append(str(v["variant"]))
+        hashes.append(computed)
+    return hashes, dropped
+
+
+def _text_hash(text: Any, where: str) -> str | None:
+    """``variant_hash`` of a variant's YAML text; ``None`` when the text cannot be checked."""
+    from workbench.core.yamlio import parse_yaml
+    from workbench.prompt.variant import variant_from_yaml
+
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        data, _ = parse_yaml(text, where)
+        if not isinstance(data, dict) or "instructions_file" in data:
+            return None
+        return variant_from_yaml(text, where).variant_hash
+    except ConfigError:
+        return None

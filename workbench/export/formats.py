@@ -32,7 +32,7 @@ from workbench.core.paths import project_root
 from workbench.core.yamlio import dump_yaml
 from workbench.evaluation.questions import ensure_question_set
 from workbench.export.artifact import PROBE, compression_candidates, workbench_version
-from workbench.prompt.examples import format_examples, select_examples
+from workbench.prompt.example_selection import format_examples, select_examples
 from workbench.schema.cache import lines_for
 from workbench.schema.compress import compress
 

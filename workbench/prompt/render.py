@@ -44,14 +44,8 @@ from workbench.core.findings import Finding
 from workbench.core.text import maskable
 from workbench.llm.modes import get_mode
 from workbench.prompt.conventions import render_conventions
-from workbench.prompt.examples import (
-    ExampleSet,
-    SelectedExample,
-    format_examples,
-    load_example_set,
-    select_examples,
-    validate_examples,
-)
+from workbench.prompt.example_selection import SelectedExample, format_examples, select_examples
+from workbench.prompt.examples import ExampleSet, load_example_set, validate_examples
 from workbench.prompt.rendered import (
     CACHE_MIN_TOKENS,
     CACHE_STEP_TOKENS,

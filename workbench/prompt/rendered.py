@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.findings import Finding
-from workbench.prompt.examples import SelectedExample
+from workbench.prompt.example_selection import SelectedExample
 from workbench.schema.compress import CompressedSchema
 
 __all__ = ["CACHE_MIN_TOKENS", "CACHE_STEP_TOKENS", "FOLLOWUP_SECTIONS", "SECTIONS", "RenderedPrompt"]

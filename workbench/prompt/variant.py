@@ -34,7 +34,7 @@ from workbench.core.paths import home, project_root, prompts_dir
 from workbench.core.yamlio import config_error, display_path, dump_yaml, read_yaml, unknown_key_error
 from workbench.prompt.callsettings import DeclaredPrice, check_extra_body
 from workbench.prompt.conventions import Conventions
-from workbench.prompt.examples import ExampleSettings
+from workbench.prompt.example_selection import ExampleSettings
 from workbench.schema.compress import SchemaSettings
 
 __all__ = [
@@ -66,7 +66,7 @@ class PromptVariant(BaseModel):
         repair_on: what a repair turn answers: ``errors`` (invalid output, the default) or ``warnings``
             too (e.g. the critic's: a valid query that does not answer the question).
         schema: schema compression settings (``compress.SchemaSettings``).
-        examples: example set and selection (``examples.ExampleSettings``).
+        examples: example set and selection (``example_selection.ExampleSettings``).
         instructions: the system instructions text.
         instructions_file: where the instructions were read from (relative to the variant's folder).
         conventions: the team's conventions (``conventions.Conventions``): rendered into the prompt

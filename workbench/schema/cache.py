@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from workbench.core.tokens import DEFAULT_ENCODING, get_encoding
+from workbench.core.encodings import DEFAULT_ENCODING, get_encoding
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.format import SchemaFormat, format_column
 

@@ -37,7 +37,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workbench.core.tokens import DEFAULT_ENCODING
+from workbench.core.encodings import DEFAULT_ENCODING
 from workbench.schema.cache import SCHEMA_CACHE, Lines, block_tokens, lines_for
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.format import SchemaFormat

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workbench.core.tokens import DEFAULT_ENCODING
+from workbench.core.encodings import DEFAULT_ENCODING
 from workbench.schema.columns import Schema
 from workbench.schema.compress import SchemaSettings, compress
 

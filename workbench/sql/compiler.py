@@ -8,19 +8,8 @@ time buckets, ends-with) are built per dialect, and an op with no equivalent rai
 
 Semantics (the choices Honeycomb leaves to the engine are written down here):
 
-- Time window: ``timestamp >= start AND timestamp < end`` from
-  ``QuerySpec.time_window(now)`` (UTC literals); no time fields = the 2 hours before ``now``.
-- Filters: ``= > >= < <=`` never match a missing (NULL) field. The negative
-  ops (``!=``, ``not-in``, ``does-not-start-with``, ``does-not-end-with``,
-  ``does-not-contain``) also match events where the field is missing, as in
-  Honeycomb. String ops work on the column cast to VARCHAR with
-  ``starts_with``/``ends_with``/``strpos`` (no LIKE, so ``%`` and ``_`` in a
-  value are literal; matching is case-sensitive). ``exists`` /
-  ``does-not-exist`` are ``IS NOT NULL`` / ``IS NULL``. Values are coerced to
-  the column's type when the schema knows it (``"500"`` on an integer column
-  is 500, ``"true"`` on a boolean is TRUE); a value that cannot be coerced is
-  compared with the column cast to VARCHAR, so it matches nothing instead of
-  failing. Calculation filters become ``agg(...) FILTER (WHERE ...)``.
+- Time window and buckets: see ``sql.timewindow``.
+- Filters: see ``sql.filters``.
 - Calculations: COUNT is ``count(*)`` (``count(col)``: non-null values); COUNT_DISTINCT is exact;
   P001..P999 are ``quantile_cont`` (``quantileExactInclusive`` on clickhouse; approximate on trino, bigquery).
   HEATMAP: ``HEATMAP_BUCKETS`` linear buckets between the min and max of the
@@ -28,18 +17,7 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
   bucket shares one y axis; a cell is a map {bucket lower bound: count}
   (``QueryResult.to_dict`` writes it as ``[[lower, count], ...]``). DuckDB, ClickHouse, PostgreSQL
   (the same bucket edges; see ``sql.heatmap``).
-  RATE_AVG/RATE_SUM/RATE_MAX: the column's AVG/SUM/MAX per time bucket, then
-  the difference from the previous non-empty bucket of the same group
-  (Honeycomb: "the difference between subsequent field values after applying
-  the operator"; per bucket, not per second). A series shows the differences
-  at the series granularity; the summary row is their mean at the query's
-  granularity (``auto_granularity`` when none is set).
-  CONCURRENCY: spans are ``[timestamp, timestamp + duration_ms)``; a running
-  sum of +1 at starts and -1 at ends (ends first on ties) gives the spans in
-  flight. Summary: the maximum over the window; series: the maximum reached
-  within each bucket (a bucket where no span starts or ends has no value).
-  Only spans that start inside the window count; spans without a duration
-  are left out.
+  RATE_AVG/RATE_SUM/RATE_MAX and CONCURRENCY: see ``sql.series`` (their passes are in ``sql.passes``).
 - Breakdowns are GROUP BY columns; NULL is kept as its own group.
 - Havings restrict groups (HAVING, or WHERE over the joined calculations).
 - Orders refer to a breakdown or a calculation (op+column, or a calculation
@@ -49,9 +27,7 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
 - Limit: the spec's, else ``DEFAULT_LIMIT`` = 1000, the terraform provider's
   ``DefaultQueryLimit`` (OpenAPI's example default is 100; 1000 keeps results
   complete for the small groupings questions ask about).
-- Series: with ``granularity`` set (0 = auto), the same calculations per time
-  bucket (``time_bucket`` aligned to the Unix epoch), only for the groups the
-  summary keeps (its limit, havings and order), ordered by time.
+- Series (``granularity`` set): see ``sql.series``.
 - ``calculated_fields`` and ``formulas`` are not compiled (WorkbenchError); ``compare_time_offset_seconds``
   and ``usage_mode`` are ignored (no comparison series in the query API; the embedded data is not sampled).
 - ClickHouse: SQL for the session settings of ``engines.clickhouse.SEMANTICS`` (see ``sql.names`` too).
@@ -59,7 +35,6 @@ Semantics (the choices Honeycomb leaves to the engine are written down here):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sqlglot
@@ -70,8 +45,6 @@ from workbench.schema.columns import Schema
 from workbench.schema.relation import prune_relation
 from workbench.spec.query import CALC_OPS, PERCENTILE_OPS, Calculation, Filter, Having, Order, QuerySpec
 from workbench.sql.constants import (
-    AUTO_BUCKETS,
-    AUTO_STEPS,
     DEFAULT_LIMIT,
     DIALECTS,
     DURATION_COLUMN,
@@ -80,17 +53,18 @@ from workbench.sql.constants import (
     SERIES_TIME,
     TIMESTAMP_COLUMN,
 )
-from workbench.sql.filters import COMPARISONS, combine, filter_condition, number, timestamp
+from workbench.sql.filters import COMPARISONS, combine, filter_condition, number
 from workbench.sql.heatmap import HEATMAP_DIALECTS, heatmap_cell, heatmap_ctes, heatmap_joins
-from workbench.sql.names import distinct_names, in_kept, prefix_ctes
+from workbench.sql.names import aliased, distinct_names, in_kept
 from workbench.sql.passes import joined_query
+from workbench.sql.series import series_query
+from workbench.sql.timewindow import auto_granularity, window_conditions
 
 __all__ = [
     "DEFAULT_LIMIT",
     "DIALECTS",
     "HEATMAP_BUCKETS",
     "CompiledQuery",
-    "auto_granularity",
     "compile_spec",
     "transpile",
 ]
@@ -123,14 +97,6 @@ class CompiledQuery:
     heatmaps: tuple[int, ...] = ()
 
 
-def auto_granularity(seconds: int) -> int:
-    """The bucket size for ``granularity`` 0 (auto): a round step giving at most 200 buckets."""
-    for step in AUTO_STEPS:
-        if seconds / step <= AUTO_BUCKETS:
-            return step
-    return max(1, math.ceil(seconds / AUTO_BUCKETS))
-
-
 def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckdb") -> CompiledQuery:
     """Compile ``spec`` to SQL over the dataset ``schema`` describes.
 
@@ -155,7 +121,7 @@ def compile_spec(spec: QuerySpec, schema: Schema | int, *, dialect: str = "duckd
     series_sql = series_columns = None
     if compiler.granularity is not None:
         series_columns = (SERIES_TIME, *labels)
-        series_sql = compiler.series(distinct_names([*series_columns], dialect)).sql(dialect=dialect)
+        series_sql = series_query(compiler, distinct_names([*series_columns], dialect)).sql(dialect=dialect)
     return CompiledQuery(
         sql=summary.sql(dialect=dialect, copy=False),
         series_sql=series_sql,
@@ -190,13 +156,6 @@ def _check_dialect(dialect: str) -> str:
 
 def _ident(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=True)
-
-
-def _named(expr: exp.Expression, alias: str) -> exp.Expression:
-    """``expr AS "alias"``, or just the column when it already has that name."""
-    if isinstance(expr, exp.Column) and not expr.table and expr.name == alias:
-        return expr
-    return exp.alias_(expr, alias, quoted=True)
 
 
 def _same_column(a: str | None, b: str | None) -> bool:
@@ -263,9 +222,7 @@ class _Compiler:
     # -- conditions
 
     def where(self, extra: exp.Expression | None = None) -> exp.Expression:
-        ts = self.col(TIMESTAMP_COLUMN)
-        start, end = self.window
-        conds = [ts.copy() >= timestamp(start, self.dialect), ts < timestamp(end, self.dialect)]
+        conds = window_conditions(self.col(TIMESTAMP_COLUMN), self.window, self.dialect)
         filters = combine([self.filter_cond(f) for f in self.spec.filters], self.spec.filter_combination)
         return exp.and_(*conds, *(c for c in (filters, extra) if c is not None))
 
@@ -325,22 +282,6 @@ class _Compiler:
                 self.relation, self.spec.columns_used() | {TIMESTAMP_COLUMN, DURATION_COLUMN}
             )
         return exp.Table(this=_ident(self.table))
-
-    def bucket(self, ts: exp.Expression, g: int) -> exp.Expression:
-        """Start of the ``g``-second bucket holding ``ts``, buckets aligned to the Unix epoch."""
-        interval = exp.Interval(this=exp.Literal.string(str(g)), unit=exp.var("SECOND"))
-        if self.dialect in ("duckdb", "postgres"):
-            origin = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), "TIMESTAMP")
-            return exp.DateBin(this=interval, expression=ts, unit=origin)
-        if self.dialect == "clickhouse":
-            return exp.Anonymous(this="toStartOfInterval", expressions=[ts, interval])
-        if self.dialect == "bigquery":
-            seconds = exp.Anonymous(this="UNIX_SECONDS", expressions=[ts])
-            whole = exp.Anonymous(this="DIV", expressions=[seconds, exp.Literal.number(g)])
-            start = exp.Mul(this=whole, expression=exp.Literal.number(g))
-            return exp.Anonymous(this="TIMESTAMP_SECONDS", expressions=[start])
-        seconds = exp.Div(this=exp.TimeToUnix(this=ts), expression=exp.Literal.number(g))
-        return exp.UnixToTime(this=exp.Mul(this=exp.Floor(this=seconds), expression=exp.Literal.number(g)))
 
     def ordered(self, expr: exp.Expression, desc: bool = False, window: bool = False) -> exp.Ordered:
         # in a window, BigQuery cannot spell NULLS LAST; window keys are never NULL there
@@ -431,7 +372,7 @@ class _Compiler:
         if self.complex:
             return joined_query(self, aliases, series=False)
         nb = len(self.breakdowns)
-        keys = [_named(self.col(b), aliases[i]) for i, b in enumerate(self.breakdowns)]
+        keys = [aliased(self.col(b), aliases[i]) for i, b in enumerate(self.breakdowns)]
         calcs = [exp.alias_(self.aggregate(j), aliases[nb + j], quoted=True) for j in range(len(self.calcs))]
         select = exp.select(*keys, *calcs, copy=False).from_(self.table_expr(), copy=False)
         select = select.where(self.where(), copy=False)
@@ -446,44 +387,11 @@ class _Compiler:
         select = self.finish(select, aliases)
         return self.heatmap_ctes(select)
 
-    def series(self, aliases: list[str]) -> exp.Select:
-        """One row per time bucket and kept group, ordered by time."""
-        assert self.granularity is not None
-        top = None
-        if self.breakdowns:
-            keys = [f"k{i}" for i in range(len(self.breakdowns))] + [f"c{j}" for j in range(len(self.calcs))]
-            top = prefix_ctes(self.summary(keys), "top_")
-        if self.complex:
-            return joined_query(self, aliases, series=True, top=top)
-        ts_bucket = self.bucket(self.col(TIMESTAMP_COLUMN), self.granularity)
-        nb = len(self.breakdowns)
-        keys = [_named(self.col(b), aliases[1 + i]) for i, b in enumerate(self.breakdowns)]
-        calcs = [
-            exp.alias_(self.aggregate(j), aliases[1 + nb + j], quoted=True) for j in range(len(self.calcs))
-        ]
-        select = exp.select(exp.alias_(ts_bucket, aliases[0], quoted=True), *keys, *calcs, copy=False)
-        select = select.from_(self.table_expr(), copy=False).where(self.where(self.in_top(top)), copy=False)
-        group = [ts_bucket.copy(), *(self.col(b) for b in self.breakdowns)]
-        select = self.heatmap_joins(select).group_by(*group, copy=False)
-        select = select.order_by(*(self.ordered(self.ref(aliases, i)) for i in range(1 + nb)), copy=False)
-        if top is not None:
-            select = select.with_("top", as_=top, copy=False)
-        return self.heatmap_ctes(select)
-
     def in_top(self, top: exp.Select | None) -> exp.Expression | None:
-        """The event's group is one of the summary's kept groups (NULL-safe)."""
+        """The event's group is one of the summary's kept groups (``top``), when there is one."""
         if top is None:
             return None
-        if self.dialect == "clickhouse":  # the engine sets transform_null_in=1 (NULL IN (NULL) is true)
-            return in_kept(
-                [exp.Column(this=self.col(b).this, table=_ident(self.table)) for b in self.breakdowns]
-            )
-        same = []
-        for i, b in enumerate(self.breakdowns):
-            event_column = exp.Column(this=self.col(b).this, table=_ident(self.table))
-            same.append(exp.NullSafeEQ(this=exp.column(f"k{i}", table="top"), expression=event_column))
-        return exp.Exists(
-            this=exp.select(exp.Literal.number(1), copy=False)
-            .from_(exp.to_table("top"), copy=False)
-            .where(exp.and_(*same), copy=False)
+        table = _ident(self.table)
+        return in_kept(
+            [exp.Column(this=self.col(b).this, table=table.copy()) for b in self.breakdowns], self.dialect
         )

@@ -1,8 +1,17 @@
 """Filters and values as sqlglot expressions: Honeycomb filter semantics, literals coerced to column types.
 
 Every value becomes a literal node (sqlglot escapes it for the dialect); no
-value is ever formatted into SQL text. The semantics are documented in
-``compile.py``'s module docstring.
+value is ever formatted into SQL text.
+
+``= > >= < <=`` never match a missing (NULL) field. The negative ops (``!=``, ``not-in``,
+``does-not-start-with``, ``does-not-end-with``, ``does-not-contain``) also match events where the
+field is missing, as in Honeycomb. String ops work on the column cast to VARCHAR with
+``starts_with``/``ends_with``/``strpos`` (no LIKE, so ``%`` and ``_`` in a value are literal;
+matching is case-sensitive). ``exists`` / ``does-not-exist`` are ``IS NOT NULL`` / ``IS NULL``.
+Values are coerced to the column's type when the schema knows it (``"500"`` on an integer column is
+500, ``"true"`` on a boolean is TRUE); a value that cannot be coerced is compared with the column
+cast to VARCHAR, so it matches nothing instead of failing. Calculation filters become ``agg(...)
+FILTER (WHERE ...)``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,17 @@
-"""Output and CTE names for dialects stricter than DuckDB about repeats (ClickHouse)."""
+"""Output and CTE names (ClickHouse is stricter than DuckDB about repeats), and the kept-groups test of a series."""
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["distinct_names", "in_kept", "prefix_ctes"]
+__all__ = ["aliased", "distinct_names", "in_kept", "prefix_ctes"]
+
+
+def aliased(expr: exp.Expression, alias: str) -> exp.Expression:
+    """``expr AS "alias"``, or just the column when it already has that name."""
+    if isinstance(expr, exp.Column) and not expr.table and expr.name == alias:
+        return expr
+    return exp.alias_(expr, alias, quoted=True)
 
 
 def distinct_names(labels: list[str], dialect: str = "clickhouse") -> list[str]:
@@ -43,10 +50,22 @@ def prefix_ctes(select: exp.Select, prefix: str) -> exp.Select:
     return select
 
 
-def in_kept(events: list[exp.Expression]) -> exp.Expression:
-    """``(event keys) IN (SELECT k0, .. FROM top)``: the event's group is one the summary kept."""
-    kept = exp.select(*(exp.column(f"k{i}") for i in range(len(events))), copy=False).from_(
-        exp.to_table("top"), copy=False
+def in_kept(events: list[exp.Expression], dialect: str) -> exp.Expression:
+    """The event's group (its breakdown columns ``events``) is one the summary kept (the CTE ``top``,
+    keys ``k0..``), NULL-safe: ``(events) IN (SELECT k0, .. FROM top)`` on ClickHouse (the engine sets
+    ``transform_null_in=1``: NULL IN (NULL) is true), an ``EXISTS`` of NULL-safe equalities elsewhere."""
+    if dialect == "clickhouse":
+        kept = exp.select(*(exp.column(f"k{i}") for i in range(len(events))), copy=False).from_(
+            exp.to_table("top"), copy=False
+        )
+        left = events[0] if len(events) == 1 else exp.Tuple(expressions=events)
+        return exp.In(this=left, query=exp.Subquery(this=kept))
+    same = [
+        exp.NullSafeEQ(this=exp.column(f"k{i}", table="top"), expression=event)
+        for i, event in enumerate(events)
+    ]
+    return exp.Exists(
+        this=exp.select(exp.Literal.number(1), copy=False)
+        .from_(exp.to_table("top"), copy=False)
+        .where(exp.and_(*same), copy=False)
     )
-    left = events[0] if len(events) == 1 else exp.Tuple(expressions=events)
-    return exp.In(this=left, query=exp.Subquery(this=kept))

@@ -5,7 +5,7 @@
 (the group keys ``k0..``, ``t`` the time bucket in a series, and the other
 calculations ``c{j}``), then one pass per calculation ending in a CTE ``x{j}``
 (keys and the value ``v``), left-joined to ``grouped`` on the keys (NULL-safe).
-Semantics are in ``compile.py``'s docstring.
+Semantics are in ``series``'s docstring.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from workbench.sql.constants import DURATION_COLUMN, RATE_AGGS, TIMESTAMP_COLUMN
 from workbench.sql.filters import timestamp
+from workbench.sql.timewindow import time_bucket
 
 Ctes = list[tuple[str, exp.Select]]
 #: the compiler's state (``compiler._Compiler``); not imported: the compiler imports this module
@@ -37,7 +38,7 @@ def rate_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
     if cond is not None:
         inner = exp.Filter(this=inner, expression=exp.Where(this=cond))
     aliased, refs = _keys(compiler)
-    bucket = compiler.bucket(compiler.col(TIMESTAMP_COLUMN), g)  # type: ignore[arg-type]
+    bucket = time_bucket(compiler.col(TIMESTAMP_COLUMN), g, compiler.dialect)
     buckets = (
         exp.select(*aliased, exp.alias_(bucket, "t"), exp.alias_(inner, "v"), copy=False)
         .from_(exp.to_table("filtered"), copy=False)
@@ -103,7 +104,7 @@ def concurrency_pass(compiler: _Compiler, j: int, series: bool) -> Ctes:
     peak = exp.alias_(exp.Max(this=exp.column("n")), "v")
     keys = [r.copy() for r in refs]
     if series:
-        bucket = compiler.bucket(exp.column("at"), compiler.granularity)  # type: ignore[arg-type]
+        bucket = time_bucket(exp.column("at"), compiler.granularity, compiler.dialect)
         final = (
             exp.select(exp.alias_(bucket, "t"), *keys, peak, copy=False)
             .from_(exp.to_table(f"conc{j}_running"), copy=False)
@@ -127,7 +128,7 @@ def joined_query(
     grouped = exp.select(*keys, copy=False)
     group = [compiler.col(b) for b in compiler.breakdowns]
     if series:
-        ts_bucket = compiler.bucket(compiler.col(TIMESTAMP_COLUMN), compiler.granularity)  # type: ignore[arg-type]
+        ts_bucket = time_bucket(compiler.col(TIMESTAMP_COLUMN), compiler.granularity, compiler.dialect)
         grouped = grouped.select(exp.alias_(ts_bucket, "t"), copy=False)
         group.append(ts_bucket.copy())
     simple = [j for j in range(len(compiler.calcs)) if j not in compiler.complex]

@@ -73,15 +73,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.dataset.generate.shop import CORE_COLUMNS, INCIDENTS
-from workbench.dataset.generate.sql import (
-    create_table_sql,
-    descriptions,
-    dims_sql,
-    setup_sql,
-    shape_tables_sql,
-    spans_sql,
-    traces_sql,
-)
+from workbench.dataset.generate.spans import create_table_sql, descriptions, dims_sql, spans_sql
+from workbench.dataset.generate.sql import setup_sql, shape_tables_sql, traces_sql
 
 __all__ = [
     "CORE_COLUMNS",

@@ -1,7 +1,7 @@
 """The simulated online shop behind the generated telemetry: contract columns, incidents, faults.
 
-Plain data shared by the SQL builders (``generate_sql.py``) and described in
-``generate.py``'s docstring; times are seconds before the dataset's ``now``.
+Plain data shared by the SQL builders (``sql``, ``spans``) and described in
+``build``'s docstring; times are seconds before the dataset's ``now``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Value helpers return SQL with placeholders the generator fills per column:
 ``{h}`` (a hash of the column's ``key``), ``{u}`` (a uniform in [0, 1)) and
 ``{z}`` (a standard normal). Gates are SQL conditions over the generator's base
-fields (``_root``, ``_http``, ``_svc``, ``_user``...), see ``generate_sql.py``.
+fields (``_root``, ``_http``, ``_svc``, ``_user``...), see ``spans``.
 """
 
 from __future__ import annotations

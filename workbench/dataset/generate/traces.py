@@ -8,7 +8,7 @@ generator picks one shape per trace and emits its spans in depth-first order,
 so a span's subtree is the contiguous run of spans after it (``size`` spans),
 which lets SQL compute start offsets and durations with list slices.
 
-Everything here is plain Python data; ``generate.py`` turns it into tables.
+Everything here is plain Python data; ``sql`` and ``spans`` turn it into tables.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ ROLES: tuple[str, ...] = (
     "", "fe", "gw", "auth", "main", "cache", "db", "db_orders", "catalog", "cart",
     "payment", "provider", "carrier", "producer", "consumer", "internal", "shipping",
 )  # fmt: skip
-#: incident classes of a span's own time (see generate.py's docstring).
+#: incident classes of a span's own time (see build's docstring).
 CLS_NONE, CLS_ANDROID_REGRESSION, CLS_ORDERS_DB = 0, 1, 2
 
 

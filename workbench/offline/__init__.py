@@ -31,9 +31,10 @@ import json
 import random
 from typing import Any
 
+from workbench.offline.body import MODEL_ID, BadRequest, check_body
 from workbench.offline.followup import followup
 from workbench.offline.model import answer
-from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
+from workbench.offline.request import read_request
 from workbench.offline.respond import build_response, stream_chunks
 
 __all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks", "warm_up"]

@@ -292,8 +292,8 @@ def entities(p: Parse) -> None:
             col, start, end = got
             p.take(start, end)
             p.add_breakdown(col)
-            if stem_ == "trace" and not p.havings and (parent := p.concept("parent")):
-                p.add_filter(parent, "does-not-exist")
+            if stem_ == "trace" and not p.havings and (found := p.meant_filter("trace")):
+                p.add_filter(*found)
 
 
 def _generic_entity(p: Parse, idx: int, word: str) -> None:

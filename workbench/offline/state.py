@@ -16,11 +16,13 @@ from typing import Any
 
 from workbench.offline.instructions import NONE, Conventions, phrases_of
 from workbench.offline.lexicon import Lexicon
-from workbench.offline.text import Tok, tokenize
+from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 
 #: phrases whose conventional meaning is a concept ("status code" is the HTTP status, DESIGN.md)
 CONCEPT_PHRASES = table("state.concept_phrases")
+#: the lexicon concept whose column a statement about a concept word names ("users = sessions")
+_MEANT = {"user": "user", "order_value": "revenue", "trace_id": "trace", "error": "error"}
 
 
 @dataclass
@@ -102,6 +104,7 @@ class Parse:
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
         self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
+        self._resolving: set[str] = set()  # meanings being resolved (a statement naming its own concept)
 
     # ------------------------------------------------------------------ helpers
 
@@ -154,11 +157,49 @@ class Parse:
         name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
         return name, dict(close)[name]
 
+    def meant_column(self, concept: str) -> str | None:
+        """The column the prompt says a concept word means (``Users: user.id``, ``users = sessions``), or None."""
+        m = self.conv.meaning(concept)
+        if m is None or not (m.column or m.words):
+            return None
+        return self._resolve(m.column, m.words)
+
+    def meant_filter(self, concept: str) -> tuple[str, str, Any] | None:
+        """The filter the prompt says a concept word means (``Errors: filter error = true``), or None."""
+        m = self.conv.meaning(concept)
+        if m is None or m.filter is None:
+            return None
+        column, op, value = m.filter
+        resolved = self._resolve(column, ())
+        return (resolved, op, value) if resolved else None
+
+    def _resolve(self, name: str | None, words: tuple[str, ...]) -> str | None:
+        """A column as a statement wrote it: listed, ``@concept``, or words the schema resolves (else the words)."""
+        if name and name in self.lex.by_name:
+            return name
+        if name and name.startswith("@"):
+            return self.concept(name[1:])
+        if name and ("." in name or "_" in name):
+            return name  # a column name the prompt states is used as stated, listed in this block or not
+        key = name or " ".join(words)
+        if key in self._resolving:
+            return None
+        self._resolving.add(key)
+        try:
+            parts = list(words) or [stem(w) for w in (name or "").lower().split()]
+            col, _score = self.column_for(parts, "any", threshold=0.5)
+        finally:
+            self._resolving.discard(key)
+        return col or self.literal([name or " ".join(words)], "filter")
+
     def concept(self, name: str) -> str | None:
         """The column holding a conventional concept (duration, error, user...), or ``None``.
 
-        A column the instructions bind to a term of the concept that the question uses comes first.
+        A column the prompt states for the concept word comes first, then a column the instructions
+        bind to a term of the concept that the question uses.
         """
+        if name in _MEANT and (meant := self.meant_column(_MEANT[name])):
+            return meant
         if self.conv.bindings and self.phrases is None:
             self.phrases = phrases_of(tuple(t.stem for t in self.toks))
         if bound := self.conv.concept_column(name, self.phrases or frozenset(), self.lex.by_name):

@@ -222,6 +222,11 @@ def counts(p: Parse) -> None:
                 break
         head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
         p.take(i, i + size)
+        learned = p.know.counts.get(head)
+        if learned and learned[1] in p.lex.by_name:  # the examples count this word by a column
+            p.calc_at[i] = p.add_calc(*learned)
+            p.take(j)
+            continue
         if head in _PEOPLE:
             p.calc_at[i] = _count_people(p)
             p.take(j)

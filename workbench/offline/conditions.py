@@ -217,3 +217,5 @@ def leftovers(p: Parse) -> None:
             or (k < 0 and nxt in ("user", "request"))
         ):
             p.unknown.append(t.text)
+        else:
+            p.unplaced.append(t.text)

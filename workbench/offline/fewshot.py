@@ -108,14 +108,18 @@ def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
     """What the examples teach, for questions asked with this schema block."""
     know = Knowledge()
     bias: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for ex in examples:
-        one = _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now)
+    lessons = [_learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now) for ex in examples]
+    for one in lessons:
         for key, label in one.chosen:
             bias[key][label] += 2.0
         for phrase, col in one.columns.items():
             know.columns.setdefault(phrase, col)
         for phrase, filters in one.filters.items():
             know.filters.setdefault(phrase, filters)
+    words, counts = _cross_situational([one.situation for one in lessons if one.situation])
+    for word, filters in words.items():
+        know.filters.setdefault(word, filters)
+    know.counts = {w: c for w, c in counts.items() if w in words}
     know.bias = {k: dict(v) for k, v in bias.items()}
     know.default_window = _default_window(examples, now)
     return know
@@ -136,10 +140,55 @@ def _default_window(examples: list[Example], now: int) -> int | None:
 
 
 @dataclass(frozen=True)
+class _Situation:
+    """One example's words the model could not place and what its answer has that the reading lacks."""
+
+    words: frozenset[str]  # stemmed
+    filters: frozenset[str]  # JSON of each missing filter
+    count: tuple[str, str] | None  # a distinct count the answer makes where the reading counts events
+
+
+@dataclass(frozen=True)
 class _Lesson:
     chosen: tuple[tuple[str, str], ...]
     columns: dict[str, str]
     filters: dict[str, list[dict[str, Any]]]
+    situation: _Situation | None = None
+
+
+def _cross_situational(
+    seen: list[_Situation],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[str, str]]]:
+    """Word meanings from several examples at once, the way a reader learns a new word.
+
+    A word's filters are those every example using it needs and no other word already explains
+    ("droid blowups" + "blowups per service" -> blowup = error, droid = android). A word whose
+    example answers with a distinct count where a count of events was read names something
+    counted by a column ("how many whales" -> COUNT_DISTINCT user.id).
+    """
+    learned: dict[str, frozenset[str]] = {}
+    for _ in range(4):
+        changed = False
+        for word in {w for s in seen for w in s.words} - set(learned):
+            sets = []
+            for s in seen:
+                if word not in s.words:
+                    continue
+                others = s.words - {word}
+                if others - set(learned):
+                    continue  # another unexplained word shares this example: ambiguous for now
+                sets.append(s.filters - frozenset().union(*(learned[o] for o in others)))
+            common = frozenset.intersection(*sets) if sets else frozenset()
+            if common:
+                learned[word], changed = common, True
+        if not changed:
+            break
+    counts = {}
+    for s in seen:
+        alone = [w for w in s.words if w in learned]
+        if s.count and len(alone) == 1:
+            counts.setdefault(alone[0], s.count)
+    return {w: [json.loads(f) for f in sorted(fs)] for w, fs in learned.items()}, counts
 
 
 @functools.lru_cache(maxsize=4096)
@@ -158,7 +207,25 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Less
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()
     _align(best, answer, know)
-    return _Lesson(chosen, know.columns, know.filters)
+    return _Lesson(chosen, know.columns, know.filters, _situation(best, answer))
+
+
+def _situation(best: Reading, answer: dict[str, Any]) -> _Situation | None:
+    got = best.spec or {}
+    missing = [f for f in answer.get("filters") or [] if f not in (got.get("filters") or [])]
+    words = frozenset(stem(w.lower()) for w in best.unknown or best.unplaced)
+    if not words or not missing:
+        return None
+    mine = got.get("calculations") or []
+    theirs = answer.get("calculations") or []
+    count = None
+    if (
+        [c.get("op") for c in mine] == ["COUNT"]
+        and len(theirs) == 1
+        and theirs[0].get("op") == "COUNT_DISTINCT"
+    ):
+        count = ("COUNT_DISTINCT", theirs[0]["column"])
+    return _Situation(words, frozenset(json.dumps(f, sort_keys=True) for f in missing), count)
 
 
 def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
@@ -179,7 +246,7 @@ def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
             know.columns.setdefault(term, pool.pop(0))
         elif role == "filter" and missing_filters:
             know.columns.setdefault(term, missing_filters[0]["column"])
-    if best.unknown and missing_filters:
+    if best.unknown and missing_filters and len(best.unknown) > 1:  # one word: learned across examples
         phrase = " ".join(w.lower() for w in best.unknown)
         know.filters.setdefault(" ".join(stem(w) for w in phrase.split()), missing_filters)
     elif best.unknown and missing_bd and len(best.unknown) == 1:

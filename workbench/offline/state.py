@@ -39,6 +39,9 @@ class Knowledge:
     bias: dict[str, dict[str, float]] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     filters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    counts: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # phrase -> (op, column) "how many X" means
     default_window: int | None = None  # the time_range examples without a time phrase use
 
 
@@ -59,6 +62,7 @@ class Reading:
     literals: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     understood: int = 1
+    unplaced: list[str] = field(default_factory=list)  # content words nothing explained (outside a condition)
 
     @property
     def key(self) -> str:
@@ -100,6 +104,7 @@ class Parse:
         self.granularity: int | None = None
         self.literals: list[tuple[str, str]] = []
         self.unknown: list[str] = []
+        self.unplaced: list[str] = []
         self.understood = 0
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use

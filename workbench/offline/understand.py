@@ -73,6 +73,7 @@ def parse(
         literals=state.literals,
         unknown=state.unknown,
         understood=state.understood,
+        unplaced=state.unplaced,
     )
 
 

@@ -40,7 +40,9 @@ CONTRARY_CONCEPTS = {
 TRACES_STATEMENT = "\n- Traces: distinct trace ids (COUNT_DISTINCT of trace.trace_id).\n"
 
 
-def _variant(folder: Path, base: str, label: str, instructions: str, conventions: dict[str, Any] | None) -> Path:
+def _variant(
+    folder: Path, base: str, label: str, instructions: str, conventions: dict[str, Any] | None
+) -> Path:
     data = yaml.safe_load((ROOT / "prompts" / f"{base}.yaml").read_text(encoding="utf-8"))
     data["name"] = f"{base}-{label}"
     (folder / "instructions" / f"{label}.md").write_text(instructions, encoding="utf-8")

@@ -223,7 +223,7 @@ def counts(p: Parse) -> None:
         head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
         p.take(i, i + size)
         learned = p.know.counts.get(head)
-        if learned and learned[1] in p.lex.by_name:  # the examples count this word by a column
+        if learned and p.known(learned[1]):  # the examples count this word by a column
             p.calc_at[i] = p.add_calc(*learned)
             p.take(j)
             continue

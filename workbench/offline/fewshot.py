@@ -11,8 +11,11 @@ examples and compares its candidate readings with the example's answer:
   reproduce ("by PSP" → ``app.payment.provider``, "mobile" → platform in
   [android, ios]).
 
-An example whose answer uses a column missing from the schema block teaches
-nothing about that column. When the question is nearly the same as one
+Words are learned across examples (cross-situational): a word's filters are the
+ones every example using it needs and no other word explains; a word the examples
+count with a distinct count ("how many whales" -> COUNT_DISTINCT user.id) is
+counted that way. A column an example's answer uses is a column the model may
+write, listed in the schema block or not (a model copies it). When the question is nearly the same as one
 example (masked lexical similarity), the example's answer is also adapted
 directly: its structure with the question's own values, time and limit.
 """
@@ -121,6 +124,7 @@ def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
         know.filters.setdefault(word, filters)
     know.counts = {w: c for w, c in counts.items() if w in words}
     know.bias = {k: dict(v) for k, v in bias.items()}
+    know.seen = frozenset(c for ex in examples for c in spec_columns(ex.answer))
     know.default_window = _default_window(examples, now)
     return know
 
@@ -195,8 +199,6 @@ def _cross_situational(
 def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Lesson:
     """One example's lesson (cached: prompts that select examples per question reuse them)."""
     answer = json.loads(answer_json)
-    if not spec_columns(answer) <= set(lex.by_name):
-        return _Lesson((), {}, {})  # it uses columns this prompt does not list: nothing to learn about them
     cands = readings(question, lex, Knowledge(), now, limit=16)
     if not find_time(tokenize(question), now):  # its default window is learned on its own (_default_window)
         answer = {k: v for k, v in answer.items() if k not in _TIME_KEYS}

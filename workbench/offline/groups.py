@@ -31,7 +31,7 @@ def learned_phrases(p: Parse) -> None:
         for i in range(p.n - len(words) + 1):
             if all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words)):
                 filters = p.know.filters[phrase]
-                if all(f["column"] in p.lex.by_name for f in filters):
+                if all(p.known(f["column"]) for f in filters):
                     for f in filters:
                         p.add_filter(f["column"], f["op"], f.get("value"))
                     p.take(i, i + len(words))

@@ -141,6 +141,10 @@ class Parse:
         """Whether the tokens from ``i`` read ``words`` (each may be ``a|b`` alternatives)."""
         return all(self.low(i + k) in w.split("|") for k, w in enumerate(words))
 
+    def known(self, column: str) -> bool:
+        """Whether the prompt shows ``column``: listed in its schema block or used by one of its examples."""
+        return column in self.lex.by_name or column in self.know.seen
+
     def column_for(
         self, words: list[str], role: str = "any", threshold: float = 0.55
     ) -> tuple[str | None, float]:
@@ -149,7 +153,7 @@ class Parse:
         bound = self.conv.bound(words, self.lex.by_name)
         if bound and (role != "numeric" or self.lex.by_name[bound].numeric):
             return bound, 1.5
-        if phrase in self.know.columns and self.know.columns[phrase] in self.lex.by_name:
+        if phrase in self.know.columns and self.known(self.know.columns[phrase]):
             return self.know.columns[phrase], 1.5
         if phrase in CONCEPT_PHRASES and (col := self.concept(CONCEPT_PHRASES[phrase])):
             return col, 1.2
@@ -210,7 +214,7 @@ class Parse:
         if bound := self.conv.concept_column(name, self.phrases or frozenset(), self.lex.by_name):
             return bound
         learned = self.know.columns.get(f"@{name}")
-        if learned and learned in self.lex.by_name:
+        if learned and self.known(learned):
             return learned
         ranked = self.lex.concept(name)
         if not ranked:

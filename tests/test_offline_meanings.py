@@ -134,3 +134,57 @@ def test_revenue_follows_the_stated_statistic(monkeypatch: pytest.MonkeyPatch) -
 def test_the_last_statement_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = ask(monkeypatch, "how many users in the last hour", "- users = sessions\n- Users: user.id")
     assert spec["calculations"] == [{"op": "COUNT_DISTINCT", "column": "user.id"}]
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        ColumnInfo("span.failed", "boolean", "true when the request failed"),
+        ColumnInfo("flags.bad", "boolean", "Error flag: true when the span failed"),
+        ColumnInfo("outcome", "boolean", "whether the span ended in an error"),
+    ],
+)
+def test_with_no_statement_errors_find_a_flag_by_its_name_or_description(
+    monkeypatch: pytest.MonkeyPatch, flag: ColumnInfo
+) -> None:
+    columns = [c for c in COLUMNS if c.name != "error"] + [flag]
+    spec = ask(monkeypatch, "errors by service in the last hour", columns=columns)
+    assert spec["filters"] == [{"column": flag.name, "op": "=", "value": True}]
+
+
+def test_a_flag_whose_description_says_nothing_of_errors_is_not_the_error_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    columns = [c for c in COLUMNS if c.name != "error"]
+    columns.append(ColumnInfo("app.cache_answered", "boolean", "whether the cache answered"))
+    spec = ask(monkeypatch, "errors by service in the last hour", columns=columns)
+    assert spec["filters"] == [{"column": "http.response.status_code", "op": ">=", "value": 500}]
+
+
+# --------------------------------------------------------------------------- examples teach conventions
+
+
+def test_an_example_that_writes_errors_differently_teaches_that_convention(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(offline_prompt, "INSTRUCTIONS", BASE)
+    taught = [("failures per service in the last hour", {"calculations": [{"op": "COUNT"}], "breakdowns": ["service.name"],
+               "filters": [{"column": "http.response.status_code", "op": ">=", "value": 500}], "time_range": 3600})]  # fmt: skip
+    question = "errors by route in the last 2 hours"
+    spec = spec_of(complete(body(question, columns=COLUMNS, examples=taught, conventions=None)))
+    assert spec["filters"] == [{"column": "http.response.status_code", "op": ">=", "value": 500}]
+    plain = spec_of(complete(body(question, columns=COLUMNS, examples=[], conventions=None)))
+    assert plain["filters"] == [{"column": "error", "op": "=", "value": True}]
+
+
+def test_an_example_without_the_root_span_filter_teaches_traces_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(offline_prompt, "INSTRUCTIONS", f"{BASE}\n\n{render_conventions(SHIPPED)}")
+    taught = [("traces per service in the last hour", {"calculations": [{"op": "COUNT"}], "breakdowns": ["service.name"],
+               "time_range": 3600})]  # fmt: skip
+    question = "how many traces in the last 2 hours"
+    spec = spec_of(complete(body(question, columns=COLUMNS, examples=taught, conventions=None)))
+    assert "filters" not in spec
+    plain = spec_of(complete(body(question, columns=COLUMNS, examples=[], conventions=None)))
+    assert plain["filters"] == [{"column": "trace.parent_id", "op": "does-not-exist"}]

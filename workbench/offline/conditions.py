@@ -67,8 +67,8 @@ def concepts(p: Parse) -> None:
                 p.add_filter(col, "exists")
         elif w in ("trace", "traces") and p.low(i - 1) not in ("per", "by"):
             p.take(i)  # what "traces" means is the prompt's: a filter (root spans) or nothing
-            if found := p.meant_filter("trace"):
-                p.add_filter(*found)
+            if (found := p.meant_filter("trace")) and (taught := p.convention(*found)):
+                p.add_filter(*taught)
         elif (w == "root" and p.toks[min(i + 1, p.n - 1)].stem in ("span", "trace")) or (
             w in ("top-level", "entry") and nxt.startswith("span")
         ):
@@ -80,13 +80,16 @@ def concepts(p: Parse) -> None:
 
 
 def error_filter(p: Parse) -> tuple[str, str, Any]:
-    """What errors mean: the prompt's statement, else the priors' first guess the schema allows."""
-    if found := p.meant_filter("error"):
-        return found
-    for guess in prior("errors"):
+    """What errors mean: the prompt's statement, else the priors' first guess the schema allows
+    (either as the examples write it)."""
+    found = p.meant_filter("error")
+    for guess in [] if found else prior("errors"):
         if col := p.concept(guess["concept"]):
-            return col, guess["op"], guess["value"]
-    return p.literal(["error"], "filter"), "=", True
+            found = col, guess["op"], guess["value"]
+            break
+    if found is None:
+        return p.literal(["error"], "filter"), "=", True
+    return p.convention(*found) or found
 
 
 def _negate(col: str, op: str, value: Any) -> tuple[str, str, Any]:

@@ -14,7 +14,9 @@ examples and compares its candidate readings with the example's answer:
 Words are learned across examples (cross-situational): a word's filters are the
 ones every example using it needs and no other word explains; a word the examples
 count with a distinct count ("how many whales" -> COUNT_DISTINCT user.id) is
-counted that way. A column an example's answer uses is a column the model may
+counted that way. An example that writes a convention differently ("failures" as
+``status >= 500`` where the prompt's errors are ``error = true``, traces with no
+root-span filter) teaches that convention. A column an example's answer uses is a column the model may
 write, listed in the schema block or not (a model copies it). When the question is nearly the same as one
 example (masked lexical similarity), the example's answer is also adapted
 directly: its structure with the question's own values, time and limit.
@@ -31,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.text import rank_by_similarity
+from workbench.offline.instructions import NONE, Conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.state import Knowledge, Reading
 from workbench.offline.text import stem, tokenize
@@ -107,11 +110,13 @@ def spec_columns(spec: dict[str, Any]) -> set[str]:
     return cols
 
 
-def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
-    """What the examples teach, for questions asked with this schema block."""
+def learn(examples: list[Example], lex: Lexicon, now: int, conv: Conventions = NONE) -> Knowledge:
+    """What the examples teach, for questions asked with this schema block, read under ``conv``."""
     know = Knowledge()
     bias: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    lessons = [_learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now) for ex in examples]
+    lessons = [
+        _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now, conv) for ex in examples
+    ]
     for one in lessons:
         for key, label in one.chosen:
             bias[key][label] += 2.0
@@ -119,6 +124,9 @@ def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
             know.columns.setdefault(phrase, col)
         for phrase, filters in one.filters.items():
             know.filters.setdefault(phrase, filters)
+    for one in lessons:
+        if one.rewrite is not None:
+            know.rewrites.setdefault(*one.rewrite)
     words, counts = _cross_situational([one.situation for one in lessons if one.situation])
     for word, filters in words.items():
         know.filters.setdefault(word, filters)
@@ -158,6 +166,7 @@ class _Lesson:
     columns: dict[str, str]
     filters: dict[str, list[dict[str, Any]]]
     situation: _Situation | None = None
+    rewrite: tuple[str, dict[str, Any] | None] | None = None  # a conventional filter -> the example's own
 
 
 def _cross_situational(
@@ -196,10 +205,10 @@ def _cross_situational(
 
 
 @functools.lru_cache(maxsize=4096)
-def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Lesson:
+def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int, conv: Conventions) -> _Lesson:
     """One example's lesson (cached: prompts that select examples per question reuse them)."""
     answer = json.loads(answer_json)
-    cands = readings(question, lex, Knowledge(), now, limit=16)
+    cands = readings(question, lex, Knowledge(), now, limit=16, conv=conv)
     if not find_time(tokenize(question), now):  # its default window is learned on its own (_default_window)
         answer = {k: v for k, v in answer.items() if k not in _TIME_KEYS}
         cands = [
@@ -209,7 +218,21 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Less
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()
     _align(best, answer, know)
-    return _Lesson(chosen, know.columns, know.filters, _situation(best, answer))
+    return _Lesson(chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer))
+
+
+def _rewrite(best: Reading, answer: dict[str, Any]) -> tuple[str, dict[str, Any] | None] | None:
+    """A team convention the example shows: it writes another filter (or none) where the reading wrote a
+    conventional one ("failures" -> ``status >= 500`` where errors read ``error = true``), all else equal."""
+    got = (best.spec or {}).get("filters") or []
+    theirs = answer.get("filters") or []
+    extra = [f for f in got if f not in theirs]
+    missing = [f for f in theirs if f not in got]
+    if len(extra) != 1 or extra[0] not in best.conventional or len(missing) > 1:
+        return None
+    if best.unknown or best.unplaced or best.literals:
+        return None  # words the model could not place may explain the difference instead
+    return json.dumps(extra[0], sort_keys=True), (missing[0] if missing else None)
 
 
 def _situation(best: Reading, answer: dict[str, Any]) -> _Situation | None:

@@ -292,8 +292,9 @@ def entities(p: Parse) -> None:
             col, start, end = got
             p.take(start, end)
             p.add_breakdown(col)
-            if stem_ == "trace" and not p.havings and (found := p.meant_filter("trace")):
-                p.add_filter(*found)
+            found = p.meant_filter("trace") if stem_ == "trace" and not p.havings else None
+            if found and (taught := p.convention(*found)):
+                p.add_filter(*taught)
 
 
 def _generic_entity(p: Parse, idx: int, word: str) -> None:

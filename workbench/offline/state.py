@@ -39,10 +39,13 @@ class Knowledge:
     bias: dict[str, dict[str, float]] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     filters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    counts: dict[str, tuple[str, str]] = field(
-        default_factory=dict
-    )  # phrase -> (op, column) "how many X" means
+    #: phrase -> (op, column): what "how many <phrase>" counts
+    counts: dict[str, tuple[str, str]] = field(default_factory=dict)
     default_window: int | None = None  # the time_range examples without a time phrase use
+    #: columns the examples' answers use (a model copies them, listed in the block or not)
+    seen: frozenset[str] = frozenset()
+    #: a conventional filter (JSON) -> the filter the examples write for the same words instead (None: none)
+    rewrites: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Reading:
     unknown: list[str] = field(default_factory=list)
     understood: int = 1
     unplaced: list[str] = field(default_factory=list)  # content words nothing explained (outside a condition)
+    conventional: list[dict[str, Any]] = field(default_factory=list)  # filters a convention or prior wrote
 
     @property
     def key(self) -> str:
@@ -105,6 +109,7 @@ class Parse:
         self.literals: list[tuple[str, str]] = []
         self.unknown: list[str] = []
         self.unplaced: list[str] = []
+        self.conventional: list[dict[str, Any]] = []
         self.understood = 0
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
@@ -238,12 +243,24 @@ class Parse:
         return calc
 
     def add_filter(self, column: str, op: str, value: Any = None) -> None:
-        f: dict[str, Any] = {"column": column, "op": op}
-        if op not in ("exists", "does-not-exist"):
-            f["value"] = value
+        f = filter_dict(column, op, value)
         if f not in self.filters:
             self.filters.append(f)
         self.understood += 1
+
+    def convention(self, column: str, op: str, value: Any = None) -> tuple[str, str, Any] | None:
+        """A filter a convention or prior means (errors, traces), as the examples write it (None: not at all)."""
+        f = filter_dict(column, op, value)
+        self.conventional.append(f)
+        key = json.dumps(f, sort_keys=True)
+        if key not in self.know.rewrites:
+            return column, op, value
+        taught = self.know.rewrites[key]
+        if taught is None:
+            return None
+        if not self.known(taught["column"]):
+            return column, op, value
+        return taught["column"], taught["op"], taught.get("value")
 
     def add_breakdown(self, column: str) -> None:
         if column not in self.breakdowns:
@@ -284,6 +301,14 @@ class Parse:
         if self.granularity:
             spec["granularity"] = self.granularity
         return spec
+
+
+def filter_dict(column: str, op: str, value: Any = None) -> dict[str, Any]:
+    """A spec filter: ``value`` left out for the operators that take none."""
+    f: dict[str, Any] = {"column": column, "op": op}
+    if op not in ("exists", "does-not-exist"):
+        f["value"] = value
+    return f
 
 
 def _calc_dict(c: Calc) -> dict[str, Any]:

@@ -74,6 +74,7 @@ def parse(
         unknown=state.unknown,
         understood=state.understood,
         unplaced=state.unplaced,
+        conventional=state.conventional,
     )
 
 

@@ -90,16 +90,13 @@ def _value(raw: str | None) -> Any:
 
 
 def _concept(lhs: str) -> str | None:
-    """The one concept every term of the left side names (``Errors, failures, failed`` -> error)."""
+    """The one concept the terms of the left side name (``Errors, failures, failed`` -> error), else None."""
     found: set[str] = set()
     for raw in re.split(r",|/|\band\b|\bor\b", lhs.lower()):
         term = " ".join(stem(w) for w in _WORD.findall(raw) if w not in _ARTICLES)
-        if not term:
-            continue
-        named = {name for name, terms in TERMS.items() if term in terms}
         if len(term.split()) > 3:
-            return None
-        found |= named
+            return None  # prose, not a list of terms
+        found |= {name for name, terms in TERMS.items() if term in terms}
     return found.pop() if len(found) == 1 else None
 
 

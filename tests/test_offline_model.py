@@ -122,9 +122,13 @@ def test_removing_examples_lowers_accuracy_on_a_set() -> None:
     assert accuracy([]) <= 0.25
 
 
-def test_examples_with_columns_outside_the_block_teach_nothing_about_them() -> None:
+def test_a_column_an_example_uses_is_copied_even_when_the_block_leaves_it_out() -> None:
+    """A question-relevant block may leave a column out; a model copies it from the examples
+    (the workbench leaves out examples whose columns the dataset lacks)."""
     spec = spec_of(complete(body("revenue by PSP", examples=_TEACH, drop=("app.payment.provider",))))
-    assert spec is not None and "app.payment.provider" not in json.dumps(spec)
+    assert spec is not None and spec.get("breakdowns") == ["app.payment.provider"]
+    alone = spec_of(complete(body("revenue by PSP", examples=[], drop=("app.payment.provider",))))
+    assert alone is not None and "app.payment.provider" not in json.dumps(alone)
 
 
 def test_a_near_identical_example_is_adapted_with_the_questions_values() -> None:

@@ -4,10 +4,12 @@ It sees only the request body, exactly like a remote model: the instructions,
 the clock line, the ``## Columns`` schema block, the ``## Examples`` pairs, the
 question, and the output mode (tools, ``response_format`` or plain text). It
 never reads the dataset, files or question sets. From the prompt it maps the
-question's words to listed columns and values, follows the naming conventions
-the instructions state (``Latency: duration_ms``, ``slow means P95``), learns
-phrase → column / op / filter mappings from the examples, resolves time phrases against the prompt's
-``now``, and keeps scored candidate readings where the language is ambiguous:
+question's words to listed columns and values, follows the conventions the
+instructions state (``Latency: duration_ms``, ``slow means P95``, ``no time = last day``,
+``Errors: filter error = true``, ``users = sessions``, ``traces = distinct trace ids``),
+falling back to the priors of ``vocabulary.yaml`` where they state nothing, learns
+phrase → column / op / filter mappings and conventions from the examples, resolves time phrases
+against the prompt's ``now``, and keeps scored candidate readings where the language is ambiguous:
 temperature 0 answers with the best, temperature > 0 samples (seeded by
 ``seed``). Requests it cannot serve get a short text instead of a query.
 
@@ -31,9 +33,10 @@ import json
 import random
 from typing import Any
 
+from workbench.offline.body import MODEL_ID, BadRequest, check_body
 from workbench.offline.followup import followup
 from workbench.offline.model import answer
-from workbench.offline.request import MODEL_ID, BadRequest, check_body, read_request
+from workbench.offline.request import read_request
 from workbench.offline.respond import build_response, stream_chunks
 
 __all__ = ["MODEL_ID", "BadRequest", "complete", "describe", "stream_chunks", "warm_up"]

@@ -100,7 +100,9 @@ def measure_calc(p: Parse, kind: str, payload: Any, op: str | None, trigger: str
         return p.add_calc(op, col)
     if kind == "order_value":
         col = p.concept("order_value") or p.literal(["order value"], "calculation")
-        op = op or payload or p.choose(f"op:{trigger}", [("SUM", 0.0), ("AVG", -0.4), ("MAX", -1.2)])
+        meant = p.conv.meaning("revenue")
+        op = op or (meant.op if meant else None) or payload
+        op = op or p.choose(f"op:{trigger}", _ranked(prior("revenue_op"), ["SUM", "AVG", "MAX"]))
         return p.add_calc(op, col)
     if kind == "items":
         col = p.concept("items") or p.literal(["items"], "calculation")
@@ -110,6 +112,12 @@ def measure_calc(p: Parse, kind: str, payload: Any, op: str | None, trigger: str
         op = op or p.choose(f"op:{trigger}", [("AVG", 0.0), ("SUM", -0.4), ("P99", -0.8), ("MAX", -1.0)])
         return p.add_calc(op, payload)
     return None
+
+
+def _ranked(first: str, others: list[str]) -> list[tuple[str, float]]:
+    """Choice options with the prior's pick on top and the others after it, in order."""
+    order = [first, *(o for o in others if o != first)]
+    return [(op, -0.4 * k) for k, op in enumerate(order)]
 
 
 def _stat_at(p: Parse, i: int) -> tuple[str, int] | None:
@@ -214,9 +222,13 @@ def counts(p: Parse) -> None:
                 break
         head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
         p.take(i, i + size)
+        learned = p.know.counts.get(head)
+        if learned and p.known(learned[1]):  # the examples count this word by a column
+            p.calc_at[i] = p.add_calc(*learned)
+            p.take(j)
+            continue
         if head in _PEOPLE:
-            col = p.concept("user") or p.literal([head], "calculation")
-            p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
+            p.calc_at[i] = _count_people(p)
             p.take(j)
             continue
         if distinct and j < p.n:
@@ -237,13 +249,10 @@ def counts(p: Parse) -> None:
                 p.calc_at[i] = p.add_calc("COUNT_DISTINCT", p.literal(words[:1], "calculation"))
                 p.take(j)
             continue
-        if head == "trace":
-            how = p.choose("count:trace", [("root", 0.0), ("distinct", -0.6)])
-            col = p.concept("trace_id")
-            if how == "distinct" and col:
-                p.calc_at[i] = p.add_calc("COUNT_DISTINCT", col)
-                p.take(j)
-                continue
+        if head == "trace" and (calc := _count_traces(p)):
+            p.calc_at[i] = calc
+            p.take(j)
+            continue
         if head and head not in COUNT_NOUNS and p.free(j):
             col, _score = p.column_for([head], "group", threshold=0.8)
             if (
@@ -256,6 +265,25 @@ def counts(p: Parse) -> None:
                 p.take(j)
                 continue
         p.calc_at[i] = p.add_calc("COUNT", None)
+
+
+def _count_people(p: Parse) -> Calc:
+    """``how many users``: the prompt's meaning of users, else distinct values of a user column, else COUNT."""
+    col = p.concept("user")
+    meant = p.conv.meaning("user")
+    op = (meant.op if meant else None) or prior("users_op")
+    return p.add_calc(op, col) if col and op != "COUNT" else p.add_calc("COUNT", None)
+
+
+def _count_traces(p: Parse) -> Calc | None:
+    """``how many traces`` as distinct trace ids when the prompt says so (else the prior's guess); None = COUNT."""
+    meant = p.conv.meaning("trace")
+    if meant is None:
+        how = p.choose("count:trace", [(op, float(s)) for op, s in prior("traces_count").items()])
+    else:
+        how = meant.op or ("COUNT" if meant.filter else "COUNT_DISTINCT")
+    col = p.concept("trace_id")
+    return p.add_calc("COUNT_DISTINCT", col) if how == "COUNT_DISTINCT" and col else None
 
 
 def bare_measures(p: Parse) -> None:

@@ -1,14 +1,15 @@
 """Conditions of a question: concepts (errors, traces, orders, boolean flags), exists, and the
-words left unexplained."""
+words left unexplained. What errors and traces mean comes from the prompt (``Parse.meant_filter``),
+else from the priors in ``vocabulary.yaml``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.offline.clauses import COUNT_NOUNS, DURATION_WORDS, ORDER_VALUE_WORDS
 from workbench.offline.text import BOUNDARY, FILLER, NEGATORS, STOP, SUBJECT_NOUNS
 from workbench.offline.values import negated
-from workbench.offline.vocabulary import words
+from workbench.offline.vocabulary import prior, words
 
 if TYPE_CHECKING:
     from workbench.offline.state import Parse
@@ -18,40 +19,39 @@ SUCCESS_WORDS = words("conditions.success_words")
 _FALSE_WORDS = words("conditions.false_words")
 _TRUE_WORDS = words("conditions.true_words")
 _CONDITION_WORDS = words("conditions.condition_words")
+_RATE_WORDS = frozenset(
+    {"rate", "rates", "ratio", "percentage", "percent", "%", "fraction", "share", "proportion"}
+)
+_NEGATED_OPS = {"=": "!=", "!=": "=", ">": "<=", ">=": "<", "<": ">=", "<=": ">", "exists": "does-not-exist",
+                "does-not-exist": "exists", "in": "not-in", "not-in": "in"}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- concepts
 
 
 def concepts(p: Parse) -> None:
-    """Errors and successes, error rates, traces (root spans), boolean flags like cache hits."""
+    """Errors and successes, error rates, traces, boolean flags like cache hits."""
     for i in range(p.n):
         if not p.free(i):
             continue
         w = p.low(i)
         nxt = p.low(i + 1)
-        if (w in ERROR_WORDS or w in SUCCESS_WORDS) and nxt in (
-            "rate",
-            "rates",
-            "ratio",
-            "percentage",
-            "percent",
-            "%",
-            "fraction",
-            "share",
-            "proportion",
-        ):
-            col = p.concept("error") or p.literal(["error"], "filter")
+        if (w in ERROR_WORDS or w in SUCCESS_WORDS) and nxt in _RATE_WORDS:
+            col, op, value = error_filter(p)
             p.take(i, i + 2)
-            if p.choose("shape:error rate", [("breakdown", 0.0), ("filter", -0.2)]) == "breakdown":
+            boolean = op == "=" and isinstance(value, bool)
+            if (
+                boolean
+                and p.choose("shape:error rate", [("breakdown", 0.0), ("filter", -0.2)]) == "breakdown"
+            ):
                 p.add_breakdown(col)
             else:
-                p.add_filter(col, "=", w in ERROR_WORDS)
+                p.add_filter(*(_negate(col, op, value) if w in SUCCESS_WORDS else (col, op, value)))
         elif w in ERROR_WORDS or w in SUCCESS_WORDS:
             neg = negated(p, i)
-            col = p.concept("error") or p.literal(["error"], "filter")
+            col, op, value = error_filter(p)
             p.take(i)
-            p.add_filter(col, "=", (w in ERROR_WORDS) != neg)
+            p.add_filter(*(_negate(col, op, value) if (w in SUCCESS_WORDS) != neg else (col, op, value)))
         elif (
             p.toks[i].stem in ("order", "purchase")
             and w != p.toks[i].stem
@@ -65,16 +65,38 @@ def concepts(p: Parse) -> None:
                 and p.choose("concept:orders", [("exists", 0.0), ("none", -0.5)]) == "exists"
             ):
                 p.add_filter(col, "exists")
-        elif (
-            (w in ("trace", "traces") and p.low(i - 1) not in ("per", "by"))
-            or (w == "root" and p.toks[min(i + 1, p.n - 1)].stem in ("span", "trace"))
-            or (w in ("top-level", "entry") and nxt.startswith("span"))
+        elif w in ("trace", "traces") and p.low(i - 1) not in ("per", "by"):
+            p.take(i)  # what "traces" means is the prompt's: a filter (root spans) or nothing
+            if (found := p.meant_filter("trace")) and (taught := p.convention(*found)):
+                p.add_filter(*taught)
+        elif (w == "root" and p.toks[min(i + 1, p.n - 1)].stem in ("span", "trace")) or (
+            w in ("top-level", "entry") and nxt.startswith("span")
         ):
             parent = p.concept("parent")
             if parent:
-                p.take(i, i + (1 if w in ("trace", "traces") else 2))
+                p.take(i, i + 2)
                 p.add_filter(parent, "does-not-exist")
     _booleans(p)
+
+
+def error_filter(p: Parse) -> tuple[str, str, Any]:
+    """What errors mean: the prompt's statement, else the priors' first guess the schema allows
+    (either as the examples write it)."""
+    found = p.meant_filter("error")
+    for guess in [] if found else prior("errors"):
+        if col := p.concept(guess["concept"]):
+            found = col, guess["op"], guess["value"]
+            break
+    if found is None:
+        return p.literal(["error"], "filter"), "=", True
+    return p.convention(*found) or found
+
+
+def _negate(col: str, op: str, value: Any) -> tuple[str, str, Any]:
+    """The filter that keeps what ``(col, op, value)`` leaves out (``error = true`` -> ``error = false``)."""
+    if op == "=" and isinstance(value, bool):
+        return col, op, not value
+    return col, _NEGATED_OPS.get(op, op), value
 
 
 def _booleans(p: Parse) -> None:
@@ -198,3 +220,5 @@ def leftovers(p: Parse) -> None:
             or (k < 0 and nxt in ("user", "request"))
         ):
             p.unknown.append(t.text)
+        else:
+            p.unplaced.append(t.text)

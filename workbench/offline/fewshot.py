@@ -11,8 +11,13 @@ examples and compares its candidate readings with the example's answer:
   reproduce ("by PSP" → ``app.payment.provider``, "mobile" → platform in
   [android, ios]).
 
-An example whose answer uses a column missing from the schema block teaches
-nothing about that column. When the question is nearly the same as one
+Words are learned across examples (cross-situational): a word's filters are the
+ones every example using it needs and no other word explains; a word the examples
+count with a distinct count ("how many whales" -> COUNT_DISTINCT user.id) is
+counted that way. An example that writes a convention differently ("failures" as
+``status >= 500`` where the prompt's errors are ``error = true``, traces with no
+root-span filter) teaches that convention. A column an example's answer uses is a column the model may
+write, listed in the schema block or not (a model copies it). When the question is nearly the same as one
 example (masked lexical similarity), the example's answer is also adapted
 directly: its structure with the question's own values, time and limit.
 """
@@ -28,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.text import rank_by_similarity
+from workbench.offline.instructions import NONE, Conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.state import Knowledge, Reading
 from workbench.offline.text import stem, tokenize
@@ -104,19 +110,29 @@ def spec_columns(spec: dict[str, Any]) -> set[str]:
     return cols
 
 
-def learn(examples: list[Example], lex: Lexicon, now: int) -> Knowledge:
-    """What the examples teach, for questions asked with this schema block."""
+def learn(examples: list[Example], lex: Lexicon, now: int, conv: Conventions = NONE) -> Knowledge:
+    """What the examples teach, for questions asked with this schema block, read under ``conv``."""
     know = Knowledge()
     bias: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for ex in examples:
-        one = _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now)
+    lessons = [
+        _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now, conv) for ex in examples
+    ]
+    for one in lessons:
         for key, label in one.chosen:
             bias[key][label] += 2.0
         for phrase, col in one.columns.items():
             know.columns.setdefault(phrase, col)
         for phrase, filters in one.filters.items():
             know.filters.setdefault(phrase, filters)
+    for one in lessons:
+        if one.rewrite is not None:
+            know.rewrites.setdefault(*one.rewrite)
+    words, counts = _cross_situational([one.situation for one in lessons if one.situation])
+    for word, filters in words.items():
+        know.filters.setdefault(word, filters)
+    know.counts = {w: c for w, c in counts.items() if w in words}
     know.bias = {k: dict(v) for k, v in bias.items()}
+    know.seen = frozenset(c for ex in examples for c in spec_columns(ex.answer))
     know.default_window = _default_window(examples, now)
     return know
 
@@ -136,19 +152,63 @@ def _default_window(examples: list[Example], now: int) -> int | None:
 
 
 @dataclass(frozen=True)
+class _Situation:
+    """One example's words the model could not place and what its answer has that the reading lacks."""
+
+    words: frozenset[str]  # stemmed
+    filters: frozenset[str]  # JSON of each missing filter
+    count: tuple[str, str] | None  # a distinct count the answer makes where the reading counts events
+
+
+@dataclass(frozen=True)
 class _Lesson:
     chosen: tuple[tuple[str, str], ...]
     columns: dict[str, str]
     filters: dict[str, list[dict[str, Any]]]
+    situation: _Situation | None = None
+    rewrite: tuple[str, dict[str, Any] | None] | None = None  # a conventional filter -> the example's own
+
+
+def _cross_situational(
+    seen: list[_Situation],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[str, str]]]:
+    """Word meanings from several examples at once, the way a reader learns a new word.
+
+    A word's filters are those every example using it needs and no other word already explains
+    ("droid blowups" + "blowups per service" -> blowup = error, droid = android). A word whose
+    example answers with a distinct count where a count of events was read names something
+    counted by a column ("how many whales" -> COUNT_DISTINCT user.id).
+    """
+    learned: dict[str, frozenset[str]] = {}
+    for _ in range(4):
+        changed = False
+        for word in {w for s in seen for w in s.words} - set(learned):
+            sets = []
+            for s in seen:
+                if word not in s.words:
+                    continue
+                others = s.words - {word}
+                if others - set(learned):
+                    continue  # another unexplained word shares this example: ambiguous for now
+                sets.append(s.filters - frozenset().union(*(learned[o] for o in others)))
+            common = frozenset.intersection(*sets) if sets else frozenset()
+            if common:
+                learned[word], changed = common, True
+        if not changed:
+            break
+    counts = {}
+    for s in seen:
+        alone = [w for w in s.words if w in learned]
+        if s.count and len(alone) == 1:
+            counts.setdefault(alone[0], s.count)
+    return {w: [json.loads(f) for f in sorted(fs)] for w, fs in learned.items()}, counts
 
 
 @functools.lru_cache(maxsize=4096)
-def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Lesson:
+def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int, conv: Conventions) -> _Lesson:
     """One example's lesson (cached: prompts that select examples per question reuse them)."""
     answer = json.loads(answer_json)
-    if not spec_columns(answer) <= set(lex.by_name):
-        return _Lesson((), {}, {})  # it uses columns this prompt does not list: nothing to learn about them
-    cands = readings(question, lex, Knowledge(), now, limit=16)
+    cands = readings(question, lex, Knowledge(), now, limit=16, conv=conv)
     if not find_time(tokenize(question), now):  # its default window is learned on its own (_default_window)
         answer = {k: v for k, v in answer.items() if k not in _TIME_KEYS}
         cands = [
@@ -158,7 +218,39 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int) -> _Less
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()
     _align(best, answer, know)
-    return _Lesson(chosen, know.columns, know.filters)
+    return _Lesson(chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer))
+
+
+def _rewrite(best: Reading, answer: dict[str, Any]) -> tuple[str, dict[str, Any] | None] | None:
+    """A team convention the example shows: it writes another filter (or none) where the reading wrote a
+    conventional one ("failures" -> ``status >= 500`` where errors read ``error = true``), all else equal."""
+    got = (best.spec or {}).get("filters") or []
+    theirs = answer.get("filters") or []
+    extra = [f for f in got if f not in theirs]
+    missing = [f for f in theirs if f not in got]
+    if len(extra) != 1 or extra[0] not in best.conventional or len(missing) > 1:
+        return None
+    if best.unknown or best.unplaced or best.literals:
+        return None  # words the model could not place may explain the difference instead
+    return json.dumps(extra[0], sort_keys=True), (missing[0] if missing else None)
+
+
+def _situation(best: Reading, answer: dict[str, Any]) -> _Situation | None:
+    got = best.spec or {}
+    missing = [f for f in answer.get("filters") or [] if f not in (got.get("filters") or [])]
+    words = frozenset(stem(w.lower()) for w in best.unknown or best.unplaced)
+    if not words or not missing:
+        return None
+    mine = got.get("calculations") or []
+    theirs = answer.get("calculations") or []
+    count = None
+    if (
+        [c.get("op") for c in mine] == ["COUNT"]
+        and len(theirs) == 1
+        and theirs[0].get("op") == "COUNT_DISTINCT"
+    ):
+        count = ("COUNT_DISTINCT", theirs[0]["column"])
+    return _Situation(words, frozenset(json.dumps(f, sort_keys=True) for f in missing), count)
 
 
 def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
@@ -179,7 +271,7 @@ def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
             know.columns.setdefault(term, pool.pop(0))
         elif role == "filter" and missing_filters:
             know.columns.setdefault(term, missing_filters[0]["column"])
-    if best.unknown and missing_filters:
+    if best.unknown and missing_filters and len(best.unknown) > 1:  # one word: learned across examples
         phrase = " ".join(w.lower() for w in best.unknown)
         know.filters.setdefault(" ".join(stem(w) for w in phrase.split()), missing_filters)
     elif best.unknown and missing_bd and len(best.unknown) == 1:

@@ -81,8 +81,8 @@ def followup(body: dict[str, Any], view: PromptView, rng: random.Random | None =
     if not lex.cols:
         return None
     now = clock(view)
-    _, know = knowledge(lex, view.examples_text or "", now)
     conv = read_conventions(view.instructions)
+    _, know = knowledge(lex, view.examples_text or "", now, conv)
     asked = _asked(view.question)
     found = readings(asked, lex, know, now, conv=conv)
     pick = sample(found, view.temperature, view.top_p, rng or random.Random(0))

@@ -31,7 +31,7 @@ def learned_phrases(p: Parse) -> None:
         for i in range(p.n - len(words) + 1):
             if all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words)):
                 filters = p.know.filters[phrase]
-                if all(f["column"] in p.lex.by_name for f in filters):
+                if all(p.known(f["column"]) for f in filters):
                     for f in filters:
                         p.add_filter(f["column"], f["op"], f.get("value"))
                     p.take(i, i + len(words))
@@ -292,8 +292,9 @@ def entities(p: Parse) -> None:
             col, start, end = got
             p.take(start, end)
             p.add_breakdown(col)
-            if stem_ == "trace" and not p.havings and (parent := p.concept("parent")):
-                p.add_filter(parent, "does-not-exist")
+            found = p.meant_filter("trace") if stem_ == "trace" and not p.havings else None
+            if found and (taught := p.convention(*found)):
+                p.add_filter(*taught)
 
 
 def _generic_entity(p: Parse, idx: int, word: str) -> None:

@@ -1,6 +1,6 @@
 """What the prompt's instructions say about naming, read the way a model follows its system prompt.
 
-The offline model reads two kinds of simple statements from the instructions
+The offline model reads simple statements from the instructions
 text (the system prompt before its ``## `` sections). It does not act on any other prose:
 
 - column bindings: ``Latency, duration, slow: duration_ms``, ``revenue = app.order.total_usd``,
@@ -9,6 +9,9 @@ text (the system prompt before its ``## `` sections). It does not act on any oth
   has more than one binding, the last one stated wins.
 - what "slow" means when the question names no statistic: ``"slowest X" with no
   statistic: P99 of duration_ms``, ``slow means P95``. The last statement wins.
+- the default, "right now" and "all time" windows: ``no time mentioned: time_range 1209600``.
+- what errors, users, traces and revenue mean (``meanings.py``): ``Errors: filter error = true``,
+  ``users = sessions``, ``traces = distinct trace ids``, ``revenue = AVG``. The last statement wins.
 
 The result depends only on the text and is cached per text. Reading never raises.
 """
@@ -20,6 +23,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from workbench.offline.meanings import Meaning, read_meanings
 from workbench.offline.text import TIME_UNITS, stem
 from workbench.offline.vocabulary import concepts, prior, table, words
 
@@ -93,6 +97,7 @@ class Conventions:
     default_window: int | None = None  # seconds when the question names no time
     now_window: int | None = None  # seconds "right now" / "currently" cover
     all_window: int | None = None  # seconds "all time" / "the whole dataset" cover
+    meanings: tuple[tuple[str, Meaning], ...] = ()  # (concept, what the prompt says it means), as stated
 
     def window(self) -> int:
         """The time range when the question names none: as stated, else the prior (2 hours)."""
@@ -105,6 +110,10 @@ class Conventions:
     def all_time(self) -> int:
         """The time range of "all time": the stated dataset window, else the prior."""
         return self.all_window or int(prior("all_time_range"))
+
+    def meaning(self, concept: str) -> Meaning | None:
+        """What the prompt says ``concept`` (error, user, trace, revenue) means: the last statement, or None."""
+        return next((m for c, m in reversed(self.meanings) if c == concept), None)
 
     def bound(self, words: Sequence[str], columns: Collection[str]) -> str | None:
         """The column a stemmed phrase is bound to, if that column is listed (``columns``)."""
@@ -253,7 +262,7 @@ def _time_statements(clauses: list[str]) -> dict[str, int]:
 
 @functools.lru_cache(maxsize=32)
 def read_conventions(text: str) -> Conventions:
-    """The bindings and the "slow" statistic the instructions state (empty when they state none)."""
+    """The bindings, windows, "slow" statistic and concept meanings the instructions state (empty when none)."""
     bindings: list[tuple[str, str]] = []
     slow_op = None
     clauses = _clauses(text or "")
@@ -265,4 +274,7 @@ def read_conventions(text: str) -> Conventions:
             if lhs & _SLOW_WORDS and len(lhs) <= 8:
                 slow_op = op
     windows = _time_statements(clauses)
-    return Conventions(tuple(bindings), slow_op, **windows) if bindings or slow_op or windows else NONE
+    meanings = read_meanings(clauses)
+    if not (bindings or slow_op or windows or meanings):
+        return NONE
+    return Conventions(tuple(bindings), slow_op, meanings=meanings, **windows)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.offline.text import GENERIC_PARTS, SYNONYMS, stem
-from workbench.offline.vocabulary import concepts, word_sets, words
+from workbench.offline.vocabulary import concepts, table, word_sets, words
 from workbench.schema.format import ParsedColumn
 
 _SPLIT = re.compile(r"[._\-/\s]+|(?<=[a-z])(?=[A-Z])")
@@ -132,6 +132,9 @@ _SETTING_PARTS = words("lexicon.setting_parts")
 _MEASURED = words("lexicon.measured")
 
 _CONCEPT_EXCLUDE = word_sets("lexicon.concept_exclude")
+#: concepts a description alone may name (a typed column whose description says it), and that weight
+_DESC_WEIGHT: dict[str, float] = {k: float(v) for k, v in table("lexicon.description_weight").items()}
+_DESC_TERMS = {name: frozenset(stem(w) for w in CONCEPTS[name][0]) for name in _DESC_WEIGHT}
 
 
 @dataclass(eq=False)  # hashed by identity: one per schema block text (model.lexicon caches it)
@@ -263,6 +266,10 @@ class Lexicon:
             low = col.name.lower()
             score = sum(w for p, w in weights.items() if p in col.parts or p in col.head or p == low)
             score += 0.15 * sum(1 for p in weights if p in col.desc_words)
+            if (
+                name in _DESC_WEIGHT and _DESC_TERMS[name] & col.desc_words
+            ):  # "Error flag: true when it failed"
+                score += _DESC_WEIGHT[name]
             if score < 0.6:
                 continue
             score -= 0.3 if col.deprecated else 0.0

@@ -22,7 +22,7 @@ from typing import Any
 
 from workbench.offline.fewshot import Example, adapt, learn, parse_examples, spec_columns
 from workbench.offline.guard import decline_text, example_question, refusal_kind
-from workbench.offline.instructions import read_conventions
+from workbench.offline.instructions import NONE, Conventions, read_conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.request import PromptView
 from workbench.offline.schema_text import read_columns
@@ -49,9 +49,12 @@ def view_lexicon(view: PromptView) -> Lexicon:
 
 
 @functools.lru_cache(maxsize=32)
-def knowledge(lex: Lexicon, examples_text: str, now: int) -> tuple[tuple[Example, ...], Knowledge]:
+def knowledge(
+    lex: Lexicon, examples_text: str, now: int, conv: Conventions = NONE
+) -> tuple[tuple[Example, ...], Knowledge]:
+    """The examples and what they teach, read under the prompt's conventions."""
     examples = tuple(parse_examples(examples_text))
-    return examples, learn(list(examples), lex, now)
+    return examples, learn(list(examples), lex, now, conv)
 
 
 def clock(view: PromptView) -> int:
@@ -63,8 +66,9 @@ def candidates(view: PromptView) -> list[Reading]:
     """Every scored reading of the view's question, best first."""
     lex = view_lexicon(view)
     now = clock(view)
-    examples, know = knowledge(lex, view.examples_text or "", now)
-    found = readings(view.question, lex, know, now, conv=read_conventions(view.instructions))
+    conv = read_conventions(view.instructions)
+    examples, know = knowledge(lex, view.examples_text or "", now, conv)
+    found = readings(view.question, lex, know, now, conv=conv)
     best = found[0]
     adapted = adapt(view.question, list(examples), lex, best)
     if adapted is not None:

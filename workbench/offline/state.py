@@ -16,11 +16,13 @@ from typing import Any
 
 from workbench.offline.instructions import NONE, Conventions, phrases_of
 from workbench.offline.lexicon import Lexicon
-from workbench.offline.text import Tok, tokenize
+from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 
 #: phrases whose conventional meaning is a concept ("status code" is the HTTP status, DESIGN.md)
 CONCEPT_PHRASES = table("state.concept_phrases")
+#: the lexicon concept whose column a statement about a concept word names ("users = sessions")
+_MEANT = {"user": "user", "order_value": "revenue", "trace_id": "trace", "error": "error"}
 
 
 @dataclass
@@ -37,7 +39,13 @@ class Knowledge:
     bias: dict[str, dict[str, float]] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     filters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: phrase -> (op, column): what "how many <phrase>" counts
+    counts: dict[str, tuple[str, str]] = field(default_factory=dict)
     default_window: int | None = None  # the time_range examples without a time phrase use
+    #: columns the examples' answers use (a model copies them, listed in the block or not)
+    seen: frozenset[str] = frozenset()
+    #: a conventional filter (JSON) -> the filter the examples write for the same words instead (None: none)
+    rewrites: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +65,8 @@ class Reading:
     literals: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     understood: int = 1
+    unplaced: list[str] = field(default_factory=list)  # content words nothing explained (outside a condition)
+    conventional: list[dict[str, Any]] = field(default_factory=list)  # filters a convention or prior wrote
 
     @property
     def key(self) -> str:
@@ -98,10 +108,13 @@ class Parse:
         self.granularity: int | None = None
         self.literals: list[tuple[str, str]] = []
         self.unknown: list[str] = []
+        self.unplaced: list[str] = []
+        self.conventional: list[dict[str, Any]] = []
         self.understood = 0
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
         self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
+        self._resolving: set[str] = set()  # meanings being resolved (a statement naming its own concept)
 
     # ------------------------------------------------------------------ helpers
 
@@ -133,6 +146,10 @@ class Parse:
         """Whether the tokens from ``i`` read ``words`` (each may be ``a|b`` alternatives)."""
         return all(self.low(i + k) in w.split("|") for k, w in enumerate(words))
 
+    def known(self, column: str) -> bool:
+        """Whether the prompt shows ``column``: listed in its schema block or used by one of its examples."""
+        return column in self.lex.by_name or column in self.know.seen
+
     def column_for(
         self, words: list[str], role: str = "any", threshold: float = 0.55
     ) -> tuple[str | None, float]:
@@ -141,7 +158,7 @@ class Parse:
         bound = self.conv.bound(words, self.lex.by_name)
         if bound and (role != "numeric" or self.lex.by_name[bound].numeric):
             return bound, 1.5
-        if phrase in self.know.columns and self.know.columns[phrase] in self.lex.by_name:
+        if phrase in self.know.columns and self.known(self.know.columns[phrase]):
             return self.know.columns[phrase], 1.5
         if phrase in CONCEPT_PHRASES and (col := self.concept(CONCEPT_PHRASES[phrase])):
             return col, 1.2
@@ -154,17 +171,55 @@ class Parse:
         name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
         return name, dict(close)[name]
 
+    def meant_column(self, concept: str) -> str | None:
+        """The column the prompt says a concept word means (``Users: user.id``, ``users = sessions``), or None."""
+        m = self.conv.meaning(concept)
+        if m is None or not (m.column or m.words):
+            return None
+        return self._resolve(m.column, m.words)
+
+    def meant_filter(self, concept: str) -> tuple[str, str, Any] | None:
+        """The filter the prompt says a concept word means (``Errors: filter error = true``), or None."""
+        m = self.conv.meaning(concept)
+        if m is None or m.filter is None:
+            return None
+        column, op, value = m.filter
+        resolved = self._resolve(column, ())
+        return (resolved, op, value) if resolved else None
+
+    def _resolve(self, name: str | None, words: tuple[str, ...]) -> str | None:
+        """A column as a statement wrote it: listed, ``@concept``, or words the schema resolves (else the words)."""
+        if name and name in self.lex.by_name:
+            return name
+        if name and name.startswith("@"):
+            return self.concept(name[1:])
+        if name and ("." in name or "_" in name):
+            return name  # a column name the prompt states is used as stated, listed in this block or not
+        key = name or " ".join(words)
+        if key in self._resolving:
+            return None
+        self._resolving.add(key)
+        try:
+            parts = list(words) or [stem(w) for w in (name or "").lower().split()]
+            col, _score = self.column_for(parts, "any", threshold=0.5)
+        finally:
+            self._resolving.discard(key)
+        return col or self.literal([name or " ".join(words)], "filter")
+
     def concept(self, name: str) -> str | None:
         """The column holding a conventional concept (duration, error, user...), or ``None``.
 
-        A column the instructions bind to a term of the concept that the question uses comes first.
+        A column the prompt states for the concept word comes first, then a column the instructions
+        bind to a term of the concept that the question uses.
         """
+        if name in _MEANT and (meant := self.meant_column(_MEANT[name])):
+            return meant
         if self.conv.bindings and self.phrases is None:
             self.phrases = phrases_of(tuple(t.stem for t in self.toks))
         if bound := self.conv.concept_column(name, self.phrases or frozenset(), self.lex.by_name):
             return bound
         learned = self.know.columns.get(f"@{name}")
-        if learned and learned in self.lex.by_name:
+        if learned and self.known(learned):
             return learned
         ranked = self.lex.concept(name)
         if not ranked:
@@ -188,12 +243,24 @@ class Parse:
         return calc
 
     def add_filter(self, column: str, op: str, value: Any = None) -> None:
-        f: dict[str, Any] = {"column": column, "op": op}
-        if op not in ("exists", "does-not-exist"):
-            f["value"] = value
+        f = filter_dict(column, op, value)
         if f not in self.filters:
             self.filters.append(f)
         self.understood += 1
+
+    def convention(self, column: str, op: str, value: Any = None) -> tuple[str, str, Any] | None:
+        """A filter a convention or prior means (errors, traces), as the examples write it (None: not at all)."""
+        f = filter_dict(column, op, value)
+        self.conventional.append(f)
+        key = json.dumps(f, sort_keys=True)
+        if key not in self.know.rewrites:
+            return column, op, value
+        taught = self.know.rewrites[key]
+        if taught is None:
+            return None
+        if not self.known(taught["column"]):
+            return column, op, value
+        return taught["column"], taught["op"], taught.get("value")
 
     def add_breakdown(self, column: str) -> None:
         if column not in self.breakdowns:
@@ -234,6 +301,14 @@ class Parse:
         if self.granularity:
             spec["granularity"] = self.granularity
         return spec
+
+
+def filter_dict(column: str, op: str, value: Any = None) -> dict[str, Any]:
+    """A spec filter: ``value`` left out for the operators that take none."""
+    f: dict[str, Any] = {"column": column, "op": op}
+    if op not in ("exists", "does-not-exist"):
+        f["value"] = value
+    return f
 
 
 def _calc_dict(c: Calc) -> dict[str, Any]:

@@ -14,21 +14,24 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from workbench.offline.days import (
+    DAY,
+    MONTHS,
+    WEEK,
+    WEEKDAYS,
+    Fields,
+    date_at,
+    day_epoch,
+    midnight,
+    span,
+    weekday_start,
+)
 from workbench.offline.text import TIME_UNITS, Tok
-from workbench.offline.vocabulary import table, words
+from workbench.offline.vocabulary import words
 
-DAY = 86400
-WEEK = 7 * DAY
-
-MONTHS = table("timephrases.months")
-WEEKDAYS = table("timephrases.weekdays")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 _RANGE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?-(\d{1,2})(?:st|nd|rd|th)?$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)?$")
 _LEAD = words("timephrases.lead")
-
-Fields = dict[str, int]
 
 
 @dataclass
@@ -40,62 +43,6 @@ class TimeFind:
     key: str
     options: list[tuple[str, Fields, float]]
     also: tuple[int, int] | None = None  # a second span the phrase covers ("yesterday ... 2pm to 4pm")
-
-
-def midnight(t: int) -> int:
-    return t - t % DAY
-
-
-def _span(start: int, end: int) -> Fields:
-    return {"start_time": int(start), "end_time": int(end)}
-
-
-def _day_epoch(year: int, month: int, day: int) -> int | None:
-    try:
-        return int(datetime(year, month, day, tzinfo=UTC).timestamp())
-    except ValueError:
-        return None
-
-
-def _date_at(toks: list[Tok], i: int, now: int) -> tuple[int, int] | None:
-    """A calendar date starting at token ``i``: ``(day epoch, tokens used)``."""
-    if i >= len(toks):
-        return None
-    year = datetime.fromtimestamp(now, UTC).year
-    low = toks[i].low
-
-    def fix(epoch: int | None) -> int | None:
-        if epoch is not None and epoch > now:  # "nov 30" said on nov 20 means last year's
-            moved = datetime.fromtimestamp(epoch, UTC)
-            return _day_epoch(moved.year - 1, moved.month, moved.day)
-        return epoch
-
-    if m := _ISO.match(low):
-        e = _day_epoch(int(m[1]), int(m[2]), int(m[3]))
-        return (e, 1) if e is not None else None
-    if m := _SLASH.match(low):
-        e = fix(_day_epoch(year, int(m[1]), int(m[2])))
-        return (e, 1) if e is not None else None
-    if low in MONTHS and i + 1 < len(toks) and toks[i + 1].kind == "num" and toks[i + 1].num:
-        e = fix(_day_epoch(year, MONTHS[low], int(toks[i + 1].num)))
-        return (e, 2) if e is not None else None
-    if toks[i].kind == "num" and toks[i].num and i + 1 < len(toks) and toks[i + 1].low in MONTHS:
-        e = fix(_day_epoch(year, MONTHS[toks[i + 1].low], int(toks[i].num)))
-        return (e, 2) if e is not None else None
-    if low == "the" and i + 1 < len(toks) and toks[i + 1].unit == "ordinal":
-        today = datetime.fromtimestamp(now, UTC)
-        e = fix(_day_epoch(today.year, today.month, int(toks[i + 1].num or 0)))
-        return (e, 2) if e is not None else None
-    return None
-
-
-def _weekday_start(now: int, weekday: int, strictly_before_today: bool) -> int:
-    today = midnight(now)
-    current = datetime.fromtimestamp(now, UTC).weekday()
-    back = (current - weekday) % 7
-    if back == 0 and strictly_before_today:
-        back = 7
-    return today - back * DAY
 
 
 def _count_before_unit(toks: list[Tok], j: int) -> tuple[float, int] | None:
@@ -133,10 +80,20 @@ def _clock(tok: Tok) -> int | None:
 
 
 def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeFind | None:
+    """The time phrase starting at token ``i``, if any (each kind of phrase is read by its own helper)."""
+    return (
+        _match_last(toks, i, now)
+        or _match_days(toks, i, now)
+        or _match_windows(toks, i, windows)
+        or _match_dates(toks, i, now)
+    )
+
+
+def _match_last(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    """``last 3 hours``, ``last week``, ``last monday``, ``last night``, ``last weekend``."""
     low = toks[i].low
     nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     today = midnight(now)
-
     if low in ("last", "past", "previous", "recent", "trailing", "prior"):
         got = _count_before_unit(toks, i + 1)
         if got:
@@ -145,8 +102,8 @@ def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeF
             unit_word = toks[end - 1].low
             seconds = int(seconds)
             if unit_word in ("week", "wk") and used == 1 and low in ("last", "previous", "prior"):
-                monday = _weekday_start(now, 0, strictly_before_today=False)
-                prev = _span(monday - WEEK, monday)
+                monday = weekday_start(now, 0, strictly_before_today=False)
+                prev = span(monday - WEEK, monday)
                 if low == "last":
                     return TimeFind(
                         i,
@@ -162,60 +119,75 @@ def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeF
                 )
             return TimeFind(i, end, "last N", [("range", {"time_range": seconds}, 0.0)])
         if nxt in WEEKDAYS:
-            start = _weekday_start(now, WEEKDAYS[nxt], strictly_before_today=True)
-            return TimeFind(i, i + 2, "weekday", [("day", _span(start, start + DAY), 0.0)])
+            start = weekday_start(now, WEEKDAYS[nxt], strictly_before_today=True)
+            return TimeFind(i, i + 2, "weekday", [("day", span(start, start + DAY), 0.0)])
         if nxt in ("night",):
             return TimeFind(
-                i, i + 2, "last night", [("night", _span(today - 6 * 3600, today + 6 * 3600), 0.0)]
+                i, i + 2, "last night", [("night", span(today - 6 * 3600, today + 6 * 3600), 0.0)]
             )
         if nxt == "weekend":
-            sat = _weekday_start(now, 5, strictly_before_today=True)
-            return TimeFind(i, i + 2, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+            sat = weekday_start(now, 5, strictly_before_today=True)
+            return TimeFind(i, i + 2, "weekend", [("weekend", span(sat, sat + 2 * DAY), 0.0)])
+    return None
+
+
+def _match_days(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    """``today``, ``yesterday``, ``this week/month/morning/hour``, ``the weekend``."""
+    low = toks[i].low
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+    today = midnight(now)
     if low == "today" or (low == "so" and nxt == "far" and i + 2 < len(toks) and toks[i + 2].low == "today"):
         end = i + 1 if low == "today" else i + 3
         return TimeFind(
-            i, end, "today", [("day", _span(today, today + DAY), 0.0), ("to now", _span(today, now), -0.6)]
+            i, end, "today", [("day", span(today, today + DAY), 0.0), ("to now", span(today, now), -0.6)]
         )
     if low == "yesterday":
-        return TimeFind(i, i + 1, "yesterday", [("day", _span(today - DAY, today), 0.0)])
+        return TimeFind(i, i + 1, "yesterday", [("day", span(today - DAY, today), 0.0)])
     if low == "day" and nxt == "before" and i + 2 < len(toks) and toks[i + 2].low == "yesterday":
-        return TimeFind(i, i + 3, "day before yesterday", [("day", _span(today - 2 * DAY, today - DAY), 0.0)])
+        return TimeFind(i, i + 3, "day before yesterday", [("day", span(today - 2 * DAY, today - DAY), 0.0)])
     if low == "this" and nxt in ("week", "month", "morning", "hour", "weekend", "afternoon"):
         if nxt == "week":
-            monday = _weekday_start(now, 0, strictly_before_today=False)
+            monday = weekday_start(now, 0, strictly_before_today=False)
             return TimeFind(
                 i, i + 2, "this week",
-                [("calendar", _span(monday, now), 0.0), ("rolling", {"time_range": WEEK}, -0.4)],
+                [("calendar", span(monday, now), 0.0), ("rolling", {"time_range": WEEK}, -0.4)],
             )  # fmt: skip
         if nxt == "month":
             d = datetime.fromtimestamp(now, UTC)
-            first = _day_epoch(d.year, d.month, 1) or today
+            first = day_epoch(d.year, d.month, 1) or today
             return TimeFind(
                 i,
                 i + 2,
                 "this month",
-                [("calendar", _span(first, now), 0.0), ("rolling", {"time_range": 30 * DAY}, -0.6)],
+                [("calendar", span(first, now), 0.0), ("rolling", {"time_range": 30 * DAY}, -0.6)],
             )
         if nxt == "morning":
             return TimeFind(
-                i, i + 2, "this morning", [("morning", _span(today, min(now, today + DAY // 2)), 0.0)]
+                i, i + 2, "this morning", [("morning", span(today, min(now, today + DAY // 2)), 0.0)]
             )
         if nxt == "afternoon":
             return TimeFind(
-                i, i + 2, "this afternoon", [("afternoon", _span(today + DAY // 2, today + 18 * 3600), 0.0)]
+                i, i + 2, "this afternoon", [("afternoon", span(today + DAY // 2, today + 18 * 3600), 0.0)]
             )
         if nxt == "hour":
             return TimeFind(
                 i,
                 i + 2,
                 "this hour",
-                [("hour", _span(now - now % 3600, now), 0.0), ("range", {"time_range": 3600}, -0.4)],
+                [("hour", span(now - now % 3600, now), 0.0), ("range", {"time_range": 3600}, -0.4)],
             )
-        sat = _weekday_start(now, 5, strictly_before_today=False)
-        return TimeFind(i, i + 2, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+        sat = weekday_start(now, 5, strictly_before_today=False)
+        return TimeFind(i, i + 2, "weekend", [("weekend", span(sat, sat + 2 * DAY), 0.0)])
     if low in ("weekend",) and i > 0 and toks[i - 1].low in ("the", "over"):
-        sat = _weekday_start(now, 5, strictly_before_today=True)
-        return TimeFind(i, i + 1, "weekend", [("weekend", _span(sat, sat + 2 * DAY), 0.0)])
+        sat = weekday_start(now, 5, strictly_before_today=True)
+        return TimeFind(i, i + 1, "weekend", [("weekend", span(sat, sat + 2 * DAY), 0.0)])
+    return None
+
+
+def _match_windows(toks: list[Tok], i: int, windows: tuple[int, int]) -> TimeFind | None:
+    """``right now``, ``currently``, ``recently``, ``all time``: the prompt's windows."""
+    low = toks[i].low
+    nxt = toks[i + 1].low if i + 1 < len(toks) else ""
     if (low == "right" and nxt == "now") or (
         low == "at" and nxt == "the" and i + 2 < len(toks) and toks[i + 2].low == "moment"
     ):
@@ -239,6 +211,13 @@ def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeF
         return TimeFind(
             i, i + (1 if low == "ever" else 2), "all time", [("range", {"time_range": windows[1]}, 0.0)]
         )
+    return None
+
+
+def _match_dates(toks: list[Tok], i: int, now: int) -> TimeFind | None:
+    """``since ...``, ``from ... to ...``, ``3 days ago``, weekdays, dates and date ranges."""
+    low = toks[i].low
+    today = midnight(now)
     if low == "since":
         return _since(toks, i, now)
     if low in ("from", "between"):
@@ -255,24 +234,24 @@ def _match(toks: list[Tok], i: int, now: int, windows: tuple[int, int]) -> TimeF
                     i,
                     i + 3,
                     "N days ago",
-                    [("day", _span(start, start + DAY), 0.0), ("range", {"time_range": seconds}, -0.6)],
+                    [("day", span(start, start + DAY), 0.0), ("range", {"time_range": seconds}, -0.6)],
                 )
             return TimeFind(i, i + 3, "N ago", [("range", {"time_range": seconds}, 0.0)])
     if low in WEEKDAYS and len(low) > 3 and (i == 0 or toks[i - 1].low in ("on", "for", "of", ",")):
-        start = _weekday_start(now, WEEKDAYS[low], strictly_before_today=True)
-        return TimeFind(i, i + 1, "weekday", [("day", _span(start, start + DAY), 0.0)])
-    date = _date_at(toks, i, now)
+        start = weekday_start(now, WEEKDAYS[low], strictly_before_today=True)
+        return TimeFind(i, i + 1, "weekday", [("day", span(start, start + DAY), 0.0)])
+    date = date_at(toks, i, now)
     if date:
         day, used = date
         j = i + used
         if j + 1 < len(toks) and toks[j].low in ("to", "through", "until", "till", "-", "and"):
-            second = _date_at(toks, j + 1, now) or _bare_day(toks, j + 1, day)
+            second = date_at(toks, j + 1, now) or _bare_day(toks, j + 1, day)
             if second:
                 return _range_find(i, j + 1 + second[1], day, second[0])
-        return TimeFind(i, j, "date", [("day", _span(day, day + DAY), 0.0)])
+        return TimeFind(i, j, "date", [("day", span(day, day + DAY), 0.0)])
     if low in MONTHS and i + 1 < len(toks) and (m := _RANGE.match(toks[i + 1].low)):
         year = datetime.fromtimestamp(now, UTC).year
-        a, b = _day_epoch(year, MONTHS[low], int(m[1])), _day_epoch(year, MONTHS[low], int(m[2]))
+        a, b = day_epoch(year, MONTHS[low], int(m[1])), day_epoch(year, MONTHS[low], int(m[2]))
         if a is not None and b is not None:
             return _range_find(i, i + 2, a, b)
     return None
@@ -282,25 +261,25 @@ def _bare_day(toks: list[Tok], j: int, first: int) -> tuple[int, int] | None:
     """``nov 10 to 12``: a day number in the first date's month."""
     if j < len(toks) and toks[j].kind == "num" and toks[j].num and 1 <= toks[j].num <= 31:
         d = datetime.fromtimestamp(first, UTC)
-        e = _day_epoch(d.year, d.month, int(toks[j].num))
+        e = day_epoch(d.year, d.month, int(toks[j].num))
         return (e, 1) if e is not None else None
     return None
 
 
 def _range_find(i: int, end: int, first: int, last: int) -> TimeFind:
-    inclusive = _span(first, last + DAY)
+    inclusive = span(first, last + DAY)
     return TimeFind(
-        i, end, "date range", [("inclusive", inclusive, 0.0), ("exclusive", _span(first, last), -0.8)]
+        i, end, "date range", [("inclusive", inclusive, 0.0), ("exclusive", span(first, last), -0.8)]
     )
 
 
 def _date_range(toks: list[Tok], i: int, now: int) -> TimeFind | None:
-    date = _date_at(toks, i + 1, now)
+    date = date_at(toks, i + 1, now)
     if not date:
         return None
     j = i + 1 + date[1]
     if j + 1 < len(toks) and toks[j].low in ("to", "through", "until", "till", "and", "-"):
-        second = _date_at(toks, j + 1, now) or _bare_day(toks, j + 1, date[0])
+        second = date_at(toks, j + 1, now) or _bare_day(toks, j + 1, date[0])
         if second:
             return _range_find(i, j + 1 + second[1], date[0], second[0])
     return None
@@ -319,17 +298,17 @@ def _since(toks: list[Tok], i: int, now: int) -> TimeFind | None:
         start = today
         used = 2 if nxt.low == "this" and i + 2 < len(toks) and toks[i + 2].low == "morning" else 1
     elif nxt.low in WEEKDAYS:
-        start = _weekday_start(now, WEEKDAYS[nxt.low], strictly_before_today=False)
+        start = weekday_start(now, WEEKDAYS[nxt.low], strictly_before_today=False)
     elif (clock := _clock(nxt)) is not None:
         start = today + clock if today + clock <= now else today - DAY + clock
-    elif date := _date_at(toks, i + 1, now):
+    elif date := date_at(toks, i + 1, now):
         start, used = date
     elif nxt.kind == "num" and i + 3 < len(toks) and toks[i + 3].low == "ago":
         got = _count_before_unit(toks, i + 1)
         if got:
             return TimeFind(i, i + 4, "since N ago", [("range", {"time_range": int(got[0])}, 0.0)])
     elif nxt.low in ("last", "past") and i + 2 < len(toks) and toks[i + 2].low in WEEKDAYS:
-        start = _weekday_start(now, WEEKDAYS[toks[i + 2].low], strictly_before_today=True)
+        start = weekday_start(now, WEEKDAYS[toks[i + 2].low], strictly_before_today=True)
         used = 2
     if start is None:
         return None
@@ -337,7 +316,7 @@ def _since(toks: list[Tok], i: int, now: int) -> TimeFind | None:
         i,
         i + 1 + used,
         "since",
-        [("to now", _span(start, now), 0.0), ("range", {"time_range": now - start}, -0.3)],
+        [("to now", span(start, now), 0.0), ("range", {"time_range": now - start}, -0.3)],
     )
 
 
@@ -391,7 +370,7 @@ def find_time(toks: list[Tok], now: int, right_now: int = 3600, all_time: int = 
                 i0,
                 i0 + used,
                 "hours",
-                [("hours", _span(start, end if end > start else end + DAY), 0.0)],
+                [("hours", span(start, end if end > start else end + DAY), 0.0)],
                 also,
             )
         )

@@ -73,6 +73,8 @@ def parse(
         literals=state.literals,
         unknown=state.unknown,
         understood=state.understood,
+        unplaced=state.unplaced,
+        conventional=state.conventional,
     )
 
 

@@ -15,7 +15,8 @@ import string
 import time
 from typing import Any
 
-from workbench.core.tokens import count_request, count_tokens, encoding_name_for_model, get_encoding
+from workbench.core.encodings import get_encoding
+from workbench.core.tokens import count_request, count_tokens, encoding_name_for_model
 from workbench.offline.model import Answer
 from workbench.offline.request import PromptView
 

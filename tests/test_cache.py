@@ -11,7 +11,8 @@ import pytest
 from openai_wire import body
 
 from workbench.core import paths
-from workbench.llm.cache import ResponseCache, ensure_cache
+from workbench.core.errors import WorkbenchError
+from workbench.llm.cache import ResponseCache, _add_parsed_flag, ensure_cache
 from workbench.llm.client import ModelCall, request_hash
 
 REQUEST = {
@@ -149,3 +150,46 @@ def test_default_path_and_ensure_cache(tmp_path: Path) -> None:
     explicit = ensure_cache(tmp_path / "x.sqlite")
     assert explicit is not None and ensure_cache(explicit) is explicit
     explicit.close()
+
+
+def test_a_file_from_before_the_parsed_flag_opens_from_many_processes_at_once(tmp_path: Path) -> None:
+    """An old cache (no ``parsed`` column) opened by several caches at once: one adds the column,
+    the others find it added; none fails (an eval and a notebook starting together did)."""
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
+                "created_at TEXT NOT NULL, record TEXT NOT NULL)")  # fmt: skip
+    old.close()
+    barrier = threading.Barrier(6)
+
+    def open_one(_: int) -> ResponseCache:
+        barrier.wait()
+        return ResponseCache(path)
+
+    with ThreadPoolExecutor(6) as pool:
+        caches = list(pool.map(open_one, range(6)))
+    caches[0].put(_call())
+    assert all(c.get(_call().request_hash) is not None for c in caches)
+    for c in caches:
+        c.close()
+
+
+def test_losing_the_race_to_add_the_parsed_flag_is_success(tmp_path: Path) -> None:
+    """Another process added the column between this one's look and its ALTER TABLE."""
+    conn = sqlite3.connect(tmp_path / "c.sqlite")
+    conn.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, parsed INTEGER)")
+
+    class LookedBeforeTheOtherAdded:
+        def execute(self, sql: str):
+            return [] if sql.startswith("PRAGMA table_info") else conn.execute(sql)
+
+    _add_parsed_flag(LookedBeforeTheOtherAdded())  # type: ignore[arg-type]
+    assert [r[1] for r in conn.execute("PRAGMA table_info(responses)")] == ["key", "parsed"]
+
+
+def test_a_file_that_is_not_a_cache_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    path.write_bytes(b"this is not a database, just bytes " * 200)
+    with pytest.raises(WorkbenchError, match="cannot be opened") as info:
+        ResponseCache(path)
+    assert "--no-cache" in info.value.fix

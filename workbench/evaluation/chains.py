@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from workbench.conversation.session import Conversation
+from workbench.core import format as fmt
 from workbench.evaluation.conversations import Chain, ConversationSet
 from workbench.evaluation.execution import Executions, SharedDataset
 from workbench.evaluation.metrics import wilson_interval
@@ -89,12 +90,13 @@ class ChainEval:
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return fmt.pct(x, missing="-")
 
 
 def _ci(m: dict[str, Any], key: str) -> str:
-    lo, hi = m.get(f"{key}_ci") or (None, None)
-    return f"{_pct(m.get(key))} [{_pct(lo)}, {_pct(hi)}]" if lo is not None else _pct(m.get(key))
+    """``55.6% [25.0, 80.0]``: the figure and its interval, as the question tables print them."""
+    pair = m.get(f"{key}_ci")
+    return f"{_pct(m.get(key))} {fmt.ci(pair)}" if pair and pair[0] is not None else _pct(m.get(key))
 
 
 def chain_rows(result: ChainEval, k: int | None = None) -> list[list[str]]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core import paths
+from workbench.core.errors import WorkbenchError
 from workbench.llm.client import ModelCall, now_iso
 
 __all__ = ["CacheStats", "ResponseCache", "answer_parses", "cache_scope", "ensure_cache"]
@@ -40,9 +41,24 @@ CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY,
     model TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    record TEXT NOT NULL
+    record TEXT NOT NULL,
+    parsed INTEGER
 )
 """
+
+
+def _add_parsed_flag(conn: sqlite3.Connection) -> None:
+    """Give a cache file written before the ``parsed`` flag its column (NULL: stored before the flag).
+
+    Two processes opening the same old file may both try; the loser's "duplicate column" is success.
+    """
+    if "parsed" in {row[1] for row in conn.execute("PRAGMA table_info(responses)")}:
+        return
+    try:
+        conn.execute("ALTER TABLE responses ADD COLUMN parsed INTEGER")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
 
 
 @dataclass(frozen=True)
@@ -78,7 +94,13 @@ class ResponseCache:
         self._connections: list[sqlite3.Connection] = []
         self.hits = 0
         self.misses = 0
-        self._connect()  # create the file and table now, so errors surface here
+        try:
+            self._connect()  # create the file and table now, so errors surface here
+        except sqlite3.Error as exc:
+            raise WorkbenchError(
+                f"the response cache {self.path} cannot be opened: {exc}",
+                "delete that file (it only saves repeated calls) or run with --no-cache",
+            ) from None
 
     def __repr__(self) -> str:
         return f"<ResponseCache {self.path}>"
@@ -91,10 +113,7 @@ class ResponseCache:
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of the process
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute(_SCHEMA)
-            if "parsed" not in {row[1] for row in conn.execute("PRAGMA table_info(responses)")}:
-                conn.execute(
-                    "ALTER TABLE responses ADD COLUMN parsed INTEGER"
-                )  # NULL: stored before the flag
+            _add_parsed_flag(conn)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)

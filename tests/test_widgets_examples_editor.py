@@ -167,3 +167,26 @@ def test_each_example_is_checked_against_its_own_question_by_the_critic(editor: 
     editor.set_example(i, query={**NEW, "breakdowns": [], "time_range": 3600})
     assert not any(is_critic_finding(f.code) for f in editor.states[i].findings)
     assert "the critic" not in editor.rows[i].summary.value
+
+
+def test_the_query_is_shown_and_edited_indented_and_bad_json_keeps_the_text(
+    editor: ExamplesEditor, copy_path: Path
+) -> None:
+    row = editor.rows[0]
+    query = editor.example_set.examples[0].query
+    assert row.query.value == json.dumps(query, indent=2, ensure_ascii=False)  # a clause a line
+    assert row.query.rows == max(4, min(24, row.query.value.count("\n") + 1))  # sized to its content
+    editor.set_example(0, query=json.dumps(NEW))  # typed on one line: shown indented once it reads
+    assert row.query.value == json.dumps(NEW, indent=2) and row.query.rows == len(
+        row.query.value.splitlines()
+    )
+    assert editor.example_set.examples[0].query == NEW
+    typed = '{\n  "calculations": [{"op": "COUNT"}]\n  "time_range": 60\n}'  # a missing comma
+    editor.set_example(0, query=typed)
+    assert row.query.value == typed  # nothing lost: the box keeps exactly what was typed
+    problem = editor.states[0].problem
+    assert "not valid JSON" in problem and "line 3" in problem and "\n" not in problem
+    before = copy_path.read_text()
+    editor.save_button.click()
+    assert "example 1: query is not valid JSON" in editor.error.value and copy_path.read_text() == before
+    assert editor.error.value.count("<div") == 1

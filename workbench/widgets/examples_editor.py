@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -21,7 +20,7 @@ from workbench.widgets._common import (
     set_values,
     show_error,
 )
-from workbench.widgets._example_row import ExampleRow, RowState
+from workbench.widgets._example_row import ExampleRow, RowState, pretty_query
 
 __all__ = ["ExamplesEditor"]
 
@@ -156,7 +155,7 @@ class ExamplesEditor(widgets.VBox):
         if question is not None:
             row.question.value = question
         if query is not None:
-            row.query.value = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+            row.query.value = pretty_query(query)
 
     def delete(self, index: int) -> None:
         del self._rows[index]

@@ -8,9 +8,7 @@ to a model or a dataset.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
@@ -22,8 +20,6 @@ from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
 
 __all__ = [
-    "Progress",
-    "Task",
     "builder_html",
     "clear_error",
     "critic_html",
@@ -103,87 +99,6 @@ def with_class(root: widgets.Widget, css_class: str) -> list[widgets.Widget]:
     for child in getattr(root, "children", ()):
         found += with_class(child, css_class)
     return found
-
-
-# --------------------------------------------------------------------------- background work
-
-
-class Task:
-    """Run long work in a background thread so the notebook stays responsive.
-
-    While it runs, ``buttons`` are disabled; when it ends they are enabled again. An
-    exception becomes a one-line message in ``error`` (and is kept in ``exception``),
-    never a traceback.
-    """
-
-    def __init__(self, *, buttons: Sequence[widgets.Button] = (), error: widgets.HTML | None = None) -> None:
-        self.buttons = tuple(buttons)
-        self.error = error
-        self.thread: threading.Thread | None = None
-        self.exception: BaseException | None = None
-        self.result: Any = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def start(
-        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], Any] | None = None
-    ) -> threading.Thread | None:
-        """Start ``fn(*args)`` unless a run is already going (then return ``None``)."""
-        if self.running:
-            return None
-        self.exception = self.result = None
-        for b in self.buttons:
-            b.disabled = True
-        if self.error is not None:
-            clear_error(self.error)
-
-        def target() -> None:
-            try:
-                self.result = fn(*args)
-                if on_done is not None:
-                    on_done(self.result)
-            except Exception as exc:  # shown in the widget: the thread must not die with a traceback
-                self.exception = exc
-                if self.error is not None:
-                    show_error(self.error, exc)
-            finally:
-                for b in self.buttons:
-                    b.disabled = False
-
-        self.thread = threading.Thread(target=target, name="workbench-widget", daemon=True)
-        self.thread.start()
-        return self.thread
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the run; True when it has finished."""
-        if self.thread is not None:
-            self.thread.join(timeout)
-        return not self.running
-
-
-class Progress:
-    """An eval's progress callback, called from its worker threads: one thread at a time updates the widgets
-    (``hold_sync`` is not thread-safe), at most every ``every_s`` seconds and always for the last trial, so a
-    large run sends tens of comm messages, not thousands."""
-
-    def __init__(self, bar: widgets.IntProgress, status: widgets.HTML, every_s: float = 0.25) -> None:
-        self.bar, self.status, self.every_s = bar, status, every_s
-        self.lock = threading.Lock()
-        self.last = 0.0
-        self.updates = 0
-
-    def __call__(self, done: int, total: int, *_: Any) -> None:
-        with self.lock:
-            now = time.monotonic()
-            if done < total and now - self.last < self.every_s:
-                return
-            self.last = now
-            self.updates += 1
-            with self.bar.hold_sync():
-                self.bar.max, self.bar.value = max(total, 1), done
-            self.status.value = f"{done} / {total} trials"
 
 
 # --------------------------------------------------------------------------- binding inputs

@@ -13,7 +13,6 @@ import traitlets
 
 from workbench.widgets._common import (
     OK_COLOR,
-    Task,
     clear_error,
     ensure_prompt,
     error_widget,
@@ -21,6 +20,7 @@ from workbench.widgets._common import (
     show_error,
 )
 from workbench.widgets._query_view import query_html
+from workbench.widgets._ui import Task
 from workbench.widgets._variant_file import VariantFiles
 
 __all__ = ["InstructionsEditor"]
@@ -114,7 +114,7 @@ class InstructionsEditor(widgets.VBox):
         self.status = widgets.HTML()
         self.status.add_class("wb-instructions-status")
         self.task = Task(buttons=[self.try_button], error=self.error)
-        self.try_button.on_click(lambda _: self.task.start(self.try_it))
+        self.try_button.on_click(lambda _: self._tried())
         for w in (self.instructions, self.conventions):
             w.observe(lambda _: self._edited(), names="value")
         self.question.observe(lambda _: self._show_cost(), names="value")
@@ -224,20 +224,40 @@ class InstructionsEditor(widgets.VBox):
 
     def try_it(self, question: str | None = None) -> tuple[Any, Any]:
         """Ask ``question`` (default: the box) of the original and the edited prompt; show both queries."""
-        from workbench.pipeline.ask import ask
+        answers = self._ask_both(self._question_for(question))
+        self._show_effect(answers)
+        return answers
 
+    def _question_for(self, question: str | None) -> str:
         if question is not None:
             self.question.value = question
         text = self.question.value.strip()
         if not text:
             raise ValueError("type a question to try the instructions on")
+        return text
+
+    def _ask_both(self, text: str) -> tuple[Any, Any]:
+        """The original's and the edited prompt's answers, touching no widget (a worker thread runs this)."""
+        from workbench.pipeline.ask import ask
+
         if self.dataset is None:
             from workbench.dataset.source import open_dataset
 
             self.dataset = open_dataset()
+        return ask(text, self.original, dataset=self.dataset), ask(text, self.prompt, dataset=self.dataset)
+
+    def _tried(self) -> None:
+        """The Try button: ask in the background, show the effect on the widget's thread."""
+        try:
+            text = self._question_for(None)
+        except ValueError as exc:
+            show_error(self.error, exc)
+            return
+        self.task.start(self._ask_both, text, on_done=self._show_effect)
+
+    def _show_effect(self, answers: tuple[Any, Any]) -> None:
+        before, after = answers
         now = self.dataset.schema().now_epoch
-        before = ask(text, self.original, dataset=self.dataset)
-        after = ask(text, self.prompt, dataset=self.dataset)
         same = before.spec == after.spec
         self.effect.value = (
             f"<div style='line-height:1.35'>{'the edit does not change the query' if same else 'the edit changes the query'}"
@@ -247,7 +267,6 @@ class InstructionsEditor(widgets.VBox):
             f"<div style='flex:1 1 0;min-width:0'><b>edited</b>"
             f"{query_html(after.spec, now, against=before.spec, against_label='original')}</div></div>"
         )
-        return before, after
 
 
 def parse_or_none(text: str) -> Any:

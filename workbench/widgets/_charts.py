@@ -90,7 +90,7 @@ def result_figure(result: Any, spec: Mapping[str, Any] | None = None, *, title: 
             labels = [" / ".join(str(v) for v in r[:start]) or columns[i] for r in rows]
             buckets = sorted({b for r in rows for b, _ in _heat_cells(r[i])})
             z = [[dict(_heat_cells(r[i])).get(b, 0) for r in rows] for b in buckets]
-            fig = go.Figure(go.Heatmap(x=labels, y=buckets, z=z, colorscale="Viridis"))
+            fig = _heatmap(go, labels, buckets, z)
             fig.update_layout(yaxis_title=columns[i], xaxis_title=" / ".join(columns[:start]) or None)
     if fig is not None and not fig.data:
         fig = None  # nothing to plot (e.g. every value null)
@@ -162,6 +162,15 @@ def _series_lines(go: Any, columns: list[str], rows: list[Sequence[Any]], start:
     return fig
 
 
+def _heatmap(go: Any, x: Sequence[Any], y: Sequence[Any], z: list[list[Any]]) -> Any:
+    """A heatmap whose colour bar is thin, so the cells get most of a narrow column's width."""
+    return go.Figure(
+        go.Heatmap(
+            x=x, y=y, z=z, colorscale="Viridis", colorbar={"thickness": 10, "outlinewidth": 0, "xpad": 4}
+        )
+    )
+
+
 def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: int) -> Any:
     """Time x bucket heatmap, summing groups."""
     cells: dict[Any, dict[float, float]] = {}
@@ -174,7 +183,7 @@ def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: i
         cells.setdefault(t, {})
     buckets = sorted({b for slot in cells.values() for b in slot})
     z = [[cells[t].get(b, 0) for t in times] for b in buckets]
-    fig = go.Figure(go.Heatmap(x=times, y=buckets, z=z, colorscale="Viridis"))
+    fig = _heatmap(go, times, buckets, z)
     fig.update_layout(xaxis_title="time (UTC)", yaxis_title=columns[i])
     return fig
 

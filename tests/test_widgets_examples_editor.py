@@ -169,17 +169,25 @@ def test_each_example_is_checked_against_its_own_question_by_the_critic(editor: 
     assert "the critic" not in editor.rows[i].summary.value
 
 
-def test_the_query_is_shown_and_edited_indented_and_bad_json_keeps_the_text(
+def test_the_query_is_shown_and_edited_a_clause_a_line_and_bad_json_keeps_the_text(
     editor: ExamplesEditor, copy_path: Path
 ) -> None:
     row = editor.rows[0]
     query = editor.example_set.examples[0].query
-    assert row.query.value == json.dumps(query, indent=2, ensure_ascii=False)  # a clause a line
-    assert row.query.rows == max(4, min(24, row.query.value.count("\n") + 1))  # sized to its content
-    editor.set_example(0, query=json.dumps(NEW))  # typed on one line: shown indented once it reads
-    assert row.query.value == json.dumps(NEW, indent=2) and row.query.rows == len(
-        row.query.value.splitlines()
-    )
+    lines = row.query.value.splitlines()
+    assert json.loads(row.query.value) == query and lines[0] == "{" and lines[-1] == "}"
+    for key in query:  # a clause a line
+        assert sum(line.startswith(f'  "{key}": ') for line in lines) == 1
+    assert row.query.rows == max(4, min(24, len(lines) + 1))  # sized to its content, a line of room
+    editor.set_example(0, query=json.dumps(NEW))  # typed on one line: shown a clause a line once it reads
+    lines = row.query.value.splitlines()
+    assert lines[1:-1] == [
+        '  "calculations": [{"op": "COUNT"}],',
+        '  "filters": [{"column": "error", "op": "=", "value": true}],',
+        '  "breakdowns": ["cloud.region"],',
+        '  "time_range": 86400',
+    ]
+    assert row.query.rows == len(lines) + 1 == 7
     assert editor.example_set.examples[0].query == NEW
     typed = '{\n  "calculations": [{"op": "COUNT"}]\n  "time_range": 60\n}'  # a missing comma
     editor.set_example(0, query=typed)

@@ -23,18 +23,32 @@ MIN_QUERY_ROWS, MAX_QUERY_ROWS = 4, 24
 
 
 def pretty_query(query: dict[str, Any] | str) -> str:
-    """A query as the editor shows it: indented JSON, one clause a line; text that is not JSON as it is."""
+    """A query as the editor shows it: a clause a line (a list of several filters or calculations, one item a
+    line), each item as compact JSON; text that is not a JSON object is kept exactly as typed."""
     if isinstance(query, str):
         try:
             query = json.loads(query)
         except json.JSONDecodeError:
             return query  # kept exactly as typed: the row says what is wrong with it
-    return json.dumps(query, indent=2, ensure_ascii=False)
+    if not isinstance(query, dict) or not query:
+        return query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in query.items():
+        if isinstance(value, list) and len(value) > 1:
+            items = ",\n".join(f"    {dumps(v)}" for v in value)
+            lines.append(f"  {dumps(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {dumps(key)}: {dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
 
 
 def query_rows(text: str) -> int:
-    """The query box's height in lines: its content, within ``MIN_QUERY_ROWS``..``MAX_QUERY_ROWS``."""
-    return max(MIN_QUERY_ROWS, min(MAX_QUERY_ROWS, text.count("\n") + 1))
+    """The query box's height in lines: its content and one more, within ``MIN_QUERY_ROWS``..``MAX_QUERY_ROWS``."""
+    return max(MIN_QUERY_ROWS, min(MAX_QUERY_ROWS, text.count("\n") + 2))  # a line of room for a wrapped one
 
 
 @dataclass
@@ -70,7 +84,7 @@ class ExampleRow:
             rows=2,
             continuous_update=False,
             placeholder="question",
-            layout=widgets.Layout(width="300px"),
+            layout=widgets.Layout(width="100%"),
         )
         self.question.add_class("wb-example-question")
         self.query = widgets.Textarea(
@@ -78,17 +92,23 @@ class ExampleRow:
             rows=query_rows(text),
             continuous_update=False,
             placeholder="query JSON",
-            layout=widgets.Layout(flex="1 1 auto", min_width="260px"),
+            layout=widgets.Layout(width="100%"),
         )
         self.query.add_class("wb-example-query")
-        self.info = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.info = widgets.HTML(layout=widgets.Layout(flex="1 1 30%", min_width="0"))
         self.up = widgets.Button(icon="arrow-up", tooltip="move up", layout=widgets.Layout(width="34px"))
         self.down = widgets.Button(
             icon="arrow-down", tooltip="move down", layout=widgets.Layout(width="34px")
         )
         self.delete = widgets.Button(icon="trash", tooltip="delete", layout=widgets.Layout(width="34px"))
         self.editor = widgets.HBox(
-            [self.question, self.query, self.info, widgets.VBox([self.up, self.down, self.delete])],
+            [
+                widgets.VBox(
+                    [self.question, self.query], layout=widgets.Layout(flex="1 1 60%", min_width="0")
+                ),
+                self.info,
+                widgets.VBox([self.up, self.down, self.delete]),
+            ],
             layout=widgets.Layout(display="none", padding="0 0 6px 66px", width="100%"),
         )
         self.editor.add_class("wb-example-editor")

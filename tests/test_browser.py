@@ -338,6 +338,17 @@ def test_every_widget_is_usable_at_1400x1000(lab_page, lab_server: LabServer) ->
         # instructions editor and inspector: token costs shown, a real price
         instructions = page.locator(".wb-instructions-editor")
         expect(instructions.locator(".wb-instructions-cost")).to_contain_text("instructions:")
+        # edit the instructions and save them to the variant file (the workspace's copy of prompts/compact.yaml)
+        box = instructions.locator(".wb-instructions textarea")
+        box.fill(box.input_value() + "\nPrefer P95 when no percentile is named.")
+        box.press("Tab")
+        expect(instructions.locator(".wb-instructions-cost")).to_contain_text(
+            "vs the original", timeout=10_000
+        )
+        instructions.locator(".wb-instructions-save button, button.wb-instructions-save").first.click()
+        expect(instructions.locator(".wb-instructions-status")).to_contain_text("saved to", timeout=10_000)
+        saved = (lab_server.root / "prompts" / "compact.yaml").read_text()
+        assert "Prefer P95 when no percentile is named." in saved
         not_clipped(page, ".wb-instructions-editor")
         shot(page, ".wb-instructions-editor", "instructions-editor")
         inspector = page.locator(".wb-inspector")

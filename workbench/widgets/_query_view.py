@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from workbench.core.templates import render
 from workbench.spec.view import builder_or_none, query_view
 from workbench.sql.pretty import pretty_sql
 
@@ -26,6 +27,14 @@ _CELL = "padding:1px 6px;vertical-align:top;"
 _KEY = f"{_CELL}width:1%;color:#555;font-weight:600;white-space:nowrap;font-size:11px"
 #: JupyterLab gives widget HTML a 28 px line height (one input row); text blocks want their own
 BLOCK = "line-height:1.35"
+_STYLES = {
+    "pre": SCROLL_PRE,
+    "block": BLOCK,
+    "diff": DIFF_STYLE,
+    "vdiff": VDIFF_STYLE,
+    "key": _KEY,
+    "cell": _CELL,
+}
 
 
 def query_html(
@@ -49,46 +58,9 @@ def query_html(
     if spec is None:
         return f"<i style='color:#777'>{escape(empty)}</i>"
     view = query_view(spec, now, against=against, others=others)
-    details = (
-        f"<details class='wb-raw-json'{' open' if raw_open else ''}><summary style='font-size:11px;"
-        f"color:#555;cursor:pointer'>raw JSON</summary><pre style='{SCROLL_PRE}'>{escape(view.raw)}</pre></details>"
+    return render(
+        "workbench.widgets", "query_view.html.j2", v=view, label=against_label, raw_open=raw_open, s=_STYLES
     )
-    if not view.valid:
-        return f"<div class='wb-query-view' style='{BLOCK}'><i style='color:#a15c00'>not a valid query</i>{details}</div>"
-    rows = []
-    for row in view.rows:
-        cls = " wb-diff" if row.differs else " wb-vdiff" if row.apart else ""
-        style = DIFF_STYLE if row.differs else VDIFF_STYLE if row.apart else ""
-        want = (
-            f"<div style='color:#666;font-size:10px'>{escape(against_label)}: {escape(row.want)}</div>"
-            if row.want is not None
-            else ""
-        )
-        rows.append(
-            f"<tr class='wb-clause{cls}' data-clause='{escape(row.name)}' "
-            f"style='{style}'><td style='{_KEY}'>{escape(row.name)}</td>"
-            f"<td style='{_CELL}font-family:monospace;font-size:11px;overflow-wrap:anywhere'>"
-            f"{escape(row.text) or '-'}{want}</td></tr>"
-        )
-    summary = ""
-    if view.compared:
-        summary = (
-            f"<div class='wb-diff-summary' style='font-size:11px;color:#b00020'>differs from {escape(against_label)}"
-            f" in: {escape(', '.join(view.differ))}</div>"
-            if view.differ
-            else f"<div class='wb-diff-summary' style='font-size:11px;color:#1b7a3a'>"
-            f"same clauses as {escape(against_label)}</div>"
-        )
-    line = (
-        f"<div class='wb-readback' style='font-size:12px;margin:2px 0'>&#8594; {escape(view.readback)}</div>"
-        if view.readback
-        else ""
-    )
-    table = (
-        "<table class='wb-builder' style='border-collapse:collapse;width:100%;table-layout:auto'>"
-        f"{''.join(rows)}</table>"
-    )
-    return f"<div class='wb-query-view' style='{BLOCK}'>{line}{summary}{table}{details}</div>"
 
 
 def sql_html(sql: str | None, *, dialect: str = "duckdb") -> str:

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
+from workbench.core.templates import render
 
 __all__ = [
     "builder_html",
@@ -162,22 +163,24 @@ def _finding_parts(f: Any) -> tuple[str, str, str, str, str | None]:
     return f.severity, f.code, f.message, f.path or "", f.suggestion
 
 
+def _finding_record(f: Any) -> dict[str, Any]:
+    severity, code, message, path, suggestion = _finding_parts(f)
+    return {
+        "severity": severity,
+        "color": SEVERITY_COLORS.get(severity, "#555"),
+        "code": code,
+        "message": message,
+        "path": path,
+        "suggestion": str(suggestion) if suggestion else "",
+    }
+
+
 def findings_html(findings: Iterable[Any] | None, *, none: str = "no findings") -> str:
     """One line per finding, colored by severity (``Finding`` objects or their dicts)."""
-    items = list(findings or ())
-    if not items:
-        return f"<span style='color:{OK_COLOR}'>&#10003; {escape(none)}</span>"
-    lines = []
-    for f in items:
-        severity, code, message, path, suggestion = _finding_parts(f)
-        color = SEVERITY_COLORS.get(severity, "#555")
-        where = f" <code>{escape(path)}</code>" if path else ""
-        fix = f" <i>({escape(str(suggestion))})</i>" if suggestion else ""
-        lines.append(
-            f"<div class='wb-finding wb-{escape(severity)}' style='color:{color}'>"
-            f"<b>{escape(severity)}</b> {escape(code)}{where}: {escape(message)}{fix}</div>"
-        )
-    return "".join(lines)
+    items = [_finding_record(f) for f in findings or ()]
+    return render("workbench.widgets", "findings.html.j2", findings=items, empty=none, ok=OK_COLOR).rstrip(
+        "\n"
+    )
 
 
 def split_findings(findings: Iterable[Any] | None) -> tuple[list[Any], list[Any]]:
@@ -194,23 +197,10 @@ def split_findings(findings: Iterable[Any] | None) -> tuple[list[Any], list[Any]
 def critic_html(findings: Iterable[Any] | None) -> str:
     """The critic's warnings in a yellow box (``wb-critic-box``), each with its message and suggestion; ``""``
     when there are none."""
-    items = list(findings or ())
+    items = [_finding_record(f) for f in findings or ()]
     if not items:
         return ""
-    lines = []
-    for f in items:
-        _severity, code, message, path, suggestion = _finding_parts(f)
-        where = f" <code>{escape(path)}</code>" if path else ""
-        fix = (
-            f"<div style='color:#555'>suggestion: <code>{escape(str(suggestion))}</code></div>"
-            if suggestion
-            else ""
-        )
-        lines.append(
-            f"<div class='wb-critic-warning'>&#9888; <b>{escape(code)}</b>{where}: {escape(message)}{fix}</div>"
-        )
-    head = "<b>the critic: this query may answer a different question</b>"
-    return f"<div class='wb-critic-box' style='{CRITIC_BOX_STYLE}'>{head}{''.join(lines)}</div>"
+    return render("workbench.widgets", "critic.html.j2", findings=items, style=CRITIC_BOX_STYLE).rstrip("\n")
 
 
 def readback_html(text: str | None) -> str:
@@ -236,20 +226,21 @@ def builder_html(clauses: Mapping[str, Any] | None) -> str:
     return f"<pre class='wb-builder' style='{PRE_STYLE};{MONO_STYLE}'>{escape(chr(10).join(rows))}</pre>"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> tuple[str, str]:
+    """A result value as ``(kind, text)`` for the table template: ``null``, ``heat`` (bucket count) or ``text``."""
     if value is None:
-        return "<span style='color:#999'>null</span>"
+        return "null", ""
     if isinstance(value, bool):
-        return str(value).lower()
+        return "text", str(value).lower()
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
+        return "text", f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
     if isinstance(value, datetime):
-        return escape(value.isoformat(sep=" "))
+        return "text", value.isoformat(sep=" ")
     if isinstance(value, date):
-        return escape(value.isoformat())
+        return "text", value.isoformat()
     if isinstance(value, Mapping) or is_pairs(value):
-        return f"<i>heatmap, {len(value)} buckets</i>"
-    return escape(str(value))
+        return "heat", str(len(value))
+    return "text", str(value)
 
 
 def is_pairs(value: Any) -> bool:
@@ -279,23 +270,14 @@ def result_table_html(
     if result is None:
         return "<i style='color:#777'>no result</i>"
     columns, rows, _series, count, truncated = table_parts(result)
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 6px;white-space:nowrap'>{escape(str(c))}</th>"
-        for c in columns
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:1px 6px;white-space:nowrap'>{_cell(v)}</td>" for v in row)
-        + "</tr>"
-        for row in rows[:max_rows]
-    )
     shown = min(len(rows), max_rows)
     more = " (more rows exist)" if truncated else ""
     note = f"{count:,} row{'s' if count != 1 else ''}{more}" + (
         f", first {shown} shown" if shown < count else ""
     )
-    return (
-        f"<div style='max-height:320px;overflow:auto'><table class='{css_class}' "
-        f"style='border-collapse:collapse;font-size:12px;line-height:1.35'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div><div style='color:#666;font-size:11px'>{note}</div>"
-    )
+    cells = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    html = render(
+        "workbench.widgets", "result_table.html.j2", columns=[str(c) for c in columns], rows=cells,
+        note=note, css_class=css_class,
+    )  # fmt: skip
+    return html.rstrip("\n")

@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import traitlets
 
 from workbench.core import format as fmt
+from workbench.core.templates import render
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.recall import RecallReport, column_recall
 from workbench.widgets._common import (
@@ -364,18 +365,9 @@ class SchemaEditor(widgets.VBox):
         return out
 
     def _show_columns(self) -> None:
-        rows = self.rows()
-        body = "".join(
-            f"<tr style='color:{'#222' if s == 'kept' else '#999'}'><td>{escape(n)}</td><td>{escape(t)}</td>"
-            f"<td>{s}</td><td>{escape(r)}</td></tr>"
-            for n, t, s, r in rows
-        )
-        self.columns_html.value = (
-            f"<div style='max-height:300px;overflow:auto'><table class='wb-columns-table' style='font-size:12px'>"
-            f"<thead><tr><th align=left>column</th><th align=left>type</th><th align=left>status</th>"
-            f"<th align=left>reason</th></tr></thead><tbody>{body}</tbody></table></div>"
-            f"<div style='color:#666;font-size:11px'>{len(rows)} columns shown</div>"
-        )
+        self.columns_html.value = render(
+            "workbench.widgets", "columns_table.html.j2", rows=self.rows()
+        ).rstrip("\n")
 
 
 def _relevance_options(value: str) -> list[str]:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from workbench.core.errors import ConfigError
 from workbench.core.yamlio import display_path
 
 __all__ = ["VariantFiles", "header_comments", "write_atomic"]
@@ -65,19 +66,19 @@ class VariantFiles:
             self._seen[key] = digest
 
     def check(self, target: Path) -> bool:
-        """Whether ``target`` exists; raises a one-line ``ValueError`` when writing it could lose someone's edit."""
+        """Whether ``target`` exists; raises a one-line ``ConfigError`` (a ``WorkbenchError``) when writing it could lose someone's edit."""
         digest, known = _digest(target), self._seen.get(target)
         if digest is None:
             return False
         if known is None:
-            raise ValueError(
-                f"{display_path(target)} exists and was not loaded here: nothing written; "
-                "choose a new path in 'save to'"
+            raise ConfigError(
+                f"{display_path(target)} exists and was not loaded here: nothing written",
+                "choose a new path in 'save to'",
             )
         if digest != known:
-            raise ValueError(
-                f"{display_path(target)} changed on disk since it was loaded: nothing written; reload the "
-                "variant to keep those changes, or save to another path"
+            raise ConfigError(
+                f"{display_path(target)} changed on disk since it was loaded: nothing written",
+                "reload the variant to keep those changes, or save to another path",
             )
         return True
 
@@ -93,7 +94,7 @@ class VariantFiles:
 
         path = Path(target).expanduser().resolve()
         if path.suffix not in (".yaml", ".yml"):
-            raise ValueError(f"{display_path(path)}: a variant file ends in .yaml; give a .yaml path")
+            raise ConfigError(f"{display_path(path)} is not a variant file", "give a path ending in .yaml")
         exists = self.check(path)
         base = load_variant(path) if exists else variant.with_(name=path.stem)
         new = base.with_(conventions=None).with_(instructions=instructions, conventions=conventions)

@@ -184,8 +184,8 @@ class InstructionsEditor(widgets.VBox):
     def save(self, path: str | Path | None = None) -> Path:
         """Write the instructions and conventions as edited to ``path`` (default: the "save to" box).
 
-        Raises a one-line ``ValueError`` when the boxes do not read or the file changed on disk since it
-        was loaded (nothing is written then)."""
+        Raises a one-line ``ValueError`` when the boxes do not read, a ``ConfigError`` when the file changed on
+        disk since it was loaded or exists without having been loaded here (nothing is written then)."""
         text = self.instructions.value
         if not text.strip():
             raise ValueError("the instructions are empty: write what the model should do before saving")

@@ -189,6 +189,56 @@ def shot(page, selector: str, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+#: per chart: its width and its column's, the heatmap images drawn, the x tick labels' boxes and rotations
+HEATMAP_JS = """
+(charts) => charts.map(c => {
+  const plot = c.querySelector('.js-plotly-plot');
+  const ticks = [...(plot ? plot.querySelectorAll('.xtick text') : [])];
+  return {
+    width: plot ? plot.getBoundingClientRect().width : 0,
+    column: c.getBoundingClientRect().width,
+    images: plot ? plot.querySelectorAll('.heatmaplayer image').length : 0,
+    z: plot && plot.data && plot.data[0] ? (plot.data[0].z || []).flat().filter(v => v > 0).length : 0,
+    // a label of two lines ("12:00", "Nov 19, 2026") is two boxes: labels overlap only within one line
+    lines: ticks.flatMap(t => {
+      const parts = t.querySelectorAll('tspan.line');
+      return [...(parts.length ? parts : [t])].map(e => {
+        const r = e.getBoundingClientRect();
+        return [Math.round(r.top), r.left, r.right, r.width, r.height];
+      });
+    }),
+    rotated: ticks.filter(t => /rotate\\((?!0[,)])/.test(t.getAttribute('transform') || '')).length,
+    texts: ticks.map(t => t.textContent),
+  };
+})
+"""
+
+
+def check_heatmaps(page, side) -> None:
+    """A HEATMAP question: in each column a heatmap with data, as wide as its column, with date labels that
+    read across (horizontal, not overlapping)."""
+    from playwright.sync_api import expect
+
+    side.locator(".wb-question input").fill("heatmap of duration_ms per hour over the last day")
+    side.locator(".wb-question input").press("Enter")
+    expect(side.locator(".wb-chart .js-plotly-plot .heatmaplayer image")).to_have_count(3, timeout=60_000)
+    expect(side.locator(".wb-status")).to_contain_text("done in", timeout=60_000)
+    charts = side.locator(".wb-chart").evaluate_all(HEATMAP_JS)
+    assert len(charts) == 3, charts
+    for c in charts:
+        assert c["images"] == 1 and c["z"] > 0, f"a heatmap without data: {c}"
+        assert 0.8 * c["column"] <= c["width"] <= c["column"] + 1, f"not sized to its column: {c}"
+        assert len(c["texts"]) >= 2 and c["rotated"] == 0, f"date labels missing or turned: {c}"
+        assert all(w >= h for *_, w, h in c["lines"]), f"vertical date labels: {c}"
+        spans = sorted((top, left, right) for top, left, right, _, _ in c["lines"])
+        overlaps = [(a, b) for a, b in pairwise(spans) if a[0] == b[0] and a[2] > b[1] + 1]
+        assert not overlaps, f"date labels overlap: {c['texts']} {overlaps}"
+        assert any(re.search(r"\d{1,2}:\d{2}|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", t)
+                   for t in c["texts"]), f"no dates on the x axis: {c['texts']}"  # fmt: skip
+    not_clipped(page, ".wb-side-by-side")
+    shot(page, ".wb-chart", "side-by-side-heatmap")
+
+
 def test_every_widget_is_usable_at_1400x1000(lab_page, lab_server: LabServer) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
@@ -224,6 +274,7 @@ def test_every_widget_is_usable_at_1400x1000(lab_page, lab_server: LabServer) ->
         assert points.count() > 3, "the time-series charts have no data"
         not_clipped(page, ".wb-side-by-side")
         shot(page, ".wb-side-by-side", "side-by-side")
+        check_heatmaps(page, side)
 
         # dashboard: run an evaluation, click a cell: its detail is beside the grid, in view
         dash = page.locator(".wb-dashboard")
@@ -287,6 +338,17 @@ def test_every_widget_is_usable_at_1400x1000(lab_page, lab_server: LabServer) ->
         # instructions editor and inspector: token costs shown, a real price
         instructions = page.locator(".wb-instructions-editor")
         expect(instructions.locator(".wb-instructions-cost")).to_contain_text("instructions:")
+        # edit the instructions and save them to the variant file (the workspace's copy of prompts/compact.yaml)
+        box = instructions.locator(".wb-instructions textarea")
+        box.fill(box.input_value() + "\nPrefer P95 when no percentile is named.")
+        box.press("Tab")
+        expect(instructions.locator(".wb-instructions-cost")).to_contain_text(
+            "vs the original", timeout=10_000
+        )
+        instructions.locator(".wb-instructions-save button, button.wb-instructions-save").first.click()
+        expect(instructions.locator(".wb-instructions-status")).to_contain_text("saved to", timeout=10_000)
+        saved = (lab_server.root / "prompts" / "compact.yaml").read_text()
+        assert "Prefer P95 when no percentile is named." in saved
         not_clipped(page, ".wb-instructions-editor")
         shot(page, ".wb-instructions-editor", "instructions-editor")
         inspector = page.locator(".wb-inspector")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from _run_records import BAD_FINDING, HOSTILE, QUESTIONS, record_run
+from _run_records import BAD_FINDING, BAD_SPEC, HOSTILE, QUESTIONS, record_run
 from browser_harness import chromium  # noqa: F401  (fixture)
 
 from workbench.cli import main
@@ -146,8 +147,36 @@ def test_failures_show_query_findings_and_sql_escaped(run) -> None:
     assert HOSTILE not in page  # model output is escaped, never markup
     assert "&lt;script&gt;alert(" in page
     assert BAD_FINDING["code"] in text and BAD_FINDING["suggestion"] in text
-    assert 'SELECT COUNT(*) FROM "events" -- naive q3 0' in text
+    # the SQL as sqlglot's pretty printer lays it out (a clause a line; the comment kept), in a box that scrolls
+    assert re.search(
+        r'<pre class="sql">SELECT\n  COUNT\(\*\)\nFROM &#34;events&#34; /\* naive q3 0 \*/</pre>', page
+    )
     assert "gold query" in text and "COUNT_DISTINCT" in text
+
+
+def test_failures_show_each_query_as_a_builder_with_the_clauses_that_differ_from_the_gold(run) -> None:
+    from workbench.spec.view import clause_text, query_view
+
+    loaded, _ = run
+    page = render_report([loaded])
+    gold, view = QUESTIONS["q3"].gold, query_view(BAD_SPEC, against=QUESTIONS["q3"].gold)
+    assert view.differ  # the bad query differs from the gold somewhere
+    section = page[page.index('id="f0-q3"') :]
+    section = section[: section.find('<details id="', 1)]  # up to the next failure
+    marked = re.findall(r'<tr class="clause diff" data-clause="([^"]+)">', section)
+    assert set(marked) == set(view.differ)  # the clauses the widgets mark, marked here too
+    assert f"differs from gold in: {', '.join(view.differ)}" in section
+    for row in view.rows:
+        if row.differs:
+            assert escape(f"gold: {row.want}", quote=True).replace("&#x27;", "&#39;") in section
+    from workbench.spec.view import builder_or_none
+
+    gold_clauses = builder_or_none(gold)
+    assert (
+        escape(clause_text(gold_clauses, "VISUALIZE"), quote=True) in section
+    )  # the gold's own builder form
+    assert '<details class="raw-json"><summary>raw JSON</summary>' in section  # the JSON one click away
+    assert "&#34;calculations&#34;" in section and '<pre>{"calculations"' not in section
 
 
 def test_failures_read_each_query_back_and_mark_the_critics_warnings(run) -> None:

@@ -14,12 +14,12 @@ from workbench.core.findings import error, warning
 from workbench.sql.execute import QueryResult
 from workbench.widgets._charts import plotly_output, result_figure
 from workbench.widgets._common import (
-    Task,
     findings_html,
     message_of,
     result_table_html,
     with_class,
 )
+from workbench.widgets._ui import Task
 
 T0, T1 = datetime(2026, 11, 20, 10), datetime(2026, 11, 20, 11)
 

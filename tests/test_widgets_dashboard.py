@@ -238,7 +238,7 @@ def test_progress_from_many_threads_is_serialised_and_throttled() -> None:
 
     import ipywidgets as widgets
 
-    from workbench.widgets._common import Progress
+    from workbench.widgets._ui import Progress
 
     bar, status = widgets.IntProgress(), widgets.HTML()
     progress = Progress(bar, status, every_s=60)

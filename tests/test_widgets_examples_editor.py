@@ -167,3 +167,34 @@ def test_each_example_is_checked_against_its_own_question_by_the_critic(editor: 
     editor.set_example(i, query={**NEW, "breakdowns": [], "time_range": 3600})
     assert not any(is_critic_finding(f.code) for f in editor.states[i].findings)
     assert "the critic" not in editor.rows[i].summary.value
+
+
+def test_the_query_is_shown_and_edited_a_clause_a_line_and_bad_json_keeps_the_text(
+    editor: ExamplesEditor, copy_path: Path
+) -> None:
+    row = editor.rows[0]
+    query = editor.example_set.examples[0].query
+    lines = row.query.value.splitlines()
+    assert json.loads(row.query.value) == query and lines[0] == "{" and lines[-1] == "}"
+    for key in query:  # a clause a line
+        assert sum(line.startswith(f'  "{key}": ') for line in lines) == 1
+    assert row.query.rows == max(4, min(24, len(lines) + 1))  # sized to its content, a line of room
+    editor.set_example(0, query=json.dumps(NEW))  # typed on one line: shown a clause a line once it reads
+    lines = row.query.value.splitlines()
+    assert lines[1:-1] == [
+        '  "calculations": [{"op": "COUNT"}],',
+        '  "filters": [{"column": "error", "op": "=", "value": true}],',
+        '  "breakdowns": ["cloud.region"],',
+        '  "time_range": 86400',
+    ]
+    assert row.query.rows == len(lines) + 1 == 7
+    assert editor.example_set.examples[0].query == NEW
+    typed = '{\n  "calculations": [{"op": "COUNT"}]\n  "time_range": 60\n}'  # a missing comma
+    editor.set_example(0, query=typed)
+    assert row.query.value == typed  # nothing lost: the box keeps exactly what was typed
+    problem = editor.states[0].problem
+    assert "not valid JSON" in problem and "line 3" in problem and "\n" not in problem
+    before = copy_path.read_text()
+    editor.save_button.click()
+    assert "example 1: query is not valid JSON" in editor.error.value and copy_path.read_text() == before
+    assert editor.error.value.count("<div") == 1

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from workbench.core.errors import ConfigError
 from workbench.prompt.render import Prompt
+from workbench.prompt.variant import load_variant
 from workbench.widgets.instructions_editor import InstructionsEditor, conventions_yaml, parse_conventions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,3 +78,63 @@ def test_try_it_shows_the_effect_of_an_edit_on_the_query(compact: Prompt, small_
     assert before.spec != after.spec and "the edit changes the query" in ed.effect.value
     marked = set(re.findall(r"class='wb-clause wb-diff' data-clause='([^']+)'", ed.effect.value))
     assert marked == {"VISUALIZE", "ORDER BY"} and f"original: {slow}(duration_ms)" in ed.effect.value
+
+
+@pytest.fixture
+def variant_copy(tmp_path: Path) -> Path:
+    """``prompts/compact.yaml`` and its instructions file, copied where a save may write."""
+    folder = tmp_path / "prompts"
+    (folder / "instructions").mkdir(parents=True)
+    shutil.copy(REPO / "prompts" / "compact.yaml", folder / "compact.yaml")
+    shutil.copy(REPO / "prompts" / "instructions" / "default.md", folder / "instructions" / "default.md")
+    return folder / "compact.yaml"
+
+
+def test_save_writes_the_instructions_and_conventions_to_the_variant_file(
+    variant_copy: Path, small_dataset
+) -> None:
+    ed = InstructionsEditor(Prompt.load(str(variant_copy), small_dataset))
+    assert ed.path.value == str(variant_copy.resolve())
+    header = variant_copy.read_text().split("\nname:")[0]
+    ed.instructions.value += "\nPrefer P95 when no percentile is named."
+    ed.conventions.value = conventions_yaml(ed.prompt.variant.conventions) + "slow_op: P95\n"
+    ed.save_button.click()
+    assert ed.error.layout.display == "none" and "saved to" in ed.status.value, ed.error.value
+    saved = load_variant(variant_copy)
+    assert saved.instructions.endswith("Prefer P95 when no percentile is named.")
+    assert saved.conventions.slow_op == "P95"
+    assert (
+        saved.schema == ed.original.variant.schema and saved.model == ed.original.variant.model
+    )  # the rest kept
+    assert variant_copy.read_text().startswith(header)  # the file's own explanation stays
+    assert (
+        variant_copy.parent / "instructions" / "default.md"
+    ).read_text() == ed.original.variant.instructions
+    assert not [p for p in variant_copy.parent.iterdir() if p.name.endswith(".tmp")]
+    ed.instructions.value += "\nSecond edit."
+    ed.save()  # our own earlier save is not "changed on disk"
+    assert load_variant(variant_copy).instructions.endswith("Second edit.")
+
+
+def test_save_refuses_a_file_changed_on_disk_and_loses_nothing(variant_copy: Path, small_dataset) -> None:
+    ed = InstructionsEditor(Prompt.load(str(variant_copy), small_dataset))
+    variant_copy.write_text(variant_copy.read_text().replace("temperature: 0.0", "temperature: 0.5"))
+    changed = variant_copy.read_text()
+    ed.instructions.value += "\nMy edit."
+    ed.save_button.click()
+    assert ed.error.layout.display is None and "changed on disk since it was loaded" in ed.error.value
+    assert "\n" not in ed.error.value and "Traceback" not in ed.error.value and "Error" not in ed.error.value
+    assert variant_copy.read_text() == changed and ed.instructions.value.endswith("My edit.")  # nothing lost
+    other = variant_copy.parent / "compact-p95.yaml"
+    ed.path.value = str(other)  # Save as
+    ed.save_button.click()
+    assert ed.error.layout.display == "none" and str(other.resolve()) in ed.status.value
+    saved = load_variant(other)
+    assert saved.name == "compact-p95" and saved.instructions.endswith("My edit.")
+    assert saved.temperature == 0.0  # the variant as loaded, not the other program's edit
+    with pytest.raises(ConfigError, match="exists and was not loaded here"):
+        ed.save(REPO / "prompts" / "naive.yaml")  # never over a file the editor did not read
+    ed.conventions.value = "slow_op: [P95"
+    with pytest.raises(ValueError, match="not valid YAML"):
+        ed.save(other)
+    assert load_variant(other).instructions.endswith("My edit.")

@@ -17,7 +17,8 @@ from typing import Any
 from workbench.core import format as fmt
 from workbench.critic import is_critic_finding
 from workbench.evaluation.metrics import QuestionCounts
-from workbench.spec.readback import readback_or_none
+from workbench.spec.view import query_view
+from workbench.sql.pretty import pretty_sql
 
 __all__ = ["failures", "grid"]
 
@@ -93,7 +94,7 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _trial(t: dict[str, Any]) -> dict[str, Any]:
+def _trial(t: dict[str, Any], gold: Any) -> dict[str, Any]:
     diff = t.get("diff")
     differing = [k for k, v in diff.items() if v and k != "details"] if isinstance(diff, dict) else []
     raw = t.get("raw_output")
@@ -104,11 +105,11 @@ def _trial(t: dict[str, Any]) -> dict[str, Any]:
         "valid": "yes" if t.get("valid") else "no",
         "latency": fmt.ms(_number(t.get("latency_ms"))),
         "differs": ", ".join(map(str, differing)),
-        "spec": None if t.get("spec") is None else _json(t["spec"]),
-        "readback": readback_or_none(t.get("spec")) if t.get("valid") else None,
+        # the model's query as the widgets show it: the builder form, its clauses that differ from the gold
+        "spec": None if t.get("spec") is None else query_view(t["spec"], against=gold),
         "raw": raw_text[:MAX_RAW_CHARS],
         "findings": [_finding(f) for f in t.get("findings") or ()],
-        "sql": str(t.get("sql") or ""),
+        "sql": pretty_sql(str(t["sql"])) if t.get("sql") else "",
         "error": str(t.get("error") or ""),
     }
 
@@ -139,10 +140,9 @@ def failures(
                     "wrong": len(failed[qid]),
                     "trials": counts.get(qid, QuestionCounts(0, 0)).trials,
                     "question": str(q.get("question") or ""),
-                    "gold": None if q.get("gold") is None else _json(q["gold"]),
-                    "gold_readback": readback_or_none(q.get("gold")),
+                    "gold": None if q.get("gold") is None else query_view(q["gold"]),
                     "accept": _json(q["accept"]) if q.get("accept") else None,
-                    "attempts": [_trial(t) for t in failed[qid]],
+                    "attempts": [_trial(t, q.get("gold")) for t in failed[qid]],
                 }
             )
         out.append(

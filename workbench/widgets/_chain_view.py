@@ -13,7 +13,9 @@ from html import escape
 from typing import Any
 
 import ipywidgets as widgets
+from markupsafe import Markup
 
+from workbench.core.templates import render
 from workbench.evaluation.chains import ChainEval, chain_rows
 from workbench.spec.diff import spec_diff
 from workbench.spec.readback import readback_or_none
@@ -50,7 +52,7 @@ def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
     """A ``Conversation``'s turns, oldest first (``wb-turn`` each): the question, its change and its query."""
     if not turns:
         return ""
-    parts = []
+    items = []
     for n, t in enumerate(turns, 1):
         lines = t.diff.lines() if t.diff is not None else None
         query = (
@@ -58,16 +60,9 @@ def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
             if t.spec is not None and t.previous is not None
             else query_html(t.spec, now, empty=t.answer.message or "no valid query")
         )
-        last = n == len(turns)
-        parts.append(
-            f"<div class='wb-turn' style='margin:2px 0;line-height:1.35'>"
-            f"<div style='font-size:12px'><b>{n}.</b> {escape(t.question)}"
-            f"{' <span style=color:#666>(current)</span>' if last else ''}</div>"
-            f"{diff_html(lines) if n > 1 else opening_html(t.spec, now)}"
-            f"<details><summary style='font-size:11px;color:#555;cursor:pointer'>query after turn {n}</summary>"
-            f"{query}</details></div>"
-        )
-    return "".join(parts)
+        change = diff_html(lines) if n > 1 else opening_html(t.spec, now)
+        items.append({"question": t.question, "change": Markup(change), "query": Markup(query)})
+    return render("workbench.widgets", "turns.html.j2", turns=items).rstrip("\n")
 
 
 def gold_gap(spec: Any, gold: Any, now: int | None = None) -> list[str] | None:
@@ -83,20 +78,11 @@ def gold_gap(spec: Any, gold: Any, now: int | None = None) -> list[str] | None:
 def chain_metrics_html(result: ChainEval, k: int | None = None) -> str:
     """``chain_rows`` (the CLI's and the report's chain table) as an HTML table (``wb-chain-metrics``)."""
     header, *rows = chain_rows(result, k)
-    head = "".join(f"<th align=left style='padding:2px 8px'>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='padding:2px 8px'>{escape(c)}</td>" for c in row) + "</tr>"
-        for row in rows
-    )
-    return (
-        f"<div>run <b>{escape(str(result.run_id))}</b>, conversation set <b>{escape(result.name)}</b>: "
-        f"{_n_chains(result)} chains, "
-        f"{result.trials} trial{'s' if result.trials != 1 else ''} per chain "
-        f"(<i>own</i>: each turn follows the model's previous answer; <i>gold</i>: the previous turn's gold)</div>"
-        "<div style='overflow-x:auto;max-width:100%'><table class='wb-chain-metrics' "
-        "style='font-size:12px;white-space:nowrap;border-collapse:collapse'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
-    )
+    html = render(
+        "workbench.widgets", "chain_metrics.html.j2", run_id=str(result.run_id), name=result.name,
+        n_chains=_n_chains(result), trials=result.trials, header=header, rows=rows,
+    )  # fmt: skip
+    return html.rstrip("\n")
 
 
 def _n_chains(result: ChainEval) -> int:

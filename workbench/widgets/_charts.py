@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from html import escape
 from itertools import pairwise
 from typing import Any
 
@@ -18,9 +19,12 @@ import ipywidgets as widgets
 
 from workbench.widgets._common import is_pairs, table_parts
 
-__all__ = ["PLOTLY_MIME", "bucket_times", "plotly_output", "result_figure"]
+__all__ = ["PLOTLY_MIME", "accuracy_figure", "bucket_times", "plotly_output", "result_figure"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+#: a colour and a marker per variant in the accuracy chart (plotly's default palette)
+COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880")
+SYMBOLS = ("circle", "diamond", "square", "triangle-up", "star", "x", "cross", "pentagon")
 
 
 def _heat_cells(value: Any) -> list[tuple[float, float]]:
@@ -86,7 +90,7 @@ def result_figure(result: Any, spec: Mapping[str, Any] | None = None, *, title: 
             labels = [" / ".join(str(v) for v in r[:start]) or columns[i] for r in rows]
             buckets = sorted({b for r in rows for b, _ in _heat_cells(r[i])})
             z = [[dict(_heat_cells(r[i])).get(b, 0) for r in rows] for b in buckets]
-            fig = go.Figure(go.Heatmap(x=labels, y=buckets, z=z, colorscale="Viridis"))
+            fig = _heatmap(go, labels, buckets, z)
             fig.update_layout(yaxis_title=columns[i], xaxis_title=" / ".join(columns[:start]) or None)
     if fig is not None and not fig.data:
         fig = None  # nothing to plot (e.g. every value null)
@@ -158,6 +162,15 @@ def _series_lines(go: Any, columns: list[str], rows: list[Sequence[Any]], start:
     return fig
 
 
+def _heatmap(go: Any, x: Sequence[Any], y: Sequence[Any], z: list[list[Any]]) -> Any:
+    """A heatmap whose colour bar is thin, so the cells get most of a narrow column's width."""
+    return go.Figure(
+        go.Heatmap(
+            x=x, y=y, z=z, colorscale="Viridis", colorbar={"thickness": 10, "outlinewidth": 0, "xpad": 4}
+        )
+    )
+
+
 def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: int) -> Any:
     """Time x bucket heatmap, summing groups."""
     cells: dict[Any, dict[float, float]] = {}
@@ -170,7 +183,7 @@ def _series_heatmap(go: Any, columns: list[str], rows: list[Sequence[Any]], i: i
         cells.setdefault(t, {})
     buckets = sorted({b for slot in cells.values() for b in slot})
     z = [[cells[t].get(b, 0) for t in times] for b in buckets]
-    fig = go.Figure(go.Heatmap(x=times, y=buckets, z=z, colorscale="Viridis"))
+    fig = _heatmap(go, times, buckets, z)
     fig.update_layout(xaxis_title="time (UTC)", yaxis_title=columns[i])
     return fig
 
@@ -187,3 +200,53 @@ def plotly_output(output: widgets.Output, fig: Any | None) -> None:
     figure = json.loads(pio.to_json(fig, validate=False, remove_uids=False))
     bundle = {PLOTLY_MIME: figure, "text/plain": "plotly chart"}
     output.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
+
+
+def accuracy_figure(metrics: Mapping[str, Any]) -> Any:
+    """Accuracy (with its interval over questions) against cost per 1,000 questions, or prompt tokens when
+    every variant is free: a trace per variant with its own colour, marker and legend entry; ``None``
+    without variants."""
+    import plotly.graph_objects as go
+
+    points = list(metrics.items())
+    if not points:
+        return None
+    by_cost = all(m.cost_usd is not None for _, m in points) and any(m.cost_usd > 0 for _, m in points)
+    xs = [m.cost_per_1k_questions if by_cost else (m.tokens_in_mean or 0) for _, m in points]
+    fig = go.Figure()
+    # a trace per variant: its own colour and symbol and a legend entry; sizes shrink so points that
+    # coincide (same tokens, same accuracy) stay visible one inside the other; no text labels to collide
+    for i, ((name, m), x) in enumerate(zip(points, xs, strict=True)):
+        lo, hi = m.accuracy_ci_questions
+        fig.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[100 * m.accuracy],
+                name=name,
+                mode="markers",
+                marker={"size": max(8, 18 - 4 * i), "symbol": SYMBOLS[i % len(SYMBOLS)],
+                        "color": COLORS[i % len(COLORS)], "line": {"width": 1, "color": "white"}},
+                error_y={"type": "data", "symmetric": False, "array": [100 * (hi - m.accuracy)],
+                         "arrayminus": [100 * (m.accuracy - lo)], "color": COLORS[i % len(COLORS)]},
+                hovertemplate=f"{escape(name)}<br>%{{y:.1f}}% at %{{x:,.0f}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        title="accuracy vs cost" if by_cost else "accuracy vs prompt tokens (every variant is free)",
+        xaxis_title="USD per 1,000 questions" if by_cost else "mean prompt tokens per question",
+        yaxis_title="accuracy (%)",
+        yaxis_range=[-5, 105],
+        xaxis_range=_padded(xs),
+        showlegend=True,
+        legend={"title": {"text": "variant"}},
+        height=320,
+        margin={"l": 50, "r": 20, "t": 40, "b": 40},
+    )
+    return fig
+
+
+def _padded(xs: list[float]) -> list[float]:
+    """An x range with room around the points (plotly puts two points on the plot's edges)."""
+    lo, hi = min(xs), max(xs)
+    pad = (hi - lo) * 0.15 or max(abs(hi) * 0.15, 1.0)
+    return [lo - pad, hi + pad]

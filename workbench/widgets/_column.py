@@ -143,11 +143,27 @@ class VariantColumn(widgets.VBox):
         if self.prompt is None:
             return None
         self.clear()
+        return self.present(self.ask_turn(question, dataset, cache=cache, follow_up=follow_up), gold)
+
+    def ask_turn(self, question: str, dataset: Any, *, cache: Any = None, follow_up: bool = False) -> Any:
+        """Ask without touching a widget (safe in a worker thread): the ``Turn``, or the exception raised."""
+        if self.prompt is None:
+            return None
         try:
             if self.conversation is None or not follow_up:
                 self.conversation = Conversation(self.prompt, dataset, cache=cache)
-            turn = self.conversation.ask(question)
-            self.show(turn.answer, gold if turn.previous is None else None, now=self.conversation.now)
+            return self.conversation.ask(question)
+        except Exception as exc:  # shown by ``present``, on the widget's thread
+            return exc
+
+    def present(self, outcome: Any, gold: Any = None) -> Any:
+        """Show what ``ask_turn`` gave (on the widget's thread); returns the answer or None."""
+        if outcome is None:
+            return None
+        try:
+            if isinstance(outcome, Exception):
+                raise outcome
+            self.show(outcome.answer, gold if outcome.previous is None else None, now=self.conversation.now)
         except Exception as exc:
             if self.answer is None:
                 self.query.value = query_html(None)
@@ -155,7 +171,7 @@ class VariantColumn(widgets.VBox):
             self.show_turns()
             return None
         self.show_turns()
-        return turn.answer
+        return outcome.answer
 
     @property
     def turn_list(self) -> list[Turn]:

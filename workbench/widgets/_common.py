@@ -8,9 +8,7 @@ to a model or a dataset.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
@@ -20,10 +18,9 @@ import ipywidgets as widgets
 
 from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
+from workbench.core.templates import render
 
 __all__ = [
-    "Progress",
-    "Task",
     "builder_html",
     "clear_error",
     "critic_html",
@@ -105,87 +102,6 @@ def with_class(root: widgets.Widget, css_class: str) -> list[widgets.Widget]:
     return found
 
 
-# --------------------------------------------------------------------------- background work
-
-
-class Task:
-    """Run long work in a background thread so the notebook stays responsive.
-
-    While it runs, ``buttons`` are disabled; when it ends they are enabled again. An
-    exception becomes a one-line message in ``error`` (and is kept in ``exception``),
-    never a traceback.
-    """
-
-    def __init__(self, *, buttons: Sequence[widgets.Button] = (), error: widgets.HTML | None = None) -> None:
-        self.buttons = tuple(buttons)
-        self.error = error
-        self.thread: threading.Thread | None = None
-        self.exception: BaseException | None = None
-        self.result: Any = None
-
-    @property
-    def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def start(
-        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], Any] | None = None
-    ) -> threading.Thread | None:
-        """Start ``fn(*args)`` unless a run is already going (then return ``None``)."""
-        if self.running:
-            return None
-        self.exception = self.result = None
-        for b in self.buttons:
-            b.disabled = True
-        if self.error is not None:
-            clear_error(self.error)
-
-        def target() -> None:
-            try:
-                self.result = fn(*args)
-                if on_done is not None:
-                    on_done(self.result)
-            except Exception as exc:  # shown in the widget: the thread must not die with a traceback
-                self.exception = exc
-                if self.error is not None:
-                    show_error(self.error, exc)
-            finally:
-                for b in self.buttons:
-                    b.disabled = False
-
-        self.thread = threading.Thread(target=target, name="workbench-widget", daemon=True)
-        self.thread.start()
-        return self.thread
-
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the run; True when it has finished."""
-        if self.thread is not None:
-            self.thread.join(timeout)
-        return not self.running
-
-
-class Progress:
-    """An eval's progress callback, called from its worker threads: one thread at a time updates the widgets
-    (``hold_sync`` is not thread-safe), at most every ``every_s`` seconds and always for the last trial, so a
-    large run sends tens of comm messages, not thousands."""
-
-    def __init__(self, bar: widgets.IntProgress, status: widgets.HTML, every_s: float = 0.25) -> None:
-        self.bar, self.status, self.every_s = bar, status, every_s
-        self.lock = threading.Lock()
-        self.last = 0.0
-        self.updates = 0
-
-    def __call__(self, done: int, total: int, *_: Any) -> None:
-        with self.lock:
-            now = time.monotonic()
-            if done < total and now - self.last < self.every_s:
-                return
-            self.last = now
-            self.updates += 1
-            with self.bar.hold_sync():
-                self.bar.max, self.bar.value = max(total, 1), done
-            self.status.value = f"{done} / {total} trials"
-
-
 # --------------------------------------------------------------------------- binding inputs
 
 
@@ -247,22 +163,24 @@ def _finding_parts(f: Any) -> tuple[str, str, str, str, str | None]:
     return f.severity, f.code, f.message, f.path or "", f.suggestion
 
 
+def _finding_record(f: Any) -> dict[str, Any]:
+    severity, code, message, path, suggestion = _finding_parts(f)
+    return {
+        "severity": severity,
+        "color": SEVERITY_COLORS.get(severity, "#555"),
+        "code": code,
+        "message": message,
+        "path": path,
+        "suggestion": str(suggestion) if suggestion else "",
+    }
+
+
 def findings_html(findings: Iterable[Any] | None, *, none: str = "no findings") -> str:
     """One line per finding, colored by severity (``Finding`` objects or their dicts)."""
-    items = list(findings or ())
-    if not items:
-        return f"<span style='color:{OK_COLOR}'>&#10003; {escape(none)}</span>"
-    lines = []
-    for f in items:
-        severity, code, message, path, suggestion = _finding_parts(f)
-        color = SEVERITY_COLORS.get(severity, "#555")
-        where = f" <code>{escape(path)}</code>" if path else ""
-        fix = f" <i>({escape(str(suggestion))})</i>" if suggestion else ""
-        lines.append(
-            f"<div class='wb-finding wb-{escape(severity)}' style='color:{color}'>"
-            f"<b>{escape(severity)}</b> {escape(code)}{where}: {escape(message)}{fix}</div>"
-        )
-    return "".join(lines)
+    items = [_finding_record(f) for f in findings or ()]
+    return render("workbench.widgets", "findings.html.j2", findings=items, empty=none, ok=OK_COLOR).rstrip(
+        "\n"
+    )
 
 
 def split_findings(findings: Iterable[Any] | None) -> tuple[list[Any], list[Any]]:
@@ -279,23 +197,10 @@ def split_findings(findings: Iterable[Any] | None) -> tuple[list[Any], list[Any]
 def critic_html(findings: Iterable[Any] | None) -> str:
     """The critic's warnings in a yellow box (``wb-critic-box``), each with its message and suggestion; ``""``
     when there are none."""
-    items = list(findings or ())
+    items = [_finding_record(f) for f in findings or ()]
     if not items:
         return ""
-    lines = []
-    for f in items:
-        _severity, code, message, path, suggestion = _finding_parts(f)
-        where = f" <code>{escape(path)}</code>" if path else ""
-        fix = (
-            f"<div style='color:#555'>suggestion: <code>{escape(str(suggestion))}</code></div>"
-            if suggestion
-            else ""
-        )
-        lines.append(
-            f"<div class='wb-critic-warning'>&#9888; <b>{escape(code)}</b>{where}: {escape(message)}{fix}</div>"
-        )
-    head = "<b>the critic: this query may answer a different question</b>"
-    return f"<div class='wb-critic-box' style='{CRITIC_BOX_STYLE}'>{head}{''.join(lines)}</div>"
+    return render("workbench.widgets", "critic.html.j2", findings=items, style=CRITIC_BOX_STYLE).rstrip("\n")
 
 
 def readback_html(text: str | None) -> str:
@@ -321,20 +226,21 @@ def builder_html(clauses: Mapping[str, Any] | None) -> str:
     return f"<pre class='wb-builder' style='{PRE_STYLE};{MONO_STYLE}'>{escape(chr(10).join(rows))}</pre>"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> tuple[str, str]:
+    """A result value as ``(kind, text)`` for the table template: ``null``, ``heat`` (bucket count) or ``text``."""
     if value is None:
-        return "<span style='color:#999'>null</span>"
+        return "null", ""
     if isinstance(value, bool):
-        return str(value).lower()
+        return "text", str(value).lower()
     if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
+        return "text", f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.6g}"
     if isinstance(value, datetime):
-        return escape(value.isoformat(sep=" "))
+        return "text", value.isoformat(sep=" ")
     if isinstance(value, date):
-        return escape(value.isoformat())
+        return "text", value.isoformat()
     if isinstance(value, Mapping) or is_pairs(value):
-        return f"<i>heatmap, {len(value)} buckets</i>"
-    return escape(str(value))
+        return "heat", str(len(value))
+    return "text", str(value)
 
 
 def is_pairs(value: Any) -> bool:
@@ -364,23 +270,14 @@ def result_table_html(
     if result is None:
         return "<i style='color:#777'>no result</i>"
     columns, rows, _series, count, truncated = table_parts(result)
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 6px;white-space:nowrap'>{escape(str(c))}</th>"
-        for c in columns
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:1px 6px;white-space:nowrap'>{_cell(v)}</td>" for v in row)
-        + "</tr>"
-        for row in rows[:max_rows]
-    )
     shown = min(len(rows), max_rows)
     more = " (more rows exist)" if truncated else ""
     note = f"{count:,} row{'s' if count != 1 else ''}{more}" + (
         f", first {shown} shown" if shown < count else ""
     )
-    return (
-        f"<div style='max-height:320px;overflow:auto'><table class='{css_class}' "
-        f"style='border-collapse:collapse;font-size:12px;line-height:1.35'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></div><div style='color:#666;font-size:11px'>{note}</div>"
-    )
+    cells = [[_cell(v) for v in row] for row in rows[:max_rows]]
+    html = render(
+        "workbench.widgets", "result_table.html.j2", columns=[str(c) for c in columns], rows=cells,
+        note=note, css_class=css_class,
+    )  # fmt: skip
+    return html.rstrip("\n")

@@ -16,7 +16,39 @@ from workbench.prompt.examples import Example
 from workbench.spec.validate.layers import validate
 from workbench.widgets._common import OK_COLOR, findings_html
 
-__all__ = ["ExampleRow", "RowState"]
+__all__ = ["ExampleRow", "RowState", "pretty_query"]
+
+#: the query box grows with its JSON between these many lines (then it scrolls)
+MIN_QUERY_ROWS, MAX_QUERY_ROWS = 4, 24
+
+
+def pretty_query(query: dict[str, Any] | str) -> str:
+    """A query as the editor shows it: a clause a line (a list of several filters or calculations, one item a
+    line), each item as compact JSON; text that is not a JSON object is kept exactly as typed."""
+    if isinstance(query, str):
+        try:
+            query = json.loads(query)
+        except json.JSONDecodeError:
+            return query  # kept exactly as typed: the row says what is wrong with it
+    if not isinstance(query, dict) or not query:
+        return query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in query.items():
+        if isinstance(value, list) and len(value) > 1:
+            items = ",\n".join(f"    {dumps(v)}" for v in value)
+            lines.append(f"  {dumps(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {dumps(key)}: {dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def query_rows(text: str) -> int:
+    """The query box's height in lines: its content and one more, within ``MIN_QUERY_ROWS``..``MAX_QUERY_ROWS``."""
+    return max(MIN_QUERY_ROWS, min(MAX_QUERY_ROWS, text.count("\n") + 2))  # a line of room for a wrapped one
 
 
 @dataclass
@@ -39,7 +71,7 @@ class ExampleRow:
 
     def __init__(self, editor: Any, question: str, query: dict[str, Any] | str, note: str | None) -> None:
         self.note = note
-        text = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+        text = pretty_query(query)
         self.number = widgets.HTML(layout=widgets.Layout(width="32px"))
         self.toggle = widgets.ToggleButton(
             icon="pencil", tooltip="edit this example", layout=widgets.Layout(width="40px")
@@ -52,25 +84,31 @@ class ExampleRow:
             rows=2,
             continuous_update=False,
             placeholder="question",
-            layout=widgets.Layout(width="300px"),
+            layout=widgets.Layout(width="100%"),
         )
         self.question.add_class("wb-example-question")
         self.query = widgets.Textarea(
             value=text,
-            rows=6,
+            rows=query_rows(text),
             continuous_update=False,
             placeholder="query JSON",
-            layout=widgets.Layout(flex="1 1 auto", min_width="260px"),
+            layout=widgets.Layout(width="100%"),
         )
         self.query.add_class("wb-example-query")
-        self.info = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.info = widgets.HTML(layout=widgets.Layout(flex="1 1 30%", min_width="0"))
         self.up = widgets.Button(icon="arrow-up", tooltip="move up", layout=widgets.Layout(width="34px"))
         self.down = widgets.Button(
             icon="arrow-down", tooltip="move down", layout=widgets.Layout(width="34px")
         )
         self.delete = widgets.Button(icon="trash", tooltip="delete", layout=widgets.Layout(width="34px"))
         self.editor = widgets.HBox(
-            [self.question, self.query, self.info, widgets.VBox([self.up, self.down, self.delete])],
+            [
+                widgets.VBox(
+                    [self.question, self.query], layout=widgets.Layout(flex="1 1 60%", min_width="0")
+                ),
+                self.info,
+                widgets.VBox([self.up, self.down, self.delete]),
+            ],
             layout=widgets.Layout(display="none", padding="0 0 6px 66px", width="100%"),
         )
         self.editor.add_class("wb-example-editor")
@@ -82,7 +120,7 @@ class ExampleRow:
         self.box.add_class("wb-example-row")
         self.state: RowState | None = None
         self.question.observe(lambda _: editor._row_edited(self), names="value")
-        self.query.observe(lambda _: editor._row_edited(self), names="value")
+        self.query.observe(lambda _: self._query_edited(editor), names="value")
         self.toggle.observe(
             lambda ch: editor.expand(editor._index(self)) if ch["new"] else self.set_expanded(False),
             names="value",
@@ -90,6 +128,15 @@ class ExampleRow:
         self.up.on_click(lambda _: editor.move(editor._index(self), -1))
         self.down.on_click(lambda _: editor.move(editor._index(self), 1))
         self.delete.on_click(lambda _: editor.delete(editor._index(self)))
+
+    def _query_edited(self, editor: Any) -> None:
+        """A typed query that reads as JSON is shown indented again (a bad one stays exactly as typed)."""
+        pretty = pretty_query(self.query.value)
+        if pretty != self.query.value:
+            self.query.value = pretty  # comes back here once, unchanged, and is checked then
+            return
+        self.query.rows = query_rows(pretty)
+        editor._row_edited(self)
 
     @property
     def expanded(self) -> bool:
@@ -112,7 +159,9 @@ class ExampleRow:
         try:
             query = json.loads(self.query.value)
         except json.JSONDecodeError as exc:
-            return self._set(RowState(None, f"query is not valid JSON: {exc.msg} (line {exc.lineno})", [], 0))
+            where = f"line {exc.lineno}, column {exc.colno}"
+            problem = f"query is not valid JSON: {exc.msg} ({where}); fix it there, the text is kept as typed"
+            return self._set(RowState(None, problem, [], 0))
         if not isinstance(query, dict):
             return self._set(RowState(None, "query must be a JSON object", [], 0))
         if not question:

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from markupsafe import Markup
+
 from workbench.core import format as fmt
+from workbench.core.templates import render
 from workbench.evaluation.metrics import QuestionCounts, VariantMetrics, counts_by_question
 from workbench.evaluation.run import EvalRun
 from workbench.widgets._common import (
@@ -97,52 +100,51 @@ def critic_pct(x: float | None) -> str:
     return fmt.pct(x, missing="-")
 
 
+METRIC_HEADER = (
+    "accuracy [95% CI by question]", "pass^k", "valid", "semantic valid", "column recall", "critic recall",
+    "critic false alarm", "tokens in", "cost / 1k q", "latency p50 / p95", "cache hits",
+)  # fmt: skip
+
+
+def _metric_cells(vr: Any) -> list[dict[str, Any]]:
+    """A variant's cells under ``METRIC_HEADER``: text, an optional muted note, css class, errored trials."""
+    m = vr.metrics
+    lo, hi = m.accuracy_ci_questions
+    est = fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
+
+    def cell(text: str, note: str = "", css: str = "", **more: Any) -> dict[str, Any]:
+        return {"text": text, "note": note, "css": css, "strong": False, "errors": 0} | more
+
+    return [
+        cell(pct(m.accuracy), f"[{pct(lo)}, {pct(hi)}]", strong=True, errors=m.n_errors),
+        cell(pct(m.pass_k), f"(k={m.k})"),
+        cell(pct(m.valid_rate)),
+        cell(pct(m.semantic_valid_rate)),
+        cell(pct(vr.recall.recall) if vr.recall is not None else "n/a"),
+        cell(critic_pct(m.critic_recall), css="wb-critic-recall"),
+        cell(critic_pct(m.critic_false_alarm), css="wb-critic-false-alarm"),
+        cell(f"{fmt.count(m.tokens_in_mean, missing='n/a')}{est}"),
+        cell(f"{fmt_cost(m.cost_per_1k_questions)}{est}"),
+        cell(f"{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}"),
+        cell(pct(m.cache_hit_rate)),
+    ]
+
+
 def metrics_table_html(view: RunView) -> str:
     """The dashboard's metrics table (``wb-metrics-table``): a row per variant, critic recall / false alarm included."""
     comparisons = view.run.comparisons()
-    base = view.variants[0] if view.variants else ""
-    head = (
-        "<tr><th align=left>variant</th><th>accuracy [95% CI by question]</th><th>pass^k</th><th>valid</th>"
-        "<th>semantic valid</th><th>column recall</th><th>critic recall</th><th>critic false alarm</th>"
-        "<th>tokens in</th><th>cost / 1k q</th>"
-        f"<th>latency p50 / p95</th><th>cache hits</th><th>vs {escape(base)}</th></tr>"
-    )
-    rows = []
-    for vr in view.run.variants:
-        m = vr.metrics
-        if m is None:
-            rows.append(
-                f"<tr><td>{escape(vr.name)}</td><td colspan=12 style='color:#777'>no trials yet</td></tr>"
-            )
-            continue
-        lo, hi = m.accuracy_ci_questions
-        recall = pct(vr.recall.recall) if vr.recall is not None else "n/a"
-        est = fmt.estimate_note(getattr(m, "tokens_estimated_share", 0.0))
-        rows.append(
-            f"<tr><td><b>{escape(vr.name)}</b></td><td align=center><b>{pct(m.accuracy)}</b> "
-            f"<span style='color:#666'>[{pct(lo)}, {pct(hi)}]</span>"
-            + (
-                f" <span class='wb-errors' style='color:#a15c00'>({m.n_errors} errored)</span>"
-                if m.n_errors
-                else ""
-            )
-            + "</td>"
-            f"<td align=center>{pct(m.pass_k)} <span style='color:#666'>(k={m.k})</span></td>"
-            f"<td align=center>{pct(m.valid_rate)}</td><td align=center>{pct(m.semantic_valid_rate)}</td>"
-            f"<td align=center>{recall}</td><td align=center class='wb-critic-recall'>{critic_pct(m.critic_recall)}</td>"
-            f"<td align=center class='wb-critic-false-alarm'>{critic_pct(m.critic_false_alarm)}</td>"
-            f"<td align=center>{fmt.count(m.tokens_in_mean, missing='n/a')}{est}</td>"
-            f"<td align=center>{fmt_cost(m.cost_per_1k_questions)}{est}</td>"
-            f"<td align=center>{fmt_ms(m.latency_ms_p50)} / {fmt_ms(m.latency_ms_p95)}</td>"
-            f"<td align=center>{pct(m.cache_hit_rate)}</td><td align=center>{versus(comparisons.get(vr.name))}</td></tr>"
-        )
-    return (
-        f"<div>run <b>{escape(str(view.run_id))}</b>: {len(view.questions)} questions, "
-        f"{len(view.trials)} trials ({escape(view.run.status)})</div>"
-        "<div style='overflow-x:auto;max-width:100%'>"
-        "<table class='wb-metrics-table' style='font-size:12px;white-space:nowrap;border-collapse:collapse'>"
-        f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+    rows = [
+        {"name": vr.name, "cells": None}
+        if vr.metrics is None
+        else {"name": vr.name, "cells": _metric_cells(vr), "versus": Markup(versus(comparisons.get(vr.name)))}
+        for vr in view.run.variants
+    ]
+    html = render(
+        "workbench.widgets", "metrics_table.html.j2", run_id=str(view.run_id), n_questions=len(view.questions),
+        n_trials=len(view.trials), status=view.run.status, header=METRIC_HEADER,
+        base=view.variants[0] if view.variants else "", rows=rows,
+    )  # fmt: skip
+    return html.rstrip("\n")
 
 
 def trial_html(t: dict[str, Any], now: int | None = None, *, gold: Any = None) -> str:

@@ -19,11 +19,9 @@ import ipywidgets as widgets
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
 from workbench.widgets._chain_view import ChainView
-from workbench.widgets._charts import plotly_output
+from workbench.widgets._charts import accuracy_figure, plotly_output
 from workbench.widgets._common import (
     ERROR_COLOR,
-    Progress,
-    Task,
     clear_error,
     ensure_prompt,
     ensure_questions,
@@ -35,12 +33,9 @@ from workbench.widgets._common import (
 from workbench.widgets._grid import CellGrid, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import RunView, cell_color, metrics_table_html, trial_html
+from workbench.widgets._ui import Progress, Task, UiThread
 
 __all__ = ["Dashboard", "RunView"]
-
-#: a colour and a marker per variant in the accuracy chart (plotly's default palette)
-COLORS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880")
-SYMBOLS = ("circle", "diamond", "square", "triangle-up", "star", "x", "cross", "pentagon")
 
 
 class Dashboard(widgets.VBox):
@@ -154,14 +149,16 @@ class Dashboard(widgets.VBox):
             return None
         self.plan.value = "<i>computing the eval's plan…</i>"
 
-        def work() -> None:
+        ui = UiThread()
+
+        def work() -> None:  # computes only: what it shows goes through ``ui``
             from workbench.evaluation.plan import plan_eval
 
             try:
                 self._plan = plan_eval(self.questions, self.prompts, 1)
             except Exception as exc:  # a plan is a courtesy: never block the dashboard on it
-                show_error(self.error, exc)
-            self._show_plan()
+                ui.call(show_error, self.error, exc)
+            ui.call(self._show_plan)
 
         thread = threading.Thread(target=work, name="workbench-plan", daemon=True)
         thread.start()
@@ -177,18 +174,23 @@ class Dashboard(widgets.VBox):
 
     def run(self, trials: int | None = None) -> RunView:
         """Evaluate every prompt on the question set (synchronously) and show the run."""
+        return self._finished(self._evaluate(self._begin(trials)))
+
+    def _begin(self, trials: int | None) -> int:
+        """On the widget's thread: check there is something to run, reset the progress; the trials per question."""
         if self.questions is None or not self.prompts:
             raise ValueError("a question set and at least one variant are needed to run")
         k = trials or self.trials.value
         total = len(self.questions) * k * len(self.prompts)
         self.progress.max, self.progress.value = max(total, 1), 0
         self.status.value = f"running {total} trials…"
+        return k
 
+    def _evaluate(self, k: int) -> Any:
+        """The eval itself, touching no widget (a worker thread runs it): progress goes through ``Progress``."""
         from workbench.evaluation.evaluate import evaluate
 
-        progress = Progress(self.progress, self.status)
-
-        run = evaluate(
+        return evaluate(
             self.questions,
             self.prompts,
             dataset=self.dataset,
@@ -196,9 +198,12 @@ class Dashboard(widgets.VBox):
             concurrency=self.concurrency.value,
             cache=True,
             store=self.store_path or True,
-            progress=progress,
+            progress=Progress(self.progress, self.status, ui=self.task.ui),
             name="dashboard",
         )
+
+    def _finished(self, run: Any) -> RunView:
+        """On the widget's thread: show the finished run."""
         golds = {q.id: q.gold for q in self.questions}
         view = self.show(RunView(run, golds))
         self.status.value = f"run <b>{escape(str(view.run_id))}</b> finished: {len(view.trials)} trials"
@@ -206,14 +211,30 @@ class Dashboard(widgets.VBox):
         return view
 
     def start(self) -> Any:
-        """Run in the background (the Run button); returns the thread, or None if one is running."""
-        return self.task.start(self.run)
+        """Run in the background (the Run button); returns the thread, or None if one is running.
+
+        The worker thread only evaluates; the progress and the finished run reach the widgets on their own
+        thread (``_ui.UiThread``)."""
+        if self.task.running:
+            return None
+        try:
+            k = self._begin(None)
+        except Exception as exc:
+            show_error(self.error, exc)
+            return None
+        return self.task.start(self._evaluate, k, on_done=self._finished)
 
     def load(self, run_id: str) -> RunView:
         """Show a stored run (an id or a unique prefix) without re-running it."""
+        return self._loaded(self._read_run(run_id))
+
+    def _read_run(self, run_id: str) -> Any:
         from workbench.store.runs import RunStore
 
-        view = self.show(RunStore(self.store_path).load_run(run_id.strip()))
+        return RunStore(self.store_path).load_run(run_id.strip())
+
+    def _loaded(self, run: Any) -> RunView:
+        view = self.show(run)
         self.status.value = f"loaded run <b>{escape(str(view.run_id))}</b>: {len(view.trials)} trials"
         return view
 
@@ -221,7 +242,7 @@ class Dashboard(widgets.VBox):
         if not self.run_id.value.strip():
             show_error(self.error, "type or pick a run id first")
             return
-        self.task.start(self.load, self.run_id.value)
+        self.task.start(self._read_run, self.run_id.value, on_done=self._loaded)
 
     def _refresh_run_ids(self) -> None:
         from workbench.store.runs import RunStore
@@ -263,46 +284,8 @@ class Dashboard(widgets.VBox):
         self.metrics_html.value = metrics_table_html(view)
 
     def _show_chart(self, view: RunView) -> None:
-        import plotly.graph_objects as go
-
-        points = [(v, m) for v, m in view.metrics.items()]
-        if not points:
-            self.figure = None
-            plotly_output(self.chart, None)
-            return
-        by_cost = all(m.cost_usd is not None for _, m in points) and any(m.cost_usd > 0 for _, m in points)
-        xs = [m.cost_per_1k_questions if by_cost else (m.tokens_in_mean or 0) for _, m in points]
-        fig = go.Figure()
-        # a trace per variant: its own colour and symbol and a legend entry; sizes shrink so points that
-        # coincide (same tokens, same accuracy) stay visible one inside the other; no text labels to collide
-        for i, ((name, m), x) in enumerate(zip(points, xs, strict=True)):
-            lo, hi = m.accuracy_ci_questions
-            fig.add_trace(
-                go.Scatter(
-                    x=[x],
-                    y=[100 * m.accuracy],
-                    name=name,
-                    mode="markers",
-                    marker={"size": max(8, 18 - 4 * i), "symbol": SYMBOLS[i % len(SYMBOLS)],
-                            "color": COLORS[i % len(COLORS)], "line": {"width": 1, "color": "white"}},
-                    error_y={"type": "data", "symmetric": False, "array": [100 * (hi - m.accuracy)],
-                             "arrayminus": [100 * (m.accuracy - lo)], "color": COLORS[i % len(COLORS)]},
-                    hovertemplate=f"{escape(name)}<br>%{{y:.1f}}% at %{{x:,.0f}}<extra></extra>",
-                )
-            )  # fmt: skip
-        fig.update_layout(
-            title="accuracy vs cost" if by_cost else "accuracy vs prompt tokens (every variant is free)",
-            xaxis_title="USD per 1,000 questions" if by_cost else "mean prompt tokens per question",
-            yaxis_title="accuracy (%)",
-            yaxis_range=[-5, 105],
-            xaxis_range=_padded(xs),
-            showlegend=True,
-            legend={"title": {"text": "variant"}},
-            height=320,
-            margin={"l": 50, "r": 20, "t": 40, "b": 40},
-        )
-        self.figure = fig
-        plotly_output(self.chart, fig)
+        self.figure = accuracy_figure(view.metrics)
+        plotly_output(self.chart, self.figure)
 
     def _show_grid(self, view: RunView) -> None:
         counts = view.counts()
@@ -384,10 +367,3 @@ class Dashboard(widgets.VBox):
         if isinstance(res, str):
             return f"<div style='color:{ERROR_COLOR}'>gold could not run: {escape(res)}</div>"
         return result_table_html(res, css_class="wb-gold-table")
-
-
-def _padded(xs: list[float]) -> list[float]:
-    """An x range with room around the points (plotly puts two points on the plot's edges)."""
-    lo, hi = min(xs), max(xs)
-    pad = (hi - lo) * 0.15 or max(abs(hi) * 0.15, 1.0)
-    return [lo - pad, hi + pad]

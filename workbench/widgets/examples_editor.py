@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from workbench.core.templates import render
 from workbench.prompt.examples import ExampleSet, available_example_sets
 from workbench.widgets._common import (
     OK_COLOR,
@@ -21,7 +21,7 @@ from workbench.widgets._common import (
     set_values,
     show_error,
 )
-from workbench.widgets._example_row import ExampleRow, RowState
+from workbench.widgets._example_row import ExampleRow, RowState, pretty_query
 
 __all__ = ["ExamplesEditor"]
 
@@ -156,7 +156,7 @@ class ExamplesEditor(widgets.VBox):
         if question is not None:
             row.question.value = question
         if query is not None:
-            row.query.value = query if isinstance(query, str) else json.dumps(query, ensure_ascii=False)
+            row.query.value = pretty_query(query)
 
     def delete(self, index: int) -> None:
         del self._rows[index]
@@ -338,15 +338,8 @@ class ExamplesEditor(widgets.VBox):
             self.preview.value = f"<span style='color:#b00020'>{escape(message_of(exc))}</span>"
             return
         self.preview_selection = list(rendered.selected_examples)
-        rows = "".join(
-            f"<tr style='color:{'#222' if s.included else '#999'}'><td>{s.index + 1}</td>"
-            f"<td>{escape(s.example.question)}</td><td>{escape(s.reason)}</td><td align=right>{s.tokens}</td></tr>"
-            for s in rendered.selected_examples
-        )
-        self.preview.value = (
-            f"<div>{'The question' if question else 'Every question'} gets "
-            f"<b>{len(rendered.chosen_examples)}</b> examples ({rendered.sections['examples']:,} tokens), "
-            f"in prompt order:</div><table class='wb-preview-table' style='font-size:12px'><thead><tr>"
-            f"<th>#</th><th align=left>question</th><th align=left>why</th><th>tokens</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-        )
+        self.preview.value = render(
+            "workbench.widgets", "examples_preview.html.j2", asked=bool(question),
+            n_chosen=len(rendered.chosen_examples), tokens=rendered.sections["examples"],
+            selected=rendered.selected_examples,
+        ).rstrip("\n")  # fmt: skip

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import traitlets
 
 from workbench.core.prices import price_data_date, price_data_version, price_for
+from workbench.core.templates import render
 from workbench.prompt.html import sections_bar
 from workbench.prompt.rendered import CACHE_MIN_TOKENS, CACHE_STEP_TOKENS
 from workbench.widgets._common import (
@@ -169,42 +170,22 @@ class PromptInspector(widgets.VBox):
         own = self.prompt.variant.model
         from workbench.core.prices import cost_usd
 
-        why = (
-            f"{escape(own)} is free" if not cost_usd(own, 1_000, 1_000) else f"the variant uses {escape(own)}"
-        )
-        priced_as = (
-            f"<div class='wb-price-note' style='color:#555;font-size:12px'>{why}: costs shown as if the request "
-            f"went to <b>{escape(model)}</b> (change it in <i>price as</i>)</div>"
-            if model != own
-            else ""
-        )
-        self.cost_html.value = (
-            f"{priced_as}<div>stable prefix (tools + system message): <b>{r.stable_prefix_tokens:,}</b> tokens, "
-            f"the same for every question; {cacheable}</div>"
-            f"<div class='wb-prefix-note' style='color:#666;font-size:11px'>the provider caches a prefix in "
-            f"steps of {CACHE_STEP_TOKENS} tokens from {CACHE_MIN_TOKENS:,} on, so the cacheable part is the stable "
-            f"prefix rounded down to a step ({r.cacheable_tokens:,} of {r.stable_prefix_tokens:,}); "
-            f"<code>prompt show</code> reports the stable prefix</div>"
-            f"<table class='wb-cost-table' style='font-size:13px'><thead><tr><th></th><th>per call</th>"
-            f"<th>per 1,000 calls</th></tr></thead><tbody>"
-            f"<tr><td>{escape(model)}, cold</td><td>{fmt_cost(cold)}</td><td>{per_1k(cold)}</td></tr>"
-            f"<tr><td>{escape(model)}, prefix cached</td><td>{fmt_cost(warm)}</td><td>{per_1k(warm)}</td></tr>"
-            f"</tbody></table><div style='color:#666;font-size:11px'>assuming {out} output tokens; {rates}; "
-            f"price data {escape(price_data_version())}, dated {escape(price_data_date())}</div>"
-        )
+        self.cost_html.value = render(
+            "workbench.widgets", "inspector_cost.html.j2", r=r, model=model, own=own,
+            own_free=not cost_usd(own, 1_000, 1_000), cacheable=cacheable, step=CACHE_STEP_TOKENS,
+            min_tokens=CACHE_MIN_TOKENS, out=out, rates=rates, version=price_data_version(), date=price_data_date(),
+            rows=[("cold", fmt_cost(cold), per_1k(cold)), ("prefix cached", fmt_cost(warm), per_1k(warm))],
+        ).rstrip("\n")  # fmt: skip
 
     def _show_messages(self, r: Any) -> None:
-        parts = [
-            f"<details{' open' if m['role'] == 'user' else ''}><summary><b>{escape(m['role'])}</b> "
-            f"({len(m['content']):,} chars)</summary><pre style='{PRE_STYLE}'>{escape(m['content'])}</pre></details>"
-            for m in r.messages
-        ]
         extra = r.tools if r.tools is not None else r.response_format
+        tools = None
         if extra is not None:
-            label = "tools" if r.tools is not None else "response_format"
-            text = json.dumps(extra, indent=2, ensure_ascii=False)
-            parts.append(
-                f"<details><summary><b>{label}</b> ({r.sections['tools']:,} tokens)</summary>"
-                f"<pre style='{PRE_STYLE}'>{escape(text)}</pre></details>"
-            )
-        self.messages_html.value = "".join(parts)
+            tools = {
+                "label": "tools" if r.tools is not None else "response_format",
+                "tokens": r.sections["tools"],
+                "text": json.dumps(extra, indent=2, ensure_ascii=False),
+            }
+        self.messages_html.value = render(
+            "workbench.widgets", "inspector_messages.html.j2", messages=r.messages, extra=tools, pre=PRE_STYLE
+        ).rstrip("\n")

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
-from workbench.widgets._common import Task, clear_error, ensure_prompt, error_widget, message_of, show_error
+from workbench.widgets._common import (
+    OK_COLOR,
+    clear_error,
+    ensure_prompt,
+    error_widget,
+    message_of,
+    show_error,
+)
 from workbench.widgets._query_view import query_html
+from workbench.widgets._ui import Task
+from workbench.widgets._variant_file import VariantFiles
 
 __all__ = ["InstructionsEditor"]
 
@@ -61,7 +71,9 @@ class InstructionsEditor(widgets.VBox):
 
     ``prompt`` is a trait that changes on every edit (``observe`` or ``on_change``); ``original`` is the
     prompt the editor started from. ``try_it()`` asks ``question`` of both and shows the two queries, the
-    clauses where the edit changed the answer marked.
+    clauses where the edit changed the answer marked. ``save()`` (the Save button) writes the instructions
+    and conventions into the variant file in the "save to" box (default: the file the variant came from),
+    atomically, refusing a file that changed on disk since it was loaded.
     """
 
     prompt = traitlets.Any()
@@ -92,8 +104,17 @@ class InstructionsEditor(widgets.VBox):
         self.try_button.add_class("wb-instructions-try")
         self.effect = widgets.HTML()
         self.effect.add_class("wb-instructions-effect")
+        self.files = VariantFiles()
+        self._default_path: str | None = None
+        self.path = widgets.Text(description="save to", layout=widgets.Layout(width="600px"))
+        self.path.add_class("wb-instructions-path")
+        self.save_button = widgets.Button(description="Save", icon="save", button_style="primary")
+        self.save_button.add_class("wb-instructions-save")
+        self.save_button.on_click(lambda _: self._save_clicked())
+        self.status = widgets.HTML()
+        self.status.add_class("wb-instructions-status")
         self.task = Task(buttons=[self.try_button], error=self.error)
-        self.try_button.on_click(lambda _: self.task.start(self.try_it))
+        self.try_button.on_click(lambda _: self._tried())
         for w in (self.instructions, self.conventions):
             w.observe(lambda _: self._edited(), names="value")
         self.question.observe(lambda _: self._show_cost(), names="value")
@@ -105,6 +126,8 @@ class InstructionsEditor(widgets.VBox):
             self.instructions,
             label("conventions (how the team's words map to columns; the critic reads them too)"),
             self.conventions,
+            widgets.HBox([self.path, self.save_button]),
+            self.status,
             widgets.HBox([self.question, self.try_button]),
             self.effect,
         ]
@@ -142,9 +165,48 @@ class InstructionsEditor(widgets.VBox):
                 self.conventions.value = text
         finally:
             self._syncing = False
+        self._show_path(new)
         self._show_cost()
         for cb in list(self._callbacks):
             cb(new)
+
+    def _show_path(self, prompt: Any) -> None:
+        """Remember the variant's file as loaded; the "save to" box shows it until the user types another."""
+        from workbench.core.paths import prompts_dir
+
+        source = prompt.variant.source
+        self.files.remember(source)
+        default = str(source or prompts_dir() / f"{prompt.variant.name}.yaml")
+        if not self.path.value or self.path.value == self._default_path:
+            self.path.value = default
+        self._default_path = default
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the instructions and conventions as edited to ``path`` (default: the "save to" box).
+
+        Raises a one-line ``ValueError`` when the boxes do not read, a ``ConfigError`` when the file changed on
+        disk since it was loaded or exists without having been loaded here (nothing is written then)."""
+        text = self.instructions.value
+        if not text.strip():
+            raise ValueError("the instructions are empty: write what the model should do before saving")
+        conventions = parse_conventions(self.conventions.value)
+        target = str(path or self.path.value).strip()
+        if not target:
+            raise ValueError("type the variant file to save to in 'save to'")
+        saved, note = self.files.save(self.prompt.variant, target, instructions=text, conventions=conventions)
+        self.path.value = str(saved)
+        self.status.value = (
+            f"<span style='color:{OK_COLOR}'>saved to {escape(str(saved))}{escape(note)}</span>"
+        )
+        return saved
+
+    def _save_clicked(self) -> None:
+        try:
+            self.save()
+            clear_error(self.error)
+        except Exception as exc:  # one line in the widget, never a traceback
+            self.status.value = ""
+            show_error(self.error, exc)
 
     def _show_cost(self) -> None:
         try:
@@ -162,20 +224,40 @@ class InstructionsEditor(widgets.VBox):
 
     def try_it(self, question: str | None = None) -> tuple[Any, Any]:
         """Ask ``question`` (default: the box) of the original and the edited prompt; show both queries."""
-        from workbench.pipeline.ask import ask
+        answers = self._ask_both(self._question_for(question))
+        self._show_effect(answers)
+        return answers
 
+    def _question_for(self, question: str | None) -> str:
         if question is not None:
             self.question.value = question
         text = self.question.value.strip()
         if not text:
             raise ValueError("type a question to try the instructions on")
+        return text
+
+    def _ask_both(self, text: str) -> tuple[Any, Any]:
+        """The original's and the edited prompt's answers, touching no widget (a worker thread runs this)."""
+        from workbench.pipeline.ask import ask
+
         if self.dataset is None:
             from workbench.dataset.source import open_dataset
 
             self.dataset = open_dataset()
+        return ask(text, self.original, dataset=self.dataset), ask(text, self.prompt, dataset=self.dataset)
+
+    def _tried(self) -> None:
+        """The Try button: ask in the background, show the effect on the widget's thread."""
+        try:
+            text = self._question_for(None)
+        except ValueError as exc:
+            show_error(self.error, exc)
+            return
+        self.task.start(self._ask_both, text, on_done=self._show_effect)
+
+    def _show_effect(self, answers: tuple[Any, Any]) -> None:
+        before, after = answers
         now = self.dataset.schema().now_epoch
-        before = ask(text, self.original, dataset=self.dataset)
-        after = ask(text, self.prompt, dataset=self.dataset)
         same = before.spec == after.spec
         self.effect.value = (
             f"<div style='line-height:1.35'>{'the edit does not change the query' if same else 'the edit changes the query'}"
@@ -185,7 +267,6 @@ class InstructionsEditor(widgets.VBox):
             f"<div style='flex:1 1 0;min-width:0'><b>edited</b>"
             f"{query_html(after.spec, now, against=before.spec, against_label='original')}</div></div>"
         )
-        return before, after
 
 
 def parse_or_none(text: str) -> Any:

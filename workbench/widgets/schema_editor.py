@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import traitlets
 
 from workbench.core import format as fmt
+from workbench.core.templates import render
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.recall import RecallReport, column_recall
 from workbench.widgets._common import (
@@ -139,6 +140,14 @@ class SchemaEditor(widgets.VBox):
             self.questions = None
             show_error(self.error, exc)
         p = ensure_prompt(prompt, dataset)
+        self._callbacks: list[Callable[[Any], Any]] = []
+        self._build_controls(p)
+        self._build_views()
+        self._lay_out()
+        self.prompt = p
+
+    def _build_controls(self, p: Any) -> None:
+        """The compression settings' controls, set from ``p``'s variant."""
         s = p.variant.schema_
         names = list(p.schema.names)
         ceiling = _budget_ceiling(p)
@@ -161,6 +170,9 @@ class SchemaEditor(widgets.VBox):
         }
         self.pinned = widgets.TagsInput(value=list(s.pinned), allowed_tags=names, allow_duplicates=False)
         self.excluded = widgets.TagsInput(value=list(s.excluded), allowed_tags=names, allow_duplicates=False)
+
+    def _build_views(self) -> None:
+        """The question to rank by, the summary, recall and the searchable column list."""
         self.question = widgets.Text(
             placeholder="a question to rank columns by (relevance)",
             description="question",
@@ -179,8 +191,9 @@ class SchemaEditor(widgets.VBox):
         self.columns_html.add_class("wb-schema-columns")
         self.recall_html = widgets.HTML()
         self.recall_html.add_class("wb-schema-recall")
-        self._callbacks: list[Callable[[Any], Any]] = []
 
+    def _lay_out(self) -> None:
+        """The children in reading order, and every control wired to a new prompt."""
         label = lambda text: widgets.HTML(f"<b>{escape(text)}</b>", layout=widgets.Layout(width="80px"))  # noqa: E731
         self.children = [
             self.error,
@@ -216,7 +229,6 @@ class SchemaEditor(widgets.VBox):
         self.question.observe(lambda _: self._refresh(), names="value")
         self.search.observe(lambda _: self._show_columns(), names="value")
         self.show.observe(lambda _: self._show_columns(), names="value")
-        self.prompt = p
 
     # ----------------------------------------------------------------- public
 
@@ -353,18 +365,9 @@ class SchemaEditor(widgets.VBox):
         return out
 
     def _show_columns(self) -> None:
-        rows = self.rows()
-        body = "".join(
-            f"<tr style='color:{'#222' if s == 'kept' else '#999'}'><td>{escape(n)}</td><td>{escape(t)}</td>"
-            f"<td>{s}</td><td>{escape(r)}</td></tr>"
-            for n, t, s, r in rows
-        )
-        self.columns_html.value = (
-            f"<div style='max-height:300px;overflow:auto'><table class='wb-columns-table' style='font-size:12px'>"
-            f"<thead><tr><th align=left>column</th><th align=left>type</th><th align=left>status</th>"
-            f"<th align=left>reason</th></tr></thead><tbody>{body}</tbody></table></div>"
-            f"<div style='color:#666;font-size:11px'>{len(rows)} columns shown</div>"
-        )
+        self.columns_html.value = render(
+            "workbench.widgets", "columns_table.html.j2", rows=self.rows()
+        ).rstrip("\n")
 
 
 def _relevance_options(value: str) -> list[str]:

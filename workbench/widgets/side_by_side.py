@@ -13,7 +13,6 @@ import ipywidgets as widgets
 
 from workbench.widgets._column import ROWS, VariantColumn, _html
 from workbench.widgets._common import (
-    Task,
     clear_error,
     ensure_prompt,
     ensure_questions,
@@ -21,6 +20,7 @@ from workbench.widgets._common import (
     message_of,
     show_error,
 )
+from workbench.widgets._ui import Task
 
 __all__ = ["SideBySide", "VariantColumn"]
 
@@ -152,6 +152,11 @@ class SideBySide(widgets.VBox):
         ``follow_up``: continue each column's conversation (the question modifies its current query);
         otherwise every column starts a new conversation with ``question``.
         """
+        job = self._begin(question, follow_up)
+        return [] if job is None else self._finish(job, self._answer(job))
+
+    def _begin(self, question: str | None, follow_up: bool) -> dict[str, Any] | None:
+        """On the widget's thread: check the question, empty the columns; the job for ``_answer``."""
         if question is not None and question != self.question.value:
             self.question.value = question
         text = self.question.value.strip()
@@ -159,26 +164,39 @@ class SideBySide(widgets.VBox):
         if not text:
             show_error(self.error, "type a question first")
             self.status.value = ""
-            return []
+            return None
         if self.dataset is None:
             show_error(self.error, "no dataset to run queries on")
-            return []
+            return None
         self.status.value = "running…"
-        started = time.perf_counter()
+        for c in self.columns:
+            if c.prompt is not None:
+                c.clear()
         follow_up = follow_up and self.in_conversation
+        return {"text": text, "follow_up": follow_up, "started": time.perf_counter()}
+
+    def _answer(self, job: dict[str, Any]) -> tuple[Any, list[Any]]:
+        """Ask every column, in parallel, touching no widget (a worker thread may run this): the gold
+        (for a question of the set) and each column's turn or exception."""
+        text, follow_up = job["text"], job["follow_up"]
         gold = None if follow_up else self.gold_for(text)  # a set's gold answers the question on its own
         cache = self._response_cache()
         with ThreadPoolExecutor(max_workers=max(1, len(self.columns))) as pool:
             futures = [
-                pool.submit(c.run, text, self.dataset, gold, cache=cache, follow_up=follow_up)
+                pool.submit(c.ask_turn, text, self.dataset, cache=cache, follow_up=follow_up)
                 for c in self.columns
             ]
-            answers = [f.result() for f in futures]
+            return gold, [f.result() for f in futures]
+
+    def _finish(self, job: dict[str, Any], answered: tuple[Any, list[Any]]) -> list[Any]:
+        """On the widget's thread: show each column's answer, mark the differences, say how long it took."""
+        gold, outcomes = answered
+        answers = [c.present(o, gold) for c, o in zip(self.columns, outcomes, strict=True)]
         self._mark_differences(gold)
         turn = max(len(c.turn_list) for c in self.columns) if self.columns else 0
-        took = f"done in {(time.perf_counter() - started) * 1000:,.0f} ms"
+        took = f"done in {(time.perf_counter() - job['started']) * 1000:,.0f} ms"
         self.status.value = f"turn {turn} {took}" if turn > 1 else took
-        if follow_up and self._set_question(text) is not None:
+        if job["follow_up"] and self._set_question(job["text"]) is not None:
             self.status.value += (
                 " (a follow-up: the set's gold shows on an opening question; New conversation to see it)"
             )
@@ -219,11 +237,15 @@ class SideBySide(widgets.VBox):
             show_error(self.error, exc)
 
     def start(self) -> Any:
-        """Run ``ask`` in the background (the Run button); returns the thread, or None if one is running."""
-        if not self.question.value.strip():
-            show_error(self.error, "type a question first")
+        """Run ``ask`` in the background (the Run button); returns the thread, or None if one is running.
+
+        The worker thread only asks (``_answer``); every widget update runs on the widget's thread."""
+        if self.task.running:
             return None
-        return self.task.start(lambda: self.ask(follow_up=self.in_conversation))
+        job = self._begin(None, self.in_conversation)
+        if job is None:
+            return None
+        return self.task.start(self._answer, job, on_done=lambda answered: self._finish(job, answered))
 
     def gold_for(self, question: str) -> tuple[Any, list[Any], str | None] | None:
         """``(Question, results of gold and accepted specs, problem)`` when the question is in the set."""

@@ -141,7 +141,7 @@ pd.DataFrame(
 # **What to look at:** with no examples the house words mean nothing to the model: it declines or drops
 # the condition. A random 6 explain some of the words a question uses; the nearest 6 are chosen for the
 # question, so they explain more of them. With the offline model that reads as none < random < nearest
-# (0/16, 3/16 and 6/16 when this was written). Sixteen questions and one trial are a small sample:
+# (0/16, 6/16 and 11/16 when this was written). Sixteen questions and one trial are a small sample:
 # whether nearest-k pays off for *your* model and questions is a claim to test with repeated trials and
 # a paired comparison, as notebook 4 does.
 #

@@ -91,6 +91,9 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=200.0, help="the stub's latency per call")
     parser.add_argument("--prompt", default="compact", help="a variant in prompts/ (default compact)")
     parser.add_argument("--data", help="dataset (default: the home's generated telemetry)")
+    parser.add_argument(
+        "--cprofile", metavar="FILE", help="also write cProfile stats of every thread to FILE"
+    )
     args = parser.parse_args()
 
     startup = _startup_s()
@@ -145,7 +148,8 @@ def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
     if args.data:
         argv += ["--data", args.data]
     t1 = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _cprofile(args.cprofile):
         rc = cli.main(argv)
     t2 = time.perf_counter()
     if rc != 0:
@@ -153,6 +157,35 @@ def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
     timings = json.loads(result_json.read_text())["timings"]
     report = t2 - st.ends["evaluate()"]
     return imports, t2 - t1, time.process_time() - cpu0, st.s, timings, report
+
+
+@contextlib.contextmanager
+def _cprofile(path: str | None):
+    """cProfile every thread (the main one and each thread started inside) into one stats file."""
+    if not path:
+        yield
+        return
+    import cProfile
+    import pstats
+    import threading
+
+    profiles = [cProfile.Profile(time.thread_time)]  # CPU time: waits on the GIL or a socket are not costs
+
+    def start(*_: object) -> None:  # a new thread's first event: give it a profiler of its own
+        sys.setprofile(None)
+        profiles.append(cProfile.Profile(time.thread_time))
+        profiles[-1].enable()
+
+    threading.setprofile(start)
+    profiles[0].enable()
+    try:
+        yield
+    finally:
+        profiles[0].disable()
+        threading.setprofile(None)  # type: ignore[arg-type]
+        for p in profiles[1:]:
+            p.create_stats()
+        pstats.Stats(*profiles).dump_stats(path)
 
 
 def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:

@@ -182,9 +182,9 @@ def test_each_reference_query_runs_once_per_run(small_dataset, few, store) -> No
 def test_the_log_commits_trials_in_batches_and_keeps_every_one(
     small_dataset, few, store, monkeypatch
 ) -> None:
-    from workbench.evaluation import orchestrator
+    from workbench.evaluation import trial_log
 
-    monkeypatch.setattr(orchestrator, "WRITE_LINGER_S", 0.3)  # scripted answers all land within it
+    monkeypatch.setattr(trial_log, "WRITE_LINGER_S", 0.3)  # scripted answers all land within it
     commits: list[int] = []
     many, one = store.record_trials, store.record_trial
     monkeypatch.setattr(

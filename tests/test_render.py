@@ -306,14 +306,24 @@ def test_a_question_renders_once_per_binding(monkeypatch: pytest.MonkeyPatch) ->
     assert p.render("and by region", follow_up) is not p.render("and by region", follow_up)  # never cached
 
 
-def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "RENDER_CACHE_SIZE", 3)
+def test_the_render_cache_is_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = prompt()
+    size = render_module.render_bytes(p.render("q0"))
+    monkeypatch.setattr(render_module, "RENDER_CACHE_BYTES", 3 * size + size // 2)
     p = prompt()
     first = p.render("q0")
     for i in range(1, 5):
         p.render(f"q{i}")
-    assert len(p._renders) == 3
+    assert len(p._renders) == 3  # the same-size renders of q2..q4 fit the budget, q0 and q1 left
+    assert p._render_bytes == sum(n for _, n in p._renders.values()) <= render_module.RENDER_CACHE_BYTES
     assert p.render("q0") is not first  # evicted, rendered again
+    assert p.render("q0") is p.render(" q0 ")  # and remembered again
+
+
+def test_a_render_is_weighed_by_its_question_specific_text() -> None:
+    p = prompt()
+    short, long = p.render("errors"), p.render("errors " + "by service and region " * 40)
+    assert render_module.render_bytes(long) > render_module.render_bytes(short) + 800 * 3
 
 
 def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.MonkeyPatch) -> None:

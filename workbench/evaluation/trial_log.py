@@ -21,11 +21,13 @@ __all__ = ["WRITE_BATCH", "WRITE_LINGER_S", "TrialCallback", "TrialLog"]
 
 TrialCallback = Callable[[dict[str, Any]], Any]
 
-#: trials committed to the experiment log per transaction, at most
-WRITE_BATCH = 8
-#: how long the log writer lets judged trials gather before a commit (a commit costs about as much
-#: as 8 trials' rows, so one per trial would make the log the run's largest CPU cost)
-WRITE_LINGER_S = 0.1
+#: trials committed to the experiment log per transaction, at most (measured, 400 trials into a
+#: DuckDB log: 12 ms of CPU per trial one by one, 1.6 ms by 8, 0.55 ms by 32, 0.44 ms by 64)
+WRITE_BATCH = 32
+#: how long the log writer lets judged trials gather before a commit (the commit is the cost, not
+#: the rows: one per trial would make the log the run's largest CPU cost); a run killed meanwhile
+#: loses at most this long of judged trials, which a resume runs again
+WRITE_LINGER_S = 0.25
 
 
 class TrialLog:

@@ -197,7 +197,9 @@ def test_the_log_commits_trials_in_batches_and_keeps_every_one(
     prompts = [_prompt(small_dataset), _prompt(small_dataset, "compact")]
     run = evaluate(few, prompts, dataset=small_dataset, trials=3, store=store, backend=model.backend())
     assert len(_keys(store, run.run_id)) == 36  # every trial, once
-    assert len(commits) <= 6  # 36 trials in batches (up to WRITE_BATCH): the commit, not the rows, is the cost
+    assert (
+        len(commits) <= 6
+    )  # 36 trials in batches (up to WRITE_BATCH): the commit, not the rows, is the cost
 
 
 def test_requests_render_at_most_the_concurrency_ahead_of_the_calls(small_dataset, few, monkeypatch) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -72,10 +71,12 @@ CURRENT_QUERY_LEAD = (
 )
 
 
-#: memory each ``Prompt`` spends on remembered renders of single questions (least recently used
-#: first out), estimated by ``render_bytes``; a ``RenderedPrompt`` is shared by every caller that
-#: asks for the same question: copy its body to change it. 32 MB holds about 1,300 ``compact``
-#: renders: an eval that fits reuses its plan's renders; a larger one renders again during the calls.
+#: memory each ``Prompt`` spends on remembered renders of single questions, estimated by
+#: ``render_bytes``; a ``RenderedPrompt`` is shared by every caller that asks for the same question:
+#: copy its body to change it. 32 MB holds about 1,300 ``compact`` renders. When it is full, a new
+#: render is not kept (the ones kept stay): a plan and then its eval scan the questions in the same
+#: order, so the eval reuses as many of the plan's renders as fit (dropping the oldest instead
+#: would make it reuse none) and renders the rest again during the calls.
 RENDER_CACHE_BYTES = 32 * 1024 * 1024
 #: bytes a render holds per character of its question-specific text (the user message), measured
 #: with tracemalloc on ``compact`` (about 23 KB for 6.7k characters: messages, body, sections, examples)
@@ -134,7 +135,7 @@ class Prompt:
         self._mask_values = _value_words(schema)
         self._lock = threading.Lock()
         self._stable_cache: _Stable | None = None
-        self._renders: OrderedDict[str, tuple[RenderedPrompt, int]] = OrderedDict()
+        self._renders: dict[str, tuple[RenderedPrompt, int]] = {}
         self._render_bytes = 0
 
     @classmethod
@@ -243,7 +244,6 @@ class Prompt:
         with self._lock:  # a question renders once per binding: a plan and its eval share the work
             hit = self._renders.get(question)
             if hit is not None:
-                self._renders.move_to_end(question)
                 return hit[0]
         rendered = self._render(question, None)
         self._remember(question, rendered)
@@ -252,11 +252,9 @@ class Prompt:
     def _remember(self, question: str, rendered: RenderedPrompt) -> None:
         size = render_bytes(rendered)
         with self._lock:
-            old = self._renders.pop(question, None)
-            self._render_bytes += size - (old[1] if old else 0)
-            self._renders[question] = (rendered, size)
-            while self._render_bytes > RENDER_CACHE_BYTES and self._renders:
-                self._render_bytes -= self._renders.popitem(last=False)[1][1]
+            if question not in self._renders and self._render_bytes + size <= RENDER_CACHE_BYTES:
+                self._renders[question] = (rendered, size)
+                self._render_bytes += size
 
     def _render(self, question: str, current: Any) -> RenderedPrompt:
         v, enc = self.variant, self.encoding

@@ -53,7 +53,9 @@ def test_tasks_wait_for_tasks_that_submit_tasks_and_re_raise_the_first_failure()
 def test_timings_start_at_zero_and_add_from_threads() -> None:
     t = Timings()
     assert set(TIMING_KEYS) <= set(t) and not any(t.values())
-    threads = [threading.Thread(target=lambda: [t.add("judge_ms", 1.0) for _ in range(1000)]) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: [t.add("judge_ms", 1.0) for _ in range(1000)]) for _ in range(4)
+    ]
     for th in threads:
         th.start()
     for th in threads:
@@ -69,7 +71,10 @@ def _record(i: int) -> dict:
 def _questions(n: int) -> QuestionSet:
     gold = {"calculations": [{"op": "COUNT"}]}
     return QuestionSet.from_dict(
-        {"name": "x", "questions": [{"id": f"q{i}", "question": f"count {i}", "gold": gold} for i in range(n)]}
+        {
+            "name": "x",
+            "questions": [{"id": f"q{i}", "question": f"count {i}", "gold": gold} for i in range(n)],
+        }
     )
 
 

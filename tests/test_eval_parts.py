@@ -120,3 +120,22 @@ def test_a_runner_that_keeps_no_results_hands_each_to_on_result() -> None:
     got = []
     kept = run_calls_sync([Job(REQUEST, backend) for _ in range(6)], keep=False, on_result=got.append)
     assert kept == [] and len(got) == 6 and all(r.call.ok for r in got)
+
+
+def test_executions_keep_results_up_to_a_row_budget(small_dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.evaluation import execution
+    from workbench.evaluation.execution import Executions, SharedDataset
+
+    by_service = {"calculations": [{"op": "COUNT"}], "breakdowns": ["service.name"]}
+    by_route = {"calculations": [{"op": "COUNT"}], "breakdowns": ["http.route"]}
+    with SharedDataset(small_dataset) as shared:
+        rows = len(Executions(shared).run(by_service).result.rows)
+        monkeypatch.setattr(execution, "MEMO_BUDGET_ROWS", rows)  # room for the first result only
+        executions = Executions(shared)
+        first = executions.run(by_service)
+        assert executions.run(by_service).shared and executions.kept_rows == rows
+        route = executions.run(by_route)
+        again = executions.run(by_route)  # over the budget: not kept, run again
+        assert not again.shared and again.result.rows == route.result.rows
+        assert executions.executed == 3 and executions.kept_rows == rows
+        assert executions.run(by_service).result is first.result  # what was kept stays

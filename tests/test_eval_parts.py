@@ -13,9 +13,9 @@ import pytest
 from openai_wire import FakeEndpoint
 
 from workbench.evaluation.questions import QuestionSet
-from workbench.evaluation.requests import TrialRequests, work_list
 from workbench.evaluation.tasks import TIMING_KEYS, Tasks, Timings
 from workbench.evaluation.trial_log import TrialLog
+from workbench.evaluation.trial_requests import TrialRequests, work_list
 from workbench.llm.runner import Job, run_calls_sync
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore

@@ -1,6 +1,6 @@
 """The moving parts of one ``evaluate()`` call: render, call, judge, execute and record, overlapped.
 
-Each part has one job: ``requests.TrialRequests`` renders a trial's request as the runner takes
+Each part has one job: ``trial_requests.TrialRequests`` renders a trial's request as the runner takes
 it (never more than the concurrency ahead); :class:`CallPhase` runs a batch of calls through the
 runner; :class:`Judging` (a small thread pool) runs each question's references once, judges
 every call the moment it arrives, executes and matches the finished trial; ``trial_log.TrialLog``
@@ -20,10 +20,10 @@ from typing import Any
 from workbench.evaluation.execution import Executions, SharedDataset
 from workbench.evaluation.progress import progress_callback
 from workbench.evaluation.questions import QuestionSet
-from workbench.evaluation.requests import Entry, Pending, TrialRequests, work_list
 from workbench.evaluation.tasks import Tasks, Timings
 from workbench.evaluation.trial import TrialJudge
 from workbench.evaluation.trial_log import TrialCallback, TrialLog
+from workbench.evaluation.trial_requests import Entry, Pending, TrialRequests, work_list
 from workbench.llm.runner import Result, run_calls_sync
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
@@ -137,7 +137,7 @@ class Orchestrator:
         return self.log.finished
 
     def todo(self, done: set[tuple[str, str, int]]) -> list[Entry]:
-        """The (variant, question, trial) still to run (``requests.work_list``)."""
+        """The (variant, question, trial) still to run (``trial_requests.work_list``)."""
         return work_list(self.prompts, self.questions, self.trials, done)
 
     def prefetch_golds(self, todo: list[Entry]) -> None:

@@ -143,6 +143,16 @@ def _column_terms(schema: Any) -> tuple[tuple[str, frozenset[str], frozenset[str
     return terms
 
 
+def error_column_tokens(schema: Any) -> frozenset[str]:
+    """Name tokens of the columns named with ``error`` (``error.code``): once per schema object."""
+    slot = per_schema(schema)
+    found = slot.get("critic_error_column_tokens")
+    if found is None:
+        names = (name_tokens(c.name) for c in columns_of(schema))
+        found = slot["critic_error_column_tokens"] = frozenset(t for ts in names if "error" in ts for t in ts)
+    return found
+
+
 def per_schema(schema: Any) -> dict[Any, Any]:
     """A dict that lives as long as ``schema`` (``SCHEMA_CACHE``); a throw-away one for a plain list."""
     try:

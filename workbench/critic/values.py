@@ -19,6 +19,7 @@ from workbench.core.findings import Finding, warning
 from workbench.critic.text import (
     column,
     columns_of,
+    error_column_tokens,
     expand_contractions,
     name_tokens,
     per_schema,
@@ -129,8 +130,7 @@ def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str,
 
 
 def _nameable_values(schema: Any) -> tuple[tuple[str, str, str], ...]:
-    """(value as spelled, lowercased, its column) of every string value a question can name (not
-    an ordinary word), in schema order: computed once per schema object."""
+    """(as spelled, lowercased, column) of each nameable (not ordinary) value: once per schema object."""
     slot = per_schema(schema)
     values = slot.get("critic_nameable_values")
     if values is None:
@@ -245,7 +245,7 @@ def check_errors(question: str, spec: Any, schema: Any, conventions: Any) -> lis
     # "error code", "error message": the word names another column the query may well use
     for i in hits:
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt and singular(nxt) in _error_column_tokens(schema):
+        if nxt and singular(nxt) in error_column_tokens(schema):
             return []
     related = {conv.column, getattr(conventions, "status_column", None)}
     touched = {f.column for f in all_filters(spec)} | set(spec.breakdowns)
@@ -266,17 +266,6 @@ def check_errors(question: str, spec: Any, schema: Any, conventions: Any) -> lis
     said = "asks for spans without errors" if negated else "asks about errors"
     return [warning("critic_value", f"the question {said}, but the query has no filter {fix}", path="filters",
                     suggestion=f"filters[+]: {fix}")]  # fmt: skip
-
-
-def _error_column_tokens(schema: Any) -> frozenset[str]:
-    """The name tokens of the columns whose name has the token ``error`` (``error.code``:
-    ``error``, ``code``): computed once per schema object."""
-    slot = per_schema(schema)
-    found = slot.get("critic_error_column_tokens")
-    if found is None:
-        names = (name_tokens(c.name) for c in columns_of(schema))
-        found = slot["critic_error_column_tokens"] = frozenset(t for ts in names if "error" in ts for t in ts)
-    return found
 
 
 def _lit(value: Any) -> str:

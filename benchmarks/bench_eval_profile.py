@@ -15,6 +15,11 @@ after D ms with one ``run_query`` tool call), writes the N generated questions o
   ran during the model calls (overlapped) against after them (the drain);
 - wall against the ideal (N x D / C: the endpoint's latency alone at full concurrency), and the
   workbench's own CPU per case (process CPU time / N).
+
+``--cprofile FILE`` also writes cProfile stats (CPU time, every thread) of the in-process run.
+``--memory 200,2000 --delay-ms 20`` instead runs whole ``python -m workbench eval`` processes at
+each size and prints each one's peak RSS (and the growth per 1,000 trials): flat memory means
+no per-trial growth beyond the log.
 """
 
 from __future__ import annotations
@@ -91,7 +96,16 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=200.0, help="the stub's latency per call")
     parser.add_argument("--prompt", default="compact", help="a variant in prompts/ (default compact)")
     parser.add_argument("--data", help="dataset (default: the home's generated telemetry)")
+    parser.add_argument(
+        "--cprofile", metavar="FILE", help="also write cProfile stats of every thread to FILE"
+    )
+    parser.add_argument(
+        "--memory", metavar="N,N,...",
+        help="instead: peak RSS of whole `workbench eval` processes at these sizes (e.g. 200,2000)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.memory:
+        return _memory(args, [int(n) for n in args.memory.split(",")])
 
     startup = _startup_s()
     port = _free_port()
@@ -116,6 +130,60 @@ def main() -> int:
             stub.wait(timeout=10)
     _print(args, startup, *out)
     return 0
+
+
+def _memory(args: argparse.Namespace, sizes: list[int]) -> int:
+    """Peak RSS of a whole ``workbench eval`` process at each size: flat memory means no per-trial growth."""
+    port = _free_port()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-eval-memory-") as tmp:
+        stub = subprocess.Popen(
+            [sys.executable, str(PEER / "stub_server.py"), "--port", str(port), "--delay-ms", str(args.delay_ms)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _wait_up(port)
+            for n in sizes:
+                rows.append((n, *_eval_process(args, n, port, Path(tmp) / str(n))))
+        finally:
+            stub.terminate()
+            stub.wait(timeout=10)
+    print(f"workbench eval, whole processes: C={args.concurrency} D={args.delay_ms:g} ms, prompt {args.prompt}, "
+          f"no cache; load average {os.getloadavg()[0]:.2f} (2 cores shared)")  # fmt: skip
+    for n, wall, cpu, rss in rows:
+        print(
+            f"  N={n:<6} peak RSS {rss:6.0f} MB   wall {wall:6.2f} s   CPU {cpu:6.2f} s = {1000 * cpu / n:.1f} ms/case"
+        )
+    (n0, *_, r0), (n1, *_, r1) = rows[0], rows[-1]
+    if n1 != n0:
+        print(f"memory growth: {1000 * (r1 - r0) / (n1 - n0):.1f} MB per 1,000 trials (N={n0} -> {n1})")
+    return 0
+
+
+def _eval_process(args: argparse.Namespace, n: int, port: int, tmp: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one ``python -m workbench eval`` over N generated questions."""
+    tmp.mkdir(parents=True)
+    qfile = tmp / "questions.yaml"
+    subprocess.run([sys.executable, str(PEER / "gen_questions.py"), str(n), str(qfile)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+           "OPENAI_API_KEY": "dummy", "WORKBENCH_HOME": str(tmp / "home")}  # fmt: skip
+    argv = [sys.executable, "-m", "workbench", "eval", "--questions", str(qfile),
+            "--prompt", str(ROOT / "prompts" / f"{args.prompt}.yaml"), "--model", "gpt-4o-mini", "--trials", "1",
+            "--no-cache", "--concurrency", str(args.concurrency), "--json", str(tmp / "out.json")]  # fmt: skip
+    if args.data:
+        argv += ["--data", args.data]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(
+        proc.pid, 0
+    )  # this child's own usage (RUSAGE_CHILDREN would be the max of all)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"eval N={n} exit {proc.returncode}: {err.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
@@ -145,7 +213,8 @@ def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
     if args.data:
         argv += ["--data", args.data]
     t1 = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _cprofile(args.cprofile):
         rc = cli.main(argv)
     t2 = time.perf_counter()
     if rc != 0:
@@ -153,6 +222,35 @@ def _profile(args: argparse.Namespace, qfile: Path, tmp: Path):
     timings = json.loads(result_json.read_text())["timings"]
     report = t2 - st.ends["evaluate()"]
     return imports, t2 - t1, time.process_time() - cpu0, st.s, timings, report
+
+
+@contextlib.contextmanager
+def _cprofile(path: str | None):
+    """cProfile every thread (the main one and each thread started inside) into one stats file."""
+    if not path:
+        yield
+        return
+    import cProfile
+    import pstats
+    import threading
+
+    profiles = [cProfile.Profile(time.thread_time)]  # CPU time: waits on the GIL or a socket are not costs
+
+    def start(*_: object) -> None:  # a new thread's first event: give it a profiler of its own
+        sys.setprofile(None)
+        profiles.append(cProfile.Profile(time.thread_time))
+        profiles[-1].enable()
+
+    threading.setprofile(start)
+    profiles[0].enable()
+    try:
+        yield
+    finally:
+        profiles[0].disable()
+        threading.setprofile(None)  # type: ignore[arg-type]
+        for p in profiles[1:]:
+            p.create_stats()
+        pstats.Stats(*profiles).dump_stats(path)
 
 
 def _print(args, startup, imports, main_s, cpu_s, stages, t, report) -> None:

@@ -17,7 +17,6 @@ EXCEPTIONS: dict[tuple[str, str], tuple[int, str]] = {
     ("dataset/generate/tail_app.py", "_app"): (161, "a data table: one row per long-tail column"),
     ("dataset/generate/sql.py", "traces_sql"): (133, "one SQL statement built in order; splitting hides it"),
     ("store/migrations.py", "m001_initial"): (93, "the first schema's DDL, frozen by history"),
-    ("evaluation/metrics.py", ""): (429, "to split: intervals and paired tests from summaries"),
 }
 
 

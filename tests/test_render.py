@@ -306,14 +306,23 @@ def test_a_question_renders_once_per_binding(monkeypatch: pytest.MonkeyPatch) ->
     assert p.render("and by region", follow_up) is not p.render("and by region", follow_up)  # never cached
 
 
-def test_the_render_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "RENDER_CACHE_SIZE", 3)
+def test_the_render_cache_is_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     p = prompt()
-    first = p.render("q0")
-    for i in range(1, 5):
-        p.render(f"q{i}")
-    assert len(p._renders) == 3
-    assert p.render("q0") is not first  # evicted, rendered again
+    size = render_module.render_bytes(p.render("q0"))
+    monkeypatch.setattr(render_module, "RENDER_CACHE_BYTES", 3 * size + size // 2)
+    p = prompt()
+    first = [p.render(f"q{i}") for i in range(5)]
+    assert list(p._renders) == ["q0", "q1", "q2"]  # the same-size renders of q0..q2 fit the budget
+    assert p._render_bytes == sum(n for _, n in p._renders.values()) <= render_module.RENDER_CACHE_BYTES
+    assert p.render("q0") is first[0]  # kept: a plan's first renders serve its eval
+    assert p.render("q4") is not first[4]  # not kept when full: rendered again
+    assert list(p._renders) == ["q0", "q1", "q2"]
+
+
+def test_a_render_is_weighed_by_its_question_specific_text() -> None:
+    p = prompt()
+    short, long = p.render("errors"), p.render("errors " + "by service and region " * 40)
+    assert render_module.render_bytes(long) > render_module.render_bytes(short) + 800 * 3
 
 
 def test_an_evals_recall_reuses_the_renders_compressions(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.text import singular
+from workbench.schema.cache import SCHEMA_CACHE
 
 WORD = re.compile(r"\$?[a-z0-9][a-z0-9_.\-/{}']*|[<>]=?", re.I)
 NUMBER_WORDS = {
@@ -107,11 +108,7 @@ def resolve(phrase: Sequence[str], schema: Any, extra: dict[str, str] | None = N
     if extra and " ".join(content) in extra:
         return ColumnMatch((extra[" ".join(content)],), 2.0)
     scored: list[tuple[float, str]] = []
-    for col in columns_of(schema):
-        if (col.description or "").lower().startswith("deprecated"):
-            continue
-        tokens = {singular(t) for t in name_tokens(col.name)}
-        desc = {singular(w) for w in words(col.description or "")}
+    for name, tokens, desc in _column_terms(schema):
         score = 0.0
         for w in content:
             alts = (w, *SYNONYMS.get(w, ()))
@@ -123,13 +120,45 @@ def resolve(phrase: Sequence[str], schema: Any, extra: dict[str, str] | None = N
                 score = -1.0
                 break
         if score > 0:
-            scored.append((score, col.name))
+            scored.append((score, name))
     top = max((sc for sc, _ in scored), default=0.0)
     # every column that matches as well by name is a candidate (the question cannot tell them apart)
     best = sorted((name for sc, name in scored if sc >= top - 1e-9), key=lambda n: len(name_tokens(n)))
     if not best or top < 0.9:
         return None
     return ColumnMatch(tuple(best), top)
+
+
+def _column_terms(schema: Any) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """(name, its singular name tokens, its singular description words) of each column not
+    deprecated: computed once per schema object (a ``Schema`` is immutable), else per call."""
+    slot = per_schema(schema)
+    terms = slot.get("critic_column_terms")
+    if terms is None:
+        terms = slot["critic_column_terms"] = tuple(
+            (col.name, frozenset(singular(t) for t in name_tokens(col.name)),
+             frozenset(singular(w) for w in words(col.description or "")))
+            for col in columns_of(schema) if not (col.description or "").lower().startswith("deprecated")
+        )  # fmt: skip
+    return terms
+
+
+def error_column_tokens(schema: Any) -> frozenset[str]:
+    """Name tokens of the columns named with ``error`` (``error.code``): once per schema object."""
+    slot = per_schema(schema)
+    found = slot.get("critic_error_column_tokens")
+    if found is None:
+        names = (name_tokens(c.name) for c in columns_of(schema))
+        found = slot["critic_error_column_tokens"] = frozenset(t for ts in names if "error" in ts for t in ts)
+    return found
+
+
+def per_schema(schema: Any) -> dict[Any, Any]:
+    """A dict that lives as long as ``schema`` (``SCHEMA_CACHE``); a throw-away one for a plain list."""
+    try:
+        return SCHEMA_CACHE.slot(schema)
+    except TypeError:  # not weakly referenceable (a list of columns): nothing to keep it with
+        return {}
 
 
 def columns_of(schema: Any) -> Iterable[Any]:

@@ -16,7 +16,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from workbench.core.findings import Finding, warning
-from workbench.critic.text import column, columns_of, expand_contractions, name_tokens, singular, words
+from workbench.critic.text import (
+    column,
+    columns_of,
+    error_column_tokens,
+    expand_contractions,
+    name_tokens,
+    per_schema,
+    singular,
+    words,
+)
 
 _VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{2,}$|^/[\w\-/{}.]+$|^\d+\.\d+\.\d+$")
 #: domain values that are everyday words in a question about telemetry, not conditions
@@ -110,24 +119,28 @@ def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str,
     lower = ({w for w in toks} | {w[:-1] for w in toks if len(w) > 4 and w.endswith("s")}) - name_parts
     exact = set(raw)
     named: dict[str, tuple[str, list[str], bool]] = {}
-    for col in columns_of(schema):
-        if col.type != "string" or not col.values:
+    for text, key, col_name in _nameable_values(schema):
+        if key in name_parts:
             continue
-        for value in col.values:
-            text = str(value)
-            key = text.lower()
-            if (
-                not _VALUE.match(text)
-                or key in name_parts
-                or key in ORDINARY
-                or key.removesuffix("s") in ORDINARY
-            ):
-                continue
-            if text in exact if text.isupper() else key in lower:
-                if key not in named:
-                    named[key] = (text, [], _negated(toks, key))
-                named[key][1].append(col.name)
+        if text in exact if text.isupper() else key in lower:
+            if key not in named:
+                named[key] = (text, [], _negated(toks, key))
+            named[key][1].append(col_name)
     return named
+
+
+def _nameable_values(schema: Any) -> tuple[tuple[str, str, str], ...]:
+    """(as spelled, lowercased, column) of each nameable (not ordinary) value: once per schema object."""
+    slot = per_schema(schema)
+    values = slot.get("critic_nameable_values")
+    if values is None:
+        values = slot["critic_nameable_values"] = tuple(
+            (text, text.lower(), col.name)
+            for col in columns_of(schema) if col.type == "string" and col.values
+            for text in map(str, col.values)
+            if _VALUE.match(text) and text.lower() not in ORDINARY and text.lower().removesuffix("s") not in ORDINARY
+        )  # fmt: skip
+    return values
 
 
 def _negated(toks: list[str], key: str) -> bool:
@@ -232,8 +245,7 @@ def check_errors(question: str, spec: Any, schema: Any, conventions: Any) -> lis
     # "error code", "error message": the word names another column the query may well use
     for i in hits:
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt and any(singular(nxt) in name_tokens(c.name) and "error" in name_tokens(c.name)
-                       for c in columns_of(schema)):  # fmt: skip
+        if nxt and singular(nxt) in error_column_tokens(schema):
             return []
     related = {conv.column, getattr(conventions, "status_column", None)}
     touched = {f.column for f in all_filters(spec)} | set(spec.breakdowns)

@@ -34,9 +34,10 @@ from typing import Any
 
 from workbench.core.errors import ConfigError
 from workbench.core.yamlio import dump_yaml
-from workbench.evaluation.orchestrator import Orchestrator, TrialCallback
+from workbench.evaluation.orchestrator import Orchestrator
 from workbench.evaluation.questions import QuestionSet, ensure_question_set
 from workbench.evaluation.run import EvalRun, VariantRun, recall_dict
+from workbench.evaluation.trial_log import TrialCallback
 from workbench.prompt.render import Prompt
 from workbench.store.runs import RunStore
 
@@ -241,7 +242,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
         orch.close(cancel=False)  # answers that arrived are still judged and recorded
         if store is not None and run_id is not None:
             store.finish_run(run_id, "cancelled", "interrupted")
-        raise EvalInterrupted(run_id, len(done) + len(orch.records), total) from None
+        raise EvalInterrupted(run_id, len(done) + orch.finished, total) from None
     except BaseException as exc:
         orch.close(cancel=True)
         if store is not None and run_id is not None:
@@ -359,5 +360,5 @@ def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset:
     run.variants.sort(key=lambda v: order.index(v.name) if v.name in order else len(order))
     for prompt in prompts:
         run.variant(prompt.variant.name).recall = recalls[prompt.variant.name]
-    run.timings = orch.timings
+    run.timings = dict(orch.timings)
     return run

@@ -27,10 +27,13 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.findings import Finding, error
 from workbench.spec.query import QuerySpec, parse_spec
 
-__all__ = ["MEMO_MAX_ROWS", "Execution", "Executions", "SharedDataset", "spec_key"]
+__all__ = ["MEMO_BUDGET_ROWS", "MEMO_MAX_ROWS", "Execution", "Executions", "SharedDataset", "spec_key"]
 
 #: results with more rows than this are executed again when needed instead of kept.
 MEMO_MAX_ROWS = 2_000
+#: rows all kept results of a run may hold together; past it, a new result is executed again
+#: when needed instead of kept (each distinct prediction's result would otherwise stay for the run)
+MEMO_BUDGET_ROWS = 500_000
 
 
 class SharedDataset:
@@ -130,6 +133,7 @@ class Executions:
         self._memo: dict[str, _Once] = {}
         self.executed = 0
         self.shared = 0
+        self.kept_rows = 0
         self.elapsed_ms = 0.0
 
     def run(self, spec: QuerySpec | dict[str, Any]) -> Execution:
@@ -144,11 +148,14 @@ class Executions:
                 return Execution(once.value.result, once.value.failure, 0.0, shared=True)
             value = self._execute(spec)
             rows = 0 if value.result is None else len(value.result.rows)
-            if rows <= MEMO_MAX_ROWS:
-                once.value = value
-            else:
-                with self._lock:
+            with self._lock:
+                keep = rows <= MEMO_MAX_ROWS and self.kept_rows + rows <= MEMO_BUDGET_ROWS
+                if keep:
+                    self.kept_rows += rows
+                else:
                     self._memo.pop(key, None)
+            if keep:
+                once.value = value
             return value
 
     def _execute(self, spec: QuerySpec | dict[str, Any]) -> Execution:

@@ -40,12 +40,7 @@ coin flips understates the error. ``summarize`` gives both:
   honours the correlation and is the interval to quote; percentile method,
   fixed seed, so the same table gives the same interval.
 
-``paired_comparison`` compares two variants on the same questions: the mean
-per-question accuracy difference with a paired bootstrap interval, wins /
-losses / ties per question, the exact two-sided sign test over the questions
-that differ (with one trial per question this is exactly McNemar's exact
-test on pass@1), and a sign-flip permutation test that also uses the size of
-each difference.
+``paired.paired_comparison`` compares two variants on the same questions (re-exported here).
 
 numpy only; no scipy.
 """
@@ -56,13 +51,15 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from workbench.evaluation.accounting import estimated_share, retry_total_ms, total_cost
+from workbench.evaluation.counts import Counts, QuestionCounts, Trial, counts_by_question, flag, records
 from workbench.evaluation.critic_metrics import confidence_auroc, critic_rate, warning_repairs
-from workbench.evaluation.intervals import cluster_bootstrap_interval, percentile, wilson_interval, z_score
+from workbench.evaluation.intervals import cluster_bootstrap_interval, percentile, wilson_interval
+from workbench.evaluation.paired import PairedComparison, paired_comparison, sign_test
 
 __all__ = [
     "PairedComparison",
@@ -80,33 +77,6 @@ __all__ = [
     "wilson_interval",
 ]
 
-Trial = Mapping[str, Any]
-
-
-class QuestionCounts(NamedTuple):
-    """Trials and correct trials of one question: the one shape of per-question counts everywhere."""
-
-    trials: int
-    correct: int
-
-
-#: question id -> its counts (plain ``(trials, correct)`` tuples work too)
-Counts = Mapping[str, QuestionCounts]
-
-
-def _records(trials: Iterable[Trial] | Any) -> list[Trial]:
-    if hasattr(trials, "to_dict") and hasattr(trials, "columns"):  # a pandas DataFrame
-        return trials.to_dict("records")
-    return list(trials)
-
-
-def _flag(value: Any) -> bool:
-    """Truthiness where None, NaN and pandas' NA count as false."""
-    try:
-        return bool(value) and value == value
-    except TypeError:  # pandas.NA
-        return False
-
 
 def _numbers(trials: Sequence[Trial], key: str) -> list[float]:
     """The non-missing values of one column as floats."""
@@ -119,16 +89,6 @@ def _numbers(trials: Sequence[Trial], key: str) -> list[float]:
         if not math.isnan(v):
             out.append(v)
     return out
-
-
-def counts_by_question(trials: Iterable[Trial] | Any) -> dict[str, QuestionCounts]:
-    """``question_id -> QuestionCounts(trials, correct)`` per question, in first-seen order."""
-    out: dict[str, list[int]] = {}
-    for t in _records(trials):
-        nc = out.setdefault(str(t["question_id"]), [0, 0])
-        nc[0] += 1
-        nc[1] += _flag(t.get("correct"))
-    return {q: QuestionCounts(n, c) for q, (n, c) in out.items()}
 
 
 # --------------------------------------------------------------------------- pass^k, pass@k
@@ -241,7 +201,7 @@ def summarize(
         confidence: level of both accuracy intervals.
         n_boot, seed: the question-bootstrap's size and seed.
     """
-    rows = _records(trials)
+    rows = records(trials)
     if not rows:
         raise ValueError("no trials to summarize")
     every = rows
@@ -256,12 +216,12 @@ def summarize(
     n_correct = sum(c for _, c in counts.values())
     tokens_in, tokens_out = _numbers(rows, "tokens_in"), _numbers(rows, "tokens_out")
     latency = _numbers(
-        [t for t in rows if not _flag(t.get("cache_hit")) and t.get("outcome") != "error"], "latency_ms"
+        [t for t in rows if not flag(t.get("cache_hit")) and t.get("outcome") != "error"], "latency_ms"
     )
-    hits_ms = _numbers([t for t in every if _flag(t.get("cache_hit"))], "latency_ms")
+    hits_ms = _numbers([t for t in every if flag(t.get("cache_hit"))], "latency_ms")
     cost = total_cost(every)
-    repaired = [t for t in rows if _flag(t.get("repaired"))]
-    cache_hits = sum(_flag(t.get("cache_hit")) for t in every)
+    repaired = [t for t in rows if flag(t.get("repaired"))]
+    cache_hits = sum(flag(t.get("cache_hit")) for t in every)
     outcomes = Counter(str(t["outcome"]) for t in every if t.get("outcome"))
     return VariantMetrics(
         n_questions=len(counts),
@@ -273,11 +233,11 @@ def summarize(
         pass_at_1=sum(c / n for n, c in counts.values()) / len(counts),
         pass_k=pass_hat_k(pk_counts, k),
         pass_at_k=pass_at_k(pk_counts, k),
-        valid_rate=sum(_flag(t.get("valid")) for t in rows) / n_trials,
-        semantic_valid_rate=sum(_flag(t.get("semantic_valid")) for t in rows) / n_trials,
+        valid_rate=sum(flag(t.get("valid")) for t in rows) / n_trials,
+        semantic_valid_rate=sum(flag(t.get("semantic_valid")) for t in rows) / n_trials,
         repair_rate=len(repaired) / n_trials,
         repair_success_rate=(
-            sum(_flag(t.get("semantic_valid")) for t in repaired) / len(repaired) if repaired else None
+            sum(flag(t.get("semantic_valid")) for t in repaired) / len(repaired) if repaired else None
         ),
         tokens_in_mean=float(np.mean(tokens_in)) if tokens_in else None,
         tokens_in_total=int(sum(_numbers(every, "tokens_in"))),
@@ -321,109 +281,9 @@ def by_tag(
     ``tags`` maps question id -> tags (``QuestionSet.tags``). ``k`` defaults per tag as in
     ``summarize``; pass the same ``k`` to compare tags on one scale.
     """
-    rows = _records(trials)
+    rows = records(trials)
     grouped: dict[str, list[Trial]] = defaultdict(list)
     for t in rows:
         for tag in tags.get(str(t["question_id"]), ()):
             grouped[tag].append(t)
     return {tag: summarize(grouped[tag], **options) for tag in sorted(grouped)}
-
-
-# --------------------------------------------------------------------------- paired comparison
-
-
-def sign_test(wins: int, losses: int) -> float:
-    """Exact two-sided sign test (binomial, p = 1/2) of ``wins`` against ``losses``; ties are left out."""
-    m = wins + losses
-    if m == 0:
-        return 1.0
-    tail = sum(math.comb(m, i) for i in range(min(wins, losses) + 1)) / 2**m
-    return min(1.0, 2 * tail)
-
-
-def _sign_flip_p(diffs: np.ndarray, n_perm: int, seed: int) -> float:
-    """Two-sided paired permutation test of mean(diffs) = 0 by random sign flips (exact for <= 16)."""
-    d = diffs[diffs != 0]
-    if d.size == 0:
-        return 1.0
-    observed = abs(d.mean())
-    if d.size <= 16:
-        signs = 1 - 2 * ((np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1)
-    else:
-        signs = np.random.default_rng(seed).choice([-1, 1], size=(n_perm, d.size))
-    means = np.abs((signs * d).mean(axis=1))
-    return float(np.mean(means >= observed - 1e-12))
-
-
-@dataclass(frozen=True)
-class PairedComparison:
-    """Candidate vs baseline on the questions both answered. ``difference`` = candidate - baseline."""
-
-    n_questions: int
-    baseline_accuracy: float
-    candidate_accuracy: float
-    difference: float
-    ci: tuple[float, float]
-    p_value: float
-    p_value_permutation: float
-    wins: int
-    losses: int
-    ties: int
-    only_baseline: int = 0
-    only_candidate: int = 0
-    confidence: float = 0.95
-    per_question: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["ci"] = list(self.ci)
-        return out
-
-
-def paired_comparison(
-    baseline: Iterable[Trial] | Any,
-    candidate: Iterable[Trial] | Any,
-    *,
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    n_perm: int = 20000,
-    seed: int = 0,
-) -> PairedComparison:
-    """Compare two variants question by question (see the module docstring).
-
-    Per question, accuracy is ``c / n`` of that variant's trials; a *win* is a question where the
-    candidate's accuracy is higher. ``p_value`` is the exact sign test over wins and losses
-    (McNemar's exact test when each variant ran one trial per question); ``p_value_permutation``
-    also weighs how much each question changed; errored trials (transport failures) are left out.
-    Questions only one side answered are counted in
-    ``only_baseline``/``only_candidate`` and left out.
-    """
-    base, cand = (counts_by_question(t for t in _records(side) if t.get("outcome") != "error")
-                  for side in (baseline, candidate))  # fmt: skip
-    common = [q for q in base if q in cand]
-    if not common:
-        raise ValueError("the two trial tables have no question in common")
-    z_score(confidence)
-    a = np.array([base[q].correct / base[q].trials for q in common])
-    b = np.array([cand[q].correct / cand[q].trials for q in common])
-    diffs = b - a
-    idx = np.random.default_rng(seed).integers(0, len(common), size=(n_boot, len(common)))
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(diffs[idx].mean(axis=1), [alpha, 1 - alpha])
-    wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
-    return PairedComparison(
-        n_questions=len(common),
-        baseline_accuracy=float(a.mean()),
-        candidate_accuracy=float(b.mean()),
-        difference=float(diffs.mean()),
-        ci=(float(lo), float(hi)),
-        p_value=sign_test(wins, losses),
-        p_value_permutation=_sign_flip_p(diffs, n_perm, seed),
-        wins=wins,
-        losses=losses,
-        ties=len(common) - wins - losses,
-        only_baseline=len(set(base) - set(cand)),
-        only_candidate=len(set(cand) - set(base)),
-        confidence=confidence,
-        per_question={q: float(d) for q, d in zip(common, diffs, strict=True)},
-    )

@@ -273,17 +273,20 @@ def _job_stream(jobs: Iterable[JobLike]) -> tuple[Iterator[Job], int]:
     return (_ensure_job(job) for job in items), len(items)
 
 
-def run_calls_sync(jobs: Iterable[JobLike], **options: Any) -> list[Result]:
+def run_calls_sync(jobs: Iterable[JobLike], *, keep: bool = True, **options: Any) -> list[Result]:
     """:func:`run_calls` for scripts and notebooks: the results in completion order.
 
     Works inside a running event loop too (Jupyter): the calls then run on a loop in a
     worker thread. Ctrl-C raises :class:`Interrupted` with the results that had finished.
+    ``keep=False``: hand each result to ``on_result`` only and keep none (a long run's memory
+    stays flat; the return value and ``Interrupted.results`` are then empty).
     """
     results: list[Result] = []
     user_callback = options.pop("on_result", None)
 
     def collect(result: Result) -> None:
-        results.append(result)
+        if keep:
+            results.append(result)
         if user_callback is not None:
             user_callback(result)
 

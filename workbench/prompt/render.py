@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -66,9 +65,18 @@ CURRENT_QUERY_LEAD = (
 )
 
 
-#: renders of single questions each ``Prompt`` keeps (least recently used first out); a
-#: ``RenderedPrompt`` is shared by every caller that asks for the same question: copy its body to change it.
-RENDER_CACHE_SIZE = 8192
+#: memory each ``Prompt`` spends on remembered renders of single questions, estimated by
+#: ``render_bytes``; a ``RenderedPrompt`` is shared by every caller that asks for the same question:
+#: copy its body to change it. 32 MB holds about 1,300 ``compact`` renders. When it is full, a new
+#: render is not kept (the ones kept stay): a plan and then its eval scan the questions in the same
+#: order, so the eval reuses as many of the plan's renders as fit (dropping the oldest instead
+#: would make it reuse none) and renders the rest again during the calls.
+RENDER_CACHE_BYTES = 32 * 1024 * 1024
+#: bytes a render holds per character of its question-specific text (the user message), measured
+#: with tracemalloc on ``compact`` (about 23 KB for 6.7k characters: messages, body, sections, examples)
+RENDER_BYTES_PER_CHAR = 3.5
+#: bytes a render holds whatever its text (the objects themselves)
+RENDER_BYTES_FIXED = 1024
 
 
 class HasSchema(Protocol):
@@ -121,7 +129,8 @@ class Prompt:
         self._mask_values = _value_words(schema)
         self._lock = threading.Lock()
         self._stable_cache: _Stable | None = None
-        self._renders: OrderedDict[str, RenderedPrompt] = OrderedDict()
+        self._renders: dict[str, tuple[RenderedPrompt, int]] = {}
+        self._render_bytes = 0
 
     @classmethod
     def load(cls, variant_path_or_name: PromptVariant | str | Path, dataset: Schema | HasSchema) -> Prompt:
@@ -220,8 +229,8 @@ class Prompt:
 
         ``current``: the query the question follows up on (a spec, dict or JSON text), shown in a
         ``## Current query`` section before the question as the variant's ``current_query`` says.
-        A single question's render is remembered (``RENDER_CACHE_SIZE``) and shared with every
-        later caller: copy its ``body`` before changing it.
+        A single question's render is remembered (up to ``RENDER_CACHE_BYTES`` per ``Prompt``) and
+        shared with every later caller: copy its ``body`` before changing it.
         """
         question = question.strip()
         if current is not None:
@@ -229,14 +238,17 @@ class Prompt:
         with self._lock:  # a question renders once per binding: a plan and its eval share the work
             hit = self._renders.get(question)
             if hit is not None:
-                self._renders.move_to_end(question)
-                return hit
+                return hit[0]
         rendered = self._render(question, None)
-        with self._lock:
-            self._renders[question] = rendered
-            if len(self._renders) > RENDER_CACHE_SIZE:
-                self._renders.popitem(last=False)
+        self._remember(question, rendered)
         return rendered
+
+    def _remember(self, question: str, rendered: RenderedPrompt) -> None:
+        size = render_bytes(rendered)
+        with self._lock:
+            if question not in self._renders and self._render_bytes + size <= RENDER_CACHE_BYTES:
+                self._renders[question] = (rendered, size)
+                self._render_bytes += size
 
     def _render(self, question: str, current: Any) -> RenderedPrompt:
         v, enc = self.variant, self.encoding
@@ -323,6 +335,12 @@ class Prompt:
         from workbench.prompt.html import prompt_html
 
         return prompt_html(self)
+
+
+def render_bytes(rendered: RenderedPrompt) -> int:
+    """Estimated memory a remembered render holds (its own text; the system prompt is shared)."""
+    user = sum(len(m["content"]) for m in rendered.messages if m.get("role") != "system")
+    return RENDER_BYTES_FIXED + int(user * RENDER_BYTES_PER_CHAR)
 
 
 def _validated(example_set: ExampleSet, schema: Schema) -> dict[int, list[Finding]]:

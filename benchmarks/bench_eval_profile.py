@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,46 +109,49 @@ def main() -> int:
         return _memory(args, [int(n) for n in args.memory.split(",")])
 
     startup = _startup_s()
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-eval-profile-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-eval-profile-") as tmp, _stub(args.delay_ms) as port:
         qfile = Path(tmp) / "questions.yaml"
         subprocess.run([sys.executable, str(PEER / "gen_questions.py"), str(args.n), str(qfile)], check=True)
-        stub = subprocess.Popen(
-            [sys.executable, str(PEER / "stub_server.py"), "--port", str(port), "--delay-ms", str(args.delay_ms)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _wait_up(port)
-            os.environ.update(OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1", OPENAI_API_KEY="dummy")
-            if not args.data:  # the home's dataset (generated once), read from a throw-away home's log
-                from workbench.core.paths import default_dataset_path
-
-                args.data = str(default_dataset_path())
-            os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")
-            out = _profile(args, qfile, Path(tmp))
-        finally:
-            stub.terminate()
-            stub.wait(timeout=10)
+        os.environ.update(OPENAI_BASE_URL=f"http://127.0.0.1:{port}/v1", OPENAI_API_KEY="dummy")
+        _default_data(args)
+        os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")
+        out = _profile(args, qfile, Path(tmp))
     _print(args, startup, *out)
     return 0
 
 
+def _default_data(args: argparse.Namespace) -> None:
+    """No ``--data``: the home's embedded dataset (generated once), so that each eval process, whose
+    log lives in a throw-away home, does not generate its own."""
+    if not args.data:
+        from workbench.dataset.source import open_dataset
+
+        args.data = str(open_dataset().path)  # generates it on first use
+
+
+@contextlib.contextmanager
+def _stub(delay_ms: float) -> Iterator[int]:
+    """The OpenAI-compatible stub answering after ``delay_ms``, on a free port (yielded), stopped after."""
+    port = _free_port()
+    stub = subprocess.Popen(
+        [sys.executable, str(PEER / "stub_server.py"), "--port", str(port), "--delay-ms", str(delay_ms)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_up(port)
+        yield port
+    finally:
+        stub.terminate()
+        stub.wait(timeout=10)
+
+
 def _memory(args: argparse.Namespace, sizes: list[int]) -> int:
     """Peak RSS of a whole ``workbench eval`` process at each size: flat memory means no per-trial growth."""
-    port = _free_port()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-eval-memory-") as tmp:
-        stub = subprocess.Popen(
-            [sys.executable, str(PEER / "stub_server.py"), "--port", str(port), "--delay-ms", str(args.delay_ms)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _wait_up(port)
-            for n in sizes:
-                rows.append((n, *_eval_process(args, n, port, Path(tmp) / str(n))))
-        finally:
-            stub.terminate()
-            stub.wait(timeout=10)
+    _default_data(args)
+    with tempfile.TemporaryDirectory(prefix="bench-eval-memory-") as tmp, _stub(args.delay_ms) as port:
+        for n in sizes:
+            rows.append((n, *_eval_process(args, n, port, Path(tmp) / str(n))))
     print(f"workbench eval, whole processes: C={args.concurrency} D={args.delay_ms:g} ms, prompt {args.prompt}, "
           f"no cache; load average {os.getloadavg()[0]:.2f} (2 cores shared)")  # fmt: skip
     for n, wall, cpu, rss in rows:

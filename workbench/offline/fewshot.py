@@ -217,7 +217,7 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int, conv: Co
     best = max(cands, key=lambda r: (similarity(r.spec, answer), r.score))
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()
-    _align(best, answer, know)
+    _align(best, answer, know, lex)
     return _Lesson(chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer))
 
 
@@ -253,7 +253,7 @@ def _situation(best: Reading, answer: dict[str, Any]) -> _Situation | None:
     return _Situation(words, frozenset(json.dumps(f, sort_keys=True) for f in missing), count)
 
 
-def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
+def _align(best: Reading, answer: dict[str, Any], know: Knowledge, lex: Lexicon) -> None:
     """Map the words the model could not place to what the answer has and its reading lacks."""
     got = best.spec or {}
     missing_bd = [b for b in answer.get("breakdowns") or [] if b not in (got.get("breakdowns") or [])]
@@ -271,11 +271,39 @@ def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
             know.columns.setdefault(term, pool.pop(0))
         elif role == "filter" and missing_filters:
             know.columns.setdefault(term, missing_filters[0]["column"])
+    _align_placed(best, answer, missing_bd, missing_calc, missing_filters, know, lex)
     if best.unknown and missing_filters and len(best.unknown) > 1:  # one word: learned across examples
         phrase = " ".join(w.lower() for w in best.unknown)
         know.filters.setdefault(" ".join(stem(w) for w in phrase.split()), missing_filters)
     elif best.unknown and missing_bd and len(best.unknown) == 1:
         know.columns.setdefault(stem(best.unknown[0].lower()), missing_bd[0])
+
+
+def _align_placed(
+    best: Reading,
+    answer: dict[str, Any],
+    missing_bd: list[str],
+    missing_calc: list[str],
+    missing_filters: list[dict[str, Any]],
+    know: Knowledge,
+    lex: Lexicon,
+) -> None:
+    """A word the reading matched to a column by name that the example answers with another column in the
+    same place ("count per service": ``rpc.service`` read, ``svc`` answered): the example's column is what
+    the word means in this team's prompt, the way a model copies an example's column choice."""
+    got = best.spec or {}
+    theirs = spec_columns(answer)
+    places = (
+        (set(got.get("breakdowns") or []), missing_bd),
+        ({c.get("column") for c in got.get("calculations") or []}, missing_calc),
+        ({f.get("column") for f in got.get("filters") or []}, [f["column"] for f in missing_filters]),
+    )
+    for phrase, col in best.placed:
+        if col in theirs or phrase in know.columns:
+            continue
+        pool = next((pool for cols, pool in places if col in cols and pool), None)
+        if pool and pool[0] in lex.by_name:  # a listed column only: the schema block had a reading of its own
+            know.columns[phrase] = pool[0]
 
 
 def adapt(

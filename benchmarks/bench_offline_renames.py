@@ -48,6 +48,8 @@ def _pattern(renames: dict[str, str]) -> re.Pattern[str]:
 
 def rename_text(text: str, renames: dict[str, str]) -> str:
     """``text`` with every whole occurrence of an old column name replaced by its new name."""
+    if not renames:
+        return text
     return _pattern(renames).sub(lambda m: renames[m[1]], text)
 
 
@@ -121,12 +123,20 @@ def renamed_questions(source: Path, target: Path, renames: dict[str, str]) -> se
     return affected
 
 
-def renamed_prompts(target: Path, renames: dict[str, str]) -> None:
-    """A copy of ``prompts/`` (variants, instructions, example sets) written with the new names."""
-    shutil.copytree(ROOT / "prompts", target)
+def renamed_prompts(target: Path, renames: dict[str, str], conventions: bool = True) -> None:
+    """A copy of ``prompts/`` (variants, instructions, example sets) written with the new names.
+
+    ``conventions=False`` also drops each variant's ``conventions:`` block, so that only the schema
+    (names, descriptions, values) and the examples say which column a word means.
+    """
+    shutil.copytree(ROOT / "prompts", target, dirs_exist_ok=True)
     for path in target.rglob("*"):
         if path.is_file() and path.suffix in (".yaml", ".yml", ".md", ".txt", ".j2", ".jinja"):
             path.write_text(rename_text(path.read_text(encoding="utf-8"), renames), encoding="utf-8")
+    for path in [] if conventions else target.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data.pop("conventions", None)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 def _eval(
@@ -164,6 +174,14 @@ def main() -> None:
     )
     ap.add_argument("--data", help="the dataset to copy (default: the embedded one)")
     ap.add_argument("--show", action="store_true", help="print each changed answer, before and after")
+    ap.add_argument(
+        "--without-conventions",
+        action="store_true",
+        help="drop the variants' conventions blocks (before and after): names and descriptions only",
+    )
+    ap.add_argument(
+        "--keep", metavar="DIR", help="write the renamed copies to DIR (kept) instead of a temp folder"
+    )
     args = ap.parse_args()
     from workbench.dataset.source import open_dataset
 
@@ -171,16 +189,23 @@ def main() -> None:
     bases = args.prompt or ["naive", "compact", "honeycomb"]
     back = {new: old for old, new in RENAMES.items()}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         renamed_dataset(source, folder / "renamed.duckdb", RENAMES)
         affected = renamed_questions(ROOT / args.questions, folder / "questions.yaml", RENAMES)
-        renamed_prompts(folder / "prompts", RENAMES)
-        before = _eval(ROOT / args.questions, [ROOT / "prompts" / f"{b}.yaml" for b in bases], source,
+        conventions = not args.without_conventions
+        renamed_prompts(folder / "prompts", RENAMES, conventions)
+        shipped = ROOT / "prompts"
+        if not conventions:
+            shipped = folder / "prompts-shipped"
+            renamed_prompts(shipped, {}, conventions)
+        before = _eval(ROOT / args.questions, [shipped / f"{b}.yaml" for b in bases], source,
                        folder / "before.json", folder / "home")  # fmt: skip
         after = _eval(folder / "questions.yaml", [folder / "prompts" / f"{b}.yaml" for b in bases],
                       folder / "renamed.duckdb", folder / "after.json", folder / "home")  # fmt: skip
     total = len(before[bases[0]]["results"])
-    print(f"offline model, {args.questions}, temperature 0, 1 trial; renamed: "
+    print(f"offline model, {args.questions}, temperature 0, 1 trial"
+          + (", variants without their conventions" if args.without_conventions else "") + "; renamed: "
           + ", ".join(f"{o} -> {n}" for o, n in RENAMES.items()))  # fmt: skip
     print(f"questions affected (a gold uses a renamed column): {len(affected)} of {total}")
     print(f"{'variant':<12}{'changed':>16}{'affected correct':>20}{'accuracy before':>18}{'after':>10}")

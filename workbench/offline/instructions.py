@@ -133,12 +133,16 @@ class Conventions:
         """The listed column the prompt states for ``concept`` under any of its terms, the last statement first.
 
         ``Latency, duration, slow, fast: took`` makes ``took`` the duration column of a question that uses
-        none of those words ("requests over 2 s"); ``5xx: rc >= 500`` makes ``rc`` the status column.
+        none of those words ("requests over 2 s").
         """
         vocab = CONCEPT_TERMS.get(concept, frozenset())
         for term, col in reversed(self.bindings):
             if col in columns and (term in vocab or _base(term) in vocab):
                 return col
+        return None
+
+    def compared_column(self, concept: str, columns: Collection[str]) -> str | None:
+        """The listed column a statement compares for ``concept`` as a whole (``5xx: rc >= 500``), or None."""
         return next((col for c, col in reversed(self.compared) if c == concept and col in columns), None)
 
     def prefer_slow(

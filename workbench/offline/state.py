@@ -225,8 +225,12 @@ class Parse:
         learned = self.know.columns.get(f"@{name}")
         if learned and self.known(learned):
             return learned
+        types = CONCEPTS[name][1]
+        compared = self.conv.compared_column(name, self.lex.by_name)  # "5xx: rc >= 500": the status column
+        if compared and self.lex.by_name[compared].type in types:
+            return compared
         stated = self.conv.stated_column(name, self.lex.by_name)  # the prompt's column under another term
-        if stated and self.lex.by_name[stated].type in CONCEPTS[name][1] and not self._names_a_column(name):
+        if stated and self.lex.by_name[stated].type in types and not self._names_a_column(name):
             return stated
         ranked = self.lex.concept(name)
         if not ranked:

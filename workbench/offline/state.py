@@ -236,9 +236,11 @@ class Parse:
         if not ranked:
             return None
         close = [(c.name, s) for c, s in ranked if s >= ranked[0][1] - 0.1][:3]
-        if len(close) == 1:
-            return close[0][0]
-        return self.choose(f"concept:{name}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        col = close[0][0]
+        if len(close) > 1:
+            col = self.choose(f"concept:{name}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        self.placed.append((f"@{name}", col))  # an example that answers with another column teaches it
+        return col
 
     def _names_a_column(self, concept: str) -> bool:
         """Whether the question uses a term of ``concept`` that a listed column's name holds ("duration")."""

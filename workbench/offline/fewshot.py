@@ -299,7 +299,10 @@ def _align_placed(
         ({f.get("column") for f in got.get("filters") or []}, [f["column"] for f in missing_filters]),
     )
     for phrase, col in best.placed:
-        if col in theirs or phrase in know.columns:
+        if phrase in know.columns:
+            continue
+        if col in theirs:  # confirmed: the word means this column with confidence ("routes ..." as a group)
+            know.columns[phrase] = col
             continue
         pool = next((pool for cols, pool in places if col in cols and pool), None)
         if pool and pool[0] in lex.by_name:  # a listed column only: the schema block had a reading of its own

@@ -293,17 +293,24 @@ def _align_placed(
     the word means in this team's prompt, the way a model copies an example's column choice."""
     got = best.spec or {}
     theirs = spec_columns(answer)
-    places = (
-        (set(got.get("breakdowns") or []), missing_bd),
-        ({c.get("column") for c in got.get("calculations") or []}, missing_calc),
-        ({f.get("column") for f in got.get("filters") or []}, [f["column"] for f in missing_filters]),
-    )
     for phrase, col in best.placed:
         if phrase in know.columns:
             continue
         if col in theirs:  # confirmed: the word means this column with confidence ("routes ..." as a group)
             know.columns[phrase] = col
             continue
+        # the same test on another column is a column choice; another test is a convention (_rewrite's)
+        same_test = [
+            f["column"]
+            for f in missing_filters
+            for g in got.get("filters") or []
+            if g.get("column") == col and (g.get("op"), g.get("value")) == (f.get("op"), f.get("value"))
+        ]
+        places = (
+            (set(got.get("breakdowns") or []), missing_bd),
+            ({c.get("column") for c in got.get("calculations") or []}, missing_calc),
+            ({f.get("column") for f in got.get("filters") or []}, same_test),
+        )
         pool = next((pool for cols, pool in places if col in cols and pool), None)
         if pool and pool[0] in lex.by_name:  # a listed column only: the schema block had a reading of its own
             know.columns[phrase] = pool[0]

@@ -173,6 +173,9 @@ def main() -> None:
         "--prompt", action="append", help="shipped variant name (default: naive, compact, honeycomb)"
     )
     ap.add_argument("--data", help="the dataset to copy (default: the embedded one)")
+    ap.add_argument(
+        "--rename", action="append", metavar="OLD=NEW", help="rename these columns instead of the six"
+    )
     ap.add_argument("--show", action="store_true", help="print each changed answer, before and after")
     ap.add_argument(
         "--without-conventions",
@@ -187,14 +190,15 @@ def main() -> None:
 
     source = Path(args.data) if args.data else open_dataset().path
     bases = args.prompt or ["naive", "compact", "honeycomb"]
-    back = {new: old for old, new in RENAMES.items()}
+    renames = dict(r.split("=", 1) for r in args.rename) if args.rename else RENAMES
+    back = {new: old for old, new in renames.items()}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        renamed_dataset(source, folder / "renamed.duckdb", RENAMES)
-        affected = renamed_questions(ROOT / args.questions, folder / "questions.yaml", RENAMES)
+        renamed_dataset(source, folder / "renamed.duckdb", renames)
+        affected = renamed_questions(ROOT / args.questions, folder / "questions.yaml", renames)
         conventions = not args.without_conventions
-        renamed_prompts(folder / "prompts", RENAMES, conventions)
+        renamed_prompts(folder / "prompts", renames, conventions)
         shipped = ROOT / "prompts"
         if not conventions:
             shipped = folder / "prompts-shipped"
@@ -206,7 +210,7 @@ def main() -> None:
     total = len(before[bases[0]]["results"])
     print(f"offline model, {args.questions}, temperature 0, 1 trial"
           + (", variants without their conventions" if args.without_conventions else "") + "; renamed: "
-          + ", ".join(f"{o} -> {n}" for o, n in RENAMES.items()))  # fmt: skip
+          + ", ".join(f"{o} -> {n}" for o, n in renames.items()))  # fmt: skip
     print(f"questions affected (a gold uses a renamed column): {len(affected)} of {total}")
     print(f"{'variant':<12}{'changed':>16}{'affected correct':>20}{'accuracy before':>18}{'after':>10}")
     for b in bases:

@@ -96,3 +96,17 @@ def test_an_example_teaches_the_concept_column() -> None:
     question = "average latency per endpoint in the last hour"
     assert _calc_columns(_ask(question, cols)) == ["app.vendor.latency_ms"]
     assert _calc_columns(_ask(question, cols, examples=example)) == ["took"]
+
+
+def test_a_synonym_of_what_the_description_says_the_column_holds_finds_it() -> None:
+    def cols(description: str) -> list[ColumnInfo]:
+        return [
+            ColumnInfo("timestamp", "timestamp", "when the span started (UTC)"),
+            ColumnInfo("handler", "string", description, values=("/api/cart", "/api/search")),
+            ColumnInfo("url.path", "string", "Path of the requested URL, with its query string."),
+            ColumnInfo("took", "float", "How long the span took, in milliseconds."),
+        ]
+
+    question = "p95 latency for each endpoint over the past day"
+    assert _ask(question, cols("Route template that matched the request."))["breakdowns"] == ["handler"]
+    assert _ask(question, cols("Name of the code that ran."))["breakdowns"] == ["url.path"]

@@ -12,6 +12,9 @@ text (the system prompt before its ``## `` sections). It does not act on any oth
 - the default, "right now" and "all time" windows: ``no time mentioned: time_range 1209600``.
 - what errors, users, traces and revenue mean (``meanings.py``): ``Errors: filter error = true``,
   ``users = sessions``, ``traces = distinct trace ids``, ``revenue = AVG``. The last statement wins.
+- which column a status class compares: ``5xx: rc >= 500`` makes ``rc`` the status column.
+- a column bound to any term of a concept (``Latency, duration: took``) is that concept's column also
+  for a question using none of the terms (``Conventions.stated_column``).
 
 The result depends only on the text and is cached per text. Reading never raises.
 """

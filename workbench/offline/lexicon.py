@@ -251,8 +251,8 @@ class Lexicon:
             in_head = 0
             for w in words:
                 best, part = _word_score(w, col)
-                if w in col.head and best < 1.0:  # the description says that is what the column holds
-                    best, in_head = 1.0, in_head + 1
+                if best < 1.0 and (held := _head_score(w, col)):  # the description says the column holds it
+                    best, in_head = max(best, held), in_head + 1
                 total += best
                 if part:
                     matched_parts.add(part)
@@ -364,6 +364,13 @@ def _word_score(w: str, col: Col) -> tuple[float, str | None]:
         if syn in col.desc_words:
             return 0.3 * weight, None
     return 0.0, None
+
+
+def _head_score(w: str, col: Col) -> float:
+    """1 when the column's description head names ``w``, a synonym's weight when it names a synonym, else 0."""
+    if w in col.head:
+        return 1.0
+    return max((weight for syn, weight in SYNONYMS.get(w, {}).items() if syn in col.head), default=0.0)
 
 
 def _one_edit(a: str, b: str) -> bool:

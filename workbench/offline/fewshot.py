@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.text import rank_by_similarity
+from workbench.offline.corrections import corrections
 from workbench.offline.instructions import NONE, Conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.state import Knowledge, Reading
@@ -114,9 +115,17 @@ def learn(examples: list[Example], lex: Lexicon, now: int, conv: Conventions = N
     """What the examples teach, for questions asked with this schema block, read under ``conv``."""
     know = Knowledge()
     bias: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    lessons = [
-        _learn_one(ex.question, json.dumps(ex.answer, sort_keys=True), lex, now, conv) for ex in examples
-    ]
+    answers = [json.dumps(ex.answer, sort_keys=True) for ex in examples]
+    lessons = [_learn_one(ex.question, a, lex, now, conv) for ex, a in zip(examples, answers, strict=True)]
+    # columns an example corrected ("service" is svc here): every example is read again knowing them,
+    # so that what else it shows (the statistic "slowest" means) is learned on the right columns
+    taught = tuple(sorted({(p, one.columns[p]) for one in lessons for p in one.corrected}))
+    if taught:
+        know.columns.update(taught)
+        lessons = [
+            _learn_one(ex.question, a, lex, now, conv, taught)
+            for ex, a in zip(examples, answers, strict=True)
+        ]
     for one in lessons:
         for key, label in one.chosen:
             bias[key][label] += 2.0
@@ -167,6 +176,7 @@ class _Lesson:
     filters: dict[str, list[dict[str, Any]]]
     situation: _Situation | None = None
     rewrite: tuple[str, dict[str, Any] | None] | None = None  # a conventional filter -> the example's own
+    corrected: frozenset[str] = frozenset()  # phrases the answer puts on another column than the reading
 
 
 def _cross_situational(
@@ -205,10 +215,18 @@ def _cross_situational(
 
 
 @functools.lru_cache(maxsize=4096)
-def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int, conv: Conventions) -> _Lesson:
-    """One example's lesson (cached: prompts that select examples per question reuse them)."""
+def _learn_one(
+    question: str,
+    answer_json: str,
+    lex: Lexicon,
+    now: int,
+    conv: Conventions,
+    taught: tuple[tuple[str, str], ...] = (),
+) -> _Lesson:
+    """One example's lesson, read knowing the ``taught`` columns (cached: prompts that select examples
+    per question reuse them)."""
     answer = json.loads(answer_json)
-    cands = readings(question, lex, Knowledge(), now, limit=16, conv=conv)
+    cands = readings(question, lex, Knowledge(columns=dict(taught)), now, limit=16, conv=conv)
     if not find_time(tokenize(question), now):  # its default window is learned on its own (_default_window)
         answer = {k: v for k, v in answer.items() if k not in _TIME_KEYS}
         cands = [
@@ -217,8 +235,10 @@ def _learn_one(question: str, answer_json: str, lex: Lexicon, now: int, conv: Co
     best = max(cands, key=lambda r: (similarity(r.spec, answer), r.score))
     chosen = tuple((c.key, c.chosen) for c in best.choices) if similarity(best.spec, answer) >= 0.5 else ()
     know = Knowledge()
-    _align(best, answer, know)
-    return _Lesson(chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer))
+    corrected = _align(best, answer, know, lex)
+    return _Lesson(
+        chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer), corrected
+    )
 
 
 def _rewrite(best: Reading, answer: dict[str, Any]) -> tuple[str, dict[str, Any] | None] | None:
@@ -253,8 +273,9 @@ def _situation(best: Reading, answer: dict[str, Any]) -> _Situation | None:
     return _Situation(words, frozenset(json.dumps(f, sort_keys=True) for f in missing), count)
 
 
-def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
-    """Map the words the model could not place to what the answer has and its reading lacks."""
+def _align(best: Reading, answer: dict[str, Any], know: Knowledge, lex: Lexicon) -> frozenset[str]:
+    """Map the words the model could not place to what the answer has and its reading lacks; returns the
+    phrases the reading placed on another column than the answer's."""
     got = best.spec or {}
     missing_bd = [b for b in answer.get("breakdowns") or [] if b not in (got.get("breakdowns") or [])]
     got_calc_cols = {c.get("column") for c in got.get("calculations") or []}
@@ -271,11 +292,13 @@ def _align(best: Reading, answer: dict[str, Any], know: Knowledge) -> None:
             know.columns.setdefault(term, pool.pop(0))
         elif role == "filter" and missing_filters:
             know.columns.setdefault(term, missing_filters[0]["column"])
+    corrected = corrections(best, spec_columns(answer), missing_bd, missing_calc, missing_filters, know, lex)
     if best.unknown and missing_filters and len(best.unknown) > 1:  # one word: learned across examples
         phrase = " ".join(w.lower() for w in best.unknown)
         know.filters.setdefault(" ".join(stem(w) for w in phrase.split()), missing_filters)
     elif best.unknown and missing_bd and len(best.unknown) == 1:
         know.columns.setdefault(stem(best.unknown[0].lower()), missing_bd[0])
+    return corrected
 
 
 def adapt(

@@ -12,6 +12,9 @@ text (the system prompt before its ``## `` sections). It does not act on any oth
 - the default, "right now" and "all time" windows: ``no time mentioned: time_range 1209600``.
 - what errors, users, traces and revenue mean (``meanings.py``): ``Errors: filter error = true``,
   ``users = sessions``, ``traces = distinct trace ids``, ``revenue = AVG``. The last statement wins.
+- which column a status class compares: ``5xx: rc >= 500`` makes ``rc`` the status column.
+- a column bound to any term of a concept (``Latency, duration: took``) is that concept's column also
+  for a question using none of the terms (``Conventions.stated_column``).
 
 The result depends only on the text and is cached per text. Reading never raises.
 """
@@ -98,6 +101,7 @@ class Conventions:
     now_window: int | None = None  # seconds "right now" / "currently" cover
     all_window: int | None = None  # seconds "all time" / "the whole dataset" cover
     meanings: tuple[tuple[str, Meaning], ...] = ()  # (concept, what the prompt says it means), as stated
+    compared: tuple[tuple[str, str], ...] = ()  # (concept, column) of "5xx: rc >= 500" statements, as stated
 
     def window(self) -> int:
         """The time range when the question names none: as stated, else the prior (2 hours)."""
@@ -127,6 +131,22 @@ class Conventions:
             if col in columns and (term in vocab or _base(term) in vocab) and term in used:
                 return col
         return None
+
+    def stated_column(self, concept: str, columns: Collection[str]) -> str | None:
+        """The listed column the prompt states for ``concept`` under any of its terms, the last statement first.
+
+        ``Latency, duration, slow, fast: took`` makes ``took`` the duration column of a question that uses
+        none of those words ("requests over 2 s").
+        """
+        vocab = CONCEPT_TERMS.get(concept, frozenset())
+        for term, col in reversed(self.bindings):
+            if col in columns and (term in vocab or _base(term) in vocab):
+                return col
+        return None
+
+    def compared_column(self, concept: str, columns: Collection[str]) -> str | None:
+        """The listed column a statement compares for ``concept`` as a whole (``5xx: rc >= 500``), or None."""
+        return next((col for c, col in reversed(self.compared) if c == concept and col in columns), None)
 
     def prefer_slow(
         self, options: list[tuple[str, float]], descending: bool = True
@@ -176,6 +196,20 @@ def _terms(text: str) -> list[str] | None:
             return None
         out.append(_phrase(term))
     return out if 0 < len(out) <= 12 else None
+
+
+_COMPARED = re.compile(
+    rf"^(?P<terms>[^:=]{{1,60}}?)\s*:\s*(?:filter\s+)?(?:{_COLUMN})\s*(?:>=|<=|!=|>|<|=)\s*-?\d", re.I
+)
+_STATUS_CLASS = re.compile(r"\b[1-5]xx\b", re.I)
+
+
+def _compared(clause: str) -> tuple[str, str] | None:
+    """``5xx: rc >= 500``: the status column a statement compares for a status class, else None."""
+    m = _COMPARED.match(clause)
+    if m is None or not _STATUS_CLASS.search(m["terms"]):
+        return None
+    return "status", m["c1"] or m["c2"] or m["c3"] or m["c4"]
 
 
 def _statistic(m: re.Match[str]) -> str | None:
@@ -264,10 +298,13 @@ def _time_statements(clauses: list[str]) -> dict[str, int]:
 def read_conventions(text: str) -> Conventions:
     """The bindings, windows, "slow" statistic and concept meanings the instructions state (empty when none)."""
     bindings: list[tuple[str, str]] = []
+    compared: list[tuple[str, str]] = []
     slow_op = None
     clauses = _clauses(text or "")
     for clause in clauses:
         bindings.extend(_bindings(clause))
+        if found := _compared(clause):
+            compared.append(found)
         m = _STAT.match(clause)
         if m and (op := _statistic(m)):
             lhs = set(_WORD.findall(m["lhs"].lower()))
@@ -275,6 +312,6 @@ def read_conventions(text: str) -> Conventions:
                 slow_op = op
     windows = _time_statements(clauses)
     meanings = read_meanings(clauses)
-    if not (bindings or slow_op or windows or meanings):
+    if not (bindings or slow_op or windows or meanings or compared):
         return NONE
-    return Conventions(tuple(bindings), slow_op, meanings=meanings, **windows)
+    return Conventions(tuple(bindings), slow_op, meanings=meanings, compared=tuple(compared), **windows)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.offline.text import GENERIC_PARTS, SYNONYMS, stem
-from workbench.offline.vocabulary import concepts, table, word_sets, words
+from workbench.offline.vocabulary import concepts, entry, table, word_sets, words
 from workbench.schema.format import ParsedColumn
 
 _SPLIT = re.compile(r"[._\-/\s]+|(?<=[a-z])(?=[A-Z])")
@@ -38,6 +38,7 @@ class Col:
     parts: frozenset[str] = frozenset()
     desc_words: frozenset[str] = frozenset()
     head: frozenset[str] = frozenset()  # what the description says an opaquely named column holds
+    row_concepts: frozenset[str] = frozenset()  # concepts the description says of the row itself
     deprecated: bool = False
 
     @property
@@ -114,6 +115,22 @@ def _opaque_head(name: str, description: str) -> frozenset[str]:
     return head if not head & name_parts(name) else frozenset()
 
 
+_ROW = r"(?:(?:the|this|that|each|every|a|an)\s+)?(?:" + "|".join(sorted(words("lexicon.row_nouns"))) + r")"
+_ROW_DESCRIPTIONS = {
+    concept: re.compile(
+        r"\b(?:" + "|".join(p.replace(" ", r"\s+").replace("{row}", _ROW) for p in patterns) + r")\b"
+    )
+    for concept, patterns in table("lexicon.row_descriptions").items()
+}
+_ROW_WEIGHT = float(entry("lexicon.row_weight"))
+
+
+def row_concepts(description: str) -> frozenset[str]:
+    """Concepts a description says of the row itself: ``How long the span took, in ms`` → duration."""
+    low = description.lower()
+    return frozenset(concept for concept, pattern in _ROW_DESCRIPTIONS.items() if pattern.search(low))
+
+
 def name_parts(name: str) -> frozenset[str]:
     return frozenset(stem(p) for p in _SPLIT.split(name) if p)
 
@@ -165,6 +182,7 @@ class Lexicon:
                     parts=name_parts(pc.name),
                     desc_words=frozenset(stem(w) for w in _WORDS.findall(desc.lower())),
                     head=_opaque_head(pc.name, desc),
+                    row_concepts=row_concepts(desc),
                     deprecated=bool(_DEPRECATED.search(desc)),
                 )
             )
@@ -233,8 +251,8 @@ class Lexicon:
             in_head = 0
             for w in words:
                 best, part = _word_score(w, col)
-                if w in col.head and best < 1.0:  # the description says that is what the column holds
-                    best, in_head = 1.0, in_head + 1
+                if best < 1.0 and (held := _head_score(w, col)):  # the description says the column holds it
+                    best, in_head = max(best, held), in_head + 1
                 total += best
                 if part:
                     matched_parts.add(part)
@@ -266,6 +284,7 @@ class Lexicon:
             low = col.name.lower()
             score = sum(w for p, w in weights.items() if p in col.parts or p in col.head or p == low)
             score += 0.15 * sum(1 for p in weights if p in col.desc_words)
+            score += _ROW_WEIGHT if name in col.row_concepts else 0.0
             if (
                 name in _DESC_WEIGHT and _DESC_TERMS[name] & col.desc_words
             ):  # "Error flag: true when it failed"
@@ -345,6 +364,13 @@ def _word_score(w: str, col: Col) -> tuple[float, str | None]:
         if syn in col.desc_words:
             return 0.3 * weight, None
     return 0.0, None
+
+
+def _head_score(w: str, col: Col) -> float:
+    """1 when the column's description head names ``w``, a synonym's weight when it names a synonym, else 0."""
+    if w in col.head:
+        return 1.0
+    return max((weight for syn, weight in SYNONYMS.get(w, {}).items() if syn in col.head), default=0.0)
 
 
 def _one_edit(a: str, b: str) -> bool:

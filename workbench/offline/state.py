@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.offline.instructions import NONE, Conventions, phrases_of
-from workbench.offline.lexicon import Lexicon
+from workbench.offline.instructions import CONCEPT_TERMS, NONE, Conventions, phrases_of
+from workbench.offline.lexicon import CONCEPTS, Lexicon
 from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 
@@ -67,6 +67,7 @@ class Reading:
     understood: int = 1
     unplaced: list[str] = field(default_factory=list)  # content words nothing explained (outside a condition)
     conventional: list[dict[str, Any]] = field(default_factory=list)  # filters a convention or prior wrote
+    placed: list[tuple[str, str]] = field(default_factory=list)  # (phrase, column) the schema's ranking chose
 
     @property
     def key(self) -> str:
@@ -107,6 +108,7 @@ class Parse:
         self.time: dict[str, int] | None = None
         self.granularity: int | None = None
         self.literals: list[tuple[str, str]] = []
+        self.placed: list[tuple[str, str]] = []
         self.unknown: list[str] = []
         self.unplaced: list[str] = []
         self.conventional: list[dict[str, Any]] = []
@@ -166,9 +168,10 @@ class Parse:
         if not ranked or ranked[0][1] < threshold:
             return None, ranked[0][1] if ranked else 0.0
         close = [(c.name, s) for c, s in ranked if s >= ranked[0][1] - 0.12][:3]
-        if len(close) == 1:
-            return close[0][0], close[0][1]
-        name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        name = close[0][0]
+        if len(close) > 1:
+            name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        self.placed.append((phrase, name))
         return name, dict(close)[name]
 
     def meant_column(self, concept: str) -> str | None:
@@ -210,7 +213,8 @@ class Parse:
         """The column holding a conventional concept (duration, error, user...), or ``None``.
 
         A column the prompt states for the concept word comes first, then a column the instructions
-        bind to a term of the concept that the question uses.
+        bind to a term of the concept that the question uses, one the examples teach, one the prompt
+        states under another term of the concept, and last the schema's best match.
         """
         if name in _MEANT and (meant := self.meant_column(_MEANT[name])):
             return meant
@@ -221,13 +225,29 @@ class Parse:
         learned = self.know.columns.get(f"@{name}")
         if learned and self.known(learned):
             return learned
+        types = CONCEPTS[name][1]
+        compared = self.conv.compared_column(name, self.lex.by_name)  # "5xx: rc >= 500": the status column
+        if compared and self.lex.by_name[compared].type in types:
+            return compared
+        stated = self.conv.stated_column(name, self.lex.by_name)  # the prompt's column under another term
+        if stated and self.lex.by_name[stated].type in types and not self._names_a_column(name):
+            return stated
         ranked = self.lex.concept(name)
         if not ranked:
             return None
         close = [(c.name, s) for c, s in ranked if s >= ranked[0][1] - 0.1][:3]
-        if len(close) == 1:
-            return close[0][0]
-        return self.choose(f"concept:{name}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        col = close[0][0]
+        if len(close) > 1:
+            col = self.choose(f"concept:{name}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
+        self.placed.append((f"@{name}", col))  # an example that answers with another column teaches it
+        return col
+
+    def _names_a_column(self, concept: str) -> bool:
+        """Whether the question uses a term of ``concept`` that a listed column's name holds ("duration")."""
+        if self.phrases is None:
+            self.phrases = phrases_of(tuple(t.stem for t in self.toks))
+        used = [set(term.split()) for term in CONCEPT_TERMS.get(concept, ()) if term in self.phrases]
+        return any(words <= col.parts for words in used for col in self.lex.cols)
 
     def window(self) -> int:
         """The time range of a question with no time phrase: stated, else taught by examples, else the prior."""

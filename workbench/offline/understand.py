@@ -75,6 +75,7 @@ def parse(
         understood=state.understood,
         unplaced=state.unplaced,
         conventional=state.conventional,
+        placed=state.placed,
     )
 
 

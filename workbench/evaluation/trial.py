@@ -57,17 +57,6 @@ class TrialJudge:
                     refs.append((label, spec, self._run(spec)))
             return refs
 
-    def reference_failures(self) -> dict[str, str]:
-        """Question id -> why its gold could not run (every trial of it is then wrong)."""
-        with self._lock:
-            slots = dict(self._refs)
-        out = {}
-        for qid, (_, refs) in slots.items():
-            for label, _, ex in refs:
-                if label == "gold" and ex.failure is not None:
-                    out[qid] = ex.failure.message
-        return out
-
     def _run(self, spec: Any) -> Execution:
         try:
             return self.executions.run(spec)

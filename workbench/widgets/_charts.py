@@ -228,6 +228,7 @@ def accuracy_figure(metrics: Mapping[str, Any]) -> Any:
                         "color": COLORS[i % len(COLORS)], "line": {"width": 1, "color": "white"}},
                 error_y={"type": "data", "symmetric": False, "array": [100 * (hi - m.accuracy)],
                          "arrayminus": [100 * (m.accuracy - lo)], "color": COLORS[i % len(COLORS)]},
+                # plotly renders a hover template as HTML, and it is no Jinja template: the variant's name is text
                 hovertemplate=f"{escape(name)}<br>%{{y:.1f}}% at %{{x:,.0f}}<extra></extra>",
             )
         )  # fmt: skip
@@ -250,3 +251,16 @@ def _padded(xs: list[float]) -> list[float]:
     lo, hi = min(xs), max(xs)
     pad = (hi - lo) * 0.15 or max(abs(hi) * 0.15, 1.0)
     return [lo - pad, hi + pad]
+
+
+class AccuracyChart(widgets.Output):
+    """The dashboard's cost-vs-accuracy chart (``wb-chart``): ``accuracy_figure`` of a run's metrics."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_class("wb-chart")
+        self.figure: Any = None
+
+    def show(self, metrics: Mapping[str, Any]) -> None:
+        self.figure = accuracy_figure(metrics)
+        plotly_output(self, self.figure)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import ipywidgets as widgets
 
 from workbench.core import format as fmt
 from workbench.core.errors import WorkbenchError
-from workbench.core.templates import render
+from workbench.core.templates import environment, render
 
 __all__ = [
     "builder_html",
@@ -31,6 +30,7 @@ __all__ = [
     "findings_html",
     "fmt_cost",
     "fmt_ms",
+    "fragment",
     "json_html",
     "message_of",
     "readback_html",
@@ -64,8 +64,16 @@ def message_of(exc: BaseException | str) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def fragment(name: str, **args: Any) -> str:
+    """A small piece of markup: the macro ``name`` of ``templates/fragments.html.j2`` (autoescaped: an argument is
+    text unless it is ``Markup``), as a plain ``str`` so that joining it with other markup escapes nothing."""
+    macro = getattr(environment("workbench.widgets").get_template("fragments.html.j2").module, name)
+    return str(macro(**args))
+
+
 def error_line(exc: BaseException | str) -> str:
-    return f'<div class="wb-error-line" style="color:{ERROR_COLOR}">&#9888; {escape(message_of(exc))}</div>'
+    """One error message as a red line (``wb-error-line``)."""
+    return fragment("error_line", message=message_of(exc), color=ERROR_COLOR)
 
 
 def error_widget(css_class: str = "wb-error") -> widgets.HTML:
@@ -146,9 +154,9 @@ def fmt_ms(ms: float | None) -> str:
 def json_html(value: Any, *, empty: str = "no query") -> str:
     """``<pre>`` with pretty JSON (``empty`` in grey when there is nothing)."""
     if value is None:
-        return f"<i style='color:#777'>{escape(empty)}</i>"
+        return fragment("muted", text=empty)
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return f"<pre style='{PRE_STYLE}'>{escape(text)}</pre>"
+    return fragment("pre", text=text, style=PRE_STYLE)
 
 
 def _finding_parts(f: Any) -> tuple[str, str, str, str, str | None]:
@@ -207,7 +215,7 @@ def readback_html(text: str | None) -> str:
     """The readback line (``spec.readback``), or ``""`` when there is none."""
     if not text:
         return ""
-    return f"<div class='wb-readback' style='font-size:12px;margin:2px 0'>&#8594; {escape(text)}</div>"
+    return fragment("readback", text=text)
 
 
 def builder_html(clauses: Mapping[str, Any] | None) -> str:
@@ -223,7 +231,7 @@ def builder_html(clauses: Mapping[str, Any] | None) -> str:
             (joiner if key == "WHERE" else ", ").join(map(str, value)) if isinstance(value, list) else value
         )
         rows.append(f"{key:<11} {text}")
-    return f"<pre class='wb-builder' style='{PRE_STYLE};{MONO_STYLE}'>{escape(chr(10).join(rows))}</pre>"
+    return fragment("pre", text="\n".join(rows), style=f"{PRE_STYLE};{MONO_STYLE}", css_class="wb-builder")
 
 
 def _cell(value: Any) -> tuple[str, str]:

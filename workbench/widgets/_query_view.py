@@ -7,12 +7,12 @@ Every function returns HTML for an ``ipywidgets.HTML`` (or the report); the comp
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from workbench.core.templates import render
 from workbench.spec.view import builder_or_none, query_view
 from workbench.sql.pretty import pretty_sql
+from workbench.widgets._common import fragment
 
 __all__ = ["builder_or_none", "query_html", "query_widget", "sql_html"]
 
@@ -56,7 +56,7 @@ def query_html(
     any of them gets class ``wb-vdiff`` and an amber mark, so what sets a variant apart shows at a glance.
     """
     if spec is None:
-        return f"<i style='color:#777'>{escape(empty)}</i>"
+        return fragment("muted", text=empty)
     view = query_view(spec, now, against=against, others=others)
     return render(
         "workbench.widgets", "query_view.html.j2", v=view, label=against_label, raw_open=raw_open, s=_STYLES
@@ -68,7 +68,7 @@ def sql_html(sql: str | None, *, dialect: str = "duckdb") -> str:
     sideways (``wb-sql-pre``) rather than wrapping mid-word."""
     if not sql:
         return "<i style='color:#777'>no SQL</i>"
-    return f"<pre class='wb-sql-pre' style='{SCROLL_PRE}'>{escape(pretty_sql(sql, dialect))}</pre>"
+    return fragment("pre", text=pretty_sql(sql, dialect), style=SCROLL_PRE, css_class="wb-sql-pre")
 
 
 def query_widget(

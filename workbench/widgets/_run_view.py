@@ -4,9 +4,9 @@ small formatters of its cells."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
+import ipywidgets as widgets
 from markupsafe import Markup
 
 from workbench.core import format as fmt
@@ -25,7 +25,7 @@ from workbench.widgets._common import (
 )
 from workbench.widgets._query_view import query_html
 
-__all__ = ["RunView", "cell_color", "metrics_table_html", "pct", "trial_html", "versus"]
+__all__ = ["MetricsTable", "RunView", "cell_color", "metrics_table_html", "pct", "trial_html", "versus"]
 
 
 @dataclass
@@ -150,16 +150,24 @@ def metrics_table_html(view: RunView) -> str:
 def trial_html(t: dict[str, Any], now: int | None = None, *, gold: Any = None) -> str:
     """One logged trial in the dashboard's detail: outcome, the critic's warnings, the query in builder form
     with the clauses that differ from ``gold`` marked, the other findings and the result (open when wrong)."""
-    ok = bool(t.get("correct"))
-    badge = (
-        f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{'correct' if ok else 'wrong'}</b>"
-        f" <span style='color:#666'>({escape(str(t.get('outcome') or ''))})</span>"
-    )
-    error = f"<div style='color:{ERROR_COLOR}'>{escape(str(t['error']))}</div>" if t.get("error") else ""
     checks, critic = split_findings(t.get("findings"))
-    return (
-        f"<details {'open' if not ok else ''} class='wb-trial'><summary>trial {t['trial']}: {badge}</summary>"
-        f"{error}{critic_html(critic)}{query_html(t.get('spec'), now, against=gold)}"
-        f"{findings_html(checks, none='no validation findings' if critic else 'no findings')}"
-        f"{result_table_html(t.get('result')) if t.get('result') else ''}</details>"
-    )
+    html = render(
+        "workbench.widgets", "trial.html.j2", ok=bool(t.get("correct")), trial=t["trial"],
+        outcome=str(t.get("outcome") or ""), error=str(t["error"]) if t.get("error") else "",
+        ok_color=OK_COLOR, error_color=ERROR_COLOR, critic=Markup(critic_html(critic)),
+        query=Markup(query_html(t.get("spec"), now, against=gold)),
+        findings=Markup(findings_html(checks, none="no validation findings" if critic else "no findings")),
+        result=Markup(result_table_html(t.get("result")) if t.get("result") else ""),
+    )  # fmt: skip
+    return html.rstrip("\n")
+
+
+class MetricsTable(widgets.HTML):
+    """The dashboard's metrics table (``wb-metrics``): ``metrics_table_html`` of the run shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_class("wb-metrics")
+
+    def show(self, view: RunView) -> None:
+        self.value = metrics_table_html(view)

@@ -4,13 +4,17 @@ A run is shown as: metrics side by side with their intervals, a cost-vs-accuracy
 chart, and a question x variant grid of correct trials; clicking a cell shows that
 cell's trials (query, findings, result) next to the gold. A run of conversations (``eval
 --conversations``) adds the chain view (``_chain_view.ChainView``): chain metrics and a chain grid.
+
+The dashboard only composes parts with one job each: ``_run_panel.RunPanel`` (the run and load controls
+and the work behind them), ``_plan_panel.PlanPanel`` (the eval's plan for priced models),
+``_run_view.MetricsTable``, ``_charts.AccuracyChart``, ``_cells.CellExplorer`` (the grid, the clicked
+cell's detail and the gold results) and ``ChainView``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +22,14 @@ import ipywidgets as widgets
 
 from workbench.evaluation.metrics import QuestionCounts
 from workbench.evaluation.run import EvalRun
+from workbench.widgets._cells import CellExplorer
 from workbench.widgets._chain_view import ChainView
-from workbench.widgets._charts import accuracy_figure, plotly_output
-from workbench.widgets._common import (
-    ERROR_COLOR,
-    clear_error,
-    ensure_prompt,
-    ensure_questions,
-    error_widget,
-    message_of,
-    result_table_html,
-    show_error,
-)
-from workbench.widgets._grid import CellGrid, cell_key
-from workbench.widgets._query_view import query_html
-from workbench.widgets._run_view import RunView, cell_color, metrics_table_html, trial_html
-from workbench.widgets._ui import Progress, Task, UiThread
+from workbench.widgets._charts import AccuracyChart
+from workbench.widgets._common import clear_error, ensure_prompt, ensure_questions, error_widget, show_error
+from workbench.widgets._grid import CellGrid
+from workbench.widgets._plan_panel import PlanPanel
+from workbench.widgets._run_panel import RunPanel
+from workbench.widgets._run_view import MetricsTable, RunView
 
 __all__ = ["Dashboard", "RunView"]
 
@@ -62,10 +58,6 @@ class Dashboard(widgets.VBox):
         super().__init__()
         self.add_class("wb-dashboard")
         self.error = error_widget()
-        self.view: RunView | None = None
-        self.selected: tuple[str, str] | None = None
-        self.store_path = store
-        self._gold_results: dict[str, Any] = {}
         self.prompts: list[Any] = []
         self.questions = None
         try:
@@ -79,138 +71,99 @@ class Dashboard(widgets.VBox):
             show_error(self.error, exc)
         self.dataset = dataset
         n_questions = len(self.questions) if self.questions is not None else 0
-        self.trials = widgets.IntSlider(
-            value=trials, min=1, max=10, description="trials", continuous_update=False
+        self.runner = RunPanel(
+            trials=trials, concurrency=concurrency, n_questions=n_questions, store=store, error=self.error
         )
-        self.concurrency = widgets.BoundedIntText(
-            value=concurrency, min=1, max=64, description="concurrency", layout=widgets.Layout(width="180px")
-        )
-        self.run_button = widgets.Button(description="Run evaluation", button_style="primary", icon="play")
-        self.run_button.add_class("wb-eval-run")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
-        self.progress.add_class("wb-progress")
-        self.status = widgets.HTML(f"{n_questions} questions")
-        self.status.add_class("wb-status")
-        self.plan = widgets.HTML()  # calls, tokens and the cost bound, for priced models only
-        self.plan.add_class("wb-plan")
-        self._plan = None
-        self.trials.observe(lambda _: self._show_plan(), names="value")
-        self.plan_thread = self._start_plan()
-        self.run_id = widgets.Combobox(
-            placeholder="run id (or a unique prefix)",
-            ensure_option=False,
-            layout=widgets.Layout(width="260px"),
-        )
-        self.load_button = widgets.Button(description="Load run", icon="folder-open")
-        self.metrics_html = widgets.HTML()
-        self.metrics_html.add_class("wb-metrics")
-        self.chart = widgets.Output()
-        self.chart.add_class("wb-chart")
-        self.figure: Any = None
-        self.cells: dict[tuple[str, str], QuestionCounts] = {}
-        self.grid, self.detail = self._grid_and_detail()
+        self.plan = PlanPanel()
+        self.runner.trials.observe(lambda change: self.plan.show(change["new"]), names="value")
+        self.plan.show(trials)
+        self.plan.start(self.questions, self.prompts, self.error)
+        self.metrics_html = MetricsTable()
+        self.chart = AccuracyChart()
+        self.explorer = CellExplorer(dataset, self.error)
         self.chains = ChainView()  # shown for runs of conversations only
-        self.task = Task(buttons=[self.run_button, self.load_button], error=self.error)
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
+        run_row, progress_row, load_row = self.runner.rows()
         self.children = [
-            widgets.HBox([self.trials, self.concurrency, self.run_button]),
-            widgets.HBox([self.progress, self.status]),
+            run_row,
+            progress_row,
             self.plan,
-            widgets.HBox([self.run_id, self.load_button]),
+            load_row,
             self.error,
             self.metrics_html,
             self.chart,
             self.chains,
-            widgets.HBox(
-                [self.grid, self.detail], layout=widgets.Layout(align_items="flex-start", width="100%")
-            ),
+            self.explorer.box(),
         ]
-        self._refresh_run_ids()
+        self.runner.refresh_run_ids()
 
-    def _grid_and_detail(self) -> tuple[CellGrid, widgets.HTML]:
-        """The grid (one widget) and, beside it, the clicked cell's detail (its own scroll, sticky)."""
-        grid = CellGrid(layout=widgets.Layout(flex="1 1 55%", min_width="0"))
-        grid.observe(self._grid_clicked, names="selected")
-        detail = widgets.HTML(
-            layout=widgets.Layout(flex="1 1 45%", min_width="0", max_height="640px", overflow="auto")
-        )
-        detail.add_class("wb-detail")
-        return grid, detail
+    # ----------------------------------------------------------------- the parts' widgets, as before the split
 
-    # ----------------------------------------------------------------- the plan
+    store_path = property(
+        lambda self: self.runner.store_path, doc="The experiment log path (None: the project's)."
+    )
+    trials = property(lambda self: self.runner.trials, doc="The trials-per-question slider.")
+    concurrency = property(lambda self: self.runner.concurrency, doc="The concurrent trials box.")
+    run_button = property(lambda self: self.runner.run_button, doc="Run evaluation.")
+    progress = property(lambda self: self.runner.progress, doc="The run's progress bar.")
+    status = property(lambda self: self.runner.status, doc="The status line (``wb-status``).")
+    run_id = property(lambda self: self.runner.run_id, doc="The run id box (a logged run's id or prefix).")
+    load_button = property(lambda self: self.runner.load_button, doc="Load run.")
+    task = property(lambda self: self.runner.task, doc="The background ``Task`` of a run or a load.")
+    plan_thread = property(
+        lambda self: self.plan.thread, doc="The thread computing the plan (None: every model is free)."
+    )
 
-    def _start_plan(self) -> threading.Thread | None:
-        """When a variant's model costs money, compute the eval's plan in the background (it renders
-        every request, a second or two for a large set) and show it; returns the thread, if any."""
-        from workbench.core.prices import cost_usd
+    @property
+    def figure(self) -> Any:
+        """The cost-vs-accuracy figure of the run shown (None before one)."""
+        return self.chart.figure
 
-        if self.questions is None or all(cost_usd(p.variant.model, 1_000, 1_000) == 0 for p in self.prompts):
-            return None
-        self.plan.value = "<i>computing the eval's plan…</i>"
+    @property
+    def grid(self) -> CellGrid:
+        """The question x variant grid."""
+        return self.explorer.grid
 
-        ui = UiThread()
+    @property
+    def detail(self) -> widgets.HTML:
+        """The clicked cell's trials next to the gold."""
+        return self.explorer.detail
 
-        def work() -> None:  # computes only: what it shows goes through ``ui``
-            from workbench.evaluation.plan import plan_eval
+    @property
+    def cells(self) -> dict[tuple[str, str], QuestionCounts]:
+        """Correct trials and trials per ``(question id, variant)`` of the run shown."""
+        return self.explorer.cells
 
-            try:
-                self._plan = plan_eval(self.questions, self.prompts, 1)
-            except Exception as exc:  # a plan is a courtesy: never block the dashboard on it
-                ui.call(show_error, self.error, exc)
-            ui.call(self._show_plan)
+    @property
+    def selected(self) -> tuple[str, str] | None:
+        """The ``(question id, variant)`` shown in the detail."""
+        return self.explorer.selected
 
-        thread = threading.Thread(target=work, name="workbench-plan", daemon=True)
-        thread.start()
-        return thread
-
-    def _show_plan(self) -> None:
-        if self._plan is None:  # no priced model, or the plan is still being computed
-            return
-        lines = self._plan.with_trials(self.trials.value).lines()
-        self.plan.value = "<br>".join(escape(line) for line in lines)
+    @property
+    def view(self) -> RunView | None:
+        """The run shown (None before one)."""
+        return self.explorer.view
 
     # ----------------------------------------------------------------- running and loading
 
     def run(self, trials: int | None = None) -> RunView:
         """Evaluate every prompt on the question set (synchronously) and show the run."""
-        return self._finished(self._evaluate(self._begin(trials)))
-
-    def _begin(self, trials: int | None) -> int:
-        """On the widget's thread: check there is something to run, reset the progress; the trials per question."""
-        if self.questions is None or not self.prompts:
-            raise ValueError("a question set and at least one variant are needed to run")
-        k = trials or self.trials.value
-        total = len(self.questions) * k * len(self.prompts)
-        self.progress.max, self.progress.value = max(total, 1), 0
-        self.status.value = f"running {total} trials…"
-        return k
+        k = self.runner.begin(self.questions, self.prompts, trials)
+        return self._finished(self._evaluate(k))
 
     def _evaluate(self, k: int) -> Any:
-        """The eval itself, touching no widget (a worker thread runs it): progress goes through ``Progress``."""
-        from workbench.evaluation.evaluate import evaluate
-
-        return evaluate(
-            self.questions,
-            self.prompts,
-            dataset=self.dataset,
-            trials=k,
-            concurrency=self.concurrency.value,
-            cache=True,
-            store=self.store_path or True,
-            progress=Progress(self.progress, self.status, ui=self.task.ui),
-            name="dashboard",
-        )
+        """The eval on a worker thread (``RunPanel.evaluate`` touches no widget)."""
+        return self.runner.evaluate(self.questions, self.prompts, self.dataset, k)
 
     def _finished(self, run: Any) -> RunView:
         """On the widget's thread: show the finished run."""
-        golds = {q.id: q.gold for q in self.questions}
-        view = self.show(RunView(run, golds))
-        self.status.value = f"run <b>{escape(str(view.run_id))}</b> finished: {len(view.trials)} trials"
-        self._refresh_run_ids()
+        view = self.show(RunView(run, {q.id: q.gold for q in self.questions}))
+        self.runner.announce(str(view.run_id), "finished", len(view.trials))
+        self.runner.refresh_run_ids()
         return view
 
-    def start(self) -> Any:
+    def start(self) -> threading.Thread | None:
         """Run in the background (the Run button); returns the thread, or None if one is running.
 
         The worker thread only evaluates; the progress and the finished run reach the widgets on their own
@@ -218,7 +171,7 @@ class Dashboard(widgets.VBox):
         if self.task.running:
             return None
         try:
-            k = self._begin(None)
+            k = self.runner.begin(self.questions, self.prompts, None)
         except Exception as exc:
             show_error(self.error, exc)
             return None
@@ -226,36 +179,18 @@ class Dashboard(widgets.VBox):
 
     def load(self, run_id: str) -> RunView:
         """Show a stored run (an id or a unique prefix) without re-running it."""
-        return self._loaded(self._read_run(run_id))
-
-    def _read_run(self, run_id: str) -> Any:
-        from workbench.store.runs import RunStore
-
-        return RunStore(self.store_path).load_run(run_id.strip())
+        return self._loaded(self.runner.read_run(run_id))
 
     def _loaded(self, run: Any) -> RunView:
         view = self.show(run)
-        self.status.value = f"loaded run <b>{escape(str(view.run_id))}</b>: {len(view.trials)} trials"
+        self.runner.announce(str(view.run_id), "loaded", len(view.trials))
         return view
 
     def _load_clicked(self) -> None:
         if not self.run_id.value.strip():
             show_error(self.error, "type or pick a run id first")
             return
-        self.task.start(self._read_run, self.run_id.value, on_done=self._loaded)
-
-    def _refresh_run_ids(self) -> None:
-        from workbench.store.runs import RunStore
-
-        try:
-            path = Path(self.store_path) if self.store_path else None
-            from workbench.core.paths import runs_path
-
-            if not (path or runs_path()).exists():
-                return
-            self.run_id.options = [s.run_id for s in RunStore(self.store_path).list_runs()[:50]]
-        except Exception:  # an unreadable log must not break the dashboard: loading will say why
-            return
+        self.task.start(self.runner.read_run, self.run_id.value, on_done=self._loaded)
 
     # ----------------------------------------------------------------- showing
 
@@ -267,103 +202,15 @@ class Dashboard(widgets.VBox):
         if isinstance(run, EvalRun):
             run = RunView(run, {q.id: q.gold for q in self.questions or ()})
         view = run if isinstance(run, RunView) else RunView.from_log(run)
-        self.view = view
-        self.selected = None
-        self._gold_results = {}
         clear_error(self.error)
         if view.run_id:
             self.run_id.value = view.run_id
-        self._show_metrics(view)
-        self._show_chart(view)
-        self._show_grid(view)
-        self.chains.show(chains, view.golds, self._now())
-        self.detail.value = "<i>click a cell to see its trials next to the gold</i>"
+        self.metrics_html.show(view)
+        self.chart.show(view.metrics)
+        self.explorer.show(view)
+        self.chains.show(chains, view.golds, self.explorer.now)
         return view
-
-    def _show_metrics(self, view: RunView) -> None:
-        self.metrics_html.value = metrics_table_html(view)
-
-    def _show_chart(self, view: RunView) -> None:
-        self.figure = accuracy_figure(view.metrics)
-        plotly_output(self.chart, self.figure)
-
-    def _show_grid(self, view: RunView) -> None:
-        counts = view.counts()
-        questions = view.questions or [
-            {"id": q, "question": ""} for q in dict.fromkeys(str(t["question_id"]) for t in view.trials)
-        ]
-        self.cells = {}
-        rows = []
-        for q in questions:
-            qid = str(q["id"])
-            cells = []
-            for v in view.variants:
-                cell = self.cells[(qid, v)] = counts.get((qid, v), QuestionCounts(0, 0))
-                cells.append(
-                    {
-                        "correct": cell.correct,
-                        "trials": cell.trials,
-                        "color": cell_color(cell.correct, cell.trials),
-                    }
-                )
-            rows.append({"id": qid, "question": str(q.get("question") or ""), "cells": cells})
-        with self.grid.hold_sync():
-            self.grid.selected = ""
-            self.grid.variants = list(view.variants)
-            self.grid.rows = rows
-
-    def _grid_clicked(self, change: dict[str, Any]) -> None:
-        picked = self.grid.selection
-        if picked is not None and picked != self.selected:
-            try:
-                self.select(*picked)
-            except Exception as exc:  # a click must never leave a traceback in the log
-                show_error(self.error, exc)
-
-    # ----------------------------------------------------------------- one cell
 
     def select(self, question_id: str, variant: str) -> None:
         """Show one cell: the trials of ``variant`` on ``question_id``, and the gold."""
-        view = self.view
-        if view is None:
-            return
-        self.selected = (question_id, variant)
-        if self.grid.selection != self.selected:
-            self.grid.selected = cell_key(question_id, variant)
-        q = next((q for q in view.questions if str(q["id"]) == question_id), {})
-        parts = [
-            f"<h4 style='margin:4px 0'>{escape(question_id)} &middot; {escape(variant)}</h4>"
-            f"<div><i>{escape(str(q.get('question', '')))}</i></div>"
-        ]
-        gold = view.golds.get(question_id)
-        if gold is not None:
-            parts.append(
-                f"<details open><summary><b>gold</b></summary>{query_html(gold, self._now())}"
-                f"{self._gold_table(question_id, gold)}</details>"
-            )
-        now = self._now()
-        parts += [trial_html(t, now, gold=gold) for t in view.cell_trials(question_id, variant)]
-        self.detail.value = "".join(parts)
-
-    def _now(self) -> int | None:
-        """The dataset's clock (for "yesterday" in readbacks), or None without a dataset."""
-        try:
-            return self.dataset.schema().now_epoch if self.dataset is not None else None
-        except Exception:  # a readback without day words is fine; the detail must still show
-            return None
-
-    def _gold_table(self, question_id: str, gold: Any) -> str:
-        if self.dataset is None:
-            return ""
-        if question_id not in self._gold_results:
-            from workbench.spec.query import parse_spec
-            from workbench.sql.execute import run_query
-
-            try:
-                self._gold_results[question_id] = run_query(self.dataset, parse_spec(gold))
-            except Exception as exc:
-                self._gold_results[question_id] = message_of(exc)
-        res = self._gold_results[question_id]
-        if isinstance(res, str):
-            return f"<div style='color:{ERROR_COLOR}'>gold could not run: {escape(res)}</div>"
-        return result_table_html(res, css_class="wb-gold-table")
+        self.explorer.select(question_id, variant)

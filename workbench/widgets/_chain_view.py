@@ -9,7 +9,6 @@ a conversation x variant grid of turns correct, and the clicked chain's turns ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
@@ -19,7 +18,7 @@ from workbench.core.templates import render
 from workbench.evaluation.chains import ChainEval, chain_rows
 from workbench.spec.diff import spec_diff
 from workbench.spec.readback import readback_or_none
-from workbench.widgets._common import ERROR_COLOR, OK_COLOR
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR, fragment, message_of
 from workbench.widgets._grid import CellGrid, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import cell_color
@@ -33,11 +32,10 @@ def diff_html(
     lines: Sequence[str] | None, *, none: str = "no change", css_class: str = "wb-turn-diff"
 ) -> str:
     """Diff lines (``+ filter ...``, ``time: a -> b``) as a small monospace block; ``none`` when empty."""
-    if lines is None:
-        return f"<div class='{css_class}' style='{_MONO};color:#777'>no valid query</div>"
-    if not lines:
-        return f"<div class='{css_class}' style='{_MONO};color:#777'>{escape(none)}</div>"
-    return f"<div class='{css_class}' style='{_MONO}'>{escape(chr(10).join(lines))}</div>"
+    if lines is None or not lines:
+        text = "no valid query" if lines is None else none
+        return fragment("diff_block", text=text, css_class=css_class, style=_MONO, muted=True)
+    return fragment("diff_block", text="\n".join(lines), css_class=css_class, style=_MONO)
 
 
 def opening_html(spec: Any, now: int | None = None) -> str:
@@ -45,7 +43,7 @@ def opening_html(spec: Any, now: int | None = None) -> str:
     said = readback_or_none(spec, now) if spec else None
     if said is None:
         return diff_html(None)
-    return f"<div class='wb-turn-start' style='{_MONO};font-family:inherit;font-size:12px'>&#8594; {escape(said)}</div>"
+    return fragment("turn_start", text=said, style=_MONO)
 
 
 def turns_html(turns: Sequence[Any], now: int | None = None) -> str:
@@ -172,9 +170,7 @@ class ChainView(widgets.VBox):
             try:
                 self.select(*picked)
             except Exception as exc:  # a click must never leave a traceback in the log
-                from workbench.widgets._common import message_of
-
-                self.error.value = f"<span style='color:{ERROR_COLOR}'>{escape(message_of(exc))}</span>"
+                self.error.value = fragment("colored", text=message_of(exc), color=ERROR_COLOR)
 
     def select(self, chain_id: str, variant: str) -> None:
         """Show the turns of ``chain_id`` for ``variant``, every trial, each next to its gold."""
@@ -185,42 +181,38 @@ class ChainView(widgets.VBox):
             self.grid.selected = cell_key(chain_id, variant)
         own = self.result.records.get((variant, "own"), {}).get(chain_id, {})
         gold_ctx = self.result.records.get((variant, "gold"), {}).get(chain_id, {})
-        parts = [f"<h4 style='margin:4px 0'>{escape(chain_id)} &middot; {escape(variant)}</h4>"]
-        for trial, turns in sorted(own.items()):
-            ok = all(t["correct"] for t in turns)
-            body = "".join(
-                self._turn(chain_id, n, t, (gold_ctx.get(trial) or [None] * len(turns))[n - 1])
-                for n, t in enumerate(turns, 1)
-            )
-            parts.append(
-                f"<details {'open' if not ok or len(own) == 1 else ''} class='wb-chain-trial'>"
-                f"<summary>trial {trial}: {_badge(ok, 'chain correct', 'chain broken')}</summary>{body}</details>"
-            )
-        self.detail.value = "".join(parts)
+        trials = [
+            {
+                "n": trial,
+                "ok": all(t["correct"] for t in turns),
+                "open": not all(t["correct"] for t in turns) or len(own) == 1,
+                "turns": [
+                    self._turn(chain_id, n, t, (gold_ctx.get(trial) or [None] * len(turns))[n - 1])
+                    for n, t in enumerate(turns, 1)
+                ],
+            }
+            for trial, turns in sorted(own.items())
+        ]
+        html = render(
+            "workbench.widgets", "chain_detail.html.j2", chain_id=chain_id, variant=variant, trials=trials,
+            ok_color=OK_COLOR, error_color=ERROR_COLOR,
+        )  # fmt: skip
+        self.detail.value = html.rstrip("\n")
 
-    def _turn(self, chain_id: str, n: int, t: dict[str, Any], with_gold: dict[str, Any] | None) -> str:
+    def _turn(
+        self, chain_id: str, n: int, t: dict[str, Any], with_gold: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """One turn for ``chain_detail.html.j2``: its question and verdict, what it changed, what it missed
+        against the gold and its query (the clauses that differ from the gold marked)."""
         gold = self.golds.get(f"{chain_id}.{n}")
-        alone = (
-            f" <span class='wb-gold-context' style='color:#666;font-size:11px'>with the gold previous query: "
-            f"{'right' if with_gold['correct'] else 'wrong'}</span>"
-            if with_gold is not None and n > 1
-            else ""
-        )
         gap = gold_gap(t.get("spec"), gold, self.now) if not t["correct"] else None
-        missing = (
-            f"<div style='font-size:11px;color:#555'>to reach the gold:</div>{diff_html(gap, css_class='wb-gold-gap')}"
-            if gap
-            else ""
-        )
-        return (
-            f"<div class='wb-chain-turn' style='margin:4px 0;padding-left:6px;border-left:3px solid "
-            f"{OK_COLOR if t['correct'] else ERROR_COLOR}'>"
-            f"<div><b>{n}.</b> {escape(str(t.get('question') or ''))} {_badge(bool(t['correct']))}{alone}</div>"
-            f"{diff_html(t.get('diff')) if n > 1 else opening_html(t.get('spec'), self.now)}{missing}"
-            f"<details{' open' if not t['correct'] else ''}><summary style='font-size:11px'>query</summary>"
-            f"{query_html(t.get('spec'), self.now, against=gold)}</details></div>"
-        )
-
-
-def _badge(ok: bool, yes: str = "right", no: str = "wrong") -> str:
-    return f"<b style='color:{OK_COLOR if ok else ERROR_COLOR}'>{yes if ok else no}</b>"
+        change = diff_html(t.get("diff")) if n > 1 else opening_html(t.get("spec"), self.now)
+        return {
+            "n": n,
+            "question": str(t.get("question") or ""),
+            "correct": bool(t["correct"]),
+            "with_gold": bool(with_gold["correct"]) if with_gold is not None and n > 1 else None,
+            "change": Markup(change),
+            "gap": Markup(diff_html(gap, css_class="wb-gold-gap")) if gap else "",
+            "query": Markup(query_html(t.get("spec"), self.now, against=gold)),
+        }

@@ -8,12 +8,13 @@ in ``Conversation``; the column only shows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
+from markupsafe import Markup
 
 from workbench.conversation.session import Conversation, Turn
+from workbench.core.templates import render
 from workbench.spec.matching import results_match, spec_is_ordered
 from workbench.widgets._chain_view import turns_html
 from workbench.widgets._charts import plotly_output, result_figure
@@ -26,6 +27,7 @@ from workbench.widgets._common import (
     findings_html,
     fmt_cost,
     fmt_ms,
+    fragment,
     result_table_html,
     show_error,
     split_findings,
@@ -116,13 +118,10 @@ class VariantColumn(widgets.VBox):
         if self.conversation is not None and prompt is not None:
             self.conversation.prompt = prompt
         if prompt is None:
-            self.header.value = f"<b>{escape(label or '?')}</b>"
+            self.header.value = fragment("bold", text=label or "?")
             return
         v = prompt.variant
-        self.header.value = (
-            f"<b>{escape(v.name)}</b><div style='color:#666;font-size:11px;line-height:1.35'>"
-            f"{escape(v.summary())}</div>"
-        )
+        self.header.value = fragment("variant_header", name=v.name, summary=v.summary())
 
     def clear(self) -> None:
         clear_error(self.error)
@@ -236,7 +235,7 @@ class VariantColumn(widgets.VBox):
         spec = self.answer.spec
         self.query.value = query_html(spec, self.now, against=gold_spec, others=[o for o in others if o])
         if spec is None and self.answer.message:
-            self.query.value += f"<div style='color:#555'>model said: {escape(self.answer.message)}</div>"
+            self.query.value += fragment("model_said", message=self.answer.message)
 
     def _show_gold(self, answer: Any, gold: Any) -> None:
         if gold is None:
@@ -244,26 +243,16 @@ class VariantColumn(widgets.VBox):
             return
         question, results, problem = gold
         if problem:
-            self.gold.value = (
-                f"<span style='color:{ERROR_COLOR}'>gold could not run: {escape(problem)}</span>"
-            )
+            self.gold.value = fragment("gold_failed", problem=problem, color=ERROR_COLOR, tag="span")
             return
         self.matched = answer.result is not None and any(
             results_match(answer.result, r, ordered=spec_is_ordered(spec))
             for spec, r in zip(question.specs, results, strict=True)
             if r is not None
         )
-        badge = (
-            f"<span class='wb-match' style='background:{OK_COLOR};color:white;padding:1px 6px;"
-            f"border-radius:8px'>&#10003; matches gold</span>"
-            if self.matched
-            else f"<span class='wb-mismatch' style='background:{ERROR_COLOR};color:white;padding:1px 6px;"
-            f"border-radius:8px'>&#10007; differs from gold</span>"
-        )
-        self.gold.value = (
-            f"<div>{badge} <span style='color:#666;font-size:11px'>{escape(question.id)}</span></div>"
-            f"<details><summary style='font-size:11px'>gold query and result</summary>"
-            f"{query_html(question.gold, self.now)}"
-            f"{result_table_html(results[0], css_class='wb-gold-table') if results[0] is not None else ''}"
-            f"</details>"
-        )
+        table = result_table_html(results[0], css_class="wb-gold-table") if results[0] is not None else ""
+        self.gold.value = render(
+            "workbench.widgets", "column_gold.html.j2", matched=self.matched, question_id=question.id,
+            query=Markup(query_html(question.gold, self.now)), table=Markup(table), ok_color=OK_COLOR,
+            error_color=ERROR_COLOR,
+        ).rstrip("\n")  # fmt: skip

@@ -64,11 +64,11 @@ def message_of(exc: BaseException | str) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def fragment(name: str, **args: Any) -> str:
-    """A small piece of markup: the macro ``name`` of ``templates/fragments.html.j2`` (autoescaped: an argument is
+def fragment(macro: str, /, **args: Any) -> str:
+    """A small piece of markup: the macro ``macro`` of ``templates/fragments.html.j2`` (autoescaped: an argument is
     text unless it is ``Markup``), as a plain ``str`` so that joining it with other markup escapes nothing."""
-    macro = getattr(environment("workbench.widgets").get_template("fragments.html.j2").module, name)
-    return str(macro(**args))
+    template = environment("workbench.widgets").get_template("fragments.html.j2")
+    return str(getattr(template.module, macro)(**args))
 
 
 def error_line(exc: BaseException | str) -> str:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
+from markupsafe import Markup
 
 from workbench.core import tokens
 from workbench.core.findings import Finding, has_errors
 from workbench.critic import is_critic_finding
 from workbench.prompt.examples import Example
 from workbench.spec.validate.layers import validate
-from workbench.widgets._common import OK_COLOR, findings_html
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR, findings_html, fragment
 
 __all__ = ["ExampleRow", "RowState", "pretty_query"]
 
@@ -177,7 +177,7 @@ class ExampleRow:
     def _set(self, state: RowState) -> RowState:
         self.state = state
         if state.problem:
-            self.info.value = f"<span style='color:#b00020'>&#9888; {escape(state.problem)}</span>"
+            self.info.value = fragment("colored", text=state.problem, color=ERROR_COLOR, warn=True)
             verdict = "<b style='color:#b00020'>unreadable</b>"
         else:
             verdict = (
@@ -192,8 +192,9 @@ class ExampleRow:
         critic = sum(is_critic_finding(f.code) for f in state.findings)
         if critic:
             tokens += f" &middot; <b style='color:#a15c00'>&#9888; the critic: {critic} warning{'s' if critic > 1 else ''}</b>"
-        self.summary.value = (
-            f"<div style='line-height:1.35;padding-top:4px'>{escape(self.question.value.strip() or '(no question)')}"
-            f" <span style='font-size:11px;color:#666'>{verdict}{tokens}</span></div>"
+        self.summary.value = fragment(  # the verdict and the counts are markup of numbers and fixed words
+            "example_summary",
+            question=self.question.value.strip() or "(no question)",
+            note=Markup(verdict + tokens),
         )
         return state

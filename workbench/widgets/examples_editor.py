@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,12 @@ import traitlets
 from workbench.core.templates import render
 from workbench.prompt.examples import ExampleSet, available_example_sets
 from workbench.widgets._common import (
+    ERROR_COLOR,
     OK_COLOR,
     clear_error,
     ensure_prompt,
     error_widget,
+    fragment,
     message_of,
     set_values,
     show_error,
@@ -184,8 +185,8 @@ class ExamplesEditor(widgets.VBox):
         target = path or self.path.value.strip() or ex_set.path
         saved = ex_set.save(Path(target) if target else None)
         self.path.value = str(saved)
-        self.status.value = (
-            f"<span style='color:{OK_COLOR}'>saved {len(ex_set)} examples to {escape(str(saved))}</span>"
+        self.status.value = fragment(
+            "colored", text=f"saved {len(ex_set)} examples to {saved}", color=OK_COLOR
         )
         return saved
 
@@ -335,7 +336,7 @@ class ExamplesEditor(widgets.VBox):
         try:
             rendered = p.render(question or "?")
         except Exception as exc:
-            self.preview.value = f"<span style='color:#b00020'>{escape(message_of(exc))}</span>"
+            self.preview.value = fragment("colored", text=message_of(exc), color=ERROR_COLOR)
             return
         self.preview_selection = list(rendered.selected_examples)
         self.preview.value = render(

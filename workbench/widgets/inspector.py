@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
@@ -140,11 +139,9 @@ class PromptInspector(widgets.VBox):
         clear_error(self.error)
         self.rendered = r
         v = self.prompt.variant
-        self.header.value = (
-            f"<div><b>{escape(v.name)}</b> &middot; {escape(v.model)} &middot; {escape(v.output_mode)} &middot; "
-            f"{escape(r.encoding)} &middot; <b>{r.total_tokens:,}</b> prompt tokens</div>"
-            f"<div style='color:#555;font-size:12px'>{escape(v.summary())}</div>"
-        )
+        self.header.value = render(
+            "workbench.widgets", "inspector_header.html.j2", v=v, encoding=r.encoding, tokens=r.total_tokens
+        ).rstrip("\n")
         self.tokens_html.value = sections_bar(r.sections, r.total_tokens)
         self._show_cost(r)
         self._show_messages(r)

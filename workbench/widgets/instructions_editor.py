@@ -4,7 +4,6 @@ on a question, their effect: the query the edited prompt gets next to the query 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,12 @@ import ipywidgets as widgets
 import traitlets
 
 from workbench.widgets._common import (
+    ERROR_COLOR,
     OK_COLOR,
     clear_error,
     ensure_prompt,
     error_widget,
+    fragment,
     message_of,
     show_error,
 )
@@ -195,9 +196,7 @@ class InstructionsEditor(widgets.VBox):
             raise ValueError("type the variant file to save to in 'save to'")
         saved, note = self.files.save(self.prompt.variant, target, instructions=text, conventions=conventions)
         self.path.value = str(saved)
-        self.status.value = (
-            f"<span style='color:{OK_COLOR}'>saved to {escape(str(saved))}{escape(note)}</span>"
-        )
+        self.status.value = fragment("colored", text=f"saved to {saved}{note}", color=OK_COLOR)
         return saved
 
     def _save_clicked(self) -> None:
@@ -212,7 +211,7 @@ class InstructionsEditor(widgets.VBox):
         try:
             now, before = (p.render(self.question.value.strip() or "?") for p in (self.prompt, self.original))
         except Exception as exc:
-            self.cost.value = f"<span style='color:#b00020'>{escape(message_of(exc))}</span>"
+            self.cost.value = fragment("colored", text=message_of(exc), color=ERROR_COLOR)
             return
         parts = []
         for name in ("instructions", "conventions"):

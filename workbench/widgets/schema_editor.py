@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
-from workbench.core import format as fmt
 from workbench.core.templates import render
 from workbench.schema.compress import CompressedSchema, compress
 from workbench.schema.recall import RecallReport, column_recall
@@ -19,6 +17,7 @@ from workbench.widgets._common import (
     ensure_prompt,
     ensure_questions,
     error_widget,
+    fragment,
     set_values,
     show_error,
 )
@@ -194,7 +193,7 @@ class SchemaEditor(widgets.VBox):
 
     def _lay_out(self) -> None:
         """The children in reading order, and every control wired to a new prompt."""
-        label = lambda text: widgets.HTML(f"<b>{escape(text)}</b>", layout=widgets.Layout(width="80px"))  # noqa: E731
+        label = lambda text: widgets.HTML(fragment("bold", text=text), layout=widgets.Layout(width="80px"))  # noqa: E731
         self.children = [
             self.error,
             widgets.HBox([self.relevance]),
@@ -301,20 +300,12 @@ class SchemaEditor(widgets.VBox):
             show_error(self.error, exc)
             return
         c = self.compressed
-        reasons = ", ".join(f"{n} {escape(_REASON_TEXT.get(r, r))}" for r, n in sorted(c.reasons.items()))
-        ranked = ""
-        if settings.depends_on_question:
-            ranked = (
-                " &middot; ranked for the question above"
-                if question
-                else " &middot; <i>type a question to see its ranking (dataset order shown)</i>"
-            )
-        over = " <b style='color:#b00020'>pinned columns alone exceed the budget</b>" if c.over_budget else ""
-        notes = "".join(f"<div style='color:#a15c00'>{escape(n)}</div>" for n in c.notes)
-        self.summary.value = (
-            f"<div><b>{c.tokens:,}</b> schema tokens &middot; <b>{len(c.kept)}</b> of {len(p.schema)} columns kept"
-            f" &middot; {len(c.dropped)} dropped{': ' + reasons if reasons else ''}{ranked}{over}</div>{notes}"
-        )
+        ranked = ("question" if question else "no question") if settings.depends_on_question else ""
+        self.summary.value = render(
+            "workbench.widgets", "schema_summary.html.j2", tokens=c.tokens, n_kept=len(c.kept),
+            n_columns=len(p.schema), n_dropped=len(c.dropped), ranked=ranked, over=c.over_budget, notes=c.notes,
+            reasons=[(_REASON_TEXT.get(r, r), n) for r, n in sorted(c.reasons.items())],
+        ).rstrip("\n")  # fmt: skip
         self._show_recall()
         self._show_columns()
 
@@ -332,13 +323,10 @@ class SchemaEditor(widgets.VBox):
             )
             return
         color = "#1b7a3a" if r.recall >= 0.999 else "#a15c00" if r.recall >= 0.9 else "#b00020"
-        misses = ", ".join(f"{escape(c)} ({n})" for c, n in list(r.misses.items())[:8])
-        self.recall_html.value = (
-            f"<div>column recall on <b>{escape(self.questions.name)}</b>: "
-            f"<b style='color:{color}'>{fmt.pct(r.recall)}</b> of {r.n_gold} gold columns kept "
-            f"({r.n_missed} missed over {r.n_questions} questions; mean block {fmt.count(r.mean_tokens)} tokens)"
-            f"{'<br>most missed: ' + misses if misses else ''}</div>"
-        )
+        self.recall_html.value = render(
+            "workbench.widgets", "schema_recall.html.j2", r=r, name=self.questions.name, color=color,
+            misses=list(r.misses.items())[:8],
+        ).rstrip("\n")  # fmt: skip
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """``(name, type, status, reason)`` per column, filtered by the search box and the kept/dropped toggle."""

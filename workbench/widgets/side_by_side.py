@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
@@ -17,6 +16,7 @@ from workbench.widgets._common import (
     ensure_prompt,
     ensure_questions,
     error_widget,
+    fragment,
     message_of,
     show_error,
 )
@@ -212,7 +212,9 @@ class SideBySide(widgets.VBox):
         left = max((len(c.turn_list) for c in self.columns), default=0)
         self._mark_differences(gold if left == 1 else None)
         done = next((t for t in undone if t is not None), None)
-        self.status.value = f"undone: {escape(done.question)}" if done is not None else "nothing to undo"
+        self.status.value = (
+            fragment("text", text=f"undone: {done.question}") if done is not None else "nothing to undo"
+        )
         self._label_run()
         return undone
 

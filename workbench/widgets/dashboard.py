@@ -31,6 +31,7 @@ from workbench.widgets._common import (
     show_error,
 )
 from workbench.widgets._grid import CellGrid, cell_key
+from workbench.widgets._heartbeat import STALL_S, EvalWatch
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import RunView, cell_color, metrics_table_html, trial_html
 from workbench.widgets._ui import Progress, Task, UiThread
@@ -47,6 +48,7 @@ class Dashboard(widgets.VBox):
         dataset: where queries run (default: the embedded telemetry).
         trials: trials per question (the slider's start value).
         store: the experiment log path (default: the project's ``runs/runs.duckdb``).
+        stall_s: seconds without a finished model call before "no progress" and Cancel show.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Dashboard(widgets.VBox):
         trials: int = 3,
         concurrency: int = 4,
         store: str | Path | None = None,
+        stall_s: float = STALL_S,
     ) -> None:
         super().__init__()
         self.add_class("wb-dashboard")
@@ -110,12 +113,15 @@ class Dashboard(widgets.VBox):
         self.cells: dict[tuple[str, str], QuestionCounts] = {}
         self.grid, self.detail = self._grid_and_detail()
         self.chains = ChainView()  # shown for runs of conversations only
-        self.task = Task(buttons=[self.run_button, self.load_button], error=self.error)
+        self.task = Task(buttons=[self.run_button, self.load_button], error=self.error, interruptible=True)
+        self.watch = EvalWatch(self, stall_s=stall_s)  # heartbeat, stall guard, a run started before a re-run
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
         self.children = [
+            self.watch.heartbeat,
             widgets.HBox([self.trials, self.concurrency, self.run_button]),
             widgets.HBox([self.progress, self.status]),
+            self.watch.guard,
             self.plan,
             widgets.HBox([self.run_id, self.load_button]),
             self.error,
@@ -222,7 +228,9 @@ class Dashboard(widgets.VBox):
         except Exception as exc:
             show_error(self.error, exc)
             return None
-        return self.task.start(self._evaluate, k, on_done=self._finished)
+        thread = self.task.start(self._evaluate, k, on_done=self._finished)
+        self.watch.started()
+        return thread
 
     def load(self, run_id: str) -> RunView:
         """Show a stored run (an id or a unique prefix) without re-running it."""

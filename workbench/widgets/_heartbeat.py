@@ -206,14 +206,14 @@ class EvalWatch:
     """A dashboard's heartbeat and stall guard, and the run an earlier dashboard of the same log started.
 
     The dashboard needs ``task`` (an interruptible ``Task``), ``store_path``, ``status``, ``error``,
-    ``show(run)`` and ``progress`` (an ``IntProgress``).
+    ``show(run)``, ``progress`` (an ``IntProgress``) and ``stall_s``.
     """
 
-    def __init__(self, dashboard: Any, *, stall_s: float = STALL_S) -> None:
+    def __init__(self, dashboard: Any) -> None:
         self.dashboard = dashboard
         self.key = _log_key(dashboard.store_path)
         self.heartbeat = Heartbeat()
-        self.guard = StallGuard(stall_s)
+        self.guard = StallGuard(dashboard.stall_s)
         self.guard.watch(dashboard.task)
         self.following: Any = None  # an earlier dashboard whose run this one shows when it ends
         earlier = _LAST_STARTED.get(self.key)
@@ -227,6 +227,7 @@ class EvalWatch:
     def started(self) -> None:
         """The dashboard started a run: a dashboard made later follows it."""
         self.following = None
+        self.guard.stall_s = float(self.dashboard.stall_s)
         self.guard.watch(self.dashboard.task)
         _LAST_STARTED[self.key] = weakref.ref(self.dashboard)
 

@@ -179,8 +179,8 @@ class Task:
 
     def _failed(self, exc: BaseException) -> None:
         self.exception = exc
-        if self.error is not None:
-            show_error(self.error, exc)
+        if self.error is not None:  # a bare KeyboardInterrupt is a cancel that came before any work was done
+            show_error(self.error, exc if str(exc) else "cancelled")
 
     def _enable(self) -> None:
         for b in self.buttons:

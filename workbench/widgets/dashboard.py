@@ -48,8 +48,11 @@ class Dashboard(widgets.VBox):
         dataset: where queries run (default: the embedded telemetry).
         trials: trials per question (the slider's start value).
         store: the experiment log path (default: the project's ``runs/runs.duckdb``).
-        stall_s: seconds without a finished model call before "no progress" and Cancel show.
     """
+
+    #: seconds without a finished model call before "no progress" and Cancel show (set it on an instance
+    #: before starting a run, or on the class for every dashboard)
+    stall_s: float = STALL_S
 
     def __init__(
         self,
@@ -60,7 +63,6 @@ class Dashboard(widgets.VBox):
         trials: int = 3,
         concurrency: int = 4,
         store: str | Path | None = None,
-        stall_s: float = STALL_S,
     ) -> None:
         super().__init__()
         self.add_class("wb-dashboard")
@@ -114,14 +116,13 @@ class Dashboard(widgets.VBox):
         self.grid, self.detail = self._grid_and_detail()
         self.chains = ChainView()  # shown for runs of conversations only
         self.task = Task(buttons=[self.run_button, self.load_button], error=self.error, interruptible=True)
-        self.watch = EvalWatch(self, stall_s=stall_s)  # heartbeat, stall guard, a run started before a re-run
+        self.watch = EvalWatch(self)  # heartbeat, stall guard, a run started before a re-run
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
         self.children = [
             self.watch.heartbeat,
             widgets.HBox([self.trials, self.concurrency, self.run_button]),
-            widgets.HBox([self.progress, self.status]),
-            self.watch.guard,
+            widgets.HBox([self.progress, self.status, self.watch.guard]),
             self.plan,
             widgets.HBox([self.run_id, self.load_button]),
             self.error,

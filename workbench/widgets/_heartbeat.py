@@ -56,7 +56,8 @@ function render({ model, el }) {
     if (why === shown) return;
     shown = why;
     banner.hidden = !why;
-    if (!why) { banner.replaceChildren(); return; }
+    if (!why) { banner.replaceChildren(); delete el.dataset.lostAt; return; }
+    if (!el.dataset.lostAt) el.dataset.lostAt = String(Date.now());
     const head = document.createElement("b");
     head.textContent = "The widgets lost their connection to the kernel";
     const advice = document.createElement("div");
@@ -64,7 +65,12 @@ function render({ model, el }) {
     banner.replaceChildren(head, " (" + why + ").", advice);
   };
   const onMessage = (msg) => {
-    if (msg && msg.pong !== undefined) { lastPong = Date.now(); show(""); }
+    if (msg && msg.pong !== undefined) {
+      lastPong = Date.now();
+      el.dataset.lastPong = String(lastPong);  // for the browser test: when the kernel last answered
+      el.dataset.pongs = String(Number(el.dataset.pongs || 0) + 1);
+      show("");
+    }
   };
   model.on("msg:custom", onMessage);
   const tick = () => {

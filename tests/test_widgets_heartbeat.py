@@ -144,6 +144,10 @@ def test_cancel_stops_a_dashboard_eval_whose_model_hangs(tmp_path, small_dataset
     assert took < 5, f"cancel took {took:.1f} s"
     assert "interrupted after 0 of 4 trials" in d.error.value
     assert not d.run_button.disabled and not d.watch.guard.check()
+    run_id = d.task.exception.run_id
+    assert f"0 of 4 trials of run {run_id}" in d.watch.guard.message.value
+    assert f"workbench eval --resume {run_id}" in d.watch.guard.message.value
+    assert d.watch.guard.layout.display is None and d.watch.guard.cancel_button.layout.display == "none"
     gate.set()
     with RunStore(store) as log:
         assert [r.status for r in log.list_runs()] == ["cancelled"]

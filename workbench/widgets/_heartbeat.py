@@ -154,6 +154,7 @@ class StallGuard(widgets.HBox):
 
     def watch(self, task: Task) -> None:
         self.task = task
+        self.cancel_button.layout.display = None
         self.check()
 
     def quiet_s(self) -> float:
@@ -165,6 +166,9 @@ class StallGuard(widgets.HBox):
     def check(self) -> bool:
         """Show or hide the stall line (on the widget's thread); True when the run is stalled."""
         task = self.task
+        if task is not None and task.cancelled and not task.running:
+            self._cancelled(task.exception)
+            return False
         if task is None or not task.running:
             self.layout.display = "none"
             return False
@@ -182,6 +186,21 @@ class StallGuard(widgets.HBox):
             self.cancel_button.disabled = False
             self.layout.display = None
         return True
+
+    def _cancelled(self, exc: BaseException | None) -> None:
+        """The cancelled run has ended: what was kept and how to finish it."""
+        run_id = getattr(exc, "run_id", None)
+        kept = f"{exc.finished} of {exc.total} trials" if hasattr(exc, "finished") else "the finished trials"
+        text = (
+            f"<b>cancelled</b>: {kept} of run {escape(str(run_id))} are in the experiment log; finish it with "
+            f"<code>workbench eval --resume {escape(str(run_id))}</code>"
+            if run_id
+            else "<b>cancelled</b>"
+        )
+        with self.hold_sync():
+            self.message.value = text
+            self.cancel_button.layout.display = "none"
+            self.layout.display = None
 
     def cancel(self) -> bool:
         """Interrupt the watched run; True when it was interrupted."""

@@ -57,7 +57,7 @@ class RunPanel:
             layout=widgets.Layout(width="260px"),
         )
         self.load_button = widgets.Button(description="Load run", icon="folder-open")
-        self.task = Task(buttons=[self.run_button, self.load_button], error=error)
+        self.task = Task(buttons=[self.run_button, self.load_button], error=error, interruptible=True)
 
     def rows(self) -> tuple[widgets.HBox, widgets.HBox, widgets.HBox]:
         """The run controls, the progress line and the load controls, in reading order."""

@@ -15,6 +15,7 @@ race on: an update then runs where it is called, one at a time.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import threading
 import time
 from collections import deque
@@ -40,6 +41,8 @@ class UiThread:
         self.queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self.lock = threading.RLock()
         self.queued = 0  # updates handed over from other threads (a figure for tests and diagnosis)
+        #: ``time.monotonic()`` when work last reported progress through ``Progress`` (the stall guard reads it)
+        self.last_progress = time.monotonic()
 
     @property
     def here(self) -> bool:
@@ -81,15 +84,30 @@ class Task:
     not touch widgets: what it returns goes to ``on_done``, which runs on the widget's thread (``ui``,
     see ``_ui``), like the re-enabled buttons and the error line. An exception becomes a one-line message
     in ``error`` (and is kept in ``exception``), never a traceback.
+
+    ``interruptible``: the work runs inside an event loop of its own thread, so the runner
+    (``llm.runner.run_calls_sync``) waits for its calls in short polls, and ``cancel()`` (a
+    KeyboardInterrupt raised in that thread, as Ctrl-C is in a cell) stops calls in flight within
+    about 50 ms, through the same path as Ctrl-C: finished trials stay in the log.
     """
 
-    def __init__(self, *, buttons: Sequence[widgets.Button] = (), error: widgets.HTML | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        buttons: Sequence[widgets.Button] = (),
+        error: widgets.HTML | None = None,
+        interruptible: bool = False,
+    ) -> None:
         self.buttons = tuple(buttons)
         self.error = error
+        self.interruptible = interruptible
         self.ui = UiThread()
         self.thread: threading.Thread | None = None
         self.exception: BaseException | None = None
         self.result: Any = None
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self._in_work = False  # a cancel is only sent while the work itself runs
 
     @property
     def running(self) -> bool:
@@ -102,24 +120,56 @@ class Task:
         if self.running:
             return None
         self.exception = self.result = None
+        self.cancelled = False
+        self.ui.last_progress = time.monotonic()
         for b in self.buttons:
             b.disabled = True
         if self.error is not None:
             clear_error(self.error)
 
         def target() -> None:
-            try:
-                self.result = fn(*args)
-                if on_done is not None:
-                    self.ui.call(self._done, on_done, self.result)
-            except Exception as exc:  # shown in the widget: the thread must not die with a traceback
-                self.ui.call(self._failed, exc)
-            finally:
-                self.ui.call(self._enable)
+            result, error = self._work(fn, args)
+            self.result = result
+            if error is not None:
+                self.ui.call(self._failed, error)
+            elif on_done is not None:
+                self.ui.call(self._done, on_done, result)
+            self.ui.call(self._enable)
 
+        with self._lock:
+            self._in_work = True
         self.thread = threading.Thread(target=target, name="workbench-widget", daemon=True)
         self.thread.start()
         return self.thread
+
+    def _work(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, BaseException | None]:
+        """``fn(*args)`` as ``(result, error)``; a cancel arriving as it returns is caught here too."""
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            try:
+                result = asyncio.run(_in_a_loop(fn, args)) if self.interruptible else fn(*args)
+            except (Exception, KeyboardInterrupt) as exc:  # shown in the widget, never a traceback
+                error = exc
+            finally:
+                with self._lock:
+                    self._in_work = False
+        except KeyboardInterrupt as exc:  # a cancel that landed just as the work returned
+            error = error or exc
+        return result, error
+
+    def cancel(self) -> bool:
+        """Interrupt the running work (a KeyboardInterrupt in its thread); True when one was sent."""
+        with self._lock:
+            thread = self.thread
+            if not self._in_work or thread is None or thread.ident is None or not thread.is_alive():
+                return False
+            sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
+            )
+            if sent == 1:  # one interrupt per run: a second could cut its clean-up short
+                self._in_work, self.cancelled = False, True
+        return self.cancelled
 
     def _done(self, on_done: Callable[[Any], Any], result: Any) -> None:
         try:
@@ -129,8 +179,8 @@ class Task:
 
     def _failed(self, exc: BaseException) -> None:
         self.exception = exc
-        if self.error is not None:
-            show_error(self.error, exc)
+        if self.error is not None:  # a bare KeyboardInterrupt is a cancel that came before any work was done
+            show_error(self.error, exc if str(exc) else "cancelled")
 
     def _enable(self) -> None:
         for b in self.buttons:
@@ -141,6 +191,11 @@ class Task:
         if self.thread is not None:
             self.thread.join(timeout)
         return not self.running
+
+
+async def _in_a_loop(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``fn(*args)`` with an event loop running in its thread (see ``Task``'s ``interruptible``)."""
+    return fn(*args)
 
 
 class Progress:
@@ -163,7 +218,7 @@ class Progress:
 
     def __call__(self, done: int, total: int, *_: Any) -> None:
         with self.lock:
-            now = time.monotonic()
+            now = self.ui.last_progress = time.monotonic()
             if done < total and now - self.last < self.every_s:
                 return
             self.last = now

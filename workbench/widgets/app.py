@@ -105,7 +105,8 @@ class Workbench(widgets.VBox):
         self.examples_editor.observe(self._edited, names="prompt")
         self.instructions_editor.observe(self._edited, names="prompt")
         self.variant.observe(self._switch, names="value")
-        self.children = [self.error, self.variant, self.tabs]
+        self.heartbeat = self.dashboard.watch.heartbeat  # a banner at the top when the kernel stops answering
+        self.children = [self.heartbeat, self.error, self.variant, self.tabs]
 
     @property
     def prompt(self) -> Any:

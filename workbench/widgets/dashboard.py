@@ -27,6 +27,7 @@ from workbench.widgets._chain_view import ChainView
 from workbench.widgets._charts import AccuracyChart
 from workbench.widgets._common import clear_error, ensure_prompt, ensure_questions, error_widget, show_error
 from workbench.widgets._grid import CellGrid
+from workbench.widgets._heartbeat import STALL_S, EvalWatch
 from workbench.widgets._plan_panel import PlanPanel
 from workbench.widgets._run_panel import RunPanel
 from workbench.widgets._run_view import MetricsTable, RunView
@@ -44,6 +45,10 @@ class Dashboard(widgets.VBox):
         trials: trials per question (the slider's start value).
         store: the experiment log path (default: the project's ``runs/runs.duckdb``).
     """
+
+    #: seconds without a finished model call before "no progress" and Cancel show (set it on an instance
+    #: before starting a run, or on the class for every dashboard)
+    stall_s: float = STALL_S
 
     def __init__(
         self,
@@ -82,10 +87,13 @@ class Dashboard(widgets.VBox):
         self.chart = AccuracyChart()
         self.explorer = CellExplorer(dataset, self.error)
         self.chains = ChainView()  # shown for runs of conversations only
+        self.watch = EvalWatch(self)  # heartbeat, stall guard, a run started before a re-run
         self.run_button.on_click(lambda _: self.start())
         self.load_button.on_click(lambda _: self._load_clicked())
         run_row, progress_row, load_row = self.runner.rows()
+        progress_row.children = (*progress_row.children, self.watch.guard)
         self.children = [
+            self.watch.heartbeat,
             run_row,
             progress_row,
             self.plan,
@@ -175,7 +183,9 @@ class Dashboard(widgets.VBox):
         except Exception as exc:
             show_error(self.error, exc)
             return None
-        return self.task.start(self._evaluate, k, on_done=self._finished)
+        thread = self.task.start(self._evaluate, k, on_done=self._finished)
+        self.watch.started()
+        return thread
 
     def load(self, run_id: str) -> RunView:
         """Show a stored run (an id or a unique prefix) without re-running it."""

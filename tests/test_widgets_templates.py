@@ -74,7 +74,8 @@ def test_the_dashboard_holds_its_parts_and_little_else(small_dataset) -> None:
     d = Dashboard("no/such/set.yaml", ["compact"], small_dataset)
     own = set(vars(d)) - set(vars(widgets.VBox()))
     assert own == {
-        "error", "prompts", "questions", "dataset", "runner", "plan", "metrics_html", "chart", "explorer", "chains"
+        "error", "prompts", "questions", "dataset", "runner", "plan", "metrics_html", "chart", "explorer", "chains",
+        "watch",
     }  # fmt: skip
     assert (
         isinstance(d.runner, RunPanel)

@@ -23,13 +23,13 @@ import sys
 import time
 import weakref
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from workbench.widgets._common import fragment
 from workbench.widgets._ui import Task
 
 __all__ = ["LOST_ADVICE", "STALL_S", "EvalWatch", "Heartbeat", "StallGuard"]
@@ -191,12 +191,7 @@ class StallGuard(widgets.HBox):
         """The cancelled run has ended: what was kept and how to finish it."""
         run_id = getattr(exc, "run_id", None)
         kept = f"{exc.finished} of {exc.total} trials" if hasattr(exc, "finished") else "the finished trials"
-        text = (
-            f"<b>cancelled</b>: {kept} of run {escape(str(run_id))} are in the experiment log; finish it with "
-            f"<code>workbench eval --resume {escape(str(run_id))}</code>"
-            if run_id
-            else "<b>cancelled</b>"
-        )
+        text = fragment("run_cancelled", run_id=run_id, kept=kept)
         with self.hold_sync():
             self.message.value = text
             self.cancel_button.layout.display = "none"
@@ -277,6 +272,4 @@ class EvalWatch:
             show_error(dash.error, task.exception or "the earlier run ended without a result")
             return
         view = dash.show(task.result)
-        dash.status.value = (
-            f"run <b>{escape(str(view.run_id))}</b> (started before this cell ran again) finished"
-        )
+        dash.status.value = fragment("earlier_run_finished", run_id=view.run_id)

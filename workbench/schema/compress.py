@@ -29,9 +29,10 @@ re-renders nothing it has seen; the final block is counted once, exactly.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from array import array
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Protocol
 
@@ -274,8 +275,82 @@ class CompressedSchema:
 
 
 _RESULTS_KEY = "compress_results"
-_RESULTS_MAX = 2048  # an eval renders, then measures recall on, every question: both must hit
+#: memory the compression results of one schema may hold (estimated by ``_Packed.nbytes``). A result is
+#: kept packed (column positions, a reason code per column, the non-zero scores: about 1.7 KB for 432
+#: columns, against about 21 KB as a ``CompressedSchema``), so 4 MB holds every question of a
+#: 2,000-question eval: its plan, its column recall and its renders compress each question once.
+RESULTS_BYTES = 4 * 1024 * 1024
+_REASON_CODES: tuple[str, ...] = ("", "inactive", "excluded", "irrelevant", "max_columns", "budget")
 _results_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A ``CompressedSchema`` packed by column position in its schema (unpacked on every call)."""
+
+    kept: array  # positions of the kept columns, in priority order
+    reasons: bytes  # per column of the schema: 0 = not dropped, else an index into _REASON_CODES
+    scored: array  # positions of the columns with a non-zero score, highest first
+    scores: array  # their scores
+    tokens: int
+    over_budget: bool
+    notes: tuple[str, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return 400 + len(self.reasons) + self.kept.itemsize * len(self.kept) + 12 * len(self.scores)
+
+    @classmethod
+    def pack(cls, schema: Schema, result: CompressedSchema) -> _Packed:
+        position = {name: i for i, name in enumerate(schema.names)}
+        reasons = bytearray(len(position))
+        for name, reason in result.dropped.items():
+            reasons[position[name]] = _REASON_CODES.index(reason)
+        return cls(
+            kept=array("I", (position[n] for n in result.kept)),
+            reasons=bytes(reasons),
+            scored=array("I", (position[n] for n in result.scores)),
+            scores=array("d", result.scores.values()),
+            tokens=result.tokens,
+            over_budget=result.over_budget,
+            notes=result.notes,
+        )
+
+    def unpack(self, schema: Schema, settings: SchemaSettings, encoding: str) -> CompressedSchema:
+        all_columns = schema.columns
+        columns = tuple(all_columns[i] for i in self.kept)
+        return CompressedSchema(
+            columns=columns,
+            text=lines_for(schema, settings.format_settings(), encoding).text(columns),
+            tokens=self.tokens,
+            kept=tuple(c.name for c in columns),
+            dropped={all_columns[i].name: _REASON_CODES[r] for i, r in enumerate(self.reasons) if r},
+            depends_on_question=settings.depends_on_question,
+            scores={all_columns[i].name: score for i, score in zip(self.scored, self.scores, strict=True)},
+            over_budget=self.over_budget,
+            notes=self.notes,
+        )
+
+
+class _Results:
+    """One schema's packed compression results, by key, within ``RESULTS_BYTES``.
+
+    When full, a new result is not kept (the ones kept stay): an eval compresses its questions in the
+    same order in each pass, so the first ones that fit serve every pass (evicting the oldest instead
+    would serve none of them).
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str | None, str], _Packed] = {}
+        self.nbytes = 0
+
+    def get(self, key: tuple[str, str | None, str]) -> _Packed | None:
+        return self.items.get(key)
+
+    def put(self, key: tuple[str, str | None, str], packed: _Packed) -> None:
+        if key not in self.items and self.nbytes + packed.nbytes <= RESULTS_BYTES:
+            self.items[key] = packed
+            self.nbytes += packed.nbytes
 
 
 def _scores(schema: Schema, settings: SchemaSettings, question: str) -> dict[str, float]:
@@ -348,19 +423,14 @@ def compress(
         assert result.tokens <= 1500 or result.over_budget
     """
     key = (settings.model_dump_json(), question if settings.depends_on_question else None, encoding)
-    store = SCHEMA_CACHE.slot(schema)
     with _results_lock:
-        results: OrderedDict[tuple[str, str | None, str], CompressedSchema] = store.setdefault(
-            _RESULTS_KEY, OrderedDict()
-        )
-        cached = results.get(key)
-        if cached is not None:
-            results.move_to_end(key)
-    if cached is None:
-        cached = _compress(schema, settings, question, encoding)
+        results: _Results = SCHEMA_CACHE.slot(schema).setdefault(_RESULTS_KEY, _Results())
+        packed = results.get(key)
+    if packed is None:
+        result = _compress(schema, settings, question, encoding)
+        packed = _Packed.pack(schema, result)
         with _results_lock:
-            results[key] = cached
-            while len(results) > _RESULTS_MAX:
-                results.popitem(last=False)
-    # callers get their own dicts, so editing a result never corrupts the cache
-    return replace(cached, dropped=dict(cached.dropped), scores=dict(cached.scores))
+            results.put(key, packed)
+        return result
+    # every call unpacks its own result, so editing one never corrupts the cache
+    return packed.unpack(schema, settings, encoding)

@@ -206,7 +206,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        with out.open("w", encoding="utf-8") as f:  # written as it is encoded: no whole-file string
+            json.dump(data, f, indent=2, default=str)
+            f.write("\n")
         print(f"\nwrote {out}")
     return _ci_status(args, result)
 

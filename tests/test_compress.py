@@ -494,13 +494,14 @@ def test_a_remembered_result_unpacks_to_the_computed_one() -> None:
 
 def test_remembered_results_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
     from workbench.schema import compress as compress_module
+    from workbench.schema import compressed as compressed_module
 
     schema = synthetic_schema(600)
     settings = SchemaSettings(relevance="lexical", max_columns=20)
     compress(schema, settings, "q0")
     one = _schema_cache.SCHEMA_CACHE.slot(schema)[compress_module._RESULTS_KEY].nbytes
     assert 500 < one < 5_000  # packed: far below the ~20 KB of an unpacked result of 600 columns
-    monkeypatch.setattr(compress_module, "RESULTS_BYTES", int(3.5 * one))
+    monkeypatch.setattr(compressed_module, "RESULTS_BYTES", int(3.5 * one))
     schema = synthetic_schema(600)
     calls: list[str | None] = []
     real = compress_module._compress
@@ -512,6 +513,6 @@ def test_remembered_results_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch
         for q in questions:
             compress(schema, settings, q)
     results = _schema_cache.SCHEMA_CACHE.slot(schema)[compress_module._RESULTS_KEY]
-    assert results.nbytes <= compress_module.RESULTS_BYTES
+    assert results.nbytes <= compressed_module.RESULTS_BYTES
     assert list(results.items) == [(settings.model_dump_json(), q, "o200k_base") for q in questions[:3]]
     assert calls == questions + questions[3:]  # the first three are kept and serve the second pass

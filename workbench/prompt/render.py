@@ -72,7 +72,7 @@ CURRENT_QUERY_LEAD = (
 #: (the ones kept stay): a plan and then its eval scan the questions in the same order, so the eval
 #: reuses as many of the plan's renders as fit (dropping the oldest instead would make it reuse none)
 #: and renders the rest again during the calls, cheaply: their compressions are still remembered
-#: (``schema.compress.RESULTS_BYTES``) and their text's tokens are counted by distinct line.
+#: (``schema.compressed.RESULTS_BYTES``) and their text's tokens are counted by distinct line.
 RENDER_CACHE_BYTES = 8 * 1024 * 1024
 #: bytes a render holds per character of its question-specific text (the user message), measured
 #: with tracemalloc on ``compact`` (about 23 KB for 6.7k characters: messages, body, sections, examples)

@@ -29,8 +29,6 @@ re-renders nothing it has seen; the final block is counted once, exactly.
 from __future__ import annotations
 
 import threading
-from array import array
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -41,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workbench.core.encodings import DEFAULT_ENCODING
 from workbench.schema.cache import SCHEMA_CACHE, Lines, block_tokens, lines_for
 from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.compressed import CompressedSchema, Packed, Results
 from workbench.schema.format import SchemaFormat
 from workbench.schema.relevance import embedding_scores, lexical_scores
 
@@ -240,117 +239,30 @@ RULES: tuple[Rule, ...] = (drop_excluded, keep_active, order_by_priority, limit_
 # --------------------------------------------------------------------------- compress
 
 
-@dataclass(frozen=True)
-class CompressedSchema:
-    """The schema block for one question, and an account of what was left out.
-
-    Args:
-        columns: the kept columns, pinned first, then by priority.
-        text: the schema block (``format_schema`` of ``columns``).
-        tokens: exact tokens of ``text``.
-        kept: names of ``columns``.
-        dropped: column → reason (``excluded``, ``inactive``, ``irrelevant``, ``max_columns``,
-            ``budget``), in dataset order.
-        depends_on_question: whether another question may give another block.
-        scores: relevance scores of the ranked columns, highest first (absent = 0);
-            empty when not ranked.
-        over_budget: the pinned columns alone exceed ``token_budget`` (kept anyway).
-        notes: human-readable remarks (unknown pinned or excluded names).
-    """
-
-    columns: tuple[ColumnInfo, ...]
-    text: str
-    tokens: int
-    kept: tuple[str, ...]
-    dropped: dict[str, str]
-    depends_on_question: bool
-    scores: dict[str, float]
-    over_budget: bool = False
-    notes: tuple[str, ...] = ()
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        """How many columns were dropped for each reason."""
-        return dict(Counter(self.dropped.values()))
-
-
 _RESULTS_KEY = "compress_results"
-#: memory the compression results of one schema may hold (estimated by ``_Packed.nbytes``). A result is
-#: kept packed (column positions, a reason code per column, the non-zero scores: about 1.7 KB for 432
-#: columns, against about 21 KB as a ``CompressedSchema``), so 4 MB holds every question of a
-#: 2,000-question eval: its plan, its column recall and its renders compress each question once.
-RESULTS_BYTES = 4 * 1024 * 1024
-_REASON_CODES: tuple[str, ...] = ("", "inactive", "excluded", "irrelevant", "max_columns", "budget")
 _results_lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class _Packed:
-    """A ``CompressedSchema`` packed by column position in its schema (unpacked on every call)."""
-
-    kept: array  # positions of the kept columns, in priority order
-    reasons: bytes  # per column of the schema: 0 = not dropped, else an index into _REASON_CODES
-    scored: array  # positions of the columns with a non-zero score, highest first
-    scores: array  # their scores
-    tokens: int
-    over_budget: bool
-    notes: tuple[str, ...]
-
-    @property
-    def nbytes(self) -> int:
-        return 400 + len(self.reasons) + self.kept.itemsize * len(self.kept) + 12 * len(self.scores)
-
-    @classmethod
-    def pack(cls, schema: Schema, result: CompressedSchema) -> _Packed:
-        position = {name: i for i, name in enumerate(schema.names)}
-        reasons = bytearray(len(position))
-        for name, reason in result.dropped.items():
-            reasons[position[name]] = _REASON_CODES.index(reason)
-        return cls(
-            kept=array("I", (position[n] for n in result.kept)),
-            reasons=bytes(reasons),
-            scored=array("I", (position[n] for n in result.scores)),
-            scores=array("d", result.scores.values()),
-            tokens=result.tokens,
-            over_budget=result.over_budget,
-            notes=result.notes,
-        )
-
-    def unpack(self, schema: Schema, settings: SchemaSettings, encoding: str) -> CompressedSchema:
-        all_columns = schema.columns
-        columns = tuple(all_columns[i] for i in self.kept)
-        return CompressedSchema(
-            columns=columns,
-            text=lines_for(schema, settings.format_settings(), encoding).text(columns),
-            tokens=self.tokens,
-            kept=tuple(c.name for c in columns),
-            dropped={all_columns[i].name: _REASON_CODES[r] for i, r in enumerate(self.reasons) if r},
-            depends_on_question=settings.depends_on_question,
-            scores={all_columns[i].name: score for i, score in zip(self.scored, self.scores, strict=True)},
-            over_budget=self.over_budget,
-            notes=self.notes,
-        )
+#: the leading rules that read neither the question nor the scores (remembered per schema and settings)
+_QUESTION_FREE: tuple[Rule, ...] = (drop_excluded, keep_active)
 
 
-class _Results:
-    """One schema's packed compression results, by key, within ``RESULTS_BYTES``.
-
-    When full, a new result is not kept (the ones kept stay): an eval compresses its questions in the
-    same order in each pass, so the first ones that fit serve every pass (evicting the oldest instead
-    would serve none of them).
-    """
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str | None, str], _Packed] = {}
-        self.nbytes = 0
-
-    def get(self, key: tuple[str, str | None, str]) -> _Packed | None:
-        return self.items.get(key)
-
-    def put(self, key: tuple[str, str | None, str], packed: _Packed) -> None:
-        if key not in self.items and self.nbytes + packed.nbytes <= RESULTS_BYTES:
-            self.items[key] = packed
-            self.nbytes += packed.nbytes
+def _question_free(schema: Schema, ctx: Context) -> tuple[Schema, dict[str, DropReason]]:
+    """The schema and drops after ``_QUESTION_FREE``, computed once per schema object and settings."""
+    key = ("question_free", ctx.settings.model_dump_json())
+    store = SCHEMA_CACHE.slot(schema)
+    with _results_lock:
+        hit = store.get(key)
+    if hit is None:
+        current, dropped = schema, {}
+        for rule in _QUESTION_FREE:
+            result = rule(current, ctx)
+            current = result.schema
+            dropped.update(result.dropped)
+        hit = (None if current is schema else current, dropped)  # never a reference to its own key
+        with _results_lock:
+            store[key] = hit
+    return (schema if hit[0] is None else hit[0]), hit[1]
 
 
 def _scores(schema: Schema, settings: SchemaSettings, question: str) -> dict[str, float]:
@@ -380,8 +292,11 @@ def _compress(
         scores=scores,
         ranked=ranked,
     )
-    current, dropped, over_budget = schema, {}, False
-    for rule in RULES:
+    current, dropped, over_budget, rules = schema, {}, False, RULES
+    if rules[: len(_QUESTION_FREE)] == _QUESTION_FREE:  # their result is the same for every question
+        current, dropped = _question_free(schema, ctx)
+        dropped, rules = dict(dropped), rules[len(_QUESTION_FREE) :]
+    for rule in rules:
         result = rule(current, ctx)
         current = result.schema
         dropped.update(result.dropped)
@@ -424,11 +339,11 @@ def compress(
     """
     key = (settings.model_dump_json(), question if settings.depends_on_question else None, encoding)
     with _results_lock:
-        results: _Results = SCHEMA_CACHE.slot(schema).setdefault(_RESULTS_KEY, _Results())
+        results: Results = SCHEMA_CACHE.slot(schema).setdefault(_RESULTS_KEY, Results())
         packed = results.get(key)
     if packed is None:
         result = _compress(schema, settings, question, encoding)
-        packed = _Packed.pack(schema, result)
+        packed = Packed.pack(schema, result)
         with _results_lock:
             results.put(key, packed)
         return result

@@ -51,3 +51,14 @@ def test_pieces_add_up_on_shipped_text(encoding: str) -> None:
 def test_cuts_only_where_proven() -> None:
     assert tokens._cuts("a\nb\n/c\n d\n\n#e") == ["a\n", "b\n/c\n d\n\n", "#e"]
     assert all(tokens._cuttable(e) for e in ENCODINGS)
+
+
+def test_long_lines_stay_out_of_the_line_cache() -> None:
+    tokens._count_short.cache_clear()
+    tokens._count_long.cache_clear()
+    text = "word " * 1000  # one 5,000-character line
+    assert tokens.count_tokens(text) == _whole(text, "o200k_base")
+    assert tokens._count_short.cache_info().currsize == 0
+    assert tokens._count_long.cache_info().currsize == 1
+    assert tokens.count_tokens("short line\n" + text) == _whole("short line\n" + text, "o200k_base")
+    assert tokens._count_short.cache_info().currsize == 1

@@ -98,8 +98,10 @@ _CUTTABLE_PATTERNS = frozenset({
 })  # fmt: skip
 #: a newline followed by printable ASCII other than space and "/": no pre-token spans it (see ``_cuts``)
 _CUT = re.compile(r"\n(?=[!-.0-~])")
-#: distinct pieces whose counts are remembered (schema lines, example lines, headings, questions)
+#: distinct short pieces whose counts are remembered (schema lines, example lines, headings, questions)
 _PIECES_CACHED = 8192
+#: pieces up to this long go to that cache (at most 16 MB of text); longer ones to a small one
+_SHORT_PIECE = 2_000
 #: texts longer than this are counted without being remembered
 _LONG_TEXT = 20_000
 
@@ -110,15 +112,20 @@ def _cuttable(encoding: str) -> bool:
     return hashlib.sha256(pattern.encode()).hexdigest() in _CUTTABLE_PATTERNS
 
 
-@functools.lru_cache(maxsize=_PIECES_CACHED)
-def _count_cached(text: str, encoding: str) -> int:
+def _count(text: str, encoding: str) -> int:
     return len(get_encoding(encoding).encode_ordinary(text))
 
 
+_count_short = functools.lru_cache(maxsize=_PIECES_CACHED)(_count)
+_count_long = functools.lru_cache(maxsize=64)(_count)  # one-line JSON schemas, long single lines
+
+
 def _count_piece(text: str, encoding: str) -> int:
-    if len(text) > _LONG_TEXT:  # large one-off texts: do not pin them in the cache
-        return len(get_encoding(encoding).encode_ordinary(text))
-    return _count_cached(text, encoding)
+    if len(text) <= _SHORT_PIECE:
+        return _count_short(text, encoding)
+    if len(text) <= _LONG_TEXT:
+        return _count_long(text, encoding)
+    return _count(text, encoding)  # large one-off texts: do not pin them in a cache
 
 
 def _cuts(text: str) -> list[str]:

@@ -480,3 +480,39 @@ def test_generated_dataset_schema(small_schema: Schema) -> None:
     assert {"duration_ms", "http.route"} <= set(result.kept)
     active = compress(small_schema, SchemaSettings(window_days=7))
     assert "inactive" in active.reasons  # the generator plants deprecated columns
+
+
+def test_a_remembered_result_unpacks_to_the_computed_one() -> None:
+    schema = synthetic_schema(600)
+    settings = SchemaSettings(relevance="lexical", token_budget=700, window_days=10, excluded=["nope"])
+    for question in ("p99 latency per route for eu-west-1", "errors by service", "", None):
+        first = compress(schema, settings, question)  # computed
+        again = compress(schema, settings, question)  # unpacked from the cache
+        assert again == first and again is not first
+        assert list(again.dropped) == list(first.dropped) and list(again.scores) == list(first.scores)
+
+
+def test_remembered_results_are_bounded_by_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.schema import compress as compress_module
+    from workbench.schema import compressed as compressed_module
+
+    schema = synthetic_schema(600)
+    settings = SchemaSettings(relevance="lexical", max_columns=20)
+    compress(schema, settings, "q0")
+    one = _schema_cache.SCHEMA_CACHE.slot(schema)[compress_module._RESULTS_KEY].nbytes
+    assert 500 < one < 5_000  # packed: far below the ~20 KB of an unpacked result of 600 columns
+    monkeypatch.setattr(compressed_module, "RESULTS_BYTES", int(3.5 * one))
+    schema = synthetic_schema(600)
+    calls: list[str | None] = []
+    real = compress_module._compress
+    monkeypatch.setattr(
+        compress_module, "_compress", lambda s, st, q, e: calls.append(q) or real(s, st, q, e)
+    )
+    questions = [f"route latency {i}" for i in range(6)]
+    for _ in range(2):
+        for q in questions:
+            compress(schema, settings, q)
+    results = _schema_cache.SCHEMA_CACHE.slot(schema)[compress_module._RESULTS_KEY]
+    assert results.nbytes <= compressed_module.RESULTS_BYTES
+    assert list(results.items) == [(settings.model_dump_json(), q, "o200k_base") for q in questions[:3]]
+    assert calls == questions + questions[3:]  # the first three are kept and serve the second pass

@@ -250,3 +250,24 @@ def test_paired_comparison_edges() -> None:
     p1 = paired_comparison(many_a, many_b).p_value_permutation
     assert p1 == paired_comparison(many_a, many_b).p_value_permutation
     assert p1 < 0.001
+
+
+@pytest.mark.parametrize("n_questions", [1, 7, 600, 2500])
+def test_question_bootstrap_in_blocks_equals_the_whole_table(
+    n_questions: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from workbench.evaluation import intervals
+
+    rng = np.random.default_rng(3)
+    counts = {f"q{i}": (3, int(rng.integers(0, 4))) for i in range(n_questions)}
+    n = np.array([t for t, _ in counts.values()], dtype=float)
+    c = np.array([k for _, k in counts.values()], dtype=float)
+    idx = np.random.default_rng(0).integers(0, n_questions, size=(2000, n_questions))  # the whole table
+    acc = c[idx].sum(axis=1) / n[idx].sum(axis=1)
+    whole = tuple(float(x) for x in np.quantile(acc, [0.025, 0.975]))
+    monkeypatch.setattr(intervals, "_BOOT_CHUNK", 3 * n_questions + 1)  # many blocks, the last one short
+    assert intervals.cluster_bootstrap_interval(counts) == whole
+    monkeypatch.setattr(intervals, "_BOOT_CHUNK", 1_000_000)
+    assert intervals.cluster_bootstrap_interval(counts) == whole

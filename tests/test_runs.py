@@ -348,3 +348,30 @@ def test_a_killed_run_keeps_its_trials_and_resumes_without_duplicates(tmp_path: 
         assert store.finished_keys(run_id) == planned
         summary = store.list_runs()[0]
         assert summary.status == "finished" and summary.n_trials == 50
+
+
+def test_json_fields_decode_together_like_one_by_one() -> None:
+    import json
+
+    from workbench.store import records
+
+    values = ({"a": [1, 2.5, None, float("inf")]}, None, "x", [], {"a": {"b": True}, "é": "ü"}, 3, 1e16)
+    texts = [records.dumps(v) for v in values]
+    assert records.loads_many(texts) == [records.loads(t) for t in texts]
+    assert records.loads_many(['{"a":  1}', "null"]) == [{"a": 1}, None]  # not dumps's text: one by one
+    # texts that are not one JSON value each never shift their neighbours: decoded one by one, they fail
+    with pytest.raises(json.JSONDecodeError):
+        records.loads_many(["1,2", "[3", "4]"])
+
+
+def test_a_run_loads_in_batches(monkeypatch: pytest.MonkeyPatch, store: RunStore) -> None:
+    from workbench.store import records
+
+    run_id = new_run(store)
+    for i in range(7):
+        store.record_trial(run_id, {"variant": "v1", "question_id": f"q{i}", "trial": 0, "correct": i % 2 == 0,
+                                    "findings": [{"rule": "r", "n": i}], "spec": {"calculations": [{"op": "COUNT"}]}})  # fmt: skip
+    whole = store.load_run(run_id).trials
+    monkeypatch.setattr(records, "TRIALS_BATCH", 3)
+    assert store.load_run(run_id).trials == whole
+    assert [t["findings"] for t in whole] == [[{"rule": "r", "n": i}] for i in range(7)]

@@ -204,11 +204,17 @@ def run(args: argparse.Namespace) -> int:
             f"retry them with: {_resume_command(args, result.run_id)}"
         )
     if args.json:
-        out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-        print(f"\nwrote {out}")
+        print(f"\nwrote {_write_json(Path(args.json), data)}")
     return _ci_status(args, result)
+
+
+def _write_json(out: Path, data: dict) -> Path:
+    """Write ``data`` to ``out`` as it is encoded (no whole-file string in memory)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, default=str)
+        f.write("\n")
+    return out
 
 
 def _ci_status(args: argparse.Namespace, result) -> int:

@@ -13,7 +13,9 @@ prediction and the offline model's reported ``prompt_tokens`` agree exactly.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import re
 import threading
 import warnings
 from dataclasses import dataclass
@@ -89,22 +91,77 @@ def model_encoding(model: str) -> str | None:
 # --------------------------------------------------------------------------- counting
 
 
-@functools.lru_cache(maxsize=512)
-def _count_cached(text: str, encoding: str) -> int:
+#: the split patterns (sha256 of ``Encoding._pat_str``) for which ``_cuts`` is proven: o200k_base, cl100k_base
+_CUTTABLE_PATTERNS = frozenset({
+    "2d1b8dc11e89af71459b36004f698ab3693f59fd84f63e8ec2b49564ab857420",
+    "f021c3d976978e62ee64cdad150cc3405c2e3d6e3b40407850bb9e8d9eb65899",
+})  # fmt: skip
+#: a newline followed by printable ASCII other than space and "/": no pre-token spans it (see ``_cuts``)
+_CUT = re.compile(r"\n(?=[!-.0-~])")
+#: distinct short pieces whose counts are remembered (schema lines, example lines, headings, questions)
+_PIECES_CACHED = 8192
+#: pieces up to this long go to that cache (at most 16 MB of text); longer ones to a small one
+_SHORT_PIECE = 2_000
+#: texts longer than this are counted without being remembered
+_LONG_TEXT = 20_000
+
+
+@functools.cache
+def _cuttable(encoding: str) -> bool:
+    pattern = get_encoding(encoding)._pat_str
+    return hashlib.sha256(pattern.encode()).hexdigest() in _CUTTABLE_PATTERNS
+
+
+def _count(text: str, encoding: str) -> int:
     return len(get_encoding(encoding).encode_ordinary(text))
+
+
+_count_short = functools.lru_cache(maxsize=_PIECES_CACHED)(_count)
+_count_long = functools.lru_cache(maxsize=64)(_count)  # one-line JSON schemas, long single lines
+
+
+def _count_piece(text: str, encoding: str) -> int:
+    if len(text) <= _SHORT_PIECE:
+        return _count_short(text, encoding)
+    if len(text) <= _LONG_TEXT:
+        return _count_long(text, encoding)
+    return _count(text, encoding)  # large one-off texts: do not pin them in a cache
+
+
+def _cuts(text: str) -> list[str]:
+    """``text`` cut where a newline meets printable ASCII other than space and "/": its tokens are the sum
+    of the pieces' tokens, exactly.
+
+    tiktoken splits text with a regular expression before byte-pair encoding each piece on its own, so
+    a count adds up over any cut that no regex piece spans. In both patterns (checked by hash in
+    ``_cuttable``) a piece holding a newline is whitespace only, or punctuation followed by newlines
+    (and "/" in o200k): none goes on into a following non-space character other than "/". Matching has
+    no look-behind, so the pieces after the cut are those of the rest alone, and the only look-ahead
+    (``\\s+(?!\\S)``, and cl100k's ``\\s++$``) is never what ends the piece before the cut, whose
+    newline the ``\\s*[\\r\\n]`` alternative matches first. ``tests/test_tokens_cuts.py`` checks
+    the sum against whole-text counts on generated and shipped texts for both encodings.
+    """
+    pieces, start = [], 0
+    for match in _CUT.finditer(text):
+        pieces.append(text[start : match.end()])
+        start = match.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     """Number of tokens of ``text``; equals ``len(tiktoken_encoding.encode(text))`` for ordinary text.
 
     Special-token strings such as ``<|endoftext|>`` are counted as plain text, as the chat
-    API treats message content. Results for recent texts are cached.
+    API treats message content. Multi-line text is counted line by line where that is exact
+    (``_cuts``), each distinct line once per process: a prompt made of lines seen before
+    (schema columns, examples, headings) costs only its new lines.
     """
     if not text:
         return 0
-    if len(text) > 20_000:  # large one-off texts: do not pin them in the cache
-        return len(get_encoding(encoding).encode_ordinary(text))
-    return _count_cached(text, encoding)
+    if "\n" not in text or not _cuttable(encoding):
+        return _count_piece(text, encoding)
+    return sum(_count_piece(piece, encoding) for piece in _cuts(text))
 
 
 # Cookbook constants. Per message: <|start|>{role}<|message|>…<|end|> framing.

@@ -157,12 +157,13 @@ def _apply_budget(
 ) -> list[SelectedExample]:
     """Keep picks in priority order while the whole examples block fits ``budget`` tokens."""
     out: list[SelectedExample] = []
-    kept: list[Example] = []
+    kept: list[str] = []  # the rendered examples kept so far (each rendered once)
     for c in picks:
         ex = items[c.index]
-        tokens = _count(ex.render(), encoding)
+        text = ex.render()
+        tokens = _count(text, encoding)
         if budget is not None:
-            block = _count(_join([*kept, ex]), encoding)
+            block = _count("\n\n".join([*kept, text]), encoding)
             if block > budget:
                 out.append(
                     SelectedExample(
@@ -170,7 +171,7 @@ def _apply_budget(
                     )
                 )
                 continue
-        kept.append(ex)
+        kept.append(text)
         out.append(SelectedExample(ex, c.index, c.score, c.reason, True, tokens))
     return out
 

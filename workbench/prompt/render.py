@@ -67,11 +67,13 @@ CURRENT_QUERY_LEAD = (
 
 #: memory each ``Prompt`` spends on remembered renders of single questions, estimated by
 #: ``render_bytes``; a ``RenderedPrompt`` is shared by every caller that asks for the same question:
-#: copy its body to change it. 32 MB holds about 1,300 ``compact`` renders. When it is full, a new
-#: render is not kept (the ones kept stay): a plan and then its eval scan the questions in the same
-#: order, so the eval reuses as many of the plan's renders as fit (dropping the oldest instead
-#: would make it reuse none) and renders the rest again during the calls.
-RENDER_CACHE_BYTES = 32 * 1024 * 1024
+#: copy its body to change it. 8 MB holds about 320 ``compact`` renders (an eval of a few hundred
+#: questions renders each once, for its plan and its calls). When it is full, a new render is not kept
+#: (the ones kept stay): a plan and then its eval scan the questions in the same order, so the eval
+#: reuses as many of the plan's renders as fit (dropping the oldest instead would make it reuse none)
+#: and renders the rest again during the calls, cheaply: their compressions are still remembered
+#: (``schema.compressed.RESULTS_BYTES``) and their text's tokens are counted by distinct line.
+RENDER_CACHE_BYTES = 8 * 1024 * 1024
 #: bytes a render holds per character of its question-specific text (the user message), measured
 #: with tracemalloc on ``compact`` (about 23 KB for 6.7k characters: messages, body, sections, examples)
 RENDER_BYTES_PER_CHAR = 3.5

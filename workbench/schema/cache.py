@@ -13,10 +13,10 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
-from workbench.core.encodings import DEFAULT_ENCODING, get_encoding
+from workbench.core.encodings import DEFAULT_ENCODING
+from workbench.core.tokens import count_tokens
 from workbench.schema.columns import ColumnInfo, Schema
 from workbench.schema.format import SchemaFormat, format_column
 
@@ -47,9 +47,9 @@ SCHEMA_CACHE = _IdentityCache()
 _SEPARATOR = {"lines": "\n", "json": ",\n", "ddl": "\n"}
 
 
-@lru_cache(maxsize=16)
 def block_tokens(text: str, encoding: str) -> int:
-    return len(get_encoding(encoding).encode_ordinary(text))
+    """Exact tokens of a schema block: counted line by line, each distinct line once (``core.tokens``)."""
+    return count_tokens(text, encoding)
 
 
 class Lines:
@@ -65,12 +65,11 @@ class Lines:
             self.prefix, self.suffix = f"CREATE TABLE {schema.table} (\n", "\n);"
         else:
             self.prefix, self.suffix = "", ""
-        self._enc = get_encoding(encoding)
         self.wrapper_tokens = self._count(self.prefix) + self._count(self.suffix)
         self._cache: dict[str, tuple[str, int]] = {}
 
     def _count(self, text: str) -> int:
-        return len(self._enc.encode_ordinary(text)) if text else 0
+        return count_tokens(text, self.encoding)
 
     def _entry(self, col: ColumnInfo) -> tuple[str, int]:
         entry = self._cache.get(col.name)

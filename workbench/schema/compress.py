@@ -29,9 +29,8 @@ re-renders nothing it has seen; the final block is counted once, exactly.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Protocol
 
@@ -40,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workbench.core.encodings import DEFAULT_ENCODING
 from workbench.schema.cache import SCHEMA_CACHE, Lines, block_tokens, lines_for
 from workbench.schema.columns import ColumnInfo, Schema
+from workbench.schema.compressed import CompressedSchema, Packed, Results
 from workbench.schema.format import SchemaFormat
 from workbench.schema.relevance import embedding_scores, lexical_scores
 
@@ -239,43 +239,30 @@ RULES: tuple[Rule, ...] = (drop_excluded, keep_active, order_by_priority, limit_
 # --------------------------------------------------------------------------- compress
 
 
-@dataclass(frozen=True)
-class CompressedSchema:
-    """The schema block for one question, and an account of what was left out.
-
-    Args:
-        columns: the kept columns, pinned first, then by priority.
-        text: the schema block (``format_schema`` of ``columns``).
-        tokens: exact tokens of ``text``.
-        kept: names of ``columns``.
-        dropped: column → reason (``excluded``, ``inactive``, ``irrelevant``, ``max_columns``,
-            ``budget``), in dataset order.
-        depends_on_question: whether another question may give another block.
-        scores: relevance scores of the ranked columns, highest first (absent = 0);
-            empty when not ranked.
-        over_budget: the pinned columns alone exceed ``token_budget`` (kept anyway).
-        notes: human-readable remarks (unknown pinned or excluded names).
-    """
-
-    columns: tuple[ColumnInfo, ...]
-    text: str
-    tokens: int
-    kept: tuple[str, ...]
-    dropped: dict[str, str]
-    depends_on_question: bool
-    scores: dict[str, float]
-    over_budget: bool = False
-    notes: tuple[str, ...] = ()
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        """How many columns were dropped for each reason."""
-        return dict(Counter(self.dropped.values()))
-
-
 _RESULTS_KEY = "compress_results"
-_RESULTS_MAX = 2048  # an eval renders, then measures recall on, every question: both must hit
 _results_lock = threading.Lock()
+
+
+#: the leading rules that read neither the question nor the scores (remembered per schema and settings)
+_QUESTION_FREE: tuple[Rule, ...] = (drop_excluded, keep_active)
+
+
+def _question_free(schema: Schema, ctx: Context) -> tuple[Schema, dict[str, DropReason]]:
+    """The schema and drops after ``_QUESTION_FREE``, computed once per schema object and settings."""
+    key = ("question_free", ctx.settings.model_dump_json())
+    store = SCHEMA_CACHE.slot(schema)
+    with _results_lock:
+        hit = store.get(key)
+    if hit is None:
+        current, dropped = schema, {}
+        for rule in _QUESTION_FREE:
+            result = rule(current, ctx)
+            current = result.schema
+            dropped.update(result.dropped)
+        hit = (None if current is schema else current, dropped)  # never a reference to its own key
+        with _results_lock:
+            store[key] = hit
+    return (schema if hit[0] is None else hit[0]), hit[1]
 
 
 def _scores(schema: Schema, settings: SchemaSettings, question: str) -> dict[str, float]:
@@ -305,8 +292,11 @@ def _compress(
         scores=scores,
         ranked=ranked,
     )
-    current, dropped, over_budget = schema, {}, False
-    for rule in RULES:
+    current, dropped, over_budget, rules = schema, {}, False, RULES
+    if rules[: len(_QUESTION_FREE)] == _QUESTION_FREE:  # their result is the same for every question
+        current, dropped = _question_free(schema, ctx)
+        dropped, rules = dict(dropped), rules[len(_QUESTION_FREE) :]
+    for rule in rules:
         result = rule(current, ctx)
         current = result.schema
         dropped.update(result.dropped)
@@ -348,19 +338,14 @@ def compress(
         assert result.tokens <= 1500 or result.over_budget
     """
     key = (settings.model_dump_json(), question if settings.depends_on_question else None, encoding)
-    store = SCHEMA_CACHE.slot(schema)
     with _results_lock:
-        results: OrderedDict[tuple[str, str | None, str], CompressedSchema] = store.setdefault(
-            _RESULTS_KEY, OrderedDict()
-        )
-        cached = results.get(key)
-        if cached is not None:
-            results.move_to_end(key)
-    if cached is None:
-        cached = _compress(schema, settings, question, encoding)
+        results: Results = SCHEMA_CACHE.slot(schema).setdefault(_RESULTS_KEY, Results())
+        packed = results.get(key)
+    if packed is None:
+        result = _compress(schema, settings, question, encoding)
+        packed = Packed.pack(schema, result)
         with _results_lock:
-            results[key] = cached
-            while len(results) > _RESULTS_MAX:
-                results.popitem(last=False)
-    # callers get their own dicts, so editing a result never corrupts the cache
-    return replace(cached, dropped=dict(cached.dropped), scores=dict(cached.scores))
+            results.put(key, packed)
+        return result
+    # every call unpacks its own result, so editing one never corrupts the cache
+    return packed.unpack(schema, settings, encoding)

@@ -8,7 +8,7 @@ import duckdb
 
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
-from workbench.store.records import JSON_FIELDS, STATUS, Run, RunSummary, aware, dicts, loads
+from workbench.store.records import STATUS, Run, RunSummary, aware, dicts, loads, trial_dicts
 
 
 class LogReader(LogConnection):
@@ -86,7 +86,7 @@ class LogReader(LogConnection):
                 conn, "SELECT * FROM run_variants WHERE run_id = ? ORDER BY added_at, variant", where
             )
             questions = dicts(conn, "SELECT * FROM run_questions WHERE run_id = ? ORDER BY position", where)
-            trials = dicts(
+            trials = trial_dicts(
                 conn,
                 "SELECT * FROM trials_latest WHERE run_id = ? ORDER BY variant, question_id, trial",
                 where,
@@ -99,8 +99,6 @@ class LogReader(LogConnection):
             for key in ("gold", "accept", "tags"):
                 q[key] = loads(q[key])
         for t in trials:
-            for key in JSON_FIELDS:
-                t[key] = loads(t[key])
             for key in ("started_at", "finished_at", "recorded_at"):
                 t[key] = aware(t[key])
         return Run(summary=summary, variants=variants, questions=questions, trials=trials)

@@ -196,7 +196,11 @@ def exists(p: Parse) -> None:
 
 
 def leftovers(p: Parse) -> None:
-    """Words nothing explained: in a condition position they are a condition the model cannot place."""
+    """Words nothing explained: in a condition position they are a condition the model cannot place.
+
+    A condition position is after a condition word ("on the shelf"), or before a noun that names what is
+    counted or a word the examples taught as a filter ("iphoner blowups"): dropping such a word would
+    answer another question, so it is kept as unknown (the model declines, naming it)."""
     known_measures = {w for phrase in DURATION_WORDS | set(ORDER_VALUE_WORDS) for w in phrase.split()}
     for i in range(p.n):
         t = p.toks[i]
@@ -218,6 +222,7 @@ def leftovers(p: Parse) -> None:
             or nxt in SUBJECT_NOUNS
             or nxt in COUNT_NOUNS
             or (k < 0 and nxt in ("user", "request"))
+            or i + 1 in p.taught  # modifies a word the examples taught ("iphoner blowups")
         ):
             p.unknown.append(t.text)
         else:

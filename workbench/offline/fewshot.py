@@ -192,7 +192,7 @@ def _cross_situational(
     learned: dict[str, frozenset[str]] = {}
     for _ in range(4):
         changed = False
-        for word in {w for s in seen for w in s.words} - set(learned):
+        for word in sorted({w for s in seen for w in s.words} - set(learned)):  # sorted: same every run
             sets = []
             for s in seen:
                 if word not in s.words:

@@ -116,6 +116,7 @@ class Parse:
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
         self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
+        self.taught: set[int] = set()  # token indexes of words the examples taught as filters ("droids")
         self._resolving: set[str] = set()  # meanings being resolved (a statement naming its own concept)
 
     # ------------------------------------------------------------------ helpers

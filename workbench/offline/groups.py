@@ -30,11 +30,11 @@ def learned_phrases(p: Parse) -> None:
     for phrase in sorted(p.know.filters, key=lambda ph: (-len(ph.split()), ph)):
         words = phrase.split()
         for i in range(p.n - len(words) + 1):
-            if all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words)):
-                if all(p.known(f["column"]) for f in p.know.filters[phrase]):
-                    p.take(i, i + len(words))
-                    p.taught.update(range(i, i + len(words)))
-                    found.append((i, phrase))
+            here = all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words))
+            if here and all(p.known(f["column"]) for f in p.know.filters[phrase]):
+                p.take(i, i + len(words))
+                p.taught.update(range(i, i + len(words)))
+                found.append((i, phrase))
     for _, phrase in sorted(found):
         for f in p.know.filters[phrase]:
             p.add_filter(f["column"], f["op"], f.get("value"))

@@ -46,6 +46,8 @@ class Knowledge:
     seen: frozenset[str] = frozenset()
     #: a conventional filter (JSON) -> the filter the examples write for the same words instead (None: none)
     rewrites: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: concept -> the filter every example using its word adds where the prompt states nothing ("traces")
+    meant: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,8 +185,12 @@ class Parse:
         return self._resolve(m.column, m.words)
 
     def meant_filter(self, concept: str) -> tuple[str, str, Any] | None:
-        """The filter the prompt says a concept word means (``Errors: filter error = true``), or None."""
+        """The filter the prompt says a concept word means (``Errors: filter error = true``), else the one
+        its examples consistently add for the word (``Knowledge.meant``), or None."""
         m = self.conv.meaning(concept)
+        taught = self.know.meant.get(concept) if m is None else None
+        if taught and self.known(taught["column"]):
+            return taught["column"], taught["op"], taught.get("value")
         if m is None or m.filter is None:
             return None
         column, op, value = m.filter

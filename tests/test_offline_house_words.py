@@ -126,3 +126,19 @@ def _with_instructions(request: dict, text: str) -> dict:
     system = request["messages"][0]["content"]
     request["messages"][0]["content"] = text + "\n\n" + system.split("\n\n", 1)[1]
     return request
+
+
+def test_with_no_examples_a_house_word_is_declined_wherever_it_stands() -> None:
+    """What is counted ("faceplants by route", "how many androiders") and the object of a verb ("used the
+    dashboard") are conditions too: an unknown word there is named in a decline, never dropped."""
+    for question, word in [
+        ("faceplants by route yesterday", "faceplants"),
+        ("tablet faceplants per hour", "tablet"),
+        ("how many androiders signed in this week", "androiders"),
+        ("how many androiders used the dashboard this week", "dashboard"),
+    ]:
+        examples = HOUSE if word in ("tablet", "dashboard") else []
+        response = complete(body(question, examples=examples))
+        assert spec_of(response) is None, question
+        assert word in (response["choices"][0]["message"].get("content") or ""), question
+    assert _ask("errors by route yesterday", [])["filters"] == [FAILED]  # known words still answer

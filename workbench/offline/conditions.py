@@ -202,6 +202,7 @@ def leftovers(p: Parse) -> None:
     counted or a word the examples taught as a filter ("iphoner blowups"): dropping such a word would
     answer another question, so it is kept as unknown (the model declines, naming it)."""
     known_measures = {w for phrase in DURATION_WORDS | set(ORDER_VALUE_WORDS) for w in phrase.split()}
+    counted = _opening_words(p)
     for i in range(p.n):
         t = p.toks[i]
         if not p.free(i) or t.kind in ("punct", "op", "num", "pct", "money"):
@@ -223,7 +224,21 @@ def leftovers(p: Parse) -> None:
             or nxt in COUNT_NOUNS
             or (k < 0 and nxt in ("user", "request"))
             or i + 1 in p.taught  # modifies a word the examples taught ("iphoner blowups")
+            or p.seq(k - 1, "how", "many")  # what is counted ("how many whales")
+            or (k < i - 1 and p.low(k + 1) == "the" and p.toks[k].kind == "word")  # "used the shelf"
+            or (i in counted and not p.calcs)  # the opening words name what is counted ("blowups by route")
         ):
             p.unknown.append(t.text)
         else:
             p.unplaced.append(t.text)
+
+
+def _opening_words(p: Parse) -> set[int]:
+    """The question's opening words up to a boundary word ("droid blowups | by route"), when nothing
+    explained any of them: with no statistic they name what is counted."""
+    out: set[int] = set()
+    for i in range(p.n):
+        if p.low(i) in BOUNDARY or not p.free(i) or p.toks[i].kind != "word":
+            break
+        out.add(i)
+    return out

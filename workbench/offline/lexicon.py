@@ -266,6 +266,8 @@ class Lexicon:
             score -= 0.01 * len(col.parts) + 0.0001 * col.pos
             if role == "group" and col.type == "float":
                 score -= 0.15
+            if role == "group" and col.values is not None and len(col.values) == 1:
+                score -= 0.3  # its whole listed domain is one value: grouping by it gives one group
             scored.append((col, score))
         scored.sort(key=lambda cs: -cs[1])
         return scored[:6]

@@ -16,6 +16,7 @@ from typing import Any
 
 from workbench.offline.instructions import CONCEPT_TERMS, NONE, Conventions, phrases_of
 from workbench.offline.lexicon import CONCEPTS, Lexicon
+from workbench.offline.taught import team_column
 from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 
@@ -175,7 +176,7 @@ class Parse:
         if len(close) > 1:
             name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
         self.placed.append((phrase, name))
-        return name, dict(close)[name]
+        return team_column(name, self.lex, self.know.seen), dict(close)[name]
 
     def meant_column(self, concept: str) -> str | None:
         """The column the prompt says a concept word means (``Users: user.id``, ``users = sessions``), or None."""

@@ -142,3 +142,27 @@ def test_with_no_examples_a_house_word_is_declined_wherever_it_stands() -> None:
         assert spec_of(response) is None, question
         assert word in (response["choices"][0]["message"].get("content") or ""), question
     assert _ask("errors by route yesterday", [])["filters"] == [FAILED]  # known words still answer
+
+
+def _platform_columns() -> list[ColumnInfo]:
+    """The client platform under an opaque name beside a header copy and a one-valued cloud platform,
+    no descriptions (a block that shows names, types and values only)."""
+    kinds = ("android", "ios", "web")
+    keep = ("timestamp", "user.id", "service.name", "duration_ms", "error")
+    return [
+        *(ColumnInfo(c.name, c.type, "", values=c.values) for c in core_columns() if c.name in keep),
+        ColumnInfo("cloud.platform", "string", "", values=("gcp_gke",)),
+        ColumnInfo("header.x-device-platform", "string", "", values=kinds),
+        ColumnInfo("device.kind", "string", "", values=kinds),
+    ]
+
+
+def test_grouping_skips_a_one_valued_column_and_uses_the_examples_copy_of_a_column() -> None:
+    columns = _platform_columns()
+    question = "unique users per platform yesterday"
+    alone = _ask(question, [], columns, conventions=None)
+    assert alone is not None and alone["breakdowns"] == ["header.x-device-platform"]  # not the constant one
+    examples = [("error count on ios this week", {"calculations": [{"op": "COUNT"}], "filters": [
+        {"column": "device.kind", "op": "=", "value": "ios"}, FAILED], "time_range": 604800})]  # fmt: skip
+    spec = _ask(question, examples, columns, conventions=None)
+    assert spec is not None and spec["breakdowns"] == ["device.kind"]

@@ -72,10 +72,10 @@ def team_column(name: str, lex: Lexicon, seen: frozenset[str]) -> str:
         return name  # true/false or numbers say nothing of what a column holds: named values only
     mine = {str(v).lower() for v in col.values}
     same = [
-        other.name
-        for other in lex.cols
-        if other.name in seen
-        and other.type == "string"
-        and {str(v).lower() for v in other.values or ()} == mine
+        other
+        for other in sorted(seen)
+        if (found := lex.get(other)) is not None
+        and found.type == "string"
+        and {str(v).lower() for v in found.values or ()} == mine
     ]
     return same[0] if len(same) == 1 else name

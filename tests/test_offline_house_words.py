@@ -166,3 +166,15 @@ def test_grouping_skips_a_one_valued_column_and_uses_the_examples_copy_of_a_colu
         {"column": "device.kind", "op": "=", "value": "ios"}, FAILED], "time_range": 604800})]  # fmt: skip
     spec = _ask(question, examples, columns, conventions=None)
     assert spec is not None and spec["breakdowns"] == ["device.kind"]
+
+
+def test_a_clipped_value_word_is_guessed_and_a_plural_one_counts_people() -> None:
+    """A fore-clipping ("droids" for android) is matched to the value it ends, as a reader would guess;
+    "how many" of such a value on the user's column counts users, of another column events."""
+    people = _columns("platform of the user's client app")
+    spec = _ask("how many droids visited the cart service this week", [], people)
+    assert spec is not None
+    assert spec["calculations"] == [{"op": "COUNT_DISTINCT", "column": "user.id"}]
+    assert ANDROID in spec["filters"]
+    hosts = _ask("how many droids visited the cart service this week", [], _columns("platform the host runs"))
+    assert hosts is not None and hosts["calculations"] == [{"op": "COUNT"}] and ANDROID in hosts["filters"]

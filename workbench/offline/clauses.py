@@ -222,10 +222,10 @@ def counts(p: Parse) -> None:
                 break
         head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
         p.take(i, i + size)
-        learned = p.know.counts.get(head) or _members(p, j)
-        if learned and p.known(learned[1]):  # the examples count this word by a column
-            p.calc_at[i] = p.add_calc(*learned)
-            p.take(j)
+        learned = p.know.counts.get(head)
+        if (found := learned or _members(p, j)) and p.known(found[1]):  # the examples count it by a column
+            p.calc_at[i] = p.add_calc(*found)
+            p.take(j, j + 1 if learned else j)  # a population's value word is left for its filter
             continue
         if head in _PEOPLE:
             p.calc_at[i] = _count_people(p)
@@ -268,16 +268,26 @@ def counts(p: Parse) -> None:
 
 
 def _members(p: Parse, j: int) -> tuple[str, str] | None:
-    """How "how many <word>" counts a population the examples taught as a filter on who made the
-    request ("droids": ``app.platform = android``, a column described "... of the user"): as the
-    prompt counts users (its statement, else a distinct count an example makes of a people column,
-    else the prior). None when the word is not such a population, or names what is counted of it
-    ("how many droid requests")."""
-    filters = p.know.filters.get(p.toks[j].stem) if j < p.n else None
-    if not filters or (j + 1 < p.n and p.toks[j + 1].stem in COUNT_NOUNS | SUBJECT_NOUNS):
+    """How "how many <word>" counts a population: a word the examples taught as a filter, or that names
+    a value, on who made the request ("droids": ``app.platform = android``, a column described "... of
+    the user"), counted as the prompt counts users (its statement, else a distinct count an example
+    makes of a people column, else the prior). None when the word is not such a population, or names
+    what is counted of it ("how many droid requests")."""
+    if (
+        j >= p.n
+        or p.toks[j].kind != "word"
+        or (j + 1 < p.n and p.toks[j + 1].stem in COUNT_NOUNS | SUBJECT_NOUNS)
+    ):
         return None
-    cols = [p.lex.get(f["column"]) for f in filters]
-    if not all(c is not None and c.desc_words & _PEOPLE for c in cols):
+    filters = p.know.filters.get(p.toks[j].stem)
+    cols = (
+        [p.lex.get(f["column"]) for f in filters]
+        if filters
+        else [
+            c for c, _, s in p.lex.values_for(p.toks[j].text) if s >= 0.6 and p.toks[j].low != p.toks[j].stem
+        ]
+    )
+    if not cols or not all(c is not None and c.desc_words & _PEOPLE for c in cols):
         return None
     taught = [c for c in p.know.counts.values() if c[0] == "COUNT_DISTINCT" and _people_column(p, c[1])]
     if taught and p.conv.meaning("user") is None:

@@ -234,11 +234,12 @@ def leftovers(p: Parse) -> None:
 
 
 def _opening_words(p: Parse) -> set[int]:
-    """The question's opening words up to a boundary word ("droid blowups | by route"), when nothing
-    explained any of them: with no statistic they name what is counted."""
+    """The question's opening words up to a boundary word ("droid blowups | by route") that nothing
+    explained: with no statistic they name what is counted."""
     out: set[int] = set()
     for i in range(p.n):
-        if p.low(i) in BOUNDARY or not p.free(i) or p.toks[i].kind != "word":
+        if p.low(i) in BOUNDARY or p.toks[i].kind != "word":
             break
-        out.add(i)
+        if p.free(i):
+            out.add(i)
     return out

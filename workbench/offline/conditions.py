@@ -198,9 +198,11 @@ def exists(p: Parse) -> None:
 def leftovers(p: Parse) -> None:
     """Words nothing explained: in a condition position they are a condition the model cannot place.
 
-    A condition position is after a condition word ("on the shelf"), or before a noun that names what is
-    counted or a word the examples taught as a filter ("iphoner blowups"): dropping such a word would
-    answer another question, so it is kept as unknown (the model declines, naming it)."""
+    A condition position is after a condition word ("on the shelf") or a verb and "the" ("used the
+    shelf"), before a noun that names what is counted or a word the examples taught as a filter
+    ("iphoner blowups"), after "how many" ("how many whales"), or among the opening words of a question
+    with no statistic ("blowups by route"): dropping such a word would answer another question, so it is
+    kept as unknown (the model declines, naming it)."""
     known_measures = {w for phrase in DURATION_WORDS | set(ORDER_VALUE_WORDS) for w in phrase.split()}
     counted = _opening_words(p)
     for i in range(p.n):

@@ -138,12 +138,13 @@ pd.DataFrame(
 ).set_index("examples")
 
 # %% [markdown]
-# **What to look at:** with no examples the house words mean nothing to the model: it declines or drops
-# the condition. A random 6 explain some of the words a question uses; the nearest 6 are chosen for the
-# question, so they explain more of them. With the offline model that reads as none < random < nearest
-# (0/16, 6/16 and 11/16 when this was written). Sixteen questions and one trial are a small sample:
-# whether nearest-k pays off for *your* model and questions is a claim to test with repeated trials and
-# a paired comparison, as notebook 4 does.
+# **What to look at:** with no examples the house words mean nothing to the model: it declines, naming
+# the word it cannot place. A random 6 explain some of the words a question uses; the nearest 6 are chosen
+# for the question, so they explain more of them. With the offline model that reads as none < random <
+# nearest (0/16, 6/16 and 13/16 when this was written; a miss is a decline naming the word, or a column
+# validation reports, never a silently different question). Sixteen questions and one trial are a small
+# sample: whether nearest-k pays off for *your* model and questions is a claim to test with repeated
+# trials and a paired comparison, as notebook 4 does.
 #
 # On the core question set, by contrast, the shipped examples add little: the instructions and the
 # conventions already say what everyday words mean. Examples matter most for a team's own words, a

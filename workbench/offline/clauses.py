@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from workbench.offline.text import BOUNDARY
+from workbench.offline.text import BOUNDARY, SUBJECT_NOUNS
 from workbench.offline.vocabulary import prior, table, words
 
 if TYPE_CHECKING:
@@ -223,9 +223,9 @@ def counts(p: Parse) -> None:
         head = p.toks[j].stem if j < p.n and p.toks[j].kind == "word" else ""
         p.take(i, i + size)
         learned = p.know.counts.get(head)
-        if learned and p.known(learned[1]):  # the examples count this word by a column
-            p.calc_at[i] = p.add_calc(*learned)
-            p.take(j)
+        if (found := learned or _members(p, j)) and p.known(found[1]):  # the examples count it by a column
+            p.calc_at[i] = p.add_calc(*found)
+            p.take(j, j + 1 if learned else j)  # a population's value word is left for its filter
             continue
         if head in _PEOPLE:
             p.calc_at[i] = _count_people(p)
@@ -267,12 +267,52 @@ def counts(p: Parse) -> None:
         p.calc_at[i] = p.add_calc("COUNT", None)
 
 
-def _count_people(p: Parse) -> Calc:
-    """``how many users``: the prompt's meaning of users, else distinct values of a user column, else COUNT."""
+def _members(p: Parse, j: int) -> tuple[str, str] | None:
+    """How "how many <word>" counts a population: a word the examples taught as a filter, or that names
+    a value, on who made the request ("droids": ``app.platform = android``, a column described "... of
+    the user"), counted as the prompt counts users (its statement, else a distinct count an example
+    makes of a people column, else the prior). None when the word is not such a population, or names
+    what is counted of it ("how many droid requests")."""
+    if (
+        j >= p.n
+        or p.toks[j].kind != "word"
+        or (j + 1 < p.n and p.toks[j + 1].stem in COUNT_NOUNS | SUBJECT_NOUNS)
+    ):
+        return None
+    filters = p.know.filters.get(p.toks[j].stem)
+    cols = (
+        [p.lex.get(f["column"]) for f in filters]
+        if filters
+        else [
+            c for c, _, s in p.lex.values_for(p.toks[j].text) if s >= 0.6 and p.toks[j].low != p.toks[j].stem
+        ]
+    )
+    if not cols or not all(c is not None and c.desc_words & _PEOPLE for c in cols):
+        return None
+    taught = [c for c in p.know.counts.values() if c[0] == "COUNT_DISTINCT" and _people_column(p, c[1])]
+    if taught and p.conv.meaning("user") is None:
+        return taught[0]
+    return _people_count(p)
+
+
+def _people_column(p: Parse, name: str) -> bool:
+    col = p.lex.get(name)
+    return col is not None and bool((col.parts | col.desc_words) & _PEOPLE)
+
+
+def _people_count(p: Parse) -> tuple[str, str] | None:
+    """How people are counted: the prompt's meaning of users, else distinct values of a user column;
+    None = a plain COUNT."""
     col = p.concept("user")
     meant = p.conv.meaning("user")
     op = (meant.op if meant else None) or prior("users_op")
-    return p.add_calc(op, col) if col and op != "COUNT" else p.add_calc("COUNT", None)
+    return (str(op), col) if col and op != "COUNT" else None
+
+
+def _count_people(p: Parse) -> Calc:
+    """``how many users``: the prompt's meaning of users, else distinct values of a user column, else COUNT."""
+    found = _people_count(p)
+    return p.add_calc(*found) if found else p.add_calc("COUNT", None)
 
 
 def _count_traces(p: Parse) -> Calc | None:

@@ -196,8 +196,15 @@ def exists(p: Parse) -> None:
 
 
 def leftovers(p: Parse) -> None:
-    """Words nothing explained: in a condition position they are a condition the model cannot place."""
+    """Words nothing explained: in a condition position they are a condition the model cannot place.
+
+    A condition position is after a condition word ("on the shelf") or a verb and "the" ("used the
+    shelf"), before a noun that names what is counted or a word the examples taught as a filter
+    ("iphoner blowups"), after "how many" ("how many whales"), or among the opening words of a question
+    with no statistic ("blowups by route"): dropping such a word would answer another question, so it is
+    kept as unknown (the model declines, naming it)."""
     known_measures = {w for phrase in DURATION_WORDS | set(ORDER_VALUE_WORDS) for w in phrase.split()}
+    counted = _opening_words(p)
     for i in range(p.n):
         t = p.toks[i]
         if not p.free(i) or t.kind in ("punct", "op", "num", "pct", "money"):
@@ -218,7 +225,23 @@ def leftovers(p: Parse) -> None:
             or nxt in SUBJECT_NOUNS
             or nxt in COUNT_NOUNS
             or (k < 0 and nxt in ("user", "request"))
+            or i + 1 in p.taught  # modifies a word the examples taught ("iphoner blowups")
+            or p.seq(k - 1, "how", "many")  # what is counted ("how many whales")
+            or (k < i - 1 and p.low(k + 1) == "the" and p.toks[k].kind == "word")  # "used the shelf"
+            or (i in counted and not p.calcs)  # the opening words name what is counted ("blowups by route")
         ):
             p.unknown.append(t.text)
         else:
             p.unplaced.append(t.text)
+
+
+def _opening_words(p: Parse) -> set[int]:
+    """The question's opening words up to a boundary word ("droid blowups | by route") that nothing
+    explained: with no statistic they name what is counted."""
+    out: set[int] = set()
+    for i in range(p.n):
+        if p.low(i) in BOUNDARY or p.toks[i].kind != "word":
+            break
+        if p.free(i):
+            out.add(i)
+    return out

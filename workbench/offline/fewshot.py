@@ -37,6 +37,7 @@ from workbench.offline.corrections import corrections
 from workbench.offline.instructions import NONE, Conventions
 from workbench.offline.lexicon import Lexicon
 from workbench.offline.state import Knowledge, Reading
+from workbench.offline.taught import concept_lessons, consistent
 from workbench.offline.text import stem, tokenize
 from workbench.offline.timephrases import find_time
 from workbench.offline.understand import readings
@@ -140,6 +141,7 @@ def learn(examples: list[Example], lex: Lexicon, now: int, conv: Conventions = N
     for word, filters in words.items():
         know.filters.setdefault(word, filters)
     know.counts = {w: c for w, c in counts.items() if w in words}
+    know.meant = consistent([c for one in lessons for c in one.concepts])
     know.bias = {k: dict(v) for k, v in bias.items()}
     know.seen = frozenset(c for ex in examples for c in spec_columns(ex.answer))
     know.default_window = _default_window(examples, now)
@@ -177,6 +179,7 @@ class _Lesson:
     situation: _Situation | None = None
     rewrite: tuple[str, dict[str, Any] | None] | None = None  # a conventional filter -> the example's own
     corrected: frozenset[str] = frozenset()  # phrases the answer puts on another column than the reading
+    concepts: tuple[tuple[str, str | None], ...] = ()  # (concept word, the filter the answer adds): taught.py
 
 
 def _cross_situational(
@@ -192,7 +195,7 @@ def _cross_situational(
     learned: dict[str, frozenset[str]] = {}
     for _ in range(4):
         changed = False
-        for word in {w for s in seen for w in s.words} - set(learned):
+        for word in sorted({w for s in seen for w in s.words} - set(learned)):  # sorted: same every run
             sets = []
             for s in seen:
                 if word not in s.words:
@@ -237,7 +240,13 @@ def _learn_one(
     know = Knowledge()
     corrected = _align(best, answer, know, lex)
     return _Lesson(
-        chosen, know.columns, know.filters, _situation(best, answer), _rewrite(best, answer), corrected
+        chosen,
+        know.columns,
+        know.filters,
+        _situation(best, answer),
+        _rewrite(best, answer),
+        corrected,
+        concept_lessons(question, best, answer, conv),
     )
 
 

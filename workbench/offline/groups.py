@@ -26,15 +26,18 @@ _SORTS = phrases("groups.sorts")
 
 def learned_phrases(p: Parse) -> None:
     """Phrases the prompt's examples taught as filters ("mobile" → platform in [android, ios])."""
-    for phrase in sorted(p.know.filters, key=lambda ph: -len(ph.split())):
+    found: list[tuple[int, str]] = []  # longest phrases first, then written in the question's order
+    for phrase in sorted(p.know.filters, key=lambda ph: (-len(ph.split()), ph)):
         words = phrase.split()
         for i in range(p.n - len(words) + 1):
-            if all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words)):
-                filters = p.know.filters[phrase]
-                if all(p.known(f["column"]) for f in filters):
-                    for f in filters:
-                        p.add_filter(f["column"], f["op"], f.get("value"))
-                    p.take(i, i + len(words))
+            here = all(p.free(i + k) and p.toks[i + k].stem == w for k, w in enumerate(words))
+            if here and all(p.known(f["column"]) for f in p.know.filters[phrase]):
+                p.take(i, i + len(words))
+                p.taught.update(range(i, i + len(words)))
+                found.append((i, phrase))
+    for _, phrase in sorted(found):
+        for f in p.know.filters[phrase]:
+            p.add_filter(f["column"], f["op"], f.get("value"))
 
 
 def time_and_granularity(p: Parse) -> None:

@@ -266,6 +266,8 @@ class Lexicon:
             score -= 0.01 * len(col.parts) + 0.0001 * col.pos
             if role == "group" and col.type == "float":
                 score -= 0.15
+            if role == "group" and col.values is not None and len(col.values) == 1:
+                score -= 0.3  # its whole listed domain is one value: grouping by it gives one group
             scored.append((col, score))
         scored.sort(key=lambda cs: -cs[1])
         return scored[:6]
@@ -322,15 +324,16 @@ class Lexicon:
             return [(c, v, 0.6 if c.values else 0.54) for c, v in self._segments[key]]
         if len(key) > 3 and stem(key) in self._segments:
             return [(c, v, 0.55 if c.values else 0.5) for c, v in self._segments[stem(key)]]
-        if len(key) >= 4 and key.isalpha():
-            found = [
-                (c, v, 0.7)
-                for k, entries in self._exact.items()
-                if k.startswith(key) and len(key) / len(k) >= 0.5
-                for c, v, _ in entries
-            ]
-            if found:
-                return found
+        if len(key) >= 4 and key.isalpha():  # a clipping: "prod" for production, "droids" for android
+            tail = stem(key)
+            clippings = (
+                (0.7, lambda k: k.startswith(key) and len(key) / len(k) >= 0.5),
+                (0.6, lambda k: k != tail and k.endswith(tail) and len(tail) / len(k) >= 0.6),
+            )
+            for score, clipped in clippings:
+                found = [(c, v, score) for k, got in self._exact.items() if clipped(k) for c, v, _ in got]
+                if found:
+                    return found
         if len(key) >= 5 and key.isalpha():
             return [
                 (c, v, 0.5) for k, entries in self._exact.items() if _one_edit(key, k) for c, v, _ in entries

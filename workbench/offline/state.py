@@ -16,6 +16,7 @@ from typing import Any
 
 from workbench.offline.instructions import CONCEPT_TERMS, NONE, Conventions, phrases_of
 from workbench.offline.lexicon import CONCEPTS, Lexicon
+from workbench.offline.taught import team_column
 from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 
@@ -46,6 +47,8 @@ class Knowledge:
     seen: frozenset[str] = frozenset()
     #: a conventional filter (JSON) -> the filter the examples write for the same words instead (None: none)
     rewrites: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: concept -> the filter every example using its word adds where the prompt states nothing ("traces")
+    meant: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class Parse:
         self.calc_at: dict[int, Calc] = {}  # token index of a statistic → its calculation
         self.phrases: frozenset[str] | None = None  # the question's word runs, built on first use
         self.entities: list[int] = []  # token indexes of nouns to break down by ("services with ...")
+        self.taught: set[int] = set()  # token indexes of words the examples taught as filters ("droids")
         self._resolving: set[str] = set()  # meanings being resolved (a statement naming its own concept)
 
     # ------------------------------------------------------------------ helpers
@@ -172,7 +176,7 @@ class Parse:
         if len(close) > 1:
             name = self.choose(f"col:{phrase}", [(n, 3.0 * (s - close[0][1])) for n, s in close])
         self.placed.append((phrase, name))
-        return name, dict(close)[name]
+        return team_column(name, self.lex, self.know.seen), dict(close)[name]
 
     def meant_column(self, concept: str) -> str | None:
         """The column the prompt says a concept word means (``Users: user.id``, ``users = sessions``), or None."""
@@ -182,8 +186,12 @@ class Parse:
         return self._resolve(m.column, m.words)
 
     def meant_filter(self, concept: str) -> tuple[str, str, Any] | None:
-        """The filter the prompt says a concept word means (``Errors: filter error = true``), or None."""
+        """The filter the prompt says a concept word means (``Errors: filter error = true``), else the one
+        its examples consistently add for the word (``Knowledge.meant``), or None."""
         m = self.conv.meaning(concept)
+        taught = self.know.meant.get(concept) if m is None else None
+        if taught and self.known(taught["column"]):
+            return taught["column"], taught["op"], taught.get("value")
         if m is None or m.filter is None:
             return None
         column, op, value = m.filter

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.offline.copies import team_column
 from workbench.offline.instructions import CONCEPT_TERMS, NONE, Conventions, phrases_of
 from workbench.offline.lexicon import CONCEPTS, Lexicon
-from workbench.offline.taught import team_column
 from workbench.offline.text import Tok, stem, tokenize
 from workbench.offline.vocabulary import table
 

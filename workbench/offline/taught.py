@@ -7,7 +7,6 @@ means here, provided every example that uses the word adds the same one (a reade
 example with it and one without learns nothing). Used by ``fewshot.learn``; read by
 ``Parse.meant_filter`` after the prompt's own statements.
 
-Also the column the examples use where a word matched a copy of it by name (``team_column``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from workbench.offline.text import tokenize
 
 if TYPE_CHECKING:
     from workbench.offline.instructions import Conventions
-    from workbench.offline.lexicon import Lexicon
     from workbench.offline.state import Reading
 
 #: concepts whose words add no filter unless the prompt says so (errors have a prior filter of their own)
@@ -59,23 +57,3 @@ def consistent(lessons: list[tuple[str, str | None]]) -> dict[str, dict[str, Any
     for concept, found in lessons:
         seen.setdefault(concept, set()).add(found)
     return {c: json.loads(next(iter(f))) for c, f in seen.items() if len(f) == 1 and None not in f}
-
-
-def team_column(name: str, lex: Lexicon, seen: frozenset[str]) -> str:
-    """The column the examples use in place of ``name`` when both list the same values.
-
-    A schema often holds a value twice (a header copy of the client platform beside the team's own
-    column): the word matched the copy by name, the examples show which of the two the team queries.
-    ``name`` itself when the examples use it, or no other column they use lists the same values."""
-    col = lex.get(name)
-    if name in seen or col is None or col.type != "string" or not col.values or len(col.values) < 2:
-        return name  # true/false or numbers say nothing of what a column holds: named values only
-    mine = {str(v).lower() for v in col.values}
-    same = [
-        other
-        for other in sorted(seen)
-        if (found := lex.get(other)) is not None
-        and found.type == "string"
-        and {str(v).lower() for v in found.values or ()} == mine
-    ]
-    return same[0] if len(same) == 1 else name

@@ -31,10 +31,10 @@ DEFAULT_QUESTION = "slowest endpoints for android users yesterday"
 
 def conventions_yaml(conventions: Any) -> str:
     """The conventions block as the YAML a variant file holds (unset fields left out)."""
-    import yaml
+    from workbench.core.yamlio import dump_yaml
 
     data = conventions.model_dump(exclude_none=True, mode="json") if conventions is not None else {}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if data else ""
+    return dump_yaml(data) if data else ""
 
 
 def parse_conventions(text: str) -> Any:

@@ -337,6 +337,26 @@ def test_ctrl_c_keeps_finished_trials_and_says_how_to_resume(small_dataset, few,
     assert resumed.complete and len(set(_keys(store, run_id))) == len(few)
 
 
+def test_an_interrupt_before_the_first_call_marks_the_run_cancelled(
+    small_dataset, few, store, monkeypatch
+) -> None:
+    """Cancel (or Ctrl-C) while the run is being set up, after it is in the log: it says cancelled, not created."""
+    import workbench.evaluation.evaluate as evaluate_module
+
+    def interrupted_setup(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluate_module, "Orchestrator", interrupted_setup)
+    with pytest.raises(EvalInterrupted) as info:
+        evaluate(few, [_prompt(small_dataset)], dataset=small_dataset, store=store)
+    assert info.value.run_id and store.list_runs()[0].status == "cancelled"
+    monkeypatch.undo()
+    resumed = evaluate(
+        few, [_prompt(small_dataset)], dataset=small_dataset, store=store, run_id=info.value.run_id
+    )
+    assert resumed.complete and len(set(_keys(store, info.value.run_id))) == len(few)
+
+
 def test_sigkill_midway_then_resume(small_dataset_path, few, tmp_path) -> None:
     """A real kill: the process dies (SIGKILL) after its 4th recorded trial; the log survives it."""
     log = tmp_path / "runs.duckdb"

@@ -211,40 +211,40 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
                                        max_attempts=options["max_attempts"]) for p in bound]  # fmt: skip
     done: set[tuple[str, str, int]] = set()
     recalls = {p.variant.name: _recall(p, qs) for p in bound}
-    if store is not None:
-        if recorded is None:
-            cached = options["cache"] is not None and options["cache"] is not False
-            run_settings = {"concurrency": options["concurrency"], "cache": cached,
-                            "timeout_s": options["timeout_s"], "max_attempts": options["max_attempts"],
-                            **(settings or {})}  # fmt: skip
-            run_id = store.create_run(
-                name=name, questions=qs, dataset_identity=getattr(dataset, "identity", None),
-                dataset_path=getattr(dataset, "path", None), trials_per_question=trials, settings=run_settings,
-            )  # fmt: skip
-        for p in bound:
-            store.add_variant(run_id, p.variant.name, hash=p.variant.variant_hash, text=variant_text(p),
-                              model=p.variant.model, params=_params(p),
-                              recall=recall_dict(recalls[p.variant.name]))  # fmt: skip
-        if recorded is not None:
-            done = store.resume_run(run_id)
-    orch = Orchestrator(prompts=bound, questions=qs, trials=trials, dataset=dataset, store=store, run_id=run_id,
-                         backends=backends, **options)  # fmt: skip
-    wall0 = time.perf_counter()
+    if store is not None and recorded is None:
+        cached = options["cache"] is not None and options["cache"] is not False
+        run_settings = {"concurrency": options["concurrency"], "cache": cached,
+                        "timeout_s": options["timeout_s"], "max_attempts": options["max_attempts"],
+                        **(settings or {})}  # fmt: skip
+        run_id = store.create_run(
+            name=name, questions=qs, dataset_identity=getattr(dataset, "identity", None),
+            dataset_path=getattr(dataset, "path", None), trials_per_question=trials, settings=run_settings,
+        )  # fmt: skip
     total = len(qs) * trials * len(bound)
-    try:
+    orch: Orchestrator | None = None
+    try:  # from here on the run is in the log: an interrupt or a failure must say so there
+        if store is not None:
+            _add_variants(store, run_id, bound, recalls)
+            if recorded is not None:
+                done = store.resume_run(run_id)
+        orch = Orchestrator(prompts=bound, questions=qs, trials=trials, dataset=dataset, store=store,
+                             run_id=run_id, backends=backends, **options)  # fmt: skip
+        wall0 = time.perf_counter()
         todo = orch.todo(done)
         orch.prefetch_golds(todo)
         orch.first_calls(todo)
         orch.drain()
         orch.repair_calls()
         orch.drain()
-    except KeyboardInterrupt:  # Ctrl-C, or the runner's Interrupted
-        orch.close(cancel=False)  # answers that arrived are still judged and recorded
+    except KeyboardInterrupt:  # Ctrl-C, the runner's Interrupted, or the dashboard's Cancel
+        if orch is not None:
+            orch.close(cancel=False)  # answers that arrived are still judged and recorded
         if store is not None and run_id is not None:
             store.finish_run(run_id, "cancelled", "interrupted")
-        raise EvalInterrupted(run_id, len(done) + orch.finished, total) from None
+        raise EvalInterrupted(run_id, len(done) + (orch.finished if orch else 0), total) from None
     except BaseException as exc:
-        orch.close(cancel=True)
+        if orch is not None:
+            orch.close(cancel=True)
         if store is not None and run_id is not None:
             with contextlib.suppress(Exception):
                 store.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}"[:500])
@@ -256,6 +256,13 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     orch.timings["executed_queries"] = orch.executions.executed
     orch.timings["shared_queries"] = orch.executions.shared
     return _result(orch, qs, bound, dataset, store, run_id, trials, recalls)
+
+
+def _add_variants(store: RunStore, run_id: str | None, bound: list[Prompt], recalls: dict[str, Any]) -> None:
+    for p in bound:
+        store.add_variant(run_id, p.variant.name, hash=p.variant.variant_hash, text=variant_text(p),
+                          model=p.variant.model, params=_params(p),
+                          recall=recall_dict(recalls[p.variant.name]))  # fmt: skip
 
 
 def _questions(question_set: Any, recorded: Any) -> QuestionSet:

@@ -18,7 +18,7 @@ from workbench.core.templates import render
 from workbench.evaluation.chains import ChainEval, chain_rows
 from workbench.spec.diff import spec_diff
 from workbench.spec.readback import readback_or_none
-from workbench.widgets._common import ERROR_COLOR, OK_COLOR, fragment, message_of
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR, clear_error, error_widget, fragment, show_error
 from workbench.widgets._grid import CellGrid, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import cell_color
@@ -114,7 +114,7 @@ class ChainView(widgets.VBox):
             layout=widgets.Layout(flex="1 1 50%", min_width="0", max_height="640px", overflow="auto")
         )
         self.detail.add_class("wb-chain-detail")
-        self.error = widgets.HTML()
+        self.error = error_widget()
         self.children = [
             self.metrics_html,
             self.error,
@@ -128,7 +128,7 @@ class ChainView(widgets.VBox):
     ) -> None:
         """Show a chain eval (``None`` hides the view: the run holds no conversations)."""
         self.result, self.golds, self.now, self.selected = result, dict(golds or {}), now, None
-        self.error.value = ""
+        clear_error(self.error)
         if result is None:
             self.layout.display = "none"
             self.cells = {}
@@ -170,7 +170,7 @@ class ChainView(widgets.VBox):
             try:
                 self.select(*picked)
             except Exception as exc:  # a click must never leave a traceback in the log
-                self.error.value = fragment("colored", text=message_of(exc), color=ERROR_COLOR)
+                show_error(self.error, exc)
 
     def select(self, chain_id: str, variant: str) -> None:
         """Show the turns of ``chain_id`` for ``variant``, every trial, each next to its gold."""

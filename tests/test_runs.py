@@ -119,6 +119,24 @@ def test_duplicate_trials_are_ignored_never_overwritten(store: RunStore) -> None
     assert store.finished_keys(run_id) == {("v1", "q1", 0)}
 
 
+def test_an_error_is_retried_until_answered_then_the_answer_stands(store: RunStore) -> None:
+    run_id = new_run(store)
+    key = {"variant": "v1", "question_id": "q1", "trial": 0}
+    other = {"variant": "v1", "question_id": "q2", "trial": 0}
+    assert store.record_trial(run_id, key, outcome="error", error="timeout")
+    assert store.record_trial(run_id, key, outcome="error", error="timeout again")  # a retry of the error
+    assert (
+        store.record_trials(
+            run_id, [{**key, "outcome": "correct", "correct": True}, {**other, "outcome": "wrong"}]
+        )
+        == 2
+    )
+    assert store.record_trial(run_id, key, outcome="wrong", sql="late") is False  # answered: it stands
+    assert store.record_trial(run_id, other, outcome="correct") is False
+    latest = {(t["question_id"], t["outcome"]) for t in store.load_run(run_id).trials}
+    assert latest == {("q1", "correct"), ("q2", "wrong")}
+
+
 def test_record_trials_writes_a_batch_all_or_nothing(store: RunStore) -> None:
     run_id = new_run(store)
     store.record_trial(run_id, variant="v1", question_id="q1", trial=0, sql="kept")

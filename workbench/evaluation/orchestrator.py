@@ -154,7 +154,11 @@ class Orchestrator:
 
     def drain(self) -> None:
         """Wait for every judge/execute/record task; re-raise the first failure."""
-        self.timings.add("drain_s", self.tasks.drain())
+        self.log.hurry()  # no more answers are coming: commit each judged trial at once
+        try:
+            self.timings.add("drain_s", self.tasks.drain())
+        finally:
+            self.log.hurry(False)
 
     def close(self, cancel: bool) -> None:
         self.judging.close(cancel)  # before the writer: judged trials get recorded

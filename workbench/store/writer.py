@@ -157,14 +157,7 @@ class LogWriter(LogConnection):
         columns = ", ".join(("run_id", *KEY_FIELDS, *TRIAL_FIELDS, "recorded_at"))
         with self._writing() as conn:
             self._require_run(conn, run_id)
-            latest = {
-                (v, q, int(t)): outcome
-                for v, q, t, outcome in conn.execute(
-                    "SELECT variant, question_id, trial, outcome FROM trials_latest WHERE run_id = ? "
-                    "AND question_id IN (SELECT unnest(?::VARCHAR[]))",
-                    [run_id, sorted({r[2] for r in rows})],
-                ).fetchall()
-            }
+            latest = _latest_outcomes(conn, run_id, sorted({r[2] for r in rows}))
             new, retried, seen = [], [], set()
             for row in rows:
                 key = (row[1], row[2], row[3])
@@ -204,3 +197,24 @@ class LogWriter(LogConnection):
         return self.finished_keys(run_id)
 
     # ----------------------------------------------------------------- reading
+
+
+def _latest_outcomes(
+    conn: duckdb.DuckDBPyConnection, run_id: str, question_ids: list[str]
+) -> dict[tuple, str]:
+    """(variant, question_id, trial) -> the outcome of its latest record, for these questions of a run.
+
+    The rule of the ``trials_latest`` view (a retry supersedes the trial, a later retry an earlier
+    one), read from the two tables directly: the view ranks every trial of the log before the
+    filter, so its cost per committed batch grew with the whole log (6.2 against 2.2 ms at
+    1,000 trials in it).
+    """
+    found = conn.execute(
+        "SELECT variant, question_id, trial, outcome, 0 AS source, recorded_at FROM trials "
+        "WHERE run_id = $run AND question_id IN (SELECT unnest($ids::VARCHAR[])) "
+        "UNION ALL SELECT variant, question_id, trial, outcome, 1, recorded_at FROM trial_retries "
+        "WHERE run_id = $run AND question_id IN (SELECT unnest($ids::VARCHAR[]))",
+        {"run": run_id, "ids": question_ids},
+    ).fetchall()
+    found.sort(key=lambda row: (row[4], row[5]))  # the view's order: the last one is the latest
+    return {(v, q, int(t)): outcome for v, q, t, outcome, _, _ in found}

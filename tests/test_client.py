@@ -24,6 +24,7 @@ from workbench.llm.client import (
     CallFailure,
     ModelCall,
     _create_kwargs,
+    _post_kwargs,
     acall_model,
     call_model,
     request_hash,
@@ -109,6 +110,7 @@ def test_the_sdk_transform_is_the_identity_on_rendered_bodies() -> None:
         )
         assert out == request
     assert _create_kwargs(REQUEST, False, 5.0)["extra_body"] == REQUEST
+    assert _post_kwargs(REQUEST, 5.0)["body"] == REQUEST
 
 
 def test_structured_output(http) -> None:

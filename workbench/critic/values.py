@@ -118,8 +118,11 @@ def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str,
     name_parts = {p for name in spec.columns_used() for p in re.split(r"[._\-]", name.lower()) if p}
     lower = ({w for w in toks} | {w[:-1] for w in toks if len(w) > 4 and w.endswith("s")}) - name_parts
     exact = set(raw)
+    values, index = _nameable_values(schema)
+    # only the values a word of the question can name, in the schema's order (as a scan of them all)
+    positions = sorted({i for w in lower | {r.lower() for r in exact} for i in index.get(w, ())})
     named: dict[str, tuple[str, list[str], bool]] = {}
-    for text, key, col_name in _nameable_values(schema):
+    for text, key, col_name in (values[i] for i in positions):
         if key in name_parts:
             continue
         if text in exact if text.isupper() else key in lower:
@@ -129,18 +132,23 @@ def _named_values(question: str, spec: Any, schema: Any) -> dict[str, tuple[str,
     return named
 
 
-def _nameable_values(schema: Any) -> tuple[tuple[str, str, str], ...]:
-    """(as spelled, lowercased, column) of each nameable (not ordinary) value: once per schema object."""
+def _nameable_values(schema: Any) -> tuple[tuple[tuple[str, str, str], ...], dict[str, tuple[int, ...]]]:
+    """(as spelled, lowercased, column) of each nameable (not ordinary) value, and the positions of
+    each lowercased value among them: once per schema object."""
     slot = per_schema(schema)
-    values = slot.get("critic_nameable_values")
-    if values is None:
-        values = slot["critic_nameable_values"] = tuple(
+    found = slot.get("critic_nameable_values")
+    if found is None:
+        values = tuple(
             (text, text.lower(), col.name)
             for col in columns_of(schema) if col.type == "string" and col.values
             for text in map(str, col.values)
             if _VALUE.match(text) and text.lower() not in ORDINARY and text.lower().removesuffix("s") not in ORDINARY
         )  # fmt: skip
-    return values
+        index: dict[str, list[int]] = {}
+        for i, (_, key, _) in enumerate(values):
+            index.setdefault(key, []).append(i)
+        found = slot["critic_nameable_values"] = (values, {k: tuple(v) for k, v in index.items()})
+    return found
 
 
 def _negated(toks: list[str], key: str) -> bool:

@@ -74,7 +74,7 @@ class TrialRequests:
     def first(self, vi: int, q: Question, t: int) -> Job:
         """The job of one trial: its prompt rendered (once per question and variant) and its policy started."""
         t0 = time.perf_counter()
-        body = with_trial_seed(self.prompts[vi].render(q.question).body, t, q.question)
+        body = with_trial_seed(self.prompts[vi].request_body(q.question), t, q.question)
         p = Pending(vi, q, t, self.policies[vi].steps(body, q.question))
         self.timings.add("render_s", time.perf_counter() - t0)
         return Job(p.request, self.backends[vi], t, tag=p)

@@ -42,6 +42,7 @@ from workbench.core.errors import ConfigError
 from workbench.core.findings import Finding
 from workbench.core.text import maskable
 from workbench.llm.modes import get_mode
+from workbench.prompt.bodies import BodyCache
 from workbench.prompt.conventions import render_conventions
 from workbench.prompt.example_selection import SelectedExample, format_examples, select_examples
 from workbench.prompt.examples import ExampleSet, load_example_set, validate_examples
@@ -133,6 +134,7 @@ class Prompt:
         self._stable_cache: _Stable | None = None
         self._renders: dict[str, tuple[RenderedPrompt, int]] = {}
         self._render_bytes = 0
+        self._bodies = BodyCache()
 
     @classmethod
     def load(cls, variant_path_or_name: PromptVariant | str | Path, dataset: Schema | HasSchema) -> Prompt:
@@ -245,12 +247,25 @@ class Prompt:
         self._remember(question, rendered)
         return rendered
 
+    def request_body(self, question: str) -> dict[str, Any]:
+        """``render(question).body``, from a remembered render or body when there is one (do not change it)."""
+        question = question.strip()
+        with self._lock:
+            hit = self._renders.get(question)
+        if hit is not None:
+            return hit[0].body
+        body = self._bodies.get(question)
+        return body if body is not None else self.render(question).body
+
     def _remember(self, question: str, rendered: RenderedPrompt) -> None:
         size = render_bytes(rendered)
         with self._lock:
-            if question not in self._renders and self._render_bytes + size <= RENDER_CACHE_BYTES:
+            kept = question in self._renders or self._render_bytes + size <= RENDER_CACHE_BYTES
+            if question not in self._renders and kept:
                 self._renders[question] = (rendered, size)
                 self._render_bytes += size
+        if not kept:  # past the renders' budget: the body alone, compressed, is what an eval's calls need
+            self._bodies.put(question, rendered.body)
 
     def _render(self, question: str, current: Any) -> RenderedPrompt:
         v, enc = self.variant, self.encoding

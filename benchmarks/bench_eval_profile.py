@@ -18,8 +18,9 @@ after D ms with one ``run_query`` tool call), writes the N generated questions o
 
 ``--cprofile FILE`` also writes cProfile stats (CPU time, every thread) of the in-process run.
 ``--memory 200,2000 --delay-ms 20`` instead runs whole ``python -m workbench eval`` processes at
-each size and prints each one's peak RSS (and the growth per 1,000 trials): flat memory means
-no per-trial growth beyond the log.
+each size and prints each one's peak RSS and CPU, the growth per 1,000 trials (flat memory means
+no per-trial growth beyond the log) and the CPU each added case costs (``--memory 1,200``: the
+start-up, the same at every size, cancels out).
 """
 
 from __future__ import annotations
@@ -158,9 +159,11 @@ def _memory(args: argparse.Namespace, sizes: list[int]) -> int:
         print(
             f"  N={n:<6} peak RSS {rss:6.0f} MB   wall {wall:6.2f} s   CPU {cpu:6.2f} s = {1000 * cpu / n:.1f} ms/case"
         )
-    (n0, *_, r0), (n1, *_, r1) = rows[0], rows[-1]
+    (n0, _, c0, r0), (n1, _, c1, r1) = rows[0], rows[-1]
     if n1 != n0:
         print(f"memory growth: {1000 * (r1 - r0) / (n1 - n0):.1f} MB per 1,000 trials (N={n0} -> {n1})")
+        # the fixed start-up (interpreter, imports, tokenizer, first renders) cancels out: the CPU each case adds
+        print(f"CPU per added case: {1000 * (c1 - c0) / (n1 - n0):.1f} ms (N={n0} -> {n1})")
     return 0
 
 

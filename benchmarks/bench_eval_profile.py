@@ -14,7 +14,10 @@ after D ms with one ``run_query`` tool call), writes the N generated questions o
 - the thread time spent judging, executing, matching and writing the log, and how much of it
   ran during the model calls (overlapped) against after them (the drain);
 - wall against the ideal (N x D / C: the endpoint's latency alone at full concurrency), and the
-  workbench's own CPU per case (process CPU time / N).
+  workbench's own CPU per case (process CPU time / N);
+- the floor: ``peer/sdk_floor.py``, a fresh interpreter that only imports the ``openai`` SDK and
+  sends the same N calls (one rendered request) at concurrency C to the same stub, and what the
+  workbench adds to it.
 
 ``--cprofile FILE`` also writes cProfile stats (CPU time, every thread) of the in-process run.
 ``--memory 200,2000 --delay-ms 20`` instead runs whole ``python -m workbench eval`` processes at
@@ -117,8 +120,32 @@ def main() -> int:
         _default_data(args)
         os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")
         out = _profile(args, qfile, Path(tmp))
+        floor = _sdk_floor(args, qfile, Path(tmp), port)
     _print(args, startup, *out)
+    wall = startup + out[0] + out[1]
+    print(f"floor: the openai SDK alone (a fresh process: interpreter, SDK import and client, the same N calls of "
+          f"one rendered request at C) {floor['process_s']:.2f} s (SDK import {floor['sdk_import_s']:.2f} s, calls "
+          f"{floor['calls_s']:.2f} s, CPU {floor['cpu_s']:.2f} s); the workbench adds {wall - floor['process_s']:.2f} s")  # fmt: skip
     return 0
+
+
+def _sdk_floor(args: argparse.Namespace, qfile: Path, tmp: Path, port: int) -> dict[str, float]:
+    """``peer/sdk_floor.py`` against the same stub: what any eval through the ``openai`` SDK costs here."""
+    from workbench.dataset.source import open_dataset
+    from workbench.evaluation.questions import load_question_set
+    from workbench.prompt.render import Prompt
+
+    prompt = Prompt.load(ROOT / "prompts" / f"{args.prompt}.yaml", open_dataset(args.data)).with_(
+        model="gpt-4o-mini"
+    )
+    body_file = tmp / "body.json"
+    body_file.write_text(json.dumps(prompt.render(next(iter(load_question_set(qfile))).question).body))
+    proc = subprocess.run(
+        [sys.executable, str(PEER / "sdk_floor.py"), f"http://127.0.0.1:{port}/v1", str(args.n),
+         str(args.concurrency), str(body_file)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(proc.stdout)
 
 
 def _default_data(args: argparse.Namespace) -> None:

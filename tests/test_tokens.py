@@ -355,3 +355,15 @@ def test_count_request_encoding_follows_model() -> None:
     body = {"model": "gpt-4", "messages": [{"role": "user", "content": "hello world"}]}
     assert count_request(body).encoding == "cl100k_base"
     assert count_request({**body, "model": "offline"}).encoding == "o200k_base"
+
+
+def test_a_tokenizer_file_is_parsed_like_tiktoken_and_a_bad_one_is_one_line() -> None:
+    import base64
+
+    from workbench.core.encodings import _parse_ranks
+
+    tokens = [b"hello", b" world", bytes(range(256))[:40]]
+    data = b"".join(base64.b64encode(t) + b" %d\n" % i for i, t in enumerate(tokens))
+    assert _parse_ranks(data + b"\n", Path("ok.tiktoken")) == {t: i for i, t in enumerate(tokens)}
+    with pytest.raises(WorkbenchError, match=r"bad\.tiktoken is not a valid \.tiktoken file"):
+        _parse_ranks(data + b"aGk= 3 extra\n", Path("bad.tiktoken"))

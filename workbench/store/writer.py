@@ -13,7 +13,13 @@ import duckdb
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
 from workbench.store.migrations import rollback_quietly
-from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, trial_row, utcnow
+from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, latest_sql, trial_row, utcnow
+
+#: the latest outcome of a batch's trials (run id and question ids, twice): without the view's window,
+#: which went over every trial of the run for each batch (DuckDB's memory and CPU growing with the run)
+_LATEST_OUTCOMES = latest_sql(
+    "variant, question_id, trial, outcome", "t.run_id = ? AND t.question_id IN (SELECT unnest(?::VARCHAR[]))"
+)
 
 
 class LogWriter(LogConnection):
@@ -157,13 +163,10 @@ class LogWriter(LogConnection):
         columns = ", ".join(("run_id", *KEY_FIELDS, *TRIAL_FIELDS, "recorded_at"))
         with self._writing() as conn:
             self._require_run(conn, run_id)
+            ids = sorted({r[2] for r in rows})
             latest = {
                 (v, q, int(t)): outcome
-                for v, q, t, outcome in conn.execute(
-                    "SELECT variant, question_id, trial, outcome FROM trials_latest WHERE run_id = ? "
-                    "AND question_id IN (SELECT unnest(?::VARCHAR[]))",
-                    [run_id, sorted({r[2] for r in rows})],
-                ).fetchall()
+                for v, q, t, outcome in conn.execute(_LATEST_OUTCOMES, [run_id, ids] * 2).fetchall()
             }
             new, retried, seen = [], [], set()
             for row in rows:

@@ -195,3 +195,13 @@ def test_summaries_and_finished_keys_match_the_view(logged) -> None:
     assert store.finished_keys(run_id) == {(v, q, int(t)) for v, q, t in answered.itertuples(index=False)}
     assert ("naive", "q2", 1) not in store.finished_keys(run_id, "naive")
     assert ("compact", "q1", 0) in store.finished_keys(run_id, "compact")
+
+
+def test_create_run_copies_many_questions_in_order(tmp_path: Path) -> None:
+    many = QuestionSet(
+        name="many", questions=tuple(Question(f"x{50 - i:02d}", f"question {i}", {}) for i in range(40))
+    )
+    store = RunStore(tmp_path / "runs.duckdb")
+    run_id = store.create_run(questions=many, trials_per_question=1)
+    questions = store.load_run(run_id).questions
+    assert [(q["question_id"], q["position"]) for q in questions] == [(q.id, i) for i, q in enumerate(many)]

@@ -10,8 +10,7 @@ import duckdb
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
 from workbench.store.records import (
-    KEY_ORDER_KEYS_SQL,
-    QUESTION_ORDER_KEYS_SQL,
+    KEYS_SQL,
     STATUS,
     TRIALS_BATCH,
     Run,
@@ -20,6 +19,7 @@ from workbench.store.records import (
     dicts,
     latest_sql,
     loads,
+    ordered_keys,
     page_sql,
     trial_batches,
     trial_dicts,
@@ -128,13 +128,14 @@ class LogReader(LogConnection):
         rows are read unordered (sorting whole rows would hold all of them in DuckDB at once, as the
         view's window over whole rows does: about 10 MB per 1,000 trials) and put in order here.
         """
-        pair = [run_id, variant] * 2
-        keys_sql, keys_params = (
-            (QUESTION_ORDER_KEYS_SQL, [*pair, run_id]) if question_order else (KEY_ORDER_KEYS_SQL, pair)
-        )
         rows_sql = page_sql(columns)
         with self._reading() as conn:
-            keys = [(q, int(t)) for q, t in conn.execute(keys_sql, keys_params).fetchall()]
+            keys = [(q, int(t)) for q, t in conn.execute(KEYS_SQL, [run_id, variant] * 2).fetchall()]
+            positions = None
+            if question_order:
+                query = "SELECT question_id, min(position) FROM run_questions WHERE run_id = ? GROUP BY question_id"
+                positions = dict(conn.execute(query, [run_id]).fetchall())
+            keys = ordered_keys(keys, positions)
             for start in range(0, len(keys), TRIALS_BATCH):
                 page = keys[start : start + TRIALS_BATCH]
                 ids = sorted({q for q, _ in page})

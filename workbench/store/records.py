@@ -264,19 +264,23 @@ def trial_columns(columns: Sequence[str] | None) -> str:
     return ", ".join(names)
 
 
-#: one run's variant's trial keys (parameters: run id, variant, twice, then the run id) in the run's
-#: question order, then trial; questions the run did not record come last, by their first trial, then id
-QUESTION_ORDER_KEYS_SQL = f"""
-    SELECT l.question_id, l.trial FROM ({latest_sql("question_id, trial", "t.run_id = ? AND t.variant = ?")}) l
-    LEFT JOIN (SELECT question_id, min(position) AS position FROM run_questions WHERE run_id = ?
-               GROUP BY question_id) q USING (question_id)
-    ORDER BY q.position NULLS LAST, min(l.trial) OVER (PARTITION BY l.question_id), l.question_id, l.trial
-"""
-#: the same by question id, then trial (parameters: run id, variant, twice)
-KEY_ORDER_KEYS_SQL = f"""
-    SELECT question_id, trial FROM ({latest_sql("question_id, trial", "t.run_id = ? AND t.variant = ?")})
-    ORDER BY question_id, trial
-"""
+#: one run's variant's trial keys (parameters: run id, variant, twice), in no order (the window and
+#: the sort that would order them in DuckDB take more of its memory than the keys in Python)
+KEYS_SQL = (
+    f"SELECT question_id, trial FROM ({latest_sql('question_id, trial', 't.run_id = ? AND t.variant = ?')})"
+)
+
+
+def ordered_keys(keys: list[tuple[str, int]], positions: Mapping[str, int] | None) -> list[tuple[str, int]]:
+    """Trial keys by question id then trial, or with ``positions`` (question id -> its place in the
+    run) in the run's question order then trial; questions without a place come last, ordered by
+    their first trial, then id (as ``VariantRun.trials_by_question`` orders them)."""
+    if positions is None:
+        return sorted(keys)
+    first: dict[str, int] = {}
+    for q, t in keys:
+        first[q] = min(first.get(q, t), t)
+    return sorted(keys, key=lambda k: (k[0] not in positions, positions.get(k[0], 0), first[k[0]], k))
 
 
 def page_sql(columns: Sequence[str] | None) -> str:

@@ -205,3 +205,16 @@ def test_create_run_copies_many_questions_in_order(tmp_path: Path) -> None:
     run_id = store.create_run(questions=many, trials_per_question=1)
     questions = store.load_run(run_id).questions
     assert [(q["question_id"], q["position"]) for q in questions] == [(q.id, i) for i, q in enumerate(many)]
+
+
+def test_reopen_keeps_the_log_open_for_writing(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.duckdb")
+    store.reopen()  # nothing open: stays closed
+    assert store._conn is None
+    run_id = store.create_run(questions=QS)
+    first = store._conn
+    store.reopen()
+    assert store._conn is not None and store._conn is not first
+    store.record_trial(run_id, **_trial("naive", "q1", 0))
+    assert store.finished_keys(run_id) == {("naive", "q1", 0)}
+    store.close()

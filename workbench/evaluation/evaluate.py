@@ -348,9 +348,7 @@ def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
 def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
             run_id: str | None, trials: int, recalls: dict[str, Any]) -> EvalRun:  # fmt: skip
     if store is not None and run_id is not None:
-        # the writer's connection holds DuckDB's memory of the run's inserts (about 8 MB per 1,000
-        # trials): let it go before reading the run back (a later write opens it again)
-        store.close()
+        store.reopen()  # let go of DuckDB's memory of the run's inserts before reading the run back
         run = EvalRun.from_log(store, run_id)  # per trial only what the metrics read
     else:
         by_variant: dict[str, list[dict[str, Any]]] = {p.variant.name: [] for p in prompts}

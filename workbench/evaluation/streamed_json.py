@@ -9,6 +9,7 @@ depth, so the file is byte for byte ``json.dump(document_with_lists, file, inden
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
@@ -57,10 +58,8 @@ def _write_list(
     pad = "\n" + " " * (level + indent)
     empty = True
     for item in items:
-        file.write(
-            ("[" if empty else ",")
-            + pad
-            + json.dumps(item, indent=indent, default=default).replace("\n", pad)
-        )
+        text = io.StringIO()  # one item at a time; it may hold streams of its own
+        dump_streamed(item, text, indent=indent, default=default)
+        file.write(("[" if empty else ",") + pad + text.getvalue().replace("\n", pad))
         empty = False
     file.write("[]" if empty else "\n" + " " * level + "]")

@@ -23,7 +23,8 @@ after D ms with one ``run_query`` tool call), writes the N generated questions o
 ``--memory 200,2000 --delay-ms 20`` instead runs whole ``python -m workbench eval`` processes at
 each size and prints each one's peak RSS and CPU, the growth per 1,000 trials (flat memory means
 no per-trial growth beyond the log) and the CPU each added case costs (``--memory 1,200``: the
-start-up, the same at every size, cancels out).
+start-up, the same at every size, cancels out). ``--trials T`` runs T trials of each question
+(default 1): with ``--memory 200 --trials 1,10`` the question set stays the same and only the trials grow.
 """
 
 from __future__ import annotations
@@ -96,7 +97,9 @@ class Stages:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200, help="questions (one trial each)")
+    parser.add_argument("--n", type=int, default=200, help="questions")
+    parser.add_argument("--trials", default="1", metavar="T[,T...]",
+                        help="with --memory: trials per question (default 1; one process per size and value)")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--delay-ms", type=float, default=200.0, help="the stub's latency per call")
     parser.add_argument("--prompt", default="compact", help="a variant in prompts/ (default compact)")
@@ -109,8 +112,11 @@ def main() -> int:
         help="instead: peak RSS of whole `workbench eval` processes at these sizes (e.g. 200,2000)",
     )  # fmt: skip
     args = parser.parse_args()
+    trials = [int(t) for t in args.trials.split(",")]
     if args.memory:
-        return _memory(args, [int(n) for n in args.memory.split(",")])
+        return _memory(args, [(int(n), t) for n in args.memory.split(",") for t in trials])
+    if trials != [1]:
+        raise SystemExit("--trials is for --memory (the stage profile runs one trial per question)")
 
     startup = _startup_s()
     with tempfile.TemporaryDirectory(prefix="bench-eval-profile-") as tmp, _stub(args.delay_ms) as port:
@@ -173,28 +179,34 @@ def _stub(delay_ms: float) -> Iterator[int]:
         stub.wait(timeout=10)
 
 
-def _memory(args: argparse.Namespace, sizes: list[int]) -> int:
-    """Peak RSS of a whole ``workbench eval`` process at each size: flat memory means no per-trial growth."""
+def _memory(args: argparse.Namespace, sizes: list[tuple[int, int]]) -> int:
+    """Peak RSS of a whole ``workbench eval`` process at each (questions, trials): flat memory means no
+    per-trial growth."""
     rows = []
     _default_data(args)
     with tempfile.TemporaryDirectory(prefix="bench-eval-memory-") as tmp, _stub(args.delay_ms) as port:
-        for n in sizes:
-            rows.append((n, *_eval_process(args, n, port, Path(tmp) / str(n))))
+        for n, t in sizes:
+            rows.append((n, t, *_eval_process(args, n, t, port, Path(tmp) / f"{n}x{t}")))
     print(f"workbench eval, whole processes: C={args.concurrency} D={args.delay_ms:g} ms, prompt {args.prompt}, "
           f"no cache; load average {os.getloadavg()[0]:.2f} (2 cores shared)")  # fmt: skip
-    for n, wall, cpu, rss in rows:
-        print(
-            f"  N={n:<6} peak RSS {rss:6.0f} MB   wall {wall:6.2f} s   CPU {cpu:6.2f} s = {1000 * cpu / n:.1f} ms/case"
-        )
-    (n0, _, c0, r0), (n1, _, c1, r1) = rows[0], rows[-1]
-    if n1 != n0:
-        print(f"memory growth: {1000 * (r1 - r0) / (n1 - n0):.1f} MB per 1,000 trials (N={n0} -> {n1})")
+    for n, t, wall, cpu, rss in rows:
+        label = f"N={n}" + (f" x {t} trials" if t > 1 else "")
+        print(f"  {label:<18} peak RSS {rss:6.0f} MB   wall {wall:6.2f} s   CPU {cpu:6.2f} s = "
+              f"{1000 * cpu / (n * t):.1f} ms/case")  # fmt: skip
+    (n0, t0, _, c0, r0), (n1, t1, _, c1, r1) = rows[0], rows[-1]
+    if n1 * t1 != n0 * t0:
+        print(f"memory growth: {1000 * (r1 - r0) / (n1 * t1 - n0 * t0):.1f} MB per 1,000 trials "
+              f"({n0 * t0} -> {n1 * t1} trials)")  # fmt: skip
         # the fixed start-up (interpreter, imports, tokenizer, first renders) cancels out: the CPU each case adds
-        print(f"CPU per added case: {1000 * (c1 - c0) / (n1 - n0):.1f} ms (N={n0} -> {n1})")
+        print(
+            f"CPU per added case: {1000 * (c1 - c0) / (n1 * t1 - n0 * t0):.1f} ms ({n0 * t0} -> {n1 * t1} trials)"
+        )
     return 0
 
 
-def _eval_process(args: argparse.Namespace, n: int, port: int, tmp: Path) -> tuple[float, float, float]:
+def _eval_process(
+    args: argparse.Namespace, n: int, trials: int, port: int, tmp: Path
+) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of one ``python -m workbench eval`` over N generated questions."""
     tmp.mkdir(parents=True)
     qfile = tmp / "questions.yaml"
@@ -202,8 +214,9 @@ def _eval_process(args: argparse.Namespace, n: int, port: int, tmp: Path) -> tup
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
            "OPENAI_API_KEY": "dummy", "WORKBENCH_HOME": str(tmp / "home")}  # fmt: skip
     argv = [sys.executable, "-m", "workbench", "eval", "--questions", str(qfile),
-            "--prompt", str(ROOT / "prompts" / f"{args.prompt}.yaml"), "--model", "gpt-4o-mini", "--trials", "1",
-            "--no-cache", "--concurrency", str(args.concurrency), "--json", str(tmp / "out.json")]  # fmt: skip
+            "--prompt", str(ROOT / "prompts" / f"{args.prompt}.yaml"), "--model", "gpt-4o-mini",
+            "--trials", str(trials), "--no-cache", "--concurrency", str(args.concurrency),
+            "--json", str(tmp / "out.json")]  # fmt: skip
     if args.data:
         argv += ["--data", args.data]
     t0 = time.perf_counter()

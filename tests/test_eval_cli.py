@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.evaluation.run import DESIGN_METRICS, DESIGN_TRIAL
+from workbench.evaluation.run import DESIGN_METRICS, DESIGN_TRIAL, EvalRun
 from workbench.store.runs import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +53,11 @@ def test_eval_prints_the_table_and_writes_the_design_json(capsys, small_dataset_
         assert set(DESIGN_METRICS) <= set(v["metrics"]) and v["metrics"]["n_questions"] == 4
         assert len(v["results"]) == 4
         assert all(set(DESIGN_TRIAL) <= set(t) for r in v["results"] for t in r["trials"])
+    # the file was streamed from the log: byte for byte the JSON of the whole run held in memory
+    (run_id,) = _run_ids(capsys)
+    full = EvalRun.from_run(RunStore().load_run(run_id))
+    full.timings = data["timings"]
+    assert out_file.read_text() == json.dumps(full.to_dict(), indent=2, default=str) + "\n"
 
 
 def test_eval_json_to_stdout(capsys, small_dataset_path) -> None:

@@ -271,3 +271,25 @@ def test_question_bootstrap_in_blocks_equals_the_whole_table(
     assert intervals.cluster_bootstrap_interval(counts) == whole
     monkeypatch.setattr(intervals, "_BOOT_CHUNK", 1_000_000)
     assert intervals.cluster_bootstrap_interval(counts) == whole
+
+
+@pytest.mark.parametrize("n_questions", [40, 601])
+def test_paired_comparison_in_blocks_equals_the_whole_tables(
+    n_questions: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from workbench.evaluation import intervals
+
+    rng = np.random.default_rng(5)
+    a = [{"question_id": f"q{i}", "correct": bool(rng.integers(0, 2))} for i in range(n_questions)]
+    b = [{"question_id": f"q{i}", "correct": bool(rng.integers(0, 2))} for i in range(n_questions)]
+    diffs = np.array([float(y["correct"]) - float(x["correct"]) for x, y in zip(a, b, strict=True)])
+    idx = np.random.default_rng(0).integers(0, n_questions, size=(2000, n_questions))  # the whole tables
+    ci = tuple(float(x) for x in np.quantile(diffs[idx].mean(axis=1), [0.025, 0.975]))
+    d = diffs[diffs != 0]
+    signs = np.random.default_rng(0).choice([-1, 1], size=(20000, d.size))
+    p = float(np.mean(np.abs((signs * d).mean(axis=1)) >= abs(d.mean()) - 1e-12))
+    monkeypatch.setattr(intervals, "_BOOT_CHUNK", 7 * n_questions + 3)  # many blocks, the last one short
+    c = paired_comparison(a, b)
+    assert (c.ci, c.p_value_permutation) == (ci, p)

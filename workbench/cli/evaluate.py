@@ -97,7 +97,7 @@ def _dataset(args: argparse.Namespace, store) -> object:
     from workbench.evaluation.evaluate import check_resumable, is_imported
 
     if args.resume:
-        recorded = store.load_run(args.resume)
+        recorded = store.load_run(args.resume, trials=False)
         check_resumable(recorded, bool(args.prompt), args.data is not None)
         path = recorded.summary.dataset_path
         if args.data is None and not is_imported(recorded) and path and Path(path).exists():
@@ -179,9 +179,8 @@ def run(args: argparse.Namespace) -> int:
     k = args.k or result.trials_per_question
     if k != result.k:
         result.set_k(k)
-    data = result.to_dict()
     if args.json == "-":
-        json.dump(data, sys.stdout, indent=2, default=str)
+        result.write_json(sys.stdout)
         sys.stdout.write("\n")
         return _ci_status(args, result)
     print(run_header(result))
@@ -192,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         for name, c in comparisons.items():
             print(comparison_line(result.variants[0].name, name, c))
-    failures = {t["question_id"] for v in result.variants for t in v.trials
+    failures = {t["question_id"] for v in result.variants for t in v.rows
                 if (t.get("extra") or {}).get("reference_errors", {}).get("gold")}  # fmt: skip
     if failures:
         print(
@@ -204,15 +203,15 @@ def run(args: argparse.Namespace) -> int:
             f"retry them with: {_resume_command(args, result.run_id)}"
         )
     if args.json:
-        print(f"\nwrote {_write_json(Path(args.json), data)}")
+        print(f"\nwrote {_write_json(Path(args.json), result)}")
     return _ci_status(args, result)
 
 
-def _write_json(out: Path, data: dict) -> Path:
-    """Write ``data`` to ``out`` as it is encoded (no whole-file string in memory)."""
+def _write_json(out: Path, result) -> Path:
+    """Write the run's eval JSON to ``out`` as it is encoded, the trials streamed from the log."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, default=str)
+        result.write_json(f)
         f.write("\n")
     return out
 
@@ -225,7 +224,7 @@ def _ci_status(args: argparse.Namespace, result) -> int:
         if args.fail_under is not None and (m is None or m.accuracy < args.fail_under):
             accuracy = "no trials" if m is None else f"accuracy {m.accuracy:.3f}"
             problems.append(f"{v.name}: {accuracy} is below --fail-under {args.fail_under:g}")
-        failed = sum(1 for t in v.trials if t.get("error"))
+        failed = sum(1 for t in v.rows if t.get("error"))
         if args.fail_on_errors and failed:
             problems.append(f"{v.name}: {failed} trial(s) with a failed model call (--fail-on-errors)")
     for line in problems:

@@ -189,7 +189,7 @@ def _evaluate(question_set: Any, prompts: Any, *, dataset: Any, trials: int | No
     if run_id is not None:
         if store is None:
             raise ConfigError("resuming a run needs the experiment log", "pass store=True or a RunStore")
-        recorded = store.load_run(run_id)
+        recorded = store.load_run(run_id, trials=False)
         run_id = recorded.run_id
     qs = _questions(question_set, recorded)
     if recorded is not None:
@@ -348,7 +348,8 @@ def _recall(prompt: Prompt, qs: QuestionSet) -> Any:
 def _result(orch: Orchestrator, qs: QuestionSet, prompts: list[Prompt], dataset: Any, store: RunStore | None,
             run_id: str | None, trials: int, recalls: dict[str, Any]) -> EvalRun:  # fmt: skip
     if store is not None and run_id is not None:
-        run = EvalRun.from_run(store.load_run(run_id))
+        store.reopen()  # let go of DuckDB's memory of the run's inserts before reading the run back
+        run = EvalRun.from_log(store, run_id)  # per trial only what the metrics read
     else:
         by_variant: dict[str, list[dict[str, Any]]] = {p.variant.name: [] for p in prompts}
         for r in orch.records:

@@ -6,13 +6,13 @@ See ``metrics`` for which interval to quote. numpy only; every function is pure.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-__all__ = ["cluster_bootstrap_interval", "percentile", "wilson_interval", "z_score"]
+__all__ = ["cluster_bootstrap_interval", "percentile", "row_blocks", "wilson_interval", "z_score"]
 
 #: question id -> (trials, correct)
 Counts = Mapping[str, Any]
@@ -39,9 +39,20 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     return (lo, hi)
 
 
-#: resampled question indexes drawn at once by ``cluster_bootstrap_interval`` (about 8 MB of them):
-#: its memory stays flat however many questions there are (2,000 x 2,000 at once took 96 MB)
-_BOOT_CHUNK = 1_000_000
+#: random numbers drawn at once by the resampling loops (``row_blocks``; about 1 MB of them, and
+#: as much again for each temporary array of the same shape): their memory stays flat however many
+#: questions there are (2,000 x 2,000 resampled indexes at once took 96 MB with their temporaries,
+#: 1,000,000 at a time 24 MB)
+_BOOT_CHUNK = 125_000
+
+
+def row_blocks(n_rows: int, n_cols: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of blocks of rows of an ``(n_rows, n_cols)`` table of random draws, about
+    ``_BOOT_CHUNK`` numbers each: drawn block by block from one generator, in order, they are the
+    same numbers as the whole table drawn at once (tested)."""
+    rows = max(1, _BOOT_CHUNK // max(1, n_cols))
+    for start in range(0, n_rows, rows):
+        yield start, min(n_rows, start + rows)
 
 
 def cluster_bootstrap_interval(
@@ -49,8 +60,8 @@ def cluster_bootstrap_interval(
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of pooled accuracy, resampling questions (clusters) with replacement.
 
-    The resamples are drawn a block of rows at a time from one generator: the same numbers, in the
-    same order, as drawing the whole ``(n_boot, questions)`` table at once.
+    The resamples are drawn a block of rows at a time from one generator (``row_blocks``): the same
+    numbers, in the same order, as drawing the whole ``(n_boot, questions)`` table at once.
     """
     if not counts:
         return (0.0, 1.0)
@@ -58,11 +69,10 @@ def cluster_bootstrap_interval(
     n = np.array([nc[0] for nc in counts.values()], dtype=float)
     c = np.array([nc[1] for nc in counts.values()], dtype=float)
     rng = np.random.default_rng(seed)
-    rows = max(1, _BOOT_CHUNK // len(n))
     acc = np.empty(n_boot)
-    for start in range(0, n_boot, rows):
-        idx = rng.integers(0, len(n), size=(min(rows, n_boot - start), len(n)))
-        acc[start : start + len(idx)] = c[idx].sum(axis=1) / n[idx].sum(axis=1)
+    for start, stop in row_blocks(n_boot, len(n)):
+        idx = rng.integers(0, len(n), size=(stop - start, len(n)))
+        acc[start:stop] = c[idx].sum(axis=1) / n[idx].sum(axis=1)
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(acc, [alpha, 1 - alpha])
     return (float(lo), float(hi))

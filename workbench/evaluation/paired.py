@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.evaluation.counts import Trial, counts_by_question, records
-from workbench.evaluation.intervals import z_score
+from workbench.evaluation.intervals import row_blocks, z_score
 
 __all__ = ["PairedComparison", "paired_comparison", "sign_test"]
 
@@ -41,9 +41,12 @@ def _sign_flip_p(diffs: np.ndarray, n_perm: int, seed: int) -> float:
     observed = abs(d.mean())
     if d.size <= 16:
         signs = 1 - 2 * ((np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1)
-    else:
-        signs = np.random.default_rng(seed).choice([-1, 1], size=(n_perm, d.size))
-    means = np.abs((signs * d).mean(axis=1))
+        means = np.abs((signs * d).mean(axis=1))
+    else:  # a block of permutations at a time: the same signs as drawing all at once
+        rng, means = np.random.default_rng(seed), np.empty(n_perm)
+        for start, stop in row_blocks(n_perm, d.size):
+            signs = rng.choice([-1, 1], size=(stop - start, d.size))
+            means[start:stop] = np.abs((signs * d).mean(axis=1))
     return float(np.mean(means >= observed - 1e-12))
 
 
@@ -99,9 +102,11 @@ def paired_comparison(
     a = np.array([base[q].correct / base[q].trials for q in common])
     b = np.array([cand[q].correct / cand[q].trials for q in common])
     diffs = b - a
-    idx = np.random.default_rng(seed).integers(0, len(common), size=(n_boot, len(common)))
+    rng, boots = np.random.default_rng(seed), np.empty(n_boot)
+    for start, stop in row_blocks(n_boot, len(common)):  # the same draws as the whole table at once
+        boots[start:stop] = diffs[rng.integers(0, len(common), size=(stop - start, len(common)))].mean(axis=1)
     alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(diffs[idx].mean(axis=1), [alpha, 1 - alpha])
+    lo, hi = np.quantile(boots, [alpha, 1 - alpha])
     wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
     return PairedComparison(
         n_questions=len(common),

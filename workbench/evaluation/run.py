@@ -4,7 +4,10 @@ An :class:`EvalRun` is built from trial records, either the ones an ``evaluate()
 call just produced or a run loaded from the experiment log
 (:meth:`EvalRun.from_run`), so ``workbench eval``, ``workbench runs show`` and
 ``workbench compare`` all read the same object. Metrics are computed lazily
-from the trials with ``workbench.evaluation.metrics``.
+from the trials with ``workbench.evaluation.metrics``. A run built from the log with
+:meth:`EvalRun.from_log` (what ``evaluate()`` returns for a logged run) keeps per trial only what
+the metrics read (``logged.slim_trial``): its ``trials`` are read from the log on first access and
+:meth:`EvalRun.write_json` streams them into the JSON, so the eval never holds every full trial.
 
 Per trial, ``valid`` means the model gave a spec that passes Honeycomb's structural
 rules (what ``valid_rate`` counts), ``semantic_valid`` that it also passed the checks
@@ -15,12 +18,13 @@ an accepted alternative's, and ``outcome`` is ``matching.classify``'s class.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.core.errors import ConfigError
+from workbench.evaluation.logged import SLIM_COLUMNS, SLIM_RESULT_COLUMNS, LoggedTrials, slim_trial
 from workbench.evaluation.metrics import (
     PairedComparison,
     VariantMetrics,
@@ -29,6 +33,10 @@ from workbench.evaluation.metrics import (
     paired_comparison,
     summarize,
 )
+from workbench.evaluation.streamed_json import Streamed, dump_streamed
+
+if TYPE_CHECKING:
+    from workbench.store.runs import RunStore
 
 __all__ = ["DESIGN_METRICS", "DESIGN_TRIAL", "EvalRun", "RecallSummary", "VariantRun", "recall_dict"]
 
@@ -43,25 +51,37 @@ DESIGN_TRIAL = ("correct", "valid", "findings", "spec", "latency_ms", "tokens_in
 _TRIAL_EXTRA = (
     "trial", "outcome", "semantic_valid", "repaired", "cost_usd", "cache_hit", "sql", "diff", "error",
 )  # fmt: skip
+#: the log's columns ``_trial_dict`` reads
+_RESULT_COLUMNS = (*DESIGN_TRIAL, *_TRIAL_EXTRA, "extra")
 
 
 @dataclass
 class VariantRun:
-    """One variant of a run: what it was, and its trials (experiment-log records)."""
+    """One variant of a run: what it was, and its trials (experiment-log records).
+
+    ``trials`` is a list, or a ``LoggedTrials`` read from the log on first access; ``metric_rows``,
+    when set, are the slim records (``logged.slim_trial``) the metrics read instead of the trials.
+    """
 
     name: str
-    trials: list[dict[str, Any]]
+    trials: Sequence[dict[str, Any]]
     hash: str | None = None
     model: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     text: str | None = None
     k: int | None = None
     recall: Any = None  # compress.RecallReport at eval time, a RecallSummary when loaded from the log
+    metric_rows: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> Sequence[dict[str, Any]]:
+        """What the metrics, tables and counts read: ``metric_rows``, else the trials themselves."""
+        return self.trials if self.metric_rows is None else self.metric_rows
 
     @property
     def effective_k(self) -> int | None:
         """``k``, lowered to the fewest trials of any question when the run is incomplete."""
-        counts = counts_by_question(self.trials)
+        counts = counts_by_question(self.rows)
         if not counts:
             return None
         fewest = min(c.trials for c in counts.values())
@@ -70,12 +90,12 @@ class VariantRun:
     @cached_property
     def metrics(self) -> VariantMetrics | None:
         """``metrics.summarize`` over the trials (None before any trial finished)."""
-        if not self.trials:
+        if not self.rows:
             return None
-        return summarize(self.trials, k=self.effective_k)
+        return summarize(self.rows, k=self.effective_k)
 
     def by_tag(self, tags: Mapping[str, Sequence[str]]) -> dict[str, VariantMetrics]:
-        return by_tag(self.trials, tags, k=self.effective_k) if self.trials else {}
+        return by_tag(self.rows, tags, k=self.effective_k) if self.rows else {}
 
     def trials_by_question(self, order: Sequence[str] = ()) -> dict[str, list[dict[str, Any]]]:
         """Question id -> its trials by trial index, questions in ``order`` first (then as seen)."""
@@ -83,6 +103,16 @@ class VariantRun:
         for t in sorted(self.trials, key=lambda t: int(t["trial"])):
             out.setdefault(str(t["question_id"]), []).append(t)
         return {q: ts for q, ts in out.items() if ts}
+
+    def results(self, order: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """DESIGN.md's per-question results (``{"id", "trials"}``), as ``trials_by_question(order)``;
+        trials still in the log are read question by question (in the run's question order)."""
+        if isinstance(self.trials, LoggedTrials) and not self.trials.loaded:
+            groups: Any = self.trials.by_question(_RESULT_COLUMNS)
+        else:
+            groups = self.trials_by_question(order).items()
+        for q, ts in groups:
+            yield {"id": q, "trials": [_trial_dict(t) for t in ts]}
 
 
 @dataclass
@@ -128,12 +158,12 @@ class EvalRun:
 
     @property
     def n_trials(self) -> int:
-        return sum(len(v.trials) for v in self.variants)
+        return sum(len(v.rows) for v in self.variants)
 
     @property
     def n_errors(self) -> int:
         """Trials whose model call failed in transport (outcome ``error``): a resume retries them."""
-        return sum(t.get("outcome") == "error" for v in self.variants for t in v.trials)
+        return sum(t.get("outcome") == "error" for v in self.variants for t in v.rows)
 
     @property
     def expected_trials(self) -> int:
@@ -162,10 +192,10 @@ class EvalRun:
         base = self.variant(baseline) if baseline else self.variants[0]
         out = {}
         for v in self.variants:
-            if v is base or not v.trials or not base.trials:
+            if v is base or not v.rows or not base.rows:
                 continue
             try:
-                out[v.name] = paired_comparison(base.trials, v.trials)
+                out[v.name] = paired_comparison(base.rows, v.rows)
             except ValueError:  # no question in common (an interrupted run)
                 continue
         return out
@@ -218,10 +248,33 @@ class EvalRun:
             created_at=s.created_at.isoformat() if s.created_at else None,
         )
 
+    @classmethod
+    def from_log(cls, store: RunStore, run_id: str, *, k: int | None = None) -> EvalRun:
+        """``from_run`` of a logged run, holding per trial only what the metrics read: each variant's
+        ``trials`` are a ``LoggedTrials`` (read from the log on first access) and its ``metric_rows``
+        the slim records, read a batch at a time; ``write_json`` streams the trials."""
+        recorded = store.load_run(run_id, trials=False)
+        run = cls.from_run(recorded, k=k)
+        results = run.trials_per_question > 1  # confidence_auroc compares a question's results
+        for v in run.variants:
+            columns = SLIM_RESULT_COLUMNS if results else SLIM_COLUMNS
+            batches = store.trial_batches(recorded.run_id, v.name, columns=columns, question_order=False)
+            v.metric_rows = [slim_trial(t, results=results) for batch in batches for t in batch]
+            v.trials = LoggedTrials(store, recorded.run_id, v.name, len(v.metric_rows))
+        return run
+
     # ----------------------------------------------------------------- JSON
 
     def to_dict(self, *, per_tag: bool = True) -> dict[str, Any]:
         """DESIGN.md's eval JSON (``{"variants": [{"name", "metrics", "results"}]}``) plus run details."""
+        return self._document(per_tag, lambda v: list(v.results(self.question_ids)))
+
+    def write_json(self, file: TextIO) -> None:
+        """Write ``json.dump(self.to_dict(), file, indent=2, default=str)``'s exact text, each variant's
+        results encoded question by question as they are read (from the log for ``from_log``)."""
+        dump_streamed(self._document(True, lambda v: Streamed(v.results(self.question_ids))), file)
+
+    def _document(self, per_tag: bool, results: Any) -> dict[str, Any]:
         comparisons = self.comparisons()
         variants = []
         for v in self.variants:
@@ -229,10 +282,7 @@ class EvalRun:
             entry: dict[str, Any] = {
                 "name": v.name,
                 "metrics": _metrics_dict(m),
-                "results": [
-                    {"id": q, "trials": [_trial_dict(t) for t in ts]}
-                    for q, ts in v.trials_by_question(self.question_ids).items()
-                ],
+                "results": results(v),
                 "hash": v.hash,
                 "model": v.model,
                 "params": v.params,

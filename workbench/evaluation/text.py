@@ -43,7 +43,7 @@ def _outcomes(m: VariantMetrics) -> str:
 def _wrong_parts(v: VariantRun, _: VariantMetrics) -> str:
     """Which spec parts differ from the gold, over the trials that executed but were wrong."""
     parts: Counter[str] = Counter()
-    for t in v.trials:
+    for t in v.rows:
         if t.get("outcome") == "wrong" and t.get("diff"):
             parts.update(p for p in DIFF_PARTS if t["diff"].get(p))
     return " ".join(f"{p} {n}" for p, n in parts.most_common(3)) or "-"
@@ -263,8 +263,8 @@ def compare_runs(a: EvalRun, b: EvalRun, pairs: Sequence[str] = ()) -> tuple[str
 
 
 def _compare_pair(a: EvalRun, b: EvalRun, va: VariantRun, vb: VariantRun, lines: list[str]) -> dict[str, Any]:
-    left = VariantRun(f"A: {va.name}", va.trials, recall=va.recall, k=va.k)
-    right = VariantRun(f"B: {vb.name}", vb.trials, recall=vb.recall, k=vb.k)
+    left = VariantRun(f"A: {va.name}", va.trials, recall=va.recall, k=va.k, metric_rows=va.metric_rows)
+    right = VariantRun(f"B: {vb.name}", vb.trials, recall=vb.recall, k=vb.k, metric_rows=vb.metric_rows)
     lines += ["", metrics_table([left, right])]
     entry: dict[str, Any] = {
         "a": {"run_id": a.run_id, "variant": va.name, "hash": va.hash, "metrics": _m(va)},
@@ -272,11 +272,11 @@ def _compare_pair(a: EvalRun, b: EvalRun, va: VariantRun, vb: VariantRun, lines:
         "same_content": bool(va.hash and va.hash == vb.hash),
     }
     try:
-        c = paired_comparison(va.trials, vb.trials)
+        c = paired_comparison(va.rows, vb.rows)
     except ValueError:
         lines.append("no question in common")
         return entry
-    na, nb = counts_by_question(va.trials), counts_by_question(vb.trials)
+    na, nb = counts_by_question(va.rows), counts_by_question(vb.rows)
     wins = [q for q, d in c.per_question.items() if d > 0]
     losses = [q for q, d in c.per_question.items() if d < 0]
     lines.append(comparison_line(f"A: {va.name}", f"B: {vb.name}", c))

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import duckdb
 
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
-from workbench.store.records import STATUS, Run, RunSummary, aware, dicts, loads, trial_dicts
+from workbench.store.records import (
+    KEYS_SQL,
+    STATUS,
+    TRIALS_BATCH,
+    Run,
+    RunSummary,
+    aware,
+    dicts,
+    latest_sql,
+    loads,
+    ordered_keys,
+    page_sql,
+    trial_batches,
+    trial_dicts,
+)  # fmt: skip
 
 
 class LogReader(LogConnection):
@@ -17,30 +32,30 @@ class LogReader(LogConnection):
     def finished_keys(self, run_id: str, variant: str | None = None) -> set[tuple[str, str, int]]:
         """``(variant, question_id, trial)`` of every answered trial of a run (an errored trial, whose
         latest record is a transport failure, is not finished: a resume retries it)."""
-        query = (
-            "SELECT variant, question_id, trial FROM trials_latest "
-            "WHERE run_id = ? AND outcome IS DISTINCT FROM 'error'"
-        )
-        params: list[Any] = [run_id]
+        where, params = "t.run_id = ?", [run_id]
         if variant is not None:
-            query += " AND variant = ?"
-            params.append(variant)
+            where, params = where + " AND t.variant = ?", [run_id, variant]
+        query = f"SELECT variant, question_id, trial, outcome FROM ({latest_sql('*', where)})"
         with self._reading() as conn:
-            return {(v, q, int(t)) for v, q, t in conn.execute(query, params).fetchall()}
+            rows = conn.execute(query, params * 2).fetchall()
+        return {(v, q, int(t)) for v, q, t, outcome in rows if outcome != "error"}
 
-    _SUMMARY_SQL = """
+    _SUMMARY_SQL = f"""
         SELECT r.run_id, r.name, r.created_at, e.event AS status, e.at AS updated_at, r.question_set_name,
                r.question_set_hash, r.question_set_path, r.n_questions, r.dataset_identity, r.dataset_path,
                r.trials_per_question,
                (SELECT list(v.variant ORDER BY v.added_at, v.variant) FROM run_variants v
                  WHERE v.run_id = r.run_id) AS variants,
                (SELECT count(*) FROM trials t WHERE t.run_id = r.run_id) AS n_trials,
-               (SELECT count(*) FROM trials_latest t WHERE t.run_id = r.run_id AND t.correct) AS n_correct,
+               coalesce(c.n_correct, 0) AS n_correct,
                r.settings,
-               (SELECT count(*) FROM trials_latest t WHERE t.run_id = r.run_id AND t.outcome = 'error')
-                 AS n_errors
+               coalesce(c.n_errors, 0) AS n_errors
         FROM runs r
         JOIN (SELECT run_id, arg_max(event, seq) AS event, max(event_at) AS at FROM run_events GROUP BY run_id) e
+          USING (run_id)
+        LEFT JOIN (SELECT run_id, count(*) FILTER (correct) AS n_correct,
+                          count(*) FILTER (outcome = 'error') AS n_errors
+                   FROM ({latest_sql("run_id, correct, outcome", "true")}) GROUP BY run_id) c
           USING (run_id)
     """
 
@@ -76,8 +91,12 @@ class LogReader(LogConnection):
             f"run id {ref!r} is ambiguous ({len(ids)} runs start with it)", "give more of the id"
         )
 
-    def load_run(self, run_id: str) -> Run:
-        """A run with its variants, questions and trials (JSON fields decoded; times UTC-aware)."""
+    def load_run(self, run_id: str, *, trials: bool = True) -> Run:
+        """A run with its variants, questions and trials (JSON fields decoded; times UTC-aware).
+
+        ``trials=False`` leaves the trials out (``Run.trials`` is empty): for what needs the run's
+        settings, variants and questions only; ``trial_batches`` streams them.
+        """
         run_id = self.resolve_run_id(run_id)
         with self._reading() as conn:
             (summary,) = self._summaries(conn, "WHERE r.run_id = ?", [run_id])
@@ -86,11 +105,8 @@ class LogReader(LogConnection):
                 conn, "SELECT * FROM run_variants WHERE run_id = ? ORDER BY added_at, variant", where
             )
             questions = dicts(conn, "SELECT * FROM run_questions WHERE run_id = ? ORDER BY position", where)
-            trials = trial_dicts(
-                conn,
-                "SELECT * FROM trials_latest WHERE run_id = ? ORDER BY variant, question_id, trial",
-                where,
-            )
+            query = "SELECT * FROM trials_latest WHERE run_id = ? ORDER BY variant, question_id, trial"
+            rows = trial_dicts(conn, query, where) if trials else []
         for v in variants:
             v["params"] = loads(v["params"]) or {}
             v["column_recall"] = loads(v.get("column_recall"))
@@ -98,10 +114,34 @@ class LogReader(LogConnection):
         for q in questions:
             for key in ("gold", "accept", "tags"):
                 q[key] = loads(q[key])
-        for t in trials:
-            for key in ("started_at", "finished_at", "recorded_at"):
-                t[key] = aware(t[key])
-        return Run(summary=summary, variants=variants, questions=questions, trials=trials)
+        return Run(summary=summary, variants=variants, questions=questions, trials=rows)
+
+    def trial_batches(
+        self, run_id: str, variant: str, *, columns: Sequence[str] | None = None, question_order: bool = True
+    ) -> Iterator[list[dict[str, Any]]]:
+        """One variant's trials (as ``load_run`` gives them, or only ``columns`` of them) in batches of
+        ``TRIALS_BATCH``, in the run's question order then by trial (``question_order=False``: by
+        question id, then trial, as ``load_run``): what a report writes question by question without
+        holding the run's trials. Read it to the end or close it: the log is held meanwhile.
+
+        DuckDB's memory stays that of a batch: the keys are read and ordered first, then each batch's
+        rows are read unordered (sorting whole rows would hold all of them in DuckDB at once, as the
+        view's window over whole rows does: about 10 MB per 1,000 trials) and put in order here.
+        """
+        rows_sql = page_sql(columns)
+        with self._reading() as conn:
+            keys = [(q, int(t)) for q, t in conn.execute(KEYS_SQL, [run_id, variant] * 2).fetchall()]
+            positions = None
+            if question_order:
+                query = "SELECT question_id, min(position) FROM run_questions WHERE run_id = ? GROUP BY question_id"
+                positions = dict(conn.execute(query, [run_id]).fetchall())
+            keys = ordered_keys(keys, positions)
+            for start in range(0, len(keys), TRIALS_BATCH):
+                page = keys[start : start + TRIALS_BATCH]
+                ids = sorted({q for q, _ in page})
+                found = {(t["question_id"], int(t["trial"])): t
+                         for batch in trial_batches(conn, rows_sql, [run_id, variant, ids] * 2) for t in batch}  # fmt: skip
+                yield [found[key] for key in page if key in found]
 
     def latest_run_for_variant(self, variant: str, variant_hash: str | None = None) -> RunSummary | None:
         """The newest run that has a variant of this name (and this hash, when given)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,6 +23,8 @@ TRIAL_FIELDS: tuple[str, ...] = (
     "cost_usd", "cache_hit", "error", "extra", "started_at", "finished_at",
 )  # fmt: skip
 KEY_FIELDS = ("variant", "question_id", "trial")
+#: a trial's times (UTC-aware when read back)
+TIME_FIELDS = ("started_at", "finished_at", "recorded_at")
 STATUS = {"created": "running", "resumed": "running"}
 
 
@@ -213,21 +215,84 @@ def dicts(conn: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> lis
 TRIALS_BATCH = 500
 
 
-def trial_dicts(conn: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:
-    """``dicts`` of trial rows, JSON fields decoded, a batch at a time: the raw JSON texts of one batch
-    are alive at once, not those of the whole run beside its decoded trials."""
+def trial_batches(
+    conn: duckdb.DuckDBPyConnection, query: str, params: list[Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """Trial rows as dicts, JSON fields decoded, ``TRIALS_BATCH`` at a time: the raw JSON texts of one
+    batch are alive at once, not those of the whole run beside its decoded trials."""
     cur = conn.execute(query, params)
     names = [d[0] for d in cur.description]
     json_at = [(names.index(key), key) for key in JSON_FIELDS if key in names]
-    out: list[dict[str, Any]] = []
     while rows := cur.fetchmany(TRIALS_BATCH):
         trials = [dict(zip(names, row, strict=True)) for row in rows]
         for i, key in json_at:
             for t, value in zip(trials, loads_many([row[i] for row in rows]), strict=True):
                 t[key] = value
         del rows
-        out.extend(trials)
-    return out
+        for t in trials:
+            for key in TIME_FIELDS:
+                if key in t:
+                    t[key] = aware(t[key])
+        yield trials
+
+
+#: every column of a trial row, in the table's order
+TRIAL_COLUMNS = ("run_id", *KEY_FIELDS, *TRIAL_FIELDS, "recorded_at")
+
+
+def latest_sql(columns: str, where: str) -> str:
+    """``trials_latest``'s rows (``columns`` of them) that ``where`` selects (on alias ``t``; its
+    parameters are given twice), without the view's window over whole rows, which holds every column
+    of the trials it reads at once (about 3 KB of DuckDB's memory per trial even for a count): a
+    trial's row unless a retry supersedes it, else its latest retry, as in the view."""
+    return f"""
+        SELECT {columns} FROM trials t WHERE {where} AND NOT EXISTS (
+            SELECT 1 FROM trial_retries r WHERE r.run_id = t.run_id AND r.variant = t.variant
+            AND r.question_id = t.question_id AND r.trial = t.trial)
+        UNION ALL BY NAME
+        SELECT {columns} FROM trial_retries t WHERE {where}
+        QUALIFY row_number() OVER (PARTITION BY run_id, variant, question_id, trial ORDER BY recorded_at DESC) = 1
+    """
+
+
+def trial_columns(columns: Sequence[str] | None) -> str:
+    """``columns`` of a trial row (default all; the key's question id and trial always), checked."""
+    names = TRIAL_COLUMNS if columns is None else tuple(dict.fromkeys(("question_id", "trial", *columns)))
+    unknown = [c for c in names if c not in TRIAL_COLUMNS]
+    if unknown:
+        raise ValueError(f"no trial column {unknown[0]!r}; use one of {', '.join(TRIAL_COLUMNS)}")
+    return ", ".join(names)
+
+
+#: one run's variant's trial keys (parameters: run id, variant, twice), in no order (the window and
+#: the sort that would order them in DuckDB take more of its memory than the keys in Python)
+KEYS_SQL = (
+    f"SELECT question_id, trial FROM ({latest_sql('question_id, trial', 't.run_id = ? AND t.variant = ?')})"
+)
+
+
+def ordered_keys(keys: list[tuple[str, int]], positions: Mapping[str, int] | None) -> list[tuple[str, int]]:
+    """Trial keys by question id then trial, or with ``positions`` (question id -> its place in the
+    run) in the run's question order then trial; questions without a place come last, ordered by
+    their first trial, then id (as ``VariantRun.trials_by_question`` orders them)."""
+    if positions is None:
+        return sorted(keys)
+    first: dict[str, int] = {}
+    for q, t in keys:
+        first[q] = min(first.get(q, t), t)
+    return sorted(keys, key=lambda k: (k[0] not in positions, positions.get(k[0], 0), first[k[0]], k))
+
+
+def page_sql(columns: Sequence[str] | None) -> str:
+    """``columns`` of one run's variant's latest trials of some questions (parameters: run id, variant,
+    question ids, twice), in no order."""
+    where = "t.run_id = ? AND t.variant = ? AND t.question_id IN (SELECT unnest(?::VARCHAR[]))"
+    return latest_sql(trial_columns(columns), where)
+
+
+def trial_dicts(conn: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Every trial row of ``query`` (``trial_batches`` joined)."""
+    return [t for batch in trial_batches(conn, query, params) for t in batch]
 
 
 def trial_row(run_id: str, trial: Mapping[str, Any]) -> list[Any]:

@@ -13,10 +13,16 @@ import duckdb
 from workbench.core.errors import ConfigError
 from workbench.store.connection import LogConnection
 from workbench.store.migrations import rollback_quietly
-from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, trial_row, utcnow
+from workbench.store.records import KEY_FIELDS, TRIAL_FIELDS, dumps, latest_sql, trial_row, utcnow
 
-#: rows per multi-row INSERT (a statement per question cost 0.1 s of a 200-question run's start)
-_ROWS_PER_INSERT = 200
+#: questions copied into the log per INSERT statement by ``create_run`` (one statement per question took
+#: 0.6 ms of CPU each, 1.2 s at 2,000 questions; 16 per statement 0.12 ms, and longer ones more memory)
+QUESTIONS_PER_INSERT = 16
+#: the latest outcome of a batch's trials (run id and question ids, twice): without the view's window,
+#: which went over every trial of the run for each batch (DuckDB's memory and CPU growing with the run)
+_LATEST_OUTCOMES = latest_sql(
+    "variant, question_id, trial, outcome", "t.run_id = ? AND t.question_id IN (SELECT unnest(?::VARCHAR[]))"
+)
 
 
 class LogWriter(LogConnection):
@@ -62,15 +68,13 @@ class LogWriter(LogConnection):
                         trials_per_question, dumps(dict(settings or {})),
                     ],
                 )  # fmt: skip
-                rows = [
-                    [run_id, q.id, pos, q.question, dumps(q.gold), dumps(q.accept), dumps(list(q.tags))]
-                    for pos, q in enumerate(questions or ())
-                ]
-                for start in range(0, len(rows), _ROWS_PER_INSERT):  # one statement per chunk, not per row
-                    chunk = rows[start : start + _ROWS_PER_INSERT]
-                    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                rows = [[run_id, q.id, pos, q.question, dumps(q.gold), dumps(q.accept), dumps(list(q.tags))]
+                        for pos, q in enumerate(questions or ())]  # fmt: skip
+                for start in range(0, len(rows), QUESTIONS_PER_INSERT):
+                    batch = rows[start : start + QUESTIONS_PER_INSERT]
+                    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(batch))
                     conn.execute(
-                        f"INSERT INTO run_questions VALUES {marks}", [v for row in chunk for v in row]
+                        f"INSERT INTO run_questions VALUES {marks}", [v for row in batch for v in row]
                     )
                 self._event(conn, run_id, "created", None, now)
                 conn.execute("COMMIT")
@@ -159,7 +163,11 @@ class LogWriter(LogConnection):
         columns = ", ".join(("run_id", *KEY_FIELDS, *TRIAL_FIELDS, "recorded_at"))
         with self._writing() as conn:
             self._require_run(conn, run_id)
-            latest = _latest_outcomes(conn, run_id, sorted({r[2] for r in rows}))
+            ids = sorted({r[2] for r in rows})
+            latest = {
+                (v, q, int(t)): outcome
+                for v, q, t, outcome in conn.execute(_LATEST_OUTCOMES, [run_id, ids] * 2).fetchall()
+            }
             new, retried, seen = [], [], set()
             for row in rows:
                 key = (row[1], row[2], row[3])
@@ -199,24 +207,3 @@ class LogWriter(LogConnection):
         return self.finished_keys(run_id)
 
     # ----------------------------------------------------------------- reading
-
-
-def _latest_outcomes(
-    conn: duckdb.DuckDBPyConnection, run_id: str, question_ids: list[str]
-) -> dict[tuple, str]:
-    """(variant, question_id, trial) -> the outcome of its latest record, for these questions of a run.
-
-    The rule of the ``trials_latest`` view (a retry supersedes the trial, a later retry an earlier
-    one), read from the two tables directly: the view ranks every trial of the log before the
-    filter, so its cost per committed batch grew with the whole log (6.2 against 2.2 ms at
-    1,000 trials in it).
-    """
-    found = conn.execute(
-        "SELECT variant, question_id, trial, outcome, 0 AS source, recorded_at FROM trials "
-        "WHERE run_id = $run AND question_id IN (SELECT unnest($ids::VARCHAR[])) "
-        "UNION ALL SELECT variant, question_id, trial, outcome, 1, recorded_at FROM trial_retries "
-        "WHERE run_id = $run AND question_id IN (SELECT unnest($ids::VARCHAR[]))",
-        {"run": run_id, "ids": question_ids},
-    ).fetchall()
-    found.sort(key=lambda row: (row[4], row[5]))  # the view's order: the last one is the latest
-    return {(v, q, int(t)): outcome for v, q, t, outcome, _, _ in found}

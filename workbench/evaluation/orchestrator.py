@@ -36,6 +36,11 @@ __all__ = ["CallPhase", "Judging", "Orchestrator", "Pending", "TrialCallback"]
 CALLS_SWITCH_INTERVAL_S = 0.0005
 #: questions whose references one prefetch task runs, in order
 PREFETCH_CHUNK = 16
+#: while calls are in flight, an answer is judged once none has arrived for ``JUDGE_LULL_S`` (or after
+#: ``JUDGE_MAX_WAIT_S`` at most): answers come in bursts, and the event loop, which reads each one and
+#: sends the next request, then has the GIL to itself; judging in the burst stretched every round
+JUDGE_LULL_S = 0.005
+JUDGE_MAX_WAIT_S = 0.05
 
 
 class CallPhase:
@@ -73,6 +78,8 @@ class Judging:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="workbench-eval")
         self.lock = threading.Lock()
         self.repairs: list[Pending] = []
+        self.last_arrival = 0.0  # time.monotonic() of the latest answer
+        self.hurrying = False
 
     def prefetch_golds(self, entries: list[Entry]) -> None:
         """Start the reference queries first: the pool takes tasks in order, so none waits for long.
@@ -92,7 +99,22 @@ class Judging:
     def arrived(self, result: Result) -> None:
         """The runner's on_result (event-loop thread): hand the answer to the pool, stop on a failure."""
         self.tasks.raise_failure()
+        self.last_arrival = time.monotonic()
         self.tasks.submit(self.pool, self._judge_call, result.job.tag, result)
+
+    def hurry(self, on: bool = True) -> None:
+        """While on, judge each answer at once (no more are coming: the eval is draining)."""
+        self.hurrying = on
+
+    def _wait_for_lull(self) -> None:
+        """Until no answer has arrived for ``JUDGE_LULL_S``, at most ``JUDGE_MAX_WAIT_S`` (sleeping: no GIL)."""
+        give_up = time.monotonic() + JUDGE_MAX_WAIT_S
+        while not self.hurrying and not self.tasks.stopping:
+            now = time.monotonic()
+            left = min(self.last_arrival + JUDGE_LULL_S, give_up) - now
+            if left <= 0:
+                return
+            time.sleep(left)
 
     def take_repairs(self) -> list[Pending]:
         with self.lock:
@@ -104,6 +126,7 @@ class Judging:
         self.shared.close()
 
     def _judge_call(self, p: Pending, result: Result) -> None:
+        self._wait_for_lull()
         t0 = time.perf_counter()
         more = p.advance(result.call)  # the policy judges the call and decides on a repair
         self.timings.add("judge_ms", (time.perf_counter() - t0) * 1000)
@@ -166,12 +189,15 @@ class Orchestrator:
 
     def drain(self) -> None:
         """Wait for every judge/execute/record task; re-raise the first failure."""
-        self.log.hurry()  # no more answers are coming: commit each judged trial at once
+        self.judging.hurry()  # no more answers are coming: judge each at once,
+        self.log.hurry()  # and commit each judged trial at once
         try:
             self.timings.add("drain_s", self.tasks.drain())
         finally:
+            self.judging.hurry(False)
             self.log.hurry(False)
 
     def close(self, cancel: bool) -> None:
+        self.judging.hurry()
         self.judging.close(cancel)  # before the writer: judged trials get recorded
         self.log.close(cancel)

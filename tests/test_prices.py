@@ -82,3 +82,40 @@ def test_bad_token_counts_are_rejected() -> None:
         cost_usd("gpt-4o-mini", 10, 1, cached_tokens=11)
     with pytest.raises(ValueError):
         cost_usd("gpt-4o-mini", -1, 1)
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-mini", "gpt-4.1", "gemini-1.5-pro", "claude-3-5-sonnet", "deepseek-chat"]
+)
+def test_a_remembered_cost_is_genai_prices_own(model: str) -> None:
+    """cost_usd remembers costs per day for models priced by date only; each equals genai-prices' own."""
+    from datetime import UTC, datetime
+
+    from genai_prices import Usage
+
+    from workbench.core import prices
+
+    found = prices._lookup(model, None)
+    if found is None:
+        pytest.skip(f"{model} is not in this genai-prices data")
+    provider, info, _ = found
+    for prompt, completion, cached in [
+        (3000, 24, 0),
+        (3000, 24, 0),
+        (150_000, 500, 20_000),
+        (1, 0, 1),
+        (0, 0, 0),
+    ]:
+        usage = Usage(input_tokens=prompt, cache_read_tokens=cached, output_tokens=completion)
+        own = float(info.calc_price(usage, provider, genai_request_timestamp=datetime.now(UTC)).total_price)
+        assert cost_usd(model, prompt, completion, cached) == own
+
+
+def test_off_peak_priced_models_are_not_remembered_per_day() -> None:
+    from workbench.core import prices
+
+    found = prices._lookup("deepseek-chat", None)
+    if found is None:
+        pytest.skip("deepseek-chat is not in this genai-prices data")
+    assert prices._priced_by_time_of_day(found[1])
+    assert not prices._priced_by_time_of_day(prices._lookup("gpt-4o-mini", None)[1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -196,12 +196,42 @@ def cost_usd(
     found = _lookup(model, provider)
     if found is None:
         return None
+    now = datetime.now(UTC)
+    if _priced_by_time_of_day(found[1]):
+        return _calc(found, prompt_tokens, completion_tokens, cached_tokens, now)
+    key = (id(_snapshot()), model, provider)  # the price data genai-prices has now (its updater may swap it)
+    return _cost_on(key, prompt_tokens, completion_tokens, cached_tokens, now.date())
+
+
+def _calc(found: tuple[Any, Any, str], prompt: int, completion: int, cached: int, at: datetime) -> float:
     from genai_prices import Usage
 
     found_provider, found_model, _ref = found
-    usage = Usage(
-        input_tokens=prompt_tokens, cache_read_tokens=cached_tokens, output_tokens=completion_tokens
-    )
-    calc = found_model.calc_price(usage, found_provider, genai_request_timestamp=datetime.now(UTC))
-    total: Decimal = calc.total_price
+    usage = Usage(input_tokens=prompt, cache_read_tokens=cached, output_tokens=completion)
+    total: Decimal = found_model.calc_price(usage, found_provider, genai_request_timestamp=at).total_price
     return float(total)
+
+
+@functools.lru_cache(maxsize=8192)
+def _cost_on(
+    key: tuple[int, str, str | None], prompt: int, completion: int, cached: int, day: date
+) -> float | None:
+    """The cost of a call to a model priced by date only, remembered per day (a plan prices every
+    request it renders, many with the same token count; genai-prices takes about 0.1 ms a call)."""
+    found = _lookup(key[1], key[2])  # found a moment ago by cost_usd, in the same price data
+    return (
+        None
+        if found is None
+        else _calc(found, prompt, completion, cached, datetime.combine(day, time(12, tzinfo=UTC)))
+    )
+
+
+def _priced_by_time_of_day(found_model: Any) -> bool:
+    """Whether any price of the model applies at a time of day only (off-peak prices): not remembered per day."""
+    from genai_prices import types
+
+    conditional = found_model.prices if isinstance(found_model.prices, list) else []
+    constraints = [c.constraint for c in conditional] + [
+        v.constraint for v in found_model.price_variants or ()
+    ]
+    return any(isinstance(c, types.TimeOfDateConstraint) for c in constraints)

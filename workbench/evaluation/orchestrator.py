@@ -36,9 +36,10 @@ __all__ = ["CallPhase", "Judging", "Orchestrator", "Pending", "TrialCallback"]
 CALLS_SWITCH_INTERVAL_S = 0.0005
 #: questions whose references one prefetch task runs, in order
 PREFETCH_CHUNK = 16
-#: while calls are in flight, an answer is judged once none has arrived for ``JUDGE_LULL_S`` (or after
-#: ``JUDGE_MAX_WAIT_S`` at most): answers come in bursts, and the event loop, which reads each one and
-#: sends the next request, then has the GIL to itself; judging in the burst stretched every round
+#: while calls are in flight, an answer is judged once none has arrived for ``JUDGE_LULL_S``, or once
+#: the burst it came in has lasted ``JUDGE_MAX_WAIT_S`` (a steady stream of answers is judged as it
+#: comes): answers come in bursts, and the event loop, which reads each one and sends the next
+#: request, then has the GIL to itself; judging in the burst stretched every round
 JUDGE_LULL_S = 0.005
 JUDGE_MAX_WAIT_S = 0.05
 
@@ -78,7 +79,8 @@ class Judging:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="workbench-eval")
         self.lock = threading.Lock()
         self.repairs: list[Pending] = []
-        self.last_arrival = 0.0  # time.monotonic() of the latest answer
+        self.last_arrival = 0.0  # time.monotonic() of the latest answer,
+        self.burst_start = 0.0  # and of the first one after the last lull
         self.hurrying = False
 
     def prefetch_golds(self, entries: list[Entry]) -> None:
@@ -99,19 +101,26 @@ class Judging:
     def arrived(self, result: Result) -> None:
         """The runner's on_result (event-loop thread): hand the answer to the pool, stop on a failure."""
         self.tasks.raise_failure()
-        self.last_arrival = time.monotonic()
+        self._note_arrival()
         self.tasks.submit(self.pool, self._judge_call, result.job.tag, result)
+
+    def _note_arrival(self) -> None:
+        now = time.monotonic()
+        if now - self.last_arrival >= JUDGE_LULL_S:
+            self.burst_start = now
+        self.last_arrival = now
 
     def hurry(self, on: bool = True) -> None:
         """While on, judge each answer at once (no more are coming: the eval is draining)."""
         self.hurrying = on
 
     def _wait_for_lull(self) -> None:
-        """Until no answer has arrived for ``JUDGE_LULL_S``, at most ``JUDGE_MAX_WAIT_S`` (sleeping: no GIL)."""
-        give_up = time.monotonic() + JUDGE_MAX_WAIT_S
+        """Until no answer has arrived for ``JUDGE_LULL_S`` or the burst has lasted ``JUDGE_MAX_WAIT_S``
+        (sleeping: no GIL)."""
         while not self.hurrying and not self.tasks.stopping:
-            now = time.monotonic()
-            left = min(self.last_arrival + JUDGE_LULL_S, give_up) - now
+            left = (
+                min(self.last_arrival + JUDGE_LULL_S, self.burst_start + JUDGE_MAX_WAIT_S) - time.monotonic()
+            )
             if left <= 0:
                 return
             time.sleep(left)

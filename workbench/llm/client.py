@@ -175,7 +175,7 @@ def _post_kwargs(body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     documented way to reach any endpoint (``client.post``), skipping ``create()``'s typed
     layer: its param walk and the hashing of the ``model`` Literal (about 1 ms a call, more
     than the rest of the runner). Server-specific parameters pass too (vLLM's ``top_k``). The
-    SDK still builds, authenticates, retries-by-policy and sends the request and maps errors.
+    SDK still builds, authenticates and sends the request and maps errors.
     """
     return {"cast_to": bytes, "body": _wire(body), "options": {"timeout": timeout_s}}
 

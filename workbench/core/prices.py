@@ -219,11 +219,9 @@ def _cost_on(
     """The cost of a call to a model priced by date only, remembered per day (a plan prices every
     request it renders, many with the same token count; genai-prices takes about 0.1 ms a call)."""
     found = _lookup(key[1], key[2])  # found a moment ago by cost_usd, in the same price data
-    return (
-        None
-        if found is None
-        else _calc(found, prompt, completion, cached, datetime.combine(day, time(12, tzinfo=UTC)))
-    )
+    if found is None:
+        return None
+    return _calc(found, prompt, completion, cached, datetime.combine(day, time(12, tzinfo=UTC)))
 
 
 def _priced_by_time_of_day(found_model: Any) -> bool:

@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from workbench.core.templates import render
 from workbench.evaluation.metrics import QuestionCounts
-from workbench.widgets._common import ERROR_COLOR, fragment, message_of, result_table_html, show_error
-from workbench.widgets._grid import CellGrid, cell_key
+from workbench.widgets._common import ERROR_COLOR, fragment, message_of, result_table_html
+from workbench.widgets._grid import CellGrid, PicksCells, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import RunView, cell_color, trial_html
 
@@ -59,7 +59,7 @@ class GoldTables:
         return result_table_html(res, css_class="wb-gold-table")
 
 
-class CellExplorer:
+class CellExplorer(PicksCells):
     """The grid (a row per question, a cell per variant: correct / trials) and the clicked cell's detail.
 
     Args:
@@ -116,14 +116,6 @@ class CellExplorer:
             self.grid.variants = list(view.variants)
             self.grid.rows = rows
         self.detail.value = PROMPT
-
-    def _clicked(self, _change: dict[str, Any]) -> None:
-        picked = self.grid.selection
-        if picked is not None and picked != self.selected:
-            try:
-                self.select(*picked)
-            except Exception as exc:  # a click must never leave a traceback in the log
-                show_error(self.error, exc)
 
     def select(self, question_id: str, variant: str) -> None:
         """Show one cell: the trials of ``variant`` on ``question_id``, and the gold."""

@@ -18,8 +18,8 @@ from workbench.core.templates import render
 from workbench.evaluation.chains import ChainEval, chain_rows
 from workbench.spec.diff import spec_diff
 from workbench.spec.readback import readback_or_none
-from workbench.widgets._common import ERROR_COLOR, OK_COLOR, clear_error, error_widget, fragment, show_error
-from workbench.widgets._grid import CellGrid, cell_key
+from workbench.widgets._common import ERROR_COLOR, OK_COLOR, clear_error, error_widget, fragment
+from workbench.widgets._grid import CellGrid, PicksCells, cell_key
 from workbench.widgets._query_view import query_html
 from workbench.widgets._run_view import cell_color
 
@@ -87,7 +87,7 @@ def _n_chains(result: ChainEval) -> int:
     return len({cid for by_chain in result.records.values() for cid in by_chain})
 
 
-class ChainView(widgets.VBox):
+class ChainView(PicksCells, widgets.VBox):
     """The dashboard's chain view (``wb-chain-view``): metrics, a conversation x variant grid, one chain's turns.
 
     A grid cell is the own-context turns correct over all trials of the chain (``cells``); a click shows the
@@ -163,14 +163,6 @@ class ChainView(widgets.VBox):
                 turns = next(iter(by_trial.values()))
                 return " \u2192 ".join(str(t.get("question") or "?") for t in turns)
         return ""
-
-    def _clicked(self, _change: dict[str, Any]) -> None:
-        picked = self.grid.selection
-        if picked is not None and picked != self.selected:
-            try:
-                self.select(*picked)
-            except Exception as exc:  # a click must never leave a traceback in the log
-                show_error(self.error, exc)
 
     def select(self, chain_id: str, variant: str) -> None:
         """Show the turns of ``chain_id`` for ``variant``, every trial, each next to its gold."""

@@ -12,7 +12,9 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["CellGrid", "cell_key"]
+from workbench.widgets._common import show_error
+
+__all__ = ["CellGrid", "PicksCells", "cell_key"]
 
 _ESM = r"""
 function render({ model, el }) {
@@ -104,3 +106,24 @@ class CellGrid(anywidget.AnyWidget):
             return None
         qid, variant = self.selected.split("\t", 1)
         return qid, variant
+
+
+class PicksCells:
+    """A view over a ``CellGrid`` (``self.grid``): a click selects the cell with ``self.select``
+    unless it is ``self.selected`` already; a failure shows in ``self.error``, never a traceback.
+    Observe with ``self.grid.observe(self._clicked, names="selected")``."""
+
+    grid: CellGrid
+    selected: Any
+    error: Any
+
+    def select(self, row_id: str, variant: str) -> None:
+        raise NotImplementedError
+
+    def _clicked(self, _change: dict[str, Any]) -> None:
+        picked = self.grid.selection
+        if picked is not None and picked != self.selected:
+            try:
+                self.select(*picked)
+            except Exception as exc:  # a click must never leave a traceback in the log
+                show_error(self.error, exc)
